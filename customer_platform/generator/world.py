@@ -1,0 +1,335 @@
+"""The synthetic company: who the customers, accounts, users and subscriptions are, for all time.
+
+Everything here is a pure function of (seed, number of customers), computed once with numpy
+and cached. Per-day generators ask the world for the state on a day (status, tier, address,
+activity level) rather than carrying state from one day to the next, which is what makes
+every day independently reproducible.
+
+The latent churn process: a customer who will churn on day C starts declining 30-90 days
+before it. Usage falls towards a quarter of normal, tickets become more frequent and angrier,
+invoices go unpaid and seats are de-activated. Some churners are suspended (status Inactive)
+for two weeks before they churn, and about a fifth come back later (reactivation).
+"""
+
+import dataclasses
+import datetime as dt
+import functools
+
+import numpy as np
+
+from customer_platform import vocabulary as v
+from customer_platform.generator import reference as ref
+from customer_platform.generator.randomness import NEVER, day_number, rng
+
+HISTORY_START = day_number(dt.date(2015, 1, 1))
+RECENT_SIGNUPS_START = day_number(dt.date(2025, 1, 1))
+FUTURE_END = day_number(dt.date(2028, 1, 1))
+CHURN_WINDOW = (day_number(dt.date(2025, 6, 1)), FUTURE_END)
+
+SEGMENT_SHARE = (0.55, 0.30, 0.10, 0.05)  # Residential, SMB, Enterprise, Government
+#: Probability that a customer churns somewhere in the churn window, by segment.
+SEGMENT_CHURN = (0.45, 0.35, 0.20, 0.15)
+USERS_PER_ACCOUNT = {1: (1, 3), 2: (2, 7), 3: (1, 5)}  # SMB, Enterprise, Government
+SEATS_PER_PRODUCT = {1: (3, 15), 2: (20, 120), 3: (10, 60)}
+
+
+def _choice_idx(gen: np.random.Generator, probs, size: int) -> np.ndarray:
+    return gen.choice(len(probs), size=size, p=np.asarray(probs) / np.sum(probs)).astype(np.int16)
+
+
+def _pick(values, idx: np.ndarray) -> np.ndarray:
+    return np.asarray(values, dtype=object)[idx]
+
+
+@dataclasses.dataclass
+class World:
+    seed: int
+    n_customers: int
+    # customers (index i = customer C{i+1:07d})
+    customer_id: np.ndarray
+    segment: np.ndarray  # index into CUSTOMER_SEGMENTS
+    tier0: np.ndarray
+    tier1: np.ndarray
+    tier_change_day: np.ndarray
+    signup_day: np.ndarray
+    customer_name: np.ndarray
+    email: np.ndarray
+    phone: np.ndarray
+    city0: np.ndarray  # index into reference.CITIES
+    city1: np.ndarray
+    move_day: np.ndarray
+    street0: np.ndarray
+    street1: np.ndarray
+    engagement: np.ndarray  # baseline activity level, lognormal around 1
+    churn_day: np.ndarray
+    reactivate_day: np.ndarray
+    decline_start: np.ndarray
+    suspended: np.ndarray  # bool: Inactive for 14 days before churning
+    # business accounts (subset of customers)
+    account: np.ndarray  # customer indices of business customers
+    parent: np.ndarray  # per account: index into parent companies, -1 when none
+    parent_name: np.ndarray
+    vertical: np.ndarray
+    account_type: np.ndarray
+    # platform users (belong to business accounts)
+    user_id: np.ndarray
+    user_customer0: np.ndarray  # customer index
+    user_customer1: np.ndarray
+    user_move_day: np.ndarray
+    user_name: np.ndarray
+    user_email: np.ndarray
+    user_created_day: np.ndarray
+    plan0: np.ndarray
+    plan1: np.ndarray
+    plan_change_day: np.ndarray
+    # service subscriptions (telco side): one row per assignment
+    assign_customer: np.ndarray
+    assign_service: np.ndarray  # index into reference.SERVICES
+    assign_start: np.ndarray
+    assign_end: np.ndarray
+    # seat entitlements (licensing side): one row per account x product
+    ent_customer: np.ndarray
+    ent_product: np.ndarray  # index into vocabulary.SEAT_PRODUCTS
+    ent_seats: np.ndarray
+    ent_start: np.ndarray
+
+    # -- state on a day ---------------------------------------------------------------
+
+    def exists(self, day: int) -> np.ndarray:
+        return self.signup_day <= day
+
+    def status(self, day: int) -> np.ndarray:
+        """Index into CUSTOMER_STATUSES (0 Active, 1 Inactive, 2 Churned)."""
+        churned = (self.churn_day <= day) & (day < self.reactivate_day)
+        inactive = self.suspended & (self.churn_day - 14 <= day) & (day < self.churn_day)
+        return np.where(churned, 2, np.where(inactive, 1, 0)).astype(np.int8)
+
+    def tier(self, day: int) -> np.ndarray:
+        return np.where(self.tier_change_day <= day, self.tier1, self.tier0)
+
+    def city(self, day: int) -> np.ndarray:
+        return np.where(self.move_day <= day, self.city1, self.city0)
+
+    def street(self, day: int) -> np.ndarray:
+        return np.where(self.move_day <= day, self.street1, self.street0)
+
+    def activity(self, day: int) -> np.ndarray:
+        """Expected activity relative to normal: falls to 0.25 through the decline, 0 when gone."""
+        span = np.maximum(self.churn_day - self.decline_start, 1)
+        into = np.clip((day - self.decline_start) / span, 0.0, 1.0)
+        level = np.where(day >= self.decline_start, 1.0 - 0.75 * into, 1.0)
+        gone = (self.churn_day <= day) & (day < self.reactivate_day)
+        return np.where(gone | ~self.exists(day), 0.0, level * self.engagement)
+
+    def distress(self, day: int) -> np.ndarray:
+        """0 normally, rising to 1 at the churn day: drives tickets, late payment, bad moods."""
+        span = np.maximum(self.churn_day - self.decline_start, 1)
+        into = np.clip((day - self.decline_start) / span, 0.0, 1.0)
+        return np.where((day >= self.decline_start) & (day < self.churn_day), into, 0.0)
+
+    def last_change_day(self, day: int) -> np.ndarray:
+        """Day the CRM record last changed on or before ``day`` (for ``updated_at``)."""
+        candidates = [self.signup_day, self.tier_change_day, self.move_day]
+        candidates += [self.churn_day, self.reactivate_day]
+        candidates.append(np.where(self.suspended, self.churn_day - 14, NEVER))
+        stacked = np.stack([np.where(c <= day, c, self.signup_day) for c in candidates])
+        return stacked.max(axis=0)
+
+    def user_customer(self, day: int) -> np.ndarray:
+        return np.where(self.user_move_day <= day, self.user_customer1, self.user_customer0)
+
+    def plan(self, day: int) -> np.ndarray:
+        return np.where(self.plan_change_day <= day, self.plan1, self.plan0)
+
+    def users_exist(self, day: int) -> np.ndarray:
+        return self.user_created_day <= day
+
+    def assignments_active(self, day: int) -> np.ndarray:
+        return (self.assign_start <= day) & (day < self.assign_end)
+
+    def monthly_recurring_revenue(self, day: int) -> np.ndarray:
+        """Per customer: sum of the monthly cost of the services active on ``day``."""
+        active = self.assignments_active(day)
+        cost = ref.SERVICE_COST[self.assign_service] * active
+        return np.bincount(self.assign_customer, weights=cost, minlength=self.n_customers)
+
+
+@functools.lru_cache(maxsize=4)
+def build_world(seed: int, n_customers: int) -> World:
+    """Build the whole population for ``seed``; the same arguments always give the same world."""
+    n = n_customers
+    g = rng(seed, "world.customers")
+    segment = _choice_idx(g, SEGMENT_SHARE, n)
+    tier_probs = np.array(
+        [[0.5, 0.3, 0.15, 0.05], [0.3, 0.4, 0.2, 0.1], [0.05, 0.2, 0.4, 0.35], [0.1, 0.3, 0.4, 0.2]]
+    )
+    u = g.random(n)
+    cdf = np.cumsum(tier_probs[segment], axis=1)
+    tier0 = (u[:, None] > cdf).sum(axis=1).astype(np.int16)
+    changes_tier = g.random(n) < 0.15
+    tier_step = np.where(g.random(n) < 0.7, 1, -1)
+    tier1 = np.clip(tier0 + tier_step, 0, 3).astype(np.int16)
+    recent = g.random(n) < 0.15
+    signup_day = np.where(
+        recent,
+        g.integers(RECENT_SIGNUPS_START, FUTURE_END, n),
+        g.integers(HISTORY_START, RECENT_SIGNUPS_START, n),
+    ).astype(np.int32)
+    tier_change_day = np.where(
+        changes_tier, signup_day + g.integers(30, 900, n), NEVER
+    ).astype(np.int32)
+
+    first = _pick(ref.FIRST_NAMES, g.integers(0, len(ref.FIRST_NAMES), n))
+    last = _pick(ref.LAST_NAMES, g.integers(0, len(ref.LAST_NAMES), n))
+    company = _pick(ref.COMPANY_WORDS, g.integers(0, len(ref.COMPANY_WORDS), n)) + " " + _pick(
+        ref.COMPANY_NOUNS, g.integers(0, len(ref.COMPANY_NOUNS), n)
+    ) + " " + _pick(ref.COMPANY_SUFFIXES, g.integers(0, len(ref.COMPANY_SUFFIXES), n))
+    residential = segment == 0
+    customer_name = np.where(residential, first + " " + last, company)
+    serial = np.arange(1, n + 1)
+    customer_id = np.array([f"C{i:07d}" for i in serial], dtype=object)
+    local = np.char.lower((first + "." + last).astype(str)).astype(object)
+    domain = np.char.lower(
+        np.char.replace(np.char.replace(company.astype(str), " ", ""), ".", "")
+    ).astype(object)
+    mail_host = _pick(ref.MAIL_HOSTS, g.integers(0, len(ref.MAIL_HOSTS), n))
+    email = np.where(
+        residential,
+        local + serial.astype(str).astype(object) + "@" + mail_host,
+        local + "@" + domain + ".com",
+    )
+    phone = np.array([f"+1-555-{a:03d}-{b:04d}" for a, b in zip(
+        g.integers(100, 999, n), g.integers(0, 9999, n), strict=True)], dtype=object)
+    city0 = g.integers(0, len(ref.CITIES), n).astype(np.int16)
+    city1 = g.integers(0, len(ref.CITIES), n).astype(np.int16)
+    moves = g.random(n) < 0.08
+    move_day = np.where(moves, signup_day + g.integers(60, 1500, n), NEVER).astype(np.int32)
+    street_names = _pick(ref.STREETS, g.integers(0, len(ref.STREETS), n))
+    street0 = g.integers(1, 9999, n).astype(str).astype(object) + " " + street_names
+    street1 = g.integers(1, 9999, n).astype(str).astype(object) + " " + _pick(
+        ref.STREETS, g.integers(0, len(ref.STREETS), n))
+    engagement = np.exp(g.normal(0.0, 0.35, n))
+
+    # latent churn
+    churn_prob = np.asarray(SEGMENT_CHURN)[segment] * np.clip(1.6 - engagement * 0.6, 0.4, 1.6)
+    will_churn = g.random(n) < churn_prob
+    churn_day = g.integers(*CHURN_WINDOW, n)
+    churn_day = np.maximum(churn_day, signup_day + 60)
+    churn_day = np.where(will_churn & (churn_day < FUTURE_END), churn_day, NEVER).astype(np.int32)
+    comes_back = will_churn & (g.random(n) < 0.2)
+    reactivate_day = np.where(
+        comes_back & (churn_day < NEVER), churn_day + g.integers(30, 150, n), NEVER
+    ).astype(np.int32)
+    decline_start = np.where(
+        churn_day < NEVER, churn_day - g.integers(30, 90, n), NEVER
+    ).astype(np.int32)
+    suspended = will_churn & (g.random(n) < 0.4)
+
+    # business accounts and parent companies
+    ga = rng(seed, "world.accounts")
+    account = np.flatnonzero(~residential).astype(np.int32)
+    n_acc = len(account)
+    n_parents = max(1, n_acc // 8)
+    has_parent = ga.random(n_acc) < 0.35
+    parent = np.where(has_parent, ga.integers(0, n_parents, n_acc), -1).astype(np.int32)
+    parent_names = _pick(ref.COMPANY_WORDS, ga.integers(0, len(ref.COMPANY_WORDS), n_parents))
+    parent_names = parent_names + " " + _pick(ref.PARENT_SUFFIXES, ga.integers(
+        0, len(ref.PARENT_SUFFIXES), n_parents))
+    parent_name = np.where(parent >= 0, parent_names[np.maximum(parent, 0)], None)
+    vertical = ga.integers(0, len(v.VERTICALS), n_acc).astype(np.int16)
+    account_type = np.where(
+        segment[account] == 3, 1, ga.choice(4, size=n_acc, p=[0.8, 0.05, 0.1, 0.05])
+    ).astype(np.int16)
+
+    # platform users
+    gu = rng(seed, "world.users")
+    lo_hi = np.array([USERS_PER_ACCOUNT.get(int(s), (1, 1)) for s in range(4)])
+    seg_acc = segment[account]
+    n_users = gu.integers(lo_hi[seg_acc, 0], lo_hi[seg_acc, 1] + 1)
+    user_customer0 = np.repeat(account, n_users).astype(np.int32)
+    m = len(user_customer0)
+    user_id = np.array([f"U{i:07d}" for i in range(1, m + 1)], dtype=object)
+    ufirst = _pick(ref.FIRST_NAMES, gu.integers(0, len(ref.FIRST_NAMES), m))
+    ulast = _pick(ref.LAST_NAMES, gu.integers(0, len(ref.LAST_NAMES), m))
+    user_name = ufirst + " " + ulast
+    user_email = (
+        np.char.lower((ufirst + "." + ulast).astype(str)).astype(object)
+        + np.arange(1, m + 1).astype(str).astype(object)
+        + "@"
+        + domain[user_customer0]
+        + ".com"
+    )
+    user_created_day = (signup_day[user_customer0] + gu.integers(0, 400, m)).astype(np.int32)
+    moves_company = gu.random(m) < 0.02
+    user_customer1 = np.where(
+        moves_company, account[gu.integers(0, max(n_acc, 1), m)], user_customer0
+    ).astype(np.int32)
+    user_move_day = np.where(
+        moves_company, user_created_day + gu.integers(30, 900, m), NEVER).astype(np.int32)
+    plan_probs = {1: [0.25, 0.3, 0.3, 0.1, 0.05], 2: [0.05, 0.1, 0.25, 0.3, 0.3],
+                  3: [0.1, 0.2, 0.3, 0.25, 0.15]}
+    seg_u = segment[user_customer0]
+    plan0 = np.zeros(m, dtype=np.int16)
+    for s, probs in plan_probs.items():
+        sel = seg_u == s
+        plan0[sel] = gu.choice(5, size=int(sel.sum()), p=probs)
+    changes_plan = gu.random(m) < 0.2
+    plan_step = np.where(gu.random(m) < 0.75, 1, -1)
+    plan1 = np.clip(plan0 + plan_step, 0, 4).astype(np.int16)
+    plan_change_day = np.where(
+        changes_plan, user_created_day + gu.integers(20, 800, m), NEVER).astype(np.int32)
+
+    # service assignments: a first service at signup, maybe more later, ends at churn
+    gs = rng(seed, "world.services")
+    n_services = gs.choice([1, 2, 3], size=n, p=[0.45, 0.4, 0.15])
+    assign_customer = np.repeat(np.arange(n, dtype=np.int32), n_services)
+    k = len(assign_customer)
+    first_of_customer = np.r_[True, assign_customer[1:] != assign_customer[:-1]]
+    assign_service = gs.choice(len(ref.SERVICES), size=k, p=ref.SERVICE_POPULARITY).astype(np.int16)
+    assign_start = np.where(
+        first_of_customer, signup_day[assign_customer],
+        signup_day[assign_customer] + gs.integers(0, 1200, k),
+    ).astype(np.int32)
+    cancels_early = ~first_of_customer & (gs.random(k) < 0.2)
+    assign_end = np.where(cancels_early, assign_start + gs.integers(60, 900, k), NEVER)
+    assign_end = np.minimum(assign_end, churn_day[assign_customer]).astype(np.int32)
+    back = reactivate_day < NEVER
+    back_customers = np.flatnonzero(back).astype(np.int32)
+    assign_customer = np.r_[assign_customer, back_customers]
+    assign_service = np.r_[assign_service, gs.choice(
+        len(ref.SERVICES), size=len(back_customers), p=ref.SERVICE_POPULARITY)].astype(np.int16)
+    assign_start = np.r_[assign_start, reactivate_day[back_customers]].astype(np.int32)
+    assign_end = np.r_[assign_end, np.full(len(back_customers), NEVER)].astype(np.int32)
+    order = np.lexsort((assign_start, assign_customer))
+    assign_customer, assign_service = assign_customer[order], assign_service[order]
+    assign_start, assign_end = assign_start[order], assign_end[order]
+
+    # seat entitlements: each business account licenses 1-3 seat products
+    ge = rng(seed, "world.entitlements")
+    n_products = ge.choice([1, 2, 3], size=n_acc, p=[0.5, 0.35, 0.15])
+    ent_customer = np.repeat(account, n_products).astype(np.int32)
+    j = len(ent_customer)
+    offsets = np.arange(j) - np.repeat(np.cumsum(n_products) - n_products, n_products)
+    base_product = np.repeat(ge.integers(0, len(v.SEAT_PRODUCTS), n_acc), n_products)
+    ent_product = ((base_product + offsets) % len(v.SEAT_PRODUCTS)).astype(np.int16)
+    seats_lo_hi = np.array([SEATS_PER_PRODUCT.get(int(s), (1, 1)) for s in range(4)])
+    seg_e = segment[ent_customer]
+    ent_seats = ge.integers(seats_lo_hi[seg_e, 0], seats_lo_hi[seg_e, 1] + 1).astype(np.int32)
+    ent_start = (signup_day[ent_customer] + ge.integers(0, 200, j)).astype(np.int32)
+
+    return World(
+        seed=seed, n_customers=n, customer_id=customer_id, segment=segment, tier0=tier0,
+        tier1=tier1, tier_change_day=tier_change_day, signup_day=signup_day,
+        customer_name=customer_name, email=email, phone=phone, city0=city0, city1=city1,
+        move_day=move_day, street0=street0, street1=street1, engagement=engagement,
+        churn_day=churn_day, reactivate_day=reactivate_day, decline_start=decline_start,
+        suspended=suspended, account=account, parent=parent, parent_name=parent_name,
+        vertical=vertical, account_type=account_type, user_id=user_id,
+        user_customer0=user_customer0, user_customer1=user_customer1,
+        user_move_day=user_move_day, user_name=user_name, user_email=user_email,
+        user_created_day=user_created_day, plan0=plan0, plan1=plan1,
+        plan_change_day=plan_change_day, assign_customer=assign_customer,
+        assign_service=assign_service, assign_start=assign_start, assign_end=assign_end,
+        ent_customer=ent_customer, ent_product=ent_product, ent_seats=ent_seats,
+        ent_start=ent_start,
+    )

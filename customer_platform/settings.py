@@ -1,0 +1,36 @@
+"""Where things live and when history starts: the few knobs every layer shares.
+
+Each value comes from an environment variable so a deployment can point the platform at its
+own landing zone and warehouse without editing code; the defaults keep everything under
+``./data`` for a local run.
+"""
+
+import datetime as dt
+import os
+from pathlib import Path
+
+#: First day of the daily partitions. Fixed, never computed from "today", so partition keys
+#: are stable across runs (override with CUSTOMER_PLATFORM_PARTITION_START).
+DEFAULT_PARTITION_START = "2026-01-01"
+
+
+def data_root() -> Path:
+    return Path(os.environ.get("CUSTOMER_PLATFORM_DATA", "data")).resolve()
+
+
+def landing_root() -> Path:
+    """Root of the landing zone: ``<landing_root>/<source_system>/<table>/<YYYY-MM-DD>.<ext>``."""
+    env = os.environ.get("CUSTOMER_PLATFORM_LANDING_ROOT")
+    return Path(env).resolve() if env else data_root() / "landing"
+
+
+def warehouse_path() -> Path:
+    """The DuckDB file holding bronze, silver and gold schemas."""
+    env = os.environ.get("CUSTOMER_PLATFORM_WAREHOUSE")
+    return Path(env).resolve() if env else data_root() / "warehouse.duckdb"
+
+
+def partition_start() -> dt.date:
+    return dt.date.fromisoformat(
+        os.environ.get("CUSTOMER_PLATFORM_PARTITION_START", DEFAULT_PARTITION_START)
+    )
