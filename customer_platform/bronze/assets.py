@@ -1,0 +1,78 @@
+"""Bronze assets: one per source table, each reading exactly its day's landing file."""
+
+import datetime as dt
+
+import polars as pl
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MetadataValue, asset
+
+from customer_platform.bronze.landing import PARTITION_COLUMN, find_landing_file, to_bronze
+from customer_platform.contracts import SOURCE_TABLES, SourceTable
+from customer_platform.partitions import daily_partitions, partition_day
+from customer_platform.privacy import markdown_preview
+from customer_platform.quality.checks import schema_check
+from customer_platform.quality.schemas import bronze_schema, pii_columns, table_schema
+from customer_platform.resources import LandingZone
+
+
+def bronze_key(table: SourceTable) -> AssetKey:
+    return AssetKey(["bronze", table.bronze_table])
+
+
+def build_bronze_asset(table: SourceTable) -> AssetsDefinition:
+    schema = bronze_schema(table)
+
+    @asset(
+        key=bronze_key(table),
+        description=(
+            f"{table.description}\n\nBronze: the landing file "
+            f"`{table.system}/{table.name}/<YYYY-MM-DD>.{table.file_format}` as delivered "
+            "(every value as text) plus ingestion metadata."
+        ),
+        group_name=f"bronze_{table.system}",
+        partitions_def=daily_partitions,
+        kinds={"duckdb", "polars", table.file_format},
+        owners=[table.owner],
+        tags={"layer": "bronze", "source_system": table.system, "seed": table.seed},
+        metadata={
+            "partition_expr": PARTITION_COLUMN,
+            "dagster/column_schema": table_schema(schema),
+            "source_table": table.qualified_name,
+            "extract": table.extract,
+            "landing_path": f"<landing_root>/{table.system}/{table.name}/<YYYY-MM-DD>.<ext>",
+        },
+    )
+    def _bronze(context: AssetExecutionContext, landing: LandingZone) -> pl.DataFrame:
+        day = partition_day(context.partition_key)
+        path = find_landing_file(landing.path, table, day)
+        loaded = to_bronze(table, path, landing.path, day, dt.datetime.now(dt.UTC)
+                           .replace(tzinfo=None))
+        if loaded.missing_columns or loaded.extra_columns:
+            context.log.warning(
+                f"{path}: missing columns {loaded.missing_columns} (read as null), "
+                f"extra columns {loaded.extra_columns} (kept in _extra_columns)"
+            )
+        context.add_output_metadata(
+            {
+                "source_file": str(path),
+                "rows": loaded.frame.height,
+                "missing_columns": MetadataValue.json(loaded.missing_columns),
+                "extra_columns": MetadataValue.json(loaded.extra_columns),
+                "preview": MetadataValue.md(markdown_preview(loaded.frame, pii_columns(schema))),
+            }
+        )
+        return loaded.frame
+
+    return _bronze
+
+
+BRONZE_ASSETS = [build_bronze_asset(table) for table in SOURCE_TABLES]
+BRONZE_CHECKS = [
+    schema_check(
+        bronze_key(table),
+        bronze_schema(table),
+        blocking=False,
+        description="Bronze layout: every contract column present as text, ingestion metadata "
+        "typed, record numbers unique.",
+    )
+    for table in SOURCE_TABLES
+]

@@ -1,0 +1,26 @@
+"""The code location: assembles assets, checks, jobs and resources. Nothing heavy happens here."""
+
+from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
+
+from customer_platform.bronze.assets import BRONZE_ASSETS, BRONZE_CHECKS
+from customer_platform.partitions import daily_partitions
+from customer_platform.resources import default_resources
+from customer_platform.silver.assets import SILVER_ASSETS, SILVER_CHECKS
+
+#: The main job: every asset (and its checks) for one day.
+daily_platform_job = define_asset_job(
+    "daily_platform",
+    selection=AssetSelection.all(),
+    partitions_def=daily_partitions,
+    description="Materialise the whole graph (bronze -> silver) for one day, checks included.",
+)
+
+defs = Definitions(
+    assets=[*BRONZE_ASSETS, *SILVER_ASSETS],
+    asset_checks=[*BRONZE_CHECKS, *SILVER_CHECKS],
+    jobs=[daily_platform_job],
+    resources=default_resources(),
+    # One process, one DuckDB writer: per-step processes cost seconds each on two cores and
+    # would contend for the warehouse file lock.
+    executor=in_process_executor,
+)

@@ -1,0 +1,128 @@
+"""Asset checks: every Pandera schema becomes one partitioned ``@asset_check``.
+
+A failing check reports how many rows broke each rule and a sample of the failure cases
+(PII values masked), so the UI answers "what is wrong, how much, and where" without a query.
+Silver checks are blocking: a failure stops gold steps in the same run.
+"""
+
+import polars as pl
+import pandera.polars as pa
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetChecksDefinition,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
+
+from customer_platform.bronze.landing import PARTITION_COLUMN
+from customer_platform.partitions import daily_partitions, partition_day
+from customer_platform.privacy import MASK
+from customer_platform.quality.schemas import pii_columns
+from customer_platform.resources import Warehouse
+from customer_platform.silver.cleaning import DUPLICATE, REJECTED
+
+SAMPLE_SIZE = 10
+
+
+def evaluate_schema(frame: pl.DataFrame, schema: pa.DataFrameSchema) -> AssetCheckResult:
+    """Validate ``frame`` against ``schema``; summarise failures per rule with a masked sample."""
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    else:
+        return AssetCheckResult(passed=True, metadata={"rows_checked": frame.height})
+
+    masked = set(pii_columns(schema))
+    cases = cases.with_columns(
+        pl.when(pl.col("column").is_in(list(masked))).then(pl.lit(MASK))
+        .otherwise(pl.col("failure_case").cast(pl.String)).alias("failure_case")
+    )
+    per_rule = (
+        cases.group_by("column", "check")
+        .agg(pl.col("index").drop_nulls().n_unique().alias("failing_rows"), pl.len().alias("cases"))
+        .sort("column", "check")
+    )
+    failing_rows = cases.get_column("index").drop_nulls().n_unique()
+    sample = cases.head(SAMPLE_SIZE).select("column", "check", "failure_case", "index")
+    return AssetCheckResult(
+        passed=False,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "rows_checked": frame.height,
+            "failing_rows": failing_rows,
+            "failing_rows_by_rule": MetadataValue.json(
+                {f"{r['column']}: {r['check']}": r["failing_rows"] or r["cases"]
+                 for r in per_rule.to_dicts()}
+            ),
+            "failure_sample": MetadataValue.md(_markdown(sample)),
+        },
+    )
+
+
+def _markdown(frame: pl.DataFrame) -> str:
+    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * frame.width]
+    lines += ["| " + " | ".join("" if v is None else str(v)[:80] for v in row) + " |"
+              for row in frame.iter_rows()]
+    return "\n".join(lines)
+
+
+def schema_check(
+    asset_key: AssetKey, schema: pa.DataFrameSchema, *, blocking: bool, description: str
+) -> AssetChecksDefinition:
+    """One partitioned asset check validating the stored partition of ``asset_key``."""
+
+    @asset_check(
+        asset=asset_key,
+        name="pandera_schema",
+        description=description,
+        blocking=blocking,
+        partitions_def=daily_partitions,
+    )
+    def _schema_check(frame: pl.DataFrame) -> AssetCheckResult:
+        return evaluate_schema(frame, schema)
+
+    return _schema_check
+
+
+def reconciliation_check(
+    silver_key: AssetKey, bronze_table: str, silver_table: str, rejects_table: str
+) -> AssetChecksDefinition:
+    """bronze rows = silver rows + removed duplicates + rejected rows, for the partition."""
+
+    @asset_check(
+        asset=silver_key,
+        name="reconciliation",
+        description="Nothing lost: bronze rows = silver rows + removed duplicates + rejected rows.",
+        blocking=True,
+        partitions_def=daily_partitions,
+        additional_deps=[AssetKey(["bronze", bronze_table]), AssetKey(["silver", rejects_table])],
+    )
+    def _reconciliation(
+        context: AssetCheckExecutionContext, warehouse: Warehouse
+    ) -> AssetCheckResult:
+        day = partition_day(context.partition_key)
+        where, params = f"{PARTITION_COLUMN} = ?", [day]
+        bronze = warehouse.count(f"bronze.{bronze_table}", where, params)
+        silver = warehouse.count(f"silver.{silver_table}", where, params)
+        rejected = warehouse.count(f"silver.{rejects_table}", f"{where} AND disposition = ?",
+                                   [day, REJECTED])
+        duplicates = warehouse.count(f"silver.{rejects_table}", f"{where} AND disposition = ?",
+                                     [day, DUPLICATE])
+        difference = bronze - (silver + rejected + duplicates)
+        return AssetCheckResult(
+            passed=difference == 0,
+            severity=AssetCheckSeverity.ERROR,
+            metadata={
+                "bronze_rows": bronze,
+                "silver_rows": silver,
+                "duplicate_rows": duplicates,
+                "rejected_rows": rejected,
+                "unaccounted_rows": difference,
+            },
+        )
+
+    return _reconciliation

@@ -1,0 +1,96 @@
+"""The Pandera schema of each bronze and silver table, derived from the one contract.
+
+- bronze: every contract column as nullable text (as delivered) plus ingestion metadata;
+- silver: the contract itself (types, rules), unique on the primary key, plus lineage;
+- rejects: the ``RejectedRow`` model.
+
+``table_schema`` turns any of them into the column schema the Dagster UI shows, with the
+description and PII class of every column.
+"""
+
+import pandera.polars as pa
+import polars as pl
+from dagster import TableColumn, TableColumnConstraints, TableSchema
+
+from customer_platform.bronze.landing import METADATA_COLUMNS, PARTITION_COLUMN
+from customer_platform.contracts import SourceTable
+from customer_platform.contracts.base import PII_CLASSES, column_meta
+
+_LINEAGE_DESCRIPTIONS = {
+    PARTITION_COLUMN: "Day the landing file was received (the partition)",
+    "_source_system": "Source system the file came from",
+    "_source_file": "Landing file, relative to the landing root",
+    "_source_row": "Record number in the landing file (1 = first data record)",
+    "_loaded_at": "When bronze ingested the file",
+    "_extra_columns": "Columns the file had beyond the contract, as a JSON object (null if none)",
+    "_event_date": "Business day the row belongs to (differs from the partition for late rows)",
+}
+
+
+def _lineage_column(name: str, dtype, **kwargs) -> pa.Column:
+    return pa.Column(dtype, description=_LINEAGE_DESCRIPTIONS[name], **kwargs)
+
+
+def bronze_schema(table: SourceTable) -> pa.DataFrameSchema:
+    columns = {
+        name: pa.Column(pl.String, nullable=True, description=col.description,
+                        metadata=col.metadata)
+        for name, col in table.columns().items()
+    }
+    columns.update(
+        {
+            PARTITION_COLUMN: _lineage_column(PARTITION_COLUMN, pl.Date),
+            "_source_system": _lineage_column("_source_system", pl.String,
+                                              checks=pa.Check.eq(table.system)),
+            "_source_file": _lineage_column("_source_file", pl.String),
+            "_source_row": _lineage_column("_source_row", pl.Int64, checks=pa.Check.ge(1),
+                                           unique=True),
+            "_loaded_at": _lineage_column("_loaded_at", pl.Datetime("us")),
+            "_extra_columns": _lineage_column("_extra_columns", pl.String, nullable=True),
+        }
+    )
+    assert set(columns) >= set(METADATA_COLUMNS)
+    return pa.DataFrameSchema(columns, strict=True, name=f"bronze.{table.bronze_table}")
+
+
+def silver_schema(table: SourceTable) -> pa.DataFrameSchema:
+    lineage = {
+        "_event_date": _lineage_column("_event_date", pl.Date),
+        PARTITION_COLUMN: _lineage_column(PARTITION_COLUMN, pl.Date),
+        "_source_file": _lineage_column("_source_file", pl.String),
+        "_source_row": _lineage_column("_source_row", pl.Int64, checks=pa.Check.ge(1)),
+        "_loaded_at": _lineage_column("_loaded_at", pl.Datetime("us")),
+    }
+    schema = table.schema().add_columns(lineage)
+    schema.unique = list(table.primary_key)
+    schema.name = f"silver.{table.silver_table}"
+    return schema
+
+
+def table_schema(schema: pa.DataFrameSchema, primary_key=()) -> TableSchema:
+    """Dagster column schema (types, descriptions, constraints, PII tags) from a Pandera one."""
+    columns = []
+    for name, col in schema.columns.items():
+        pii = column_meta(col, "pii")
+        tags = {"pii": pii} if pii else {}
+        other = [check.error or check.name for check in col.checks]
+        if pii:
+            other.append(f"PII: {PII_CLASSES[pii]}")
+        columns.append(
+            TableColumn(
+                name=name,
+                type=str(col.dtype),
+                description=col.description,
+                constraints=TableColumnConstraints(
+                    nullable=bool(col.nullable), unique=bool(col.unique) or (
+                        tuple(primary_key) == (name,)), other=other
+                ),
+                tags=tags,
+            )
+        )
+    return TableSchema(columns=columns)
+
+
+def pii_columns(schema: pa.DataFrameSchema) -> list[str]:
+    return [name for name, col in schema.columns.items() if column_meta(col, "pii")]
+

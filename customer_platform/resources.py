@@ -1,0 +1,130 @@
+"""Resources: the DuckDB warehouse I/O manager and the landing zone.
+
+The warehouse is one DuckDB file with a schema per layer (``bronze``, ``silver``, ``gold``),
+chosen by the asset key prefix. Assets hand Polars frames to the I/O manager (the pandas
+handler is registered too, for the few consumers that need pandas).
+
+Two changes to the stock DuckDB I/O manager:
+- Every write is one transaction (delete the partition, insert the new rows, commit), so a
+  crash mid-write leaves the old partition, never half of the new one.
+- Empty frames still create the table with the right columns, so an empty day (no rejects,
+  no tickets) is a valid, readable partition rather than a missing table.
+"""
+
+import contextlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import polars as pl
+from dagster import ConfigurableResource, InputContext, OutputContext
+from dagster._core.storage.db_io_manager import DbIOManager, DbTypeHandler, TableSlice
+from dagster._utils.backoff import backoff
+from dagster_duckdb import DuckDBIOManager, DuckDBResource
+from dagster_duckdb.io_manager import DuckDbClient
+from dagster_duckdb_pandas import DuckDBPandasTypeHandler
+from dagster_duckdb_polars import DuckDBPolarsTypeHandler
+from pydantic import Field
+
+from customer_platform import settings
+
+
+class PolarsFrameHandler(DuckDBPolarsTypeHandler):
+    """Polars <-> DuckDB through Arrow; creates the table even for an empty frame."""
+
+    def handle_output(self, context: OutputContext, table_slice: TableSlice, obj: pl.DataFrame,
+                      connection):
+        arrow_frame = obj.rechunk().to_arrow()  # noqa: F841 - referenced by name in the SQL
+        target = f"{table_slice.schema}.{table_slice.table}"
+        connection.execute(f"CREATE TABLE IF NOT EXISTS {target} AS SELECT * FROM arrow_frame "
+                           "LIMIT 0")
+        connection.execute(f"INSERT INTO {target} BY NAME SELECT * FROM arrow_frame")
+        return {"dagster/row_count": obj.height}
+
+    def load_input(self, context: InputContext, table_slice: TableSlice, connection
+                   ) -> pl.DataFrame:
+        if table_slice.partition_dimensions and len(context.asset_partition_keys) == 0:
+            return pl.DataFrame()
+        query = DuckDbClient.get_select_statement(table_slice)
+        return connection.execute(query).pl()
+
+
+class TransactionalDuckDbClient(DuckDbClient):
+    """Runs each I/O manager call (delete + insert, or a read) inside one transaction."""
+
+    @staticmethod
+    @contextlib.contextmanager
+    def connect(context, _):
+        config = {"custom_user_agent": "customer_platform",
+                  **context.resource_config["connection_config"]}
+        conn = backoff(
+            fn=duckdb.connect,
+            retry_on=(RuntimeError, duckdb.IOException),
+            kwargs={"database": context.resource_config["database"], "read_only": False,
+                    "config": config},
+            max_retries=10,
+        )
+        try:
+            conn.begin()
+            yield conn
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            conn.close()
+
+
+class WarehouseIOManager(DuckDBIOManager):
+    """DuckDB I/O manager for the warehouse file: Polars by default, pandas when asked."""
+
+    @staticmethod
+    def type_handlers() -> Sequence[DbTypeHandler]:
+        return [PolarsFrameHandler(), DuckDBPandasTypeHandler()]
+
+    @staticmethod
+    def default_load_type() -> type | None:
+        return pl.DataFrame
+
+    def create_io_manager(self, context) -> DbIOManager:
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        return DbIOManager(
+            db_client=TransactionalDuckDbClient(),
+            database=self.database,
+            schema=self.schema_,
+            type_handlers=self.type_handlers(),
+            default_load_type=self.default_load_type(),
+            io_manager_name="WarehouseIOManager",
+        )
+
+
+class LandingZone(ConfigurableResource):
+    """Where source systems drop their extracts (the landing-zone contract's root)."""
+
+    root: str = Field(description="<root>/<source_system>/<table>/<YYYY-MM-DD>.<csv|jsonl|parquet>")
+
+    @property
+    def path(self) -> Path:
+        return Path(self.root)
+
+
+class Warehouse(DuckDBResource):
+    """SQL access to the warehouse file for checks and reports (counts, ad-hoc queries)."""
+
+    def count(self, table: str, where: str = "true", params: Sequence = ()) -> int:
+        with self.get_connection() as conn:
+            try:
+                return conn.execute(f"SELECT count(*) FROM {table} WHERE {where}",
+                                    list(params)).fetchone()[0]
+            except duckdb.CatalogException:
+                return 0
+
+
+def default_resources() -> dict:
+    """Resources for the local, embedded deployment (paths from ``settings``)."""
+    database = str(settings.warehouse_path())
+    return {
+        "io_manager": WarehouseIOManager(database=database),
+        "landing": LandingZone(root=str(settings.landing_root())),
+        "warehouse": Warehouse(database=database),
+    }

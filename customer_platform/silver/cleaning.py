@@ -1,0 +1,187 @@
+"""Bronze -> silver: type, normalise, validate against the contract, deduplicate; lose nothing.
+
+Every bronze row ends in exactly one place: the silver table, or the rejects table as a
+rule violation (``Validation``) or as a removed duplicate (``Data Quality``). That is what
+the reconciliation check verifies: bronze rows = silver rows + duplicates + rejected rows.
+
+The rules are the contract's Pandera checks, the same ones the asset check runs afterwards
+on the stored table: the cleaner uses Pandera's failure cases to route rows, so a rule is
+written once and enforced in both places.
+"""
+
+import dataclasses
+
+import pandera.polars as pa
+import polars as pl
+
+from customer_platform.bronze.landing import PARTITION_COLUMN
+from customer_platform.contracts import SourceTable
+from customer_platform.silver.normalise import normalise_text, parse_expr
+from customer_platform.silver.rejects import REJECT_DTYPES
+
+#: Lineage columns silver keeps from bronze, plus the business day the row belongs to.
+EVENT_DATE_COLUMN = "_event_date"
+SILVER_LINEAGE = (EVENT_DATE_COLUMN, PARTITION_COLUMN, "_source_file", "_source_row", "_loaded_at")
+
+_ROW = "__row"
+_UNIQUENESS_CHECKS = ("field_uniqueness", "multiple_fields_uniqueness")
+
+
+VALIDATION, DATA_QUALITY = "Validation", "Data Quality"
+REJECTED, DUPLICATE = "rejected", "duplicate_removed"
+
+
+@dataclasses.dataclass
+class CleanResult:
+    silver: pl.DataFrame
+    rejects: pl.DataFrame
+
+    def counts(self) -> dict[str, int]:
+        disposition = self.rejects.get_column("disposition")
+        return {
+            "silver_rows": self.silver.height,
+            "rejected_rows": int((disposition == REJECTED).sum()),
+            "duplicate_rows": int((disposition == DUPLICATE).sum()),
+        }
+
+
+def _violations_from_types(raw: pl.DataFrame, typed: pl.DataFrame, dtypes) -> pl.DataFrame:
+    frames = []
+    for name, dtype in dtypes.items():
+        if dtype == pl.String:
+            continue
+        failed = raw.get_column(name).is_not_null() & typed.get_column(name).is_null()
+        if failed.any():
+            frames.append(
+                raw.filter(failed).select(
+                    pl.col(_ROW),
+                    pl.lit(name).alias("column"),
+                    pl.lit(f"type({dtype})").alias("rule"),
+                    pl.col(name).alias("value"),
+                )
+            )
+    return pl.concat(frames) if frames else _empty_violations()
+
+
+def _empty_violations() -> pl.DataFrame:
+    return pl.DataFrame(schema={_ROW: pl.UInt32, "column": pl.String, "rule": pl.String,
+                                "value": pl.String})
+
+
+def _violations_from_contract(typed: pl.DataFrame, table: SourceTable) -> pl.DataFrame:
+    """Row-level rule failures, from Pandera's failure cases (uniqueness is handled by dedupe)."""
+    contract = typed.select(list(table.columns()))
+    try:
+        table.model.validate(contract, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    else:
+        return _empty_violations()
+    frame_level = cases.filter(pl.col("index").is_null() & ~pl.col("check").is_in(
+        _UNIQUENESS_CHECKS))
+    if frame_level.height:  # a schema-level failure is a bug in the cleaner, not bad data
+        raise RuntimeError(f"{table.silver_table}: schema-level contract failure\n{frame_level}")
+    rows = cases.filter(pl.col("index").is_not_null() & ~pl.col("check").is_in(_UNIQUENESS_CHECKS))
+    return rows.select(
+        pl.col("index").cast(pl.UInt32).alias(_ROW),
+        pl.col("column").cast(pl.String),
+        pl.col("check").cast(pl.String).alias("rule"),
+        pl.col("failure_case").cast(pl.String).alias("value"),
+    )
+
+
+def clean(bronze: pl.DataFrame, table: SourceTable) -> CleanResult:
+    """Turn one bronze partition of ``table`` into its silver rows and its rejects."""
+    columns = table.columns()
+    dtypes = table.dtypes()
+    source_columns = list(columns)
+    original = bronze.with_row_index(_ROW).with_columns(
+        pl.struct(source_columns + ["_extra_columns"]).struct.json_encode().alias("record")
+    )
+    raw = normalise_text(original.drop("record"), columns)
+    typed = raw.with_columns([parse_expr(name, dtype).alias(name) for name, dtype in dtypes.items()])
+
+    type_violations = _violations_from_types(raw, typed, dtypes)
+    rule_violations = _violations_from_contract(typed, table)
+    # a value that did not parse is reported once, as a type error, not again as a null
+    rule_violations = rule_violations.join(
+        type_violations.select(_ROW, "column"), on=[_ROW, "column"], how="anti"
+    )
+    violations = pl.concat([type_violations, rule_violations]).with_columns(
+        (
+            pl.col("column")
+            + pl.lit("=")
+            + pl.when(pl.col("value").is_null()).then(pl.lit("null"))
+            .otherwise(pl.lit("'") + pl.col("value") + pl.lit("'"))
+            + pl.lit(" breaks ")
+            + pl.col("rule")
+        ).alias("message")
+    )
+    per_row = violations.sort(_ROW, "column", "rule").group_by(_ROW, maintain_order=True).agg(
+        pl.col("rule").unique(maintain_order=True).str.join("; ").alias("error_rule"),
+        pl.col("message").str.join("; ").alias("error_description"),
+    )
+
+    valid = typed.join(per_row.select(_ROW), on=_ROW, how="anti")
+    event = table.event_date
+    valid = valid.with_columns(
+        (pl.col(event).cast(pl.Date) if event else pl.col(PARTITION_COLUMN)).alias(
+            EVENT_DATE_COLUMN)
+    )
+    # Deduplicate on the key: the latest version wins, then the earliest line in the file.
+    order = [table.updated_at] if table.updated_at and table.updated_at not in table.primary_key \
+        else []
+    ranked = valid.sort([*order, "_source_row"], descending=[True] * len(order) + [False])
+    keep = ranked.unique(subset=list(table.primary_key), keep="first", maintain_order=True)
+    duplicates = valid.join(keep.select(_ROW), on=_ROW, how="anti")
+    kept_line = keep.select([*table.primary_key, pl.col("_source_row").alias("__kept_line")])
+    duplicates = duplicates.join(kept_line, on=list(table.primary_key), how="left",
+                                 nulls_equal=True).select(
+        _ROW,
+        pl.lit("duplicate_key").alias("error_rule"),
+        (
+            pl.lit("duplicate of line ")
+            + pl.col("__kept_line").cast(pl.String)
+            + pl.lit(f" on key ({', '.join(table.primary_key)})")
+        ).alias("error_description"),
+    )
+    rejects = pl.concat(
+        [
+            original.join(per_row, on=_ROW).select(
+                *_reject_columns(table, VALIDATION, REJECTED, "Open")),
+            original.join(duplicates, on=_ROW).select(
+                *_reject_columns(table, DATA_QUALITY, DUPLICATE, "Resolved")),
+        ]
+    ).sort("source_row", "error_rule")
+
+    silver = keep.sort(*table.primary_key).select(*columns, *SILVER_LINEAGE)
+    return CleanResult(silver=silver.rechunk(), rejects=rejects.rechunk())
+
+
+def _reject_columns(table: SourceTable, error_type: str, disposition: str, status: str):
+    return [
+        (
+            pl.lit(f"{table.qualified_name}:")
+            + pl.col(PARTITION_COLUMN).cast(pl.String)
+            + pl.lit(":")
+            + pl.col("_source_row").cast(pl.String)
+            + pl.lit(f":{disposition}")
+        ).alias("error_id"),
+        pl.lit(error_type).alias("error_type"),
+        pl.col("error_rule"),
+        pl.col("error_description"),
+        pl.col("_source_system").alias("source_system"),
+        pl.lit(table.qualified_name).alias("source_table"),
+        pl.col("_source_file").alias("source_file"),
+        pl.col("_source_row").alias("source_row"),
+        pl.col("_loaded_at").alias("error_timestamp"),
+        pl.lit(status).alias("status"),
+        pl.lit(disposition).alias("disposition"),
+        pl.col("record"),
+        pl.col(PARTITION_COLUMN),
+    ]
+
+
+def empty_rejects() -> pl.DataFrame:
+    return pl.DataFrame(schema=REJECT_DTYPES)
+
