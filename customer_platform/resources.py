@@ -120,11 +120,15 @@ class Warehouse(DuckDBResource):
                 return 0
 
 
+def warehouse_resources(warehouse: Path | str, landing_root: Path | str) -> dict:
+    """The resources every asset needs, for one warehouse file and one landing zone."""
+    return {
+        "io_manager": WarehouseIOManager(database=str(warehouse)),
+        "landing": LandingZone(root=str(landing_root)),
+        "warehouse": Warehouse(database=str(warehouse)),
+    }
+
+
 def default_resources() -> dict:
     """Resources for the local, embedded deployment (paths from ``settings``)."""
-    database = str(settings.warehouse_path())
-    return {
-        "io_manager": WarehouseIOManager(database=database),
-        "landing": LandingZone(root=str(settings.landing_root())),
-        "warehouse": Warehouse(database=database),
-    }
+    return warehouse_resources(settings.warehouse_path(), settings.landing_root())

@@ -8,6 +8,10 @@ the file format; typing is silver's job, where a value that does not parse becom
 rejected row instead of a lost one. A file that cannot be read at all (missing, empty,
 truncated, garbage bytes, no key column) fails with a ``LandingFileError`` naming the file,
 the line and the problem, so a person can open the file at that line.
+
+Days without records: a CSV file then holds just its header line and a Parquet file zero
+rows; a JSON Lines file, which has no header, is 0 bytes. A 0-byte CSV or Parquet file is an
+error (a header or footer is missing, the transfer was cut), and so is an empty snapshot.
 """
 
 import csv
@@ -146,8 +150,11 @@ def _read_jsonl(path: Path) -> pl.DataFrame:
     """Parse with Polars; if it refuses, find the first bad line with the json module."""
     data = path.read_bytes()
     text = _decode(path, data)
+    if not data:
+        return pl.DataFrame()  # JSON Lines has no header: a 0-byte file is a day without records
     if not text.strip():
-        raise LandingFileError(path, "file is empty: expected one JSON object per line", 1)
+        raise LandingFileError(path, "file holds only whitespace: expected one JSON object per "
+                               "line, or a 0-byte file for a day without records", 1)
     try:
         frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
         if all(dtype != pl.Struct and dtype != pl.List for dtype in frame.dtypes):
@@ -229,6 +236,13 @@ def to_bronze(
     """
     frame = read_landing_file(path)
     expected = list(table.columns())
+    if frame.width == 0:  # a 0-byte JSON Lines file: no records, so no columns either
+        frame = pl.DataFrame(schema={name: pl.String for name in expected})
+    if frame.height == 0 and table.extract == "snapshot":
+        raise LandingFileError(
+            path, f"no records: {table.qualified_name} is a snapshot extract (the whole current "
+            "state every day), so an empty file means a failed export"
+        )
     missing = [name for name in expected if name not in frame.columns]
     extra = [name for name in frame.columns if name not in expected]
     lacking_key = [name for name in table.primary_key if name in missing]

@@ -1,11 +1,25 @@
-"""CRM extracts: the customer master (snapshot)."""
+"""CRM extracts: the customer master and account hierarchy (snapshots), the sales pipeline
+(incremental, one row per opportunity stage change) and the quota plan (snapshot).
+
+Opportunities: business accounts open deals at a few per cent a week (more for Enterprise),
+scaled by ``world.activity`` so declining accounts open fewer and churned ones none. A deal
+moves Prospecting -> Qualification -> Proposal -> Negotiation -> Closed Won over days; at
+each step it may be lost instead, more often when the account is in distress and always
+once the account has churned. A day's rows are rebuilt from the births of the trailing
+``OPP_WINDOW`` days, each drawn from ``rng(seed, "crm.opportunities", birth_day)``.
+"""
+
+import dataclasses
+import datetime as dt
 
 import numpy as np
 import polars as pl
 
+from customer_platform import fiscal
 from customer_platform import vocabulary as v
 from customer_platform.generator import reference as ref
 from customer_platform.generator.columns import dates, pick, timestamps
+from customer_platform.generator.randomness import day_of, rng
 from customer_platform.generator.registry import generates
 from customer_platform.generator.world import World
 
@@ -37,3 +51,276 @@ def customers(world: World, day: int) -> pl.DataFrame:
         strict=False,
     )
 
+
+# -- shared helpers -------------------------------------------------------------------------
+
+#: Per-customer fields of ``World`` (arrays indexed by customer).
+CUSTOMER_FIELDS = (
+    "customer_id", "segment", "tier0", "tier1", "tier_change_day", "signup_day",
+    "customer_name", "email", "phone", "city0", "city1", "move_day", "street0", "street1",
+    "engagement", "churn_day", "reactivate_day", "decline_start", "suspended",
+)
+#: Region index (into vocabulary.REGIONS) of each reference city, and geo index of each region.
+CITY_REGION = np.array([v.REGIONS.index(c[3]) for c in ref.CITIES], dtype=np.int16)
+REGION_GEO = np.array([v.GEOS.index(v.REGION_GEO[r]) for r in v.REGIONS], dtype=np.int16)
+
+
+def customers_view(world: World, idx: np.ndarray) -> World:
+    """The world restricted to customers ``idx`` (in that order).
+
+    Its state methods (``exists``, ``status``, ``activity``, ``distress``, ``city``, ...) then
+    take either one day or an array of days, one per selected customer, which evaluates
+    each customer on its own day without computing the whole population.
+    """
+    idx = np.asarray(idx, dtype=np.int64)
+    subset = {name: getattr(world, name)[idx] for name in CUSTOMER_FIELDS}
+    return dataclasses.replace(world, n_customers=len(idx), **subset)
+
+
+def prefixed(prefix: str, numbers: np.ndarray, width: int) -> pl.Series:
+    """Vectorised ``f"{prefix}{n:0{width}d}"`` as a String series."""
+    digits = pl.Series(np.asarray(numbers, dtype=np.int64)).cast(pl.String).str.zfill(width)
+    return pl.select(pl.concat_str(pl.lit(prefix), digits)).to_series()
+
+
+def _strings(values) -> pl.Series:
+    return pl.Series(values=np.asarray(values, dtype=object).tolist(), dtype=pl.String)
+
+
+# -- account hierarchy (snapshot) -----------------------------------------------------------
+
+
+@generates("crm.account_hierarchy")
+def account_hierarchy(world: World, day: int) -> pl.DataFrame:
+    pos = np.flatnonzero(world.exists(day)[world.account])
+    idx = world.account[pos]
+    region = CITY_REGION[world.city(day)[idx]]
+    moved = world.move_day[idx]
+    changed = np.where(moved <= day, np.maximum(moved, world.signup_day[idx]),
+                       world.signup_day[idx])
+    seconds = (idx * 6151 + changed * 92_821) % 86_400
+    parent = world.parent[pos]
+    has_parent = parent >= 0
+    parent_id = prefixed("P", np.maximum(parent, 0) + 1, 6)
+    return pl.DataFrame(
+        {
+            "account_id": _strings(world.customer_id[idx]),
+            "company_name": _strings(world.customer_name[idx]),
+            "parent_account_id": pl.select(
+                pl.when(pl.Series(has_parent)).then(parent_id).otherwise(None)
+            ).to_series(),
+            "parent_company_name": _strings(world.parent_name[pos]),
+            "region": _strings(pick(v.REGIONS, region)),
+            "vertical": _strings(pick(v.VERTICALS, world.vertical[pos])),
+            "customer_type": _strings(pick(v.ACCOUNT_CUSTOMER_TYPES, world.account_type[pos])),
+            "updated_at": timestamps(changed, seconds),
+        }
+    )
+
+
+# -- opportunities (incremental lifecycle) --------------------------------------------------
+
+#: Share of accounts opening a deal per week, by customer segment (Residential never does).
+OPP_WEEKLY_RATE = np.array([0.0, 0.02, 0.05, 0.04])
+#: Days between consecutive stage changes (inclusive bounds): Prospecting -> Qualification,
+#: -> Proposal, -> Negotiation, -> Closed.
+OPP_STAGE_GAPS = ((1, 14), (2, 21), (2, 21), (2, 28))
+OPP_WINDOW = sum(hi for _, hi in OPP_STAGE_GAPS)
+#: Probability the deal is lost at each of the four steps, and the extra loss at full distress.
+OPP_LOSS_BASE = np.array([0.20, 0.20, 0.15, 0.30])
+OPP_LOSS_DISTRESS = 0.6
+#: probability_of_close by stage (index into OPPORTUNITY_STAGES).
+STAGE_PROBABILITY = np.array([0.1, 0.2, 0.4, 0.7, 1.0, 0.0])
+WON, LOST = 4, 5
+#: Median deal size (USD) by segment; multipliers by solution and sales motion.
+OPP_AMOUNT_MEDIAN = np.array([0.0, 12_000.0, 120_000.0, 60_000.0])
+OPP_AMOUNT_SIGMA = 0.8
+SOLUTION_SHARE = (0.45, 0.35, 0.20)  # Creative Cloud, Document Cloud, Devices
+SOLUTION_AMOUNT = np.array([1.0, 0.8, 0.6])
+MOTION_SHARE = (0.40, 0.35, 0.25)  # Growth on renewal, New, True up
+MOTION_AMOUNT = np.array([1.0, 1.2, 0.4])
+REPS_PER_GEO = 40
+_BIRTH_ID_STRIDE = 40_000  # opportunity_id = birth_day * stride + serial of the day
+
+
+def sales_rep_roster(seed: int) -> np.ndarray:
+    """(geo, rep) -> name: a fixed roster of ``REPS_PER_GEO`` distinct names per geo."""
+    g = rng(seed, "crm.sales_reps")
+    n_first, n_last = len(ref.FIRST_NAMES), len(ref.LAST_NAMES)
+    combo = g.choice(n_first * n_last, size=len(v.GEOS) * REPS_PER_GEO, replace=False)
+    names = pick(ref.FIRST_NAMES, combo // n_last) + " " + pick(ref.LAST_NAMES, combo % n_last)
+    return names.reshape(len(v.GEOS), REPS_PER_GEO)
+
+
+def account_owner(world: World) -> np.ndarray:
+    """Per business account (position in ``world.account``): its rep's slot in the geo roster."""
+    return rng(world.seed, "crm.opportunities.owners").integers(
+        0, REPS_PER_GEO, len(world.account)
+    )
+
+
+#: Columns of the uniform block drawn for every candidate deal of a birth day.
+_U_SOLUTION, _U_MOTION, _U_AMOUNT, _U_DISCOUNT, _U_PLANNED = 0, 1, 2, 4, 5  # amount: 2 and 3
+_U_GAPS = slice(6, 10)
+_U_LOSS = slice(10, 14)
+_U_SECONDS = slice(14, 19)
+_U_WIDTH = 19
+
+
+def _opportunity_candidates(world: World, b: int, bound: np.ndarray):
+    """Accounts that may open a deal on day ``b``, their draw, and their deal's future.
+
+    An account opens a deal when its draw is below its daily rate times its activity on
+    ``b``; ``bound`` (rate times engagement) is never below that, so every account that
+    could open one is a candidate, and which of them do is decided by the caller.
+    """
+    g = rng(world.seed, "crm.opportunities", b)
+    u = g.random(len(world.account))
+    cand = np.flatnonzero(u < bound)
+    if len(cand) >= _BIRTH_ID_STRIDE:
+        raise ValueError("too many opportunities on one day for the opportunity_id scheme")
+    return cand, u[cand], g.random((len(cand), _U_WIDTH))
+
+
+def _from_uniform(u: np.ndarray, lo, hi) -> np.ndarray:
+    """Integers lo..hi (inclusive) from uniforms."""
+    lo, hi = np.asarray(lo), np.asarray(hi)
+    return (lo + np.floor(u * (hi - lo + 1))).astype(np.int64)
+
+
+def _category(u: np.ndarray, shares) -> np.ndarray:
+    edges = np.cumsum(shares)[:-1] / np.sum(shares)
+    return np.searchsorted(edges, u, side="right")
+
+
+@generates("crm.opportunities")
+def opportunities(world: World, day: int) -> pl.DataFrame:
+    rate = OPP_WEEKLY_RATE[world.segment[world.account]] / 7.0
+    bound = rate * world.engagement[world.account]  # activity never exceeds engagement
+    births = range(day - OPP_WINDOW, day + 1)
+    drawn = [_opportunity_candidates(world, b, bound) for b in births]
+    pos = np.concatenate([c for c, _, _ in drawn])
+    serial = np.concatenate([np.arange(len(c)) for c, _, _ in drawn])
+    birth = np.repeat(np.asarray(births, dtype=np.int64), [len(c) for c, _, _ in drawn])
+    u = np.concatenate([x for _, x, _ in drawn])
+    block = np.concatenate([x for _, _, x in drawn])
+    opened = u < rate[pos] * customers_view(world, world.account[pos]).activity(birth)
+    pos, serial, birth, block = pos[opened], serial[opened], birth[opened], block[opened]
+    lo = [lo for lo, _ in OPP_STAGE_GAPS]
+    hi = [hi for _, hi in OPP_STAGE_GAPS]
+    # a standard normal from two uniforms (Box-Muller) for the log deal size
+    u1, u2 = block[:, _U_AMOUNT], block[:, _U_AMOUNT + 1]
+    z = np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2 * np.pi * u2)
+    o = {
+        "serial": serial,
+        "solution": _category(block[:, _U_SOLUTION], SOLUTION_SHARE),
+        "motion": _category(block[:, _U_MOTION], MOTION_SHARE),
+        "amount_z": OPP_AMOUNT_SIGMA * z,
+        "discount": 0.80 + 0.20 * block[:, _U_DISCOUNT],
+        "gaps": _from_uniform(block[:, _U_GAPS], lo, hi),
+        "loss_u": block[:, _U_LOSS],
+        "seconds": _from_uniform(block[:, _U_SECONDS], 8 * 3600, 19 * 3600 - 1),
+        "planned": _from_uniform(block[:, _U_PLANNED], 30, 90),
+    }
+    cust = world.account[pos]
+    view = customers_view(world, cust)
+    steps = o["gaps"].shape[1]
+    change_day = birth[:, None] + np.c_[np.zeros(len(pos), np.int64), np.cumsum(o["gaps"], 1)]
+
+    # the step at which the deal is lost (1..4), or steps + 1 when it is won
+    lost = np.zeros((len(pos), steps), dtype=bool)
+    for j in range(steps):
+        t = change_day[:, j + 1]
+        p_loss = OPP_LOSS_BASE[j] + OPP_LOSS_DISTRESS * view.distress(t)
+        lost[:, j] = (o["loss_u"][:, j] < p_loss) | (view.status(t) == 2)
+    lost_at = np.where(lost.any(axis=1), lost.argmax(axis=1) + 1, steps + 1)
+    col = np.arange(steps + 1)[None, :]
+    stage = np.where(col < lost_at[:, None], col, np.where(col == lost_at[:, None], LOST, -1))
+
+    rows, cols = np.nonzero((change_day == day) & (stage >= 0))
+    order = np.lexsort((o["serial"][rows], birth[rows]))
+    rows, cols = rows[order], cols[order]
+    st = stage[rows, cols]
+    b, seg = birth[rows], world.segment[cust[rows]]
+    solution, motion = o["solution"][rows], o["motion"][rows]
+    amount = (OPP_AMOUNT_MEDIAN[seg] * SOLUTION_AMOUNT[solution] * MOTION_AMOUNT[motion]
+              * np.exp(o["amount_z"][rows]))
+    amount = np.where(cols >= 3, amount * o["discount"][rows], amount)
+    amount = np.round(np.clip(amount, 500.0, 10_000_000.0), -1)
+    closed = st >= WON
+    expected_close = np.maximum(b + o["planned"][rows], day + 7)
+    close_day = np.where(closed, day, expected_close)
+    geo = REGION_GEO[CITY_REGION[customers_view(world, cust[rows]).city(b)]]
+    rep = sales_rep_roster(world.seed)[geo, account_owner(world)[pos[rows]]]
+    solution_label = pick(v.SOLUTIONS, solution)
+    motion_label = pick(v.SALES_MOTIONS, motion)
+    name = world.customer_name[cust[rows]] + " - " + solution_label + " (" + motion_label + ")"
+    seconds = o["seconds"][rows]
+    return pl.DataFrame(
+        {
+            "opportunity_id": prefixed("O", b * _BIRTH_ID_STRIDE + o["serial"][rows], 9),
+            "customer_id": _strings(world.customer_id[cust[rows]]),
+            "opportunity_name": _strings(name),
+            "stage": _strings(pick(v.OPPORTUNITY_STAGES, st)),
+            "probability_of_close": STAGE_PROBABILITY[st],
+            "amount": amount,
+            "close_date": pl.select(
+                pl.when(pl.Series(st > 0)).then(dates(close_day)).otherwise(None)
+            ).to_series(),
+            "sales_rep": _strings(rep),
+            "geo": _strings(pick(v.GEOS, geo)),
+            "solution": _strings(solution_label),
+            "sales_motion": _strings(motion_label),
+            "fiscal_week": pl.Series([fiscal.fiscal_week_label(day_of(day))] * len(rows),
+                                     dtype=pl.String),
+            "pipe_actual": np.where(st == LOST, 0.0, amount),
+            "created_at": timestamps(b, seconds[:, 0]),
+            "updated_at": timestamps(np.full(len(rows), day), seconds[np.arange(len(rows)), cols]),
+        }
+    )
+
+
+# -- sales quota plan (snapshot) ------------------------------------------------------------
+
+#: Annual quota per customer of the world (USD; about 1.1x the bookings the pipeline wins),
+#: and its split and seasonality.
+QRF_PER_CUSTOMER_YEAR = 16_000.0
+QRF_GEO_SHARE = np.array([0.45, 0.30, 0.15, 0.10])
+QRF_SOLUTION_SHARE = np.array(SOLUTION_SHARE)
+QRF_MOTION_SHARE = np.array([0.45, 0.35, 0.20])
+QRF_QUARTER_SHARE = np.array([0.22, 0.24, 0.25, 0.29])
+QRF_GROWTH = 1.08  # plan growth per fiscal year from FY2025
+QRF_ZERO_SHARE = 0.03
+
+
+def _quota_year(world: World, year: int) -> pl.DataFrame:
+    """The plan for fiscal year ``year``: fixed per (seed, year), whatever day asks for it."""
+    g = rng(world.seed, "crm.sales_quota_plan", year)
+    shape = (len(v.GEOS), len(v.SOLUTIONS), len(v.SALES_MOTIONS), 4)
+    noise = np.exp(g.normal(0.0, 0.25, shape))
+    zero = g.random(shape) < QRF_ZERO_SHARE
+    total = QRF_PER_CUSTOMER_YEAR * world.n_customers * QRF_GROWTH ** (year - 2025)
+    qrf = (total * QRF_GEO_SHARE[:, None, None, None] * QRF_SOLUTION_SHARE[None, :, None, None]
+           * QRF_MOTION_SHARE[None, None, :, None] * QRF_QUARTER_SHARE[None, None, None, :]
+           * noise)
+    qrf = np.where(zero, 0.0, np.round(qrf, -2))
+    geo, sol, mot, qtr = (a.ravel() for a in np.indices(shape))
+    published = (fiscal.fiscal_year_start(year - 1) - dt.date(1970, 1, 1)).days
+    return pl.DataFrame(
+        {
+            "geo": _strings(pick(v.GEOS, geo)),
+            "solution": _strings(pick(v.SOLUTIONS, sol)),
+            "sales_motion": _strings(pick(v.SALES_MOTIONS, mot)),
+            "fiscal_quarter": _strings([f"FY{year}-Q{q + 1}" for q in qtr]),
+            "qrf": qrf.ravel(),
+            "currency": _strings([v.CURRENCIES[0]] * len(geo)),
+            "updated_at": timestamps(np.full(len(geo), published), 9 * 3600 + geo * 600),
+        }
+    )
+
+
+@generates("crm.sales_quota_plan")
+def sales_quota_plan(world: World, day: int) -> pl.DataFrame:
+    year = fiscal.fiscal_year(day_of(day))
+    plan = pl.concat([_quota_year(world, year), _quota_year(world, year + 1)])
+    return plan.sort(["geo", "solution", "sales_motion", "fiscal_quarter"])

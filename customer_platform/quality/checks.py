@@ -37,7 +37,20 @@ def evaluate_schema(frame: pl.DataFrame, schema: pa.DataFrameSchema) -> AssetChe
         return AssetCheckResult(passed=True, metadata={"rows_checked": frame.height})
 
     masked = set(pii_columns(schema))
+    # A schema-level case (a missing or extra column, a wrong type) names the table in
+    # ``column`` and the offending column in ``failure_case``: report it against that column.
+    # A table-level rule that fails on rows (uniqueness of the key) is reported against the key.
+    table_level = pl.col("schema_context") == "DataFrameSchema"
+    schema_level = table_level & pl.col("index").is_null()
+    key = ", ".join(schema.unique) if schema.unique else "(table)"
     cases = cases.with_columns(
+        pl.when(schema_level).then(pl.col("failure_case").cast(pl.String))
+        .when(table_level).then(pl.lit(key))
+        .otherwise(pl.col("column")).alias("column"),
+        pl.when(schema_level).then(pl.lit("(whole table)"))
+        .when(table_level).then(pl.lit("(row shares its key with another row)"))
+        .otherwise(pl.col("failure_case").cast(pl.String)).alias("failure_case"),
+    ).with_columns(
         pl.when(pl.col("column").is_in(list(masked))).then(pl.lit(MASK))
         .otherwise(pl.col("failure_case").cast(pl.String)).alias("failure_case")
     )

@@ -1,0 +1,210 @@
+"""``customer-platform``: the terminal side of the platform.
+
+  generate     write the synthetic landing zone (the embedded default source)
+  materialize  run the daily job for a range of days, with progress
+  demo         generate a few days, materialise them, say where to look
+  docs         regenerate the data dictionary from the contracts
+  bench        print the performance figures (generator, bronze + silver)
+
+Errors print one line with the fix; ``--verbose`` shows the traceback.
+"""
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+console = Console(stderr=True)
+
+
+class CliError(Exception):
+    """An error a person can fix; printed as one line."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[current]}"),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+def _ensure_dagster_home() -> Path:
+    from customer_platform import settings
+
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.data_root() / "dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home.resolve())
+    return home
+
+
+def cmd_generate(args) -> None:
+    from customer_platform import settings
+    from customer_platform.generator import DirtConfig, days_between, generate, generated_tables
+
+    root = Path(args.landing_root) if args.landing_root else settings.landing_root()
+    total = len(days_between(args.start, args.end)) * len(generated_tables())
+    with _progress() as progress:
+        task = progress.add_task("generating", total=total, current="")
+
+        def on_file(table, day, rows):
+            progress.update(task, advance=1, current=f"{day} {table.qualified_name} ({rows} rows)")
+
+        stats = generate(root, args.start, args.end, customers=args.customers, seed=args.seed,
+                         dirt=DirtConfig().scaled(args.dirt_scale), on_file=on_file)
+    console.print(
+        f"wrote {stats.files} files, {stats.rows:,} rows, {stats.bytes / 1e6:.1f} MB to {root} "
+        f"in {stats.seconds:.1f} s ({stats.rows_per_second:,.0f} rows/s, "
+        f"{stats.megabytes_per_second:.1f} MB/s)"
+    )
+
+
+def materialize_days(start: dt.date, end: dt.date, select: str | None = None) -> list[str]:
+    """Run the daily job for each day in order; return the failed partition keys."""
+    from dagster import AssetSelection, DagsterInstance
+
+    from customer_platform.definitions import defs
+    from customer_platform.generator import days_between
+
+    _ensure_dagster_home()
+    job = defs.resolve_job_def("daily_platform")
+    selection = None
+    if select:
+        selection = AssetSelection.from_coercible(select.split(","))
+    failed = []
+    days = days_between(start, end)
+    with DagsterInstance.get() as instance, _progress() as progress:
+        task = progress.add_task("materialising", total=len(days), current="")
+        for day in days:
+            progress.update(task, current=f"day {day}")
+            kwargs = {"asset_selection": list(selection.resolve(defs.resolve_asset_graph()))} \
+                if selection else {}
+            result = job.execute_in_process(
+                partition_key=day.isoformat(), instance=instance, raise_on_error=False, **kwargs
+            )
+            if not result.success:
+                failed.append(day.isoformat())
+                for event in result.all_events:
+                    if event.is_step_failure:
+                        console.print(f"[red]{day} {event.step_key}: "
+                                      f"{event.step_failure_data.error.message.strip()}")
+            progress.update(task, advance=1)
+    return failed
+
+
+def cmd_materialize(args) -> None:
+    failed = materialize_days(args.start, args.end, args.select)
+    if failed:
+        raise CliError(f"{len(failed)} day(s) failed: {', '.join(failed)}; see the messages above "
+                       "or the run in the UI (`dagster dev`)")
+    console.print(f"[green]materialised {args.start} .. {args.end}")
+
+
+def cmd_demo(args) -> None:
+    from customer_platform import settings
+
+    args.landing_root = None
+    cmd_generate(args)
+    failed = materialize_days(args.start, args.end)
+    if failed:
+        raise CliError(f"demo run failed for {', '.join(failed)}")
+    home = os.environ["DAGSTER_HOME"]
+    console.print(
+        "\n[bold green]Done.[/] The whole graph is materialised for "
+        f"{args.start} .. {args.end}.\n"
+        f"  warehouse (DuckDB): {settings.warehouse_path()}\n"
+        f"  landing zone:       {settings.landing_root()}\n"
+        f"  browse the lineage: DAGSTER_HOME={home} .venv/bin/dagster dev -h 127.0.0.1 -p 3000\n"
+        "                      then open http://127.0.0.1:3000\n"
+        f"  query it:           duckdb {settings.warehouse_path()} "
+        "\"select * from silver.stg_crm_customers limit 5\""
+    )
+
+
+def cmd_docs(args) -> None:
+    from customer_platform.docs import write_data_dictionary
+
+    path = write_data_dictionary(Path(args.output))
+    console.print(f"wrote {path}")
+
+
+def cmd_bench(args) -> None:
+    from customer_platform.bench import run_benchmarks
+
+    run_benchmarks(sizes=args.customers, seed=args.seed)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="customer-platform", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--verbose", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def window(p, start="2026-01-01", end="2026-01-03"):
+        p.add_argument("--start", type=_date, default=_date(start), help="first day (YYYY-MM-DD)")
+        p.add_argument("--end", type=_date, default=_date(end), help="last day, inclusive")
+
+    gen = sub.add_parser("generate", help="write the synthetic landing zone")
+    window(gen)
+    gen.add_argument("--customers", type=int, default=1_000)
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--dirt-scale", type=float, default=1.0,
+                     help="multiply every dirt rate (0 = clean extracts)")
+    gen.add_argument("--landing-root", help="default: $CUSTOMER_PLATFORM_LANDING_ROOT or data/landing")
+    gen.set_defaults(func=cmd_generate)
+
+    mat = sub.add_parser("materialize", help="materialise the daily job for a range of days")
+    window(mat)
+    mat.add_argument("--select", help="comma-separated asset keys, e.g. bronze/crm_customers")
+    mat.set_defaults(func=cmd_materialize)
+
+    demo = sub.add_parser("demo", help="generate, materialise and say where to look")
+    window(demo)
+    demo.add_argument("--customers", type=int, default=1_000)
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--dirt-scale", type=float, default=1.0)
+    demo.set_defaults(func=cmd_demo)
+
+    docs = sub.add_parser("docs", help="regenerate docs/data_dictionary.md from the contracts")
+    docs.add_argument("--output", default="docs/data_dictionary.md")
+    docs.set_defaults(func=cmd_docs)
+
+    bench = sub.add_parser("bench", help="print performance figures")
+    bench.add_argument("--customers", type=int, nargs="+", default=[10_000, 100_000])
+    bench.add_argument("--seed", type=int, default=42)
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place errors become one readable line
+        if args.verbose:
+            raise
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        console.print(f"[red]error:[/] {message}  (rerun with --verbose for details)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

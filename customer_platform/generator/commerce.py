@@ -1,0 +1,187 @@
+"""Commerce extracts: orders of catalogue products and their lines (incremental).
+
+A few percent of customers order each month, at a rate that follows ``world.activity`` (so
+declining accounts order less and churned ones not at all). Business accounts mostly buy
+seats, residential customers mostly devices. Each product has a promotional price factor per
+day (0.8-1.1 of the list price in force), and the quantity of a line responds to it with the
+customer segment's price elasticity: ``E[quantity] = base * (unit_price / list_price) **
+elasticity``, so a log-log regression of quantity on relative price recovers the elasticity.
+The volume discount of the quantity's band then applies. Orders and lines are both built from
+the same draws of the day, so each table can be generated alone.
+"""
+
+import dataclasses
+
+import numpy as np
+import polars as pl
+
+from customer_platform import vocabulary as v
+from customer_platform.generator.catalogue import (
+    IS_SEAT,
+    N_PRODUCTS,
+    PRODUCT_IDS,
+    active_products,
+    discount_for_quantity,
+    list_prices,
+)
+from customer_platform.generator.columns import dates, pick, timestamps
+from customer_platform.generator.licensing import prefixed_ids, strings
+from customer_platform.generator.randomness import rng
+from customer_platform.generator.registry import generates
+from customer_platform.generator.world import HISTORY_START, World
+
+#: Orders per active customer per day at normal activity (about 3% of customers a month).
+ORDER_RATE = 0.03 / 30
+#: Price elasticity of quantity by segment (Residential, SMB, Enterprise, Government).
+SEGMENT_ELASTICITY = np.array([-1.8, -1.2, -0.6, -0.4])
+#: Base expected quantity per line at list price, by segment: seats, devices.
+BASE_SEATS = np.array([1.3, 6.0, 45.0, 25.0])
+BASE_DEVICES = np.array([1.5, 3.0, 15.0, 10.0])
+PROMO_RANGE = (0.8, 1.1)
+#: Product mix by segment over PRODUCT_CODES (CCE, CCE Pro, Stock, DCE, Sign, Mesh Router,
+#: Desk Phone, Headset): residential ~10% seats, business ~80% seats.
+PRODUCT_WEIGHTS = np.array(
+    [
+        [0.03, 0.01, 0.03, 0.02, 0.01, 0.45, 0.10, 0.35],
+        [0.20, 0.08, 0.12, 0.25, 0.15, 0.05, 0.08, 0.07],
+        [0.22, 0.15, 0.10, 0.22, 0.13, 0.04, 0.07, 0.07],
+        [0.15, 0.05, 0.05, 0.35, 0.20, 0.05, 0.08, 0.07],
+    ]
+)
+#: Channel mix by segment over ORDER_CHANNELS (Online, Sales Rep, Partner).
+CHANNEL_WEIGHTS = np.array(
+    [[0.85, 0.05, 0.10], [0.50, 0.30, 0.20], [0.10, 0.60, 0.30], [0.10, 0.40, 0.50]]
+)
+LINES_PER_ORDER = ((1, 2, 3), (0.6, 0.3, 0.1))
+MAX_ORDERS_PER_DAY = 100_000
+
+
+@dataclasses.dataclass(frozen=True)
+class _DayOrders:
+    day: int
+    order_number: np.ndarray
+    customer: np.ndarray
+    status: np.ndarray
+    channel: np.ndarray
+    order_second: np.ndarray
+    update_second: np.ndarray
+    total_cents: np.ndarray
+    line_order: np.ndarray  # per line: index of its order
+    line_no: np.ndarray
+    product: np.ndarray
+    quantity: np.ndarray
+    unit_price: np.ndarray
+    discount: np.ndarray
+    line_cents: np.ndarray
+
+
+def _by_segment(weights: np.ndarray, seg: np.ndarray, u: np.ndarray) -> np.ndarray:
+    cdf = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)[seg]
+    return np.minimum((u[:, None] > cdf).sum(axis=1), weights.shape[1] - 1)
+
+
+def promotion_factors(world: World, day: int) -> np.ndarray:
+    """The promotional price factor of every product on ``day``."""
+    return rng(world.seed, "commerce.promotions", day).uniform(*PROMO_RANGE, N_PRODUCTS)
+
+
+def _day_orders(world: World, day: int) -> _DayOrders:
+    gen = rng(world.seed, "commerce.orders", day)
+    ordering = np.minimum(world.activity(day), 2.0) * (world.status(day) == 0)
+    customer = np.flatnonzero(gen.random(world.n_customers) < ORDER_RATE * ordering)
+    k = len(customer)
+    if k >= MAX_ORDERS_PER_DAY:
+        raise ValueError("too many orders in a day for the order_id scheme")
+    order_second = gen.integers(6 * 3_600, 23 * 3_600, k)
+    by_time = np.lexsort((customer, order_second))
+    customer, order_second = customer[by_time], order_second[by_time]
+    order_number = (day - HISTORY_START) * MAX_ORDERS_PER_DAY + np.arange(k, dtype=np.int64)
+    seg = world.segment[customer].astype(np.int64)
+
+    channel = _by_segment(CHANNEL_WEIGHTS, seg, gen.random(k))
+    distress = world.distress(day)[customer]
+    u = gen.random(k)
+    cancel_rate = 0.04 + 0.15 * distress
+    status = np.where(u < cancel_rate, 1, np.where(u < cancel_rate + 0.03, 2, 0))
+    delay = np.where(status == 0, gen.integers(60, 3_600, k), gen.integers(600, 6 * 3_600, k))
+    update_second = np.minimum(order_second + delay, 86_399)
+
+    # lines: distinct products per order, drawn by the segment's mix among orderable products
+    active = active_products(day)
+    n_lines = np.minimum(gen.choice(LINES_PER_ORDER[0], k, p=LINES_PER_ORDER[1]), active.sum())
+    weights = PRODUCT_WEIGHTS[seg] * active[None, :]
+    with np.errstate(divide="ignore"):
+        scores = np.log(weights) + gen.gumbel(size=(k, N_PRODUCTS))
+    ranked = np.argsort(-scores, axis=1, kind="stable")
+    line_order = np.repeat(np.arange(k), n_lines)
+    line_no = np.arange(len(line_order)) - np.repeat(np.cumsum(n_lines) - n_lines, n_lines)
+    product = ranked[line_order, line_no]
+    n = len(line_order)
+
+    list_price = list_prices(day)[product]
+    unit_price = np.round(list_price * promotion_factors(world, day)[product], 2)
+    lseg = seg[line_order]
+    base = np.where(IS_SEAT[product], BASE_SEATS[lseg], BASE_DEVICES[lseg])
+    size = np.where(lseg == 0, 1.0, np.clip(np.exp(gen.normal(-0.125, 0.5, n)), 0.25, None))
+    expected = base * size * (unit_price / list_price) ** SEGMENT_ELASTICITY[lseg]
+    lam = np.maximum(expected, 1.0)
+    quantity = np.minimum(1 + gen.poisson(lam - 1.0), 100_000).astype(np.int64)
+    discount = discount_for_quantity(quantity, day)
+    line_cents = np.round(quantity * unit_price * (1.0 - discount) * 100).astype(np.int64)
+    total_cents = np.bincount(line_order, weights=line_cents, minlength=k).astype(np.int64)
+    return _DayOrders(
+        day=day,
+        order_number=order_number,
+        customer=customer,
+        status=status,
+        channel=channel,
+        order_second=order_second,
+        update_second=update_second,
+        total_cents=total_cents,
+        line_order=line_order,
+        line_no=line_no,
+        product=product,
+        quantity=quantity,
+        unit_price=unit_price,
+        discount=discount,
+        line_cents=line_cents,
+    )
+
+
+@generates("commerce.orders")
+def orders(world: World, day: int) -> pl.DataFrame:
+    d = _day_orders(world, day)
+    k = len(d.customer)
+    return pl.DataFrame(
+        {
+            "order_id": prefixed_ids("ORD", d.order_number, 9),
+            "customer_id": strings(world.customer_id[d.customer]),
+            "order_date": dates(np.full(k, day)),
+            "order_status": strings(pick(v.ORDER_STATUSES, d.status)),
+            "order_channel": strings(pick(v.ORDER_CHANNELS, d.channel)),
+            "total_amount": d.total_cents / 100.0,
+            "currency": strings(np.full(k, v.CURRENCIES[0], dtype=object)),
+            "updated_at": timestamps(np.full(k, day), d.update_second),
+        },
+        strict=False,
+    )
+
+
+@generates("commerce.order_lines")
+def order_lines(world: World, day: int) -> pl.DataFrame:
+    d = _day_orders(world, day)
+    n = len(d.line_order)
+    order_number = d.order_number[d.line_order]
+    return pl.DataFrame(
+        {
+            "order_line_id": prefixed_ids("OL", order_number * 10 + d.line_no + 1, 10),
+            "order_id": prefixed_ids("ORD", order_number, 9),
+            "order_date": dates(np.full(n, day)),
+            "product_id": strings(PRODUCT_IDS[d.product]),
+            "quantity": d.quantity,
+            "unit_price": d.unit_price,
+            "discount_pct": d.discount,
+            "line_amount": d.line_cents / 100.0,
+        },
+        strict=False,
+    )

@@ -1,0 +1,23 @@
+"""Shared fixtures: small landing zones made by the project's own generator."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from customer_platform.contracts import source_table
+from customer_platform.generator import CLEAN, generate
+
+DAY = dt.date(2026, 3, 2)
+
+
+@pytest.fixture
+def customers_table():
+    return source_table("crm.customers")
+
+
+@pytest.fixture
+def clean_customers_file(tmp_path: Path, customers_table) -> Path:
+    """A clean ``crm/customers/2026-03-02.csv`` for 50 customers under ``tmp_path``."""
+    generate(tmp_path, DAY, DAY, customers=50, seed=1, dirt=CLEAN, tables=[customers_table])
+    return customers_table.landing_path(tmp_path, DAY)
