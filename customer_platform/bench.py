@@ -18,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
+console = Console(width=None if Console().is_terminal else 120)
 
 BENCH_DAY = dt.date(2026, 3, 2)
 

@@ -3,7 +3,6 @@
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
 from customer_platform.bronze.assets import BRONZE_ASSETS, BRONZE_CHECKS
-from customer_platform.partitions import daily_partitions
 from customer_platform.resources import default_resources
 from customer_platform.silver.assets import SILVER_ASSETS, SILVER_CHECKS
 
@@ -11,7 +10,6 @@ from customer_platform.silver.assets import SILVER_ASSETS, SILVER_CHECKS
 daily_platform_job = define_asset_job(
     "daily_platform",
     selection=AssetSelection.all(),
-    partitions_def=daily_partitions,
     description="Materialise the whole graph (bronze -> silver) for one day, checks included.",
 )
 

@@ -5,13 +5,13 @@ A failing check reports how many rows broke each rule and a sample of the failur
 Silver checks are blocking: a failure stops gold steps in the same run.
 """
 
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetChecksDefinition,
+    AssetCheckSeverity,
     AssetKey,
     MetadataValue,
     asset_check,
