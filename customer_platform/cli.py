@@ -48,6 +48,9 @@ def _ensure_dagster_home() -> Path:
 
     home = Path(os.environ.get("DAGSTER_HOME") or settings.data_root() / "dagster_home")
     home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():  # a local, embedded instance: no usage statistics leave it
+        config.write_text("telemetry:\n  enabled: false\n")
     os.environ["DAGSTER_HOME"] = str(home.resolve())
     return home
 
@@ -73,6 +76,11 @@ def cmd_generate(args) -> None:
     )
 
 
+#: Step-by-step events go to the run's event log (the UI); the terminal shows progress and
+#: warnings only.
+QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
 def materialize_days(start: dt.date, end: dt.date, select: str | None = None) -> list[str]:
     """Run the daily job for each day in order; return the failed partition keys."""
     from dagster import AssetSelection, DagsterInstance
@@ -94,7 +102,8 @@ def materialize_days(start: dt.date, end: dt.date, select: str | None = None) ->
             kwargs = {"asset_selection": list(selection.resolve(defs.resolve_asset_graph()))} \
                 if selection else {}
             result = job.execute_in_process(
-                partition_key=day.isoformat(), instance=instance, raise_on_error=False, **kwargs
+                partition_key=day.isoformat(), instance=instance, raise_on_error=False,
+                run_config=QUIET_RUN, **kwargs
             )
             if not result.success:
                 failed.append(day.isoformat())
@@ -130,8 +139,9 @@ def cmd_demo(args) -> None:
         f"  landing zone:       {settings.landing_root()}\n"
         f"  browse the lineage: DAGSTER_HOME={home} .venv/bin/dagster dev -h 127.0.0.1 -p 3000\n"
         "                      then open http://127.0.0.1:3000\n"
-        f"  query it:           duckdb {settings.warehouse_path()} "
-        "\"select * from silver.stg_crm_customers limit 5\""
+        "  query it:           .venv/bin/python -c \"import duckdb; print(duckdb.connect("
+        f"'{settings.warehouse_path()}', read_only=True).sql('from silver.stg_crm_customers "
+        "limit 5'))\""
     )
 
 
@@ -164,7 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--dirt-scale", type=float, default=1.0,
                      help="multiply every dirt rate (0 = clean extracts)")
-    gen.add_argument("--landing-root", help="default: $CUSTOMER_PLATFORM_LANDING_ROOT or data/landing")
+    gen.add_argument("--landing-root",
+                     help="default: $CUSTOMER_PLATFORM_LANDING_ROOT or data/landing")
     gen.set_defaults(func=cmd_generate)
 
     mat = sub.add_parser("materialize", help="materialise the daily job for a range of days")

@@ -43,7 +43,9 @@ def fiscal_quarter_label(day: dt.date) -> str:
     return f"FY{fiscal_year(day)}-Q{fiscal_quarter(day)}"
 
 
-_WEEK = re.compile(r"^\s*(?:FY)?\s*(\d{2}|\d{4})\s*[-_ /]?\s*W(?:K|EEK)?\s*[-_ ]?(\d{1,2})\s*$", re.I)
+_WEEK = re.compile(
+    r"^\s*(?:FY)?\s*(\d{2}|\d{4})\s*[-_ /]?\s*W(?:K|EEK)?\s*[-_ ]?(\d{1,2})\s*$", re.I
+)
 _QUARTER = re.compile(r"^\s*(?:FY)?\s*(\d{2}|\d{4})\s*[-_ /]?\s*Q\s*[-_ ]?([1-4])\s*$", re.I)
 
 

@@ -78,7 +78,9 @@ CAMPAIGN_AUDIENCES = ("All Customers",) + CUSTOMER_SEGMENTS
 TICKET_PRIORITIES = ("High", "Medium", "Low")
 TICKET_STATUSES = ("Open", "In Progress", "Resolved", "Closed")
 TICKET_CHANNELS = ("Phone", "Email", "Chat", "Web", "Social")
-TICKET_CATEGORIES = ("Connectivity", "Billing", "Account", "Hardware", "Software", "Service Request")
+TICKET_CATEGORIES = (
+    "Connectivity", "Billing", "Account", "Hardware", "Software", "Service Request"
+)
 TICKET_TYPES = ("Technical Issue", "Billing Question", "Feature Request")
 KB_CATEGORIES = ("Getting Started", "Troubleshooting", "Billing", "Account", "Devices", "Security")
 ENGAGEMENT_TYPES = (

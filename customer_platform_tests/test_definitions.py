@@ -66,3 +66,10 @@ def test_silver_checks_are_blocking_and_cover_every_table():
 def test_committed_data_dictionary_is_current():
     committed = (REPO / DEFAULT_PATH).read_text()
     assert committed == data_dictionary(), "run `customer-platform docs` and commit the result"
+
+
+def test_code_passes_the_linter():
+    ruff = Path(sys.executable).with_name("ruff")
+    done = subprocess.run([str(ruff), "check", "customer_platform", "customer_platform_tests"],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -46,11 +46,12 @@ def build_bronze_asset(table: SourceTable) -> AssetsDefinition:
         path = find_landing_file(landing.path, table, day)
         loaded = to_bronze(table, path, landing.path, day, dt.datetime.now(dt.UTC)
                            .replace(tzinfo=None))
-        if loaded.missing_columns or loaded.extra_columns:
-            context.log.warning(
-                f"{path}: missing columns {loaded.missing_columns} (read as null), "
-                f"extra columns {loaded.extra_columns} (kept in _extra_columns)"
-            )
+        if loaded.missing_columns:
+            context.log.warning(f"{path}: optional column(s) {loaded.missing_columns} missing, "
+                                "read as null")
+        if loaded.extra_columns:
+            context.log.warning(f"{path}: column(s) {loaded.extra_columns} not in the contract, "
+                                "kept in _extra_columns")
         context.add_output_metadata(
             {
                 "source_file": str(path),

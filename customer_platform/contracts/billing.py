@@ -1,4 +1,4 @@
-"""Billing extracts (seed 001): monthly invoices and the subscription revenue events MRR is built from."""
+"""Billing extracts (seed 001): monthly invoices, and the revenue events MRR is built from."""
 
 import datetime as dt
 

@@ -1,4 +1,4 @@
-"""Collaboration platform extracts (seed 002): users, meetings, feature usage, webinars, licenses."""
+"""Meetings platform extracts (seed 002): users, meetings, feature usage, webinars, licenses."""
 
 import datetime as dt
 from typing import Any

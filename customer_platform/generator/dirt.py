@@ -108,7 +108,8 @@ def apply_dirt(
                 values = out[name].to_list()
                 for i, r in enumerate(rows):
                     if values[r] is not None:
-                        values[r] = -abs(values[r]) - 1 if i % 2 == 0 else abs(values[r]) * 10**7 + 10**9
+                        negative, absurd = -abs(values[r]) - 1, abs(values[r]) * 10**7 + 10**9
+                        values[r] = negative if i % 2 == 0 else absurd
                 out = out.with_columns(pl.Series(name, values, dtype=dtype))
 
     required = [c for c in table.required_columns() if c not in key]

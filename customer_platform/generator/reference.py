@@ -13,7 +13,8 @@ LAST_NAMES = (
 )
 COMPANY_WORDS = (
     "Apex", "Blue", "Cedar", "Delta", "Ember", "Falcon", "Granite", "Harbor", "Iris", "Juniper",
-    "Keystone", "Lumen", "Maple", "Nimbus", "Orbit", "Pioneer", "Quartz", "River", "Summit", "Vertex",
+    "Keystone", "Lumen", "Maple", "Nimbus", "Orbit", "Pioneer", "Quartz", "River", "Summit",
+    "Vertex",
 )
 COMPANY_NOUNS = (
     "Labs", "Systems", "Logistics", "Health", "Media", "Foods", "Energy", "Works", "Partners",

@@ -99,7 +99,8 @@ def clean(bronze: pl.DataFrame, table: SourceTable) -> CleanResult:
         pl.struct(source_columns + ["_extra_columns"]).struct.json_encode().alias("record")
     )
     raw = normalise_text(original.drop("record"), columns)
-    typed = raw.with_columns([parse_expr(name, dtype).alias(name) for name, dtype in dtypes.items()])
+    typed = raw.with_columns([parse_expr(name, dtype).alias(name)
+                              for name, dtype in dtypes.items()])
 
     type_violations = _violations_from_types(raw, typed, dtypes)
     rule_violations = _violations_from_contract(typed, table)

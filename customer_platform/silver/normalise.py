@@ -75,7 +75,7 @@ def normalise_text(frame: pl.DataFrame, columns: dict) -> pl.DataFrame:
 
 
 def parse_expr(name: str, dtype: pl.DataType) -> pl.Expr:
-    """Text -> ``dtype``; a value that does not parse becomes null (and is caught as a type error)."""
+    """Text -> ``dtype``; a value that does not parse becomes null (caught as a type error)."""
     text = pl.col(name)
     if dtype == pl.String:
         return text

@@ -11,7 +11,8 @@ from customer_platform.contracts.base import column
 class RejectedRow(pa.DataFrameModel):
     """A bronze row that did not make it into silver, whole, with the rule it broke."""
 
-    error_id: str = column("Stable id: source table, partition, source row, disposition", unique=True)
+    error_id: str = column("Stable id: source table, partition, source row, disposition",
+                           unique=True)
     error_type: str = column(
         "Validation (a rule was broken) or Data Quality (a duplicate was removed)",
         isin=["Validation", "Data Quality"],
@@ -29,7 +30,8 @@ class RejectedRow(pa.DataFrameModel):
         "Lifecycle: Open (needs a person), In Progress, Resolved (handled automatically)",
         isin=["Open", "In Progress", "Resolved"],
     )
-    disposition: str = column("rejected or duplicate_removed", isin=["rejected", "duplicate_removed"])
+    disposition: str = column("rejected or duplicate_removed",
+                              isin=["rejected", "duplicate_removed"])
     record: str = column("The original row as delivered, as a JSON object", pii="contact")
     partition_date: dt.date = column(
         "Day the landing file was received (partition)", alias="_partition_date"

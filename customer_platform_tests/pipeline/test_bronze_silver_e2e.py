@@ -100,10 +100,12 @@ def test_late_rows_keep_their_event_date(pipeline):
 def test_rerunning_a_day_replaces_it(pipeline):
     root, resources, instance, _ = pipeline
     table = SOURCE_TABLES[0]
-    counts = lambda: query(root, f"SELECT _partition_date, count(*) FROM bronze.{table.bronze_table}"  # noqa: E731
-                                 " GROUP BY ALL ORDER BY 1") + query(
-        root, f"SELECT _partition_date, count(*) FROM silver.{table.silver_table} "
-              "GROUP BY ALL ORDER BY 1")
+
+    def counts():
+        return [query(root, f"SELECT _partition_date, count(*) FROM {name} GROUP BY ALL "
+                            "ORDER BY 1") for name in (f"bronze.{table.bronze_table}",
+                                                       f"silver.{table.silver_table}")]
+
     before = counts()
     assert run_day(DAYS[1], resources, instance).success
     assert counts() == before
