@@ -5,12 +5,14 @@ check that every check passed, nothing was lost, and re-running a day replaces i
 import datetime as dt
 
 import duckdb
+import pandas as pd
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import AssetIn, AssetKey, DagsterInstance, asset, materialize
 
 from customer_platform.bronze.assets import BRONZE_ASSETS, BRONZE_CHECKS
 from customer_platform.contracts import SOURCE_TABLES
 from customer_platform.generator import days_between, generate
+from customer_platform.partitions import daily_partitions
 from customer_platform.resources import warehouse_resources
 from customer_platform.silver.assets import SILVER_ASSETS, SILVER_CHECKS
 
@@ -129,3 +131,32 @@ def test_stored_column_types_match_the_contract(pipeline):
                                         "AND table_name = 'crm_customers' AND column_name NOT "
                                         "LIKE '\\_%' ESCAPE '\\'")}
     assert bronze == {"VARCHAR"}
+
+
+def test_pandas_consumers_read_silver_through_the_pandas_handler(pipeline):
+    root, resources, instance, _ = pipeline
+
+    @asset(key=["gold", "pandas_probe"], partitions_def=daily_partitions,
+           metadata={"partition_expr": "_partition_date"},
+           ins={"customers": AssetIn(key=AssetKey(["silver", "stg_crm_customers"]))})
+    def pandas_probe(customers: pd.DataFrame) -> pd.DataFrame:
+        return customers.groupby(["_partition_date", "customer_segment"], as_index=False).size()
+
+    result = materialize([*ASSETS, pandas_probe], selection=[pandas_probe.key],
+                         partition_key=DAYS[0], resources=resources, instance=instance)
+    assert result.success
+    stored = dict(query(root, "SELECT customer_segment, size FROM gold.pandas_probe"))
+    expected = dict(query(root, "SELECT customer_segment, count(*) FROM silver.stg_crm_customers "
+                                "WHERE _partition_date = ? GROUP BY ALL", [DAYS[0]]))
+    assert stored == expected
+
+
+def test_a_missing_landing_file_fails_the_run_naming_the_path(pipeline):
+    root, resources, instance, _ = pipeline
+    result = materialize(ASSETS, selection=["bronze/crm_customers"], partition_key="2026-03-04",
+                         resources=resources, instance=instance, raise_on_error=False)
+    assert not result.success
+    failure, = [e for e in result.all_events if e.is_step_failure]
+    message = failure.step_failure_data.error.cause.message if \
+        failure.step_failure_data.error.cause else failure.step_failure_data.error.message
+    assert f"{root}/landing/crm/customers/2026-03-04.csv" in message
