@@ -3,6 +3,7 @@
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
 from customer_platform.bronze.assets import BRONZE_ASSETS, BRONZE_CHECKS
+from customer_platform.gold import GOLD_ASSETS, GOLD_CHECKS
 from customer_platform.resources import default_resources
 from customer_platform.silver.assets import SILVER_ASSETS, SILVER_CHECKS
 
@@ -10,12 +11,12 @@ from customer_platform.silver.assets import SILVER_ASSETS, SILVER_CHECKS
 daily_platform_job = define_asset_job(
     "daily_platform",
     selection=AssetSelection.all(),
-    description="Materialise the whole graph (bronze -> silver) for one day, checks included.",
+    description="Materialise the whole graph (bronze -> silver -> gold) for one day, checks included.",
 )
 
 defs = Definitions(
-    assets=[*BRONZE_ASSETS, *SILVER_ASSETS],
-    asset_checks=[*BRONZE_CHECKS, *SILVER_CHECKS],
+    assets=[*BRONZE_ASSETS, *SILVER_ASSETS, *GOLD_ASSETS],
+    asset_checks=[*BRONZE_CHECKS, *SILVER_CHECKS, *GOLD_CHECKS],
     jobs=[daily_platform_job],
     resources=default_resources(),
     # One process, one DuckDB writer: per-step processes cost seconds each on two cores and

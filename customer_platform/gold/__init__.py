@@ -1,0 +1,46 @@
+"""The gold layer: dimensions, facts, aggregates and audit tables, one module per domain.
+
+Each domain module exposes ``TABLES`` (plain ``GoldTable``s) and may expose
+``SCD2_DIMENSIONS``, ``ASSETS`` and ``CHECKS`` (anything that is not a plain SQL table).
+"""
+
+import importlib
+
+from customer_platform.gold.base import GoldTable
+from customer_platform.gold.checks import gold_checks
+from customer_platform.gold.scd2 import build_scd2_assets, build_scd2_checks
+
+#: Domain modules, in lineage order.
+DOMAIN_MODULES = ("calendar", "customer", "platform", "revenue", "aggregates", "audit")
+
+
+def _modules():
+    for name in DOMAIN_MODULES:
+        try:
+            yield importlib.import_module(f"customer_platform.gold.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"customer_platform.gold.{name}":
+                raise
+
+
+def _collect():
+    from customer_platform.gold.base import build_gold_asset
+
+    tables, assets, checks = [], [], []
+    for module in _modules():
+        for table in getattr(module, "TABLES", []):
+            tables.append(table)
+            assets.append(build_gold_asset(table))
+            checks.extend(gold_checks(table))
+        for dim in getattr(module, "SCD2_DIMENSIONS", []):
+            tables.append(dim.versions)
+            assets.extend(build_scd2_assets(dim))
+            checks.extend(gold_checks(dim.versions))
+            checks.extend(build_scd2_checks(dim))
+        assets.extend(getattr(module, "ASSETS", []))
+        checks.extend(getattr(module, "CHECKS", []))
+    return tables, assets, checks
+
+
+GOLD_TABLES: list[GoldTable]
+GOLD_TABLES, GOLD_ASSETS, GOLD_CHECKS = _collect()

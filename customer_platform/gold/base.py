@@ -1,0 +1,213 @@
+"""How a gold table is declared and built: SQL inside the warehouse, validated before commit.
+
+A gold table is a ``GoldTable``: a Pandera model (its columns, types, rules and PII classes),
+the business purpose from its seed, its key, its foreign keys, and one DuckDB ``SELECT`` that
+produces the rows of one day (``$day``). ``build_gold_asset`` turns it into a daily
+partitioned asset that
+
+1. runs the ``SELECT`` into a temporary table inside the warehouse (no frame leaves DuckDB
+   except to be validated),
+2. validates those rows against the Pandera model (a failure fails the step, so bad rows are
+   never written; the asset check afterwards is the visible record),
+3. in one transaction deletes the day's partition and inserts the new rows, so re-running a
+   day replaces it and a crash leaves the old partition.
+
+Every gold table carries seed 002's metadata columns: ``load_date`` (the partition: the day
+the row was loaded into gold), ``update_date`` (the day the record last changed in its
+source) and ``source_system``.
+
+Keys: gold never joins on names. Every entity gets a stable surrogate key, the first 16 hex
+digits of the MD5 of its entity name and business key (``sk("customer", "customer_id")``),
+so the same customer has the same key in every table, every run and every backfill, and the
+business key is kept beside it.
+"""
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import pandera.polars as pa
+import polars as pl
+from dagster import (
+    AssetCheckResult,
+    AssetDep,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    PartitionMapping,
+    asset,
+)
+
+from customer_platform.contracts.base import column
+from customer_platform.partitions import daily_partitions, partition_day
+from customer_platform.quality.checks import evaluate_schema
+from customer_platform.quality.schemas import table_schema
+from customer_platform.resources import Warehouse
+
+Kind = Literal["dimension", "fact", "aggregate", "audit", "bridge"]
+PARTITION_COLUMN = "load_date"
+OPEN_END = dt.date(9999, 12, 31)  # valid_to of a current SCD2 version
+
+
+class GoldModel(pa.DataFrameModel):
+    """Base of every gold model: seed 002's metadata columns, checked like the rest."""
+
+    load_date: dt.date = column("Day the row was loaded into gold (the partition)")
+    update_date: dt.date = column("Day the record last changed in its source system")
+    source_system: str = column("Source system(s) the row comes from, for lineage")
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+def sk(entity: str, *columns: str) -> str:
+    """SQL for a stable surrogate key of ``entity`` from its business key columns."""
+    parts = ", ".join(f"CAST({c} AS VARCHAR)" for c in columns)
+    return f"substr(md5(concat_ws('|', '{entity}', {parts})), 1, 16)"
+
+
+@dataclasses.dataclass(frozen=True)
+class ForeignKey:
+    column: str
+    table: str  # gold table name, e.g. "dim_customer"
+    references: str  # column of that table
+
+
+@dataclasses.dataclass(frozen=True)
+class GoldTable:
+    """One gold table: what it means, what it holds, and the SQL of one day."""
+
+    name: str
+    model: type[GoldModel]
+    description: str
+    seed: str
+    kind: Kind
+    domain: str  # group in the UI: gold_customer, gold_platform, gold_revenue, gold_audit
+    primary_key: tuple[str, ...]
+    sql: str  # a SELECT producing exactly the model's columns for partition ``$day``
+    sources: tuple[str, ...]  # upstream tables as "silver.stg_x" / "gold.dim_y"
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    #: partitions of the upstream tables the SQL reads, relative to ``$day`` (inclusive)
+    window: tuple[int, int] = (0, 0)
+    owner: str = "team:data-platform"
+    grain: str = ""
+
+    @property
+    def key(self) -> AssetKey:
+        return AssetKey(["gold", self.name])
+
+    def schema(self) -> pa.DataFrameSchema:
+        schema = self.model.to_schema()
+        schema.unique = list(self.primary_key)
+        schema.name = f"gold.{self.name}"
+        return schema
+
+
+def upstream_key(source: str) -> AssetKey:
+    schema, table = source.split(".")
+    return AssetKey([schema, table])
+
+
+def _dep(source: str, window: tuple[int, int]) -> AssetDep:
+    mapping: PartitionMapping | None = None
+    if window != (0, 0):
+        from dagster import TimeWindowPartitionMapping
+
+        mapping = TimeWindowPartitionMapping(start_offset=window[0], end_offset=window[1],
+                                             allow_nonexistent_upstream_partitions=True)
+    return AssetDep(upstream_key(source), partition_mapping=mapping)
+
+
+_SQL_TYPES = {pl.Int64: "BIGINT", pl.Int32: "INTEGER", pl.Float64: "DOUBLE", pl.String: "VARCHAR",
+              pl.Date: "DATE", pl.Boolean: "BOOLEAN"}
+
+
+def sql_type(dtype: pl.DataType) -> str:
+    """The DuckDB type that stores a model column, so stored types always match the model."""
+    if isinstance(dtype, pl.Datetime):
+        return "TIMESTAMP"
+    return _SQL_TYPES[dtype.base_type()]
+
+
+def write_partition(con, table: str, day: dt.date, select_from: str) -> None:
+    """Replace ``table``'s partition ``day`` by the rows of ``select_from``, atomically."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS gold")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM {select_from} LIMIT 0")
+    con.execute(f"DELETE FROM {table} WHERE {PARTITION_COLUMN} = ?", [day])
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {select_from}")
+
+
+def run_gold_sql(warehouse: Warehouse, table: GoldTable, day: dt.date) -> tuple[int, dict]:
+    """Compute, validate and write one partition; return its row count and check summary."""
+    schema = table.schema()
+    columns = ", ".join(f"CAST({name} AS {sql_type(col.dtype.type)}) AS {name}"
+                        for name, col in schema.columns.items())
+    with warehouse.get_connection() as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS gold")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _gold_rows AS SELECT {columns} FROM "
+                    f"({table.sql}) AS computed", {"day": day} if "$day" in table.sql else {})
+        rows = con.execute("SELECT * FROM _gold_rows").pl()
+        verdict = evaluate_schema(rows, schema)
+        if not verdict.passed:
+            con.execute("DROP TABLE _gold_rows")
+            raise Failure(
+                description=f"gold.{table.name} {day}: rows break the model; nothing written",
+                metadata=verdict.metadata,
+            )
+        con.begin()
+        try:
+            write_partition(con, f"gold.{table.name}", day, "_gold_rows")
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        finally:
+            con.execute("DROP TABLE IF EXISTS _gold_rows")
+    return rows.height, {}
+
+
+def build_gold_asset(table: GoldTable) -> AssetsDefinition:
+    """A daily partitioned asset writing ``gold.<name>`` from ``table.sql``."""
+
+    @asset(
+        key=table.key,
+        description=f"{table.description}\n\nGrain: {table.grain}" if table.grain
+        else table.description,
+        group_name=f"gold_{table.domain}",
+        partitions_def=daily_partitions,
+        deps=[_dep(source, table.window) for source in table.sources],
+        kinds={"duckdb", "sql", "pandera"},
+        owners=[table.owner],
+        tags={"layer": "gold", "kind": table.kind, "seed": table.seed},
+        metadata={
+            "partition_expr": PARTITION_COLUMN,
+            "dagster/column_schema": table_schema(table.schema(), table.primary_key),
+            "primary_key": list(table.primary_key),
+            "seed": table.seed,
+        },
+    )
+    def _gold(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+        day = partition_day(context.partition_key)
+        rows, _ = run_gold_sql(warehouse, table, day)
+        return MaterializeResult(metadata={"dagster/row_count": rows, "day": str(day)})
+
+    return _gold
+
+
+def check_metadata(counts: Mapping[str, int]) -> dict:
+    return {name: MetadataValue.int(int(value)) for name, value in counts.items()}
+
+
+def sql_check_result(failing: int, description: str, **metadata) -> AssetCheckResult:
+    return AssetCheckResult(passed=failing == 0, description=description,
+                            metadata={"failing_rows": failing, **metadata})
+
+
+def frame_of(warehouse: Warehouse, sql: str, params: Sequence | Mapping = ()) -> pl.DataFrame:
+    with warehouse.get_connection() as con:
+        return con.execute(sql, params).pl()

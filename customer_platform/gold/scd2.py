@@ -1,0 +1,157 @@
+"""Slowly changing dimensions (type 2) with immutable, re-runnable daily partitions.
+
+The design question: a version opened on day D is closed by a later day, so a table that
+stores ``valid_to`` would have to rewrite old partitions. Instead:
+
+- ``gold.<dim>_versions`` (partitioned, stored) holds, in partition D, every version of every
+  entity seen in the source snapshot of day D whose ``updated_at`` falls in the last
+  ``LOOKBACK_DAYS`` days (on the first partition: every version). A partition is a pure
+  function of that day's silver partition, so re-running a day, or running days in any order,
+  stores the same rows. The lookback means a change whose row was rejected on its own day
+  (dirty extract) is still picked up from a later day's snapshot.
+- ``gold.<dim>`` (a view, refreshed by its asset) turns the versions into history: one row per
+  (entity, day of change) - the latest change of a day wins, and a version whose tracked
+  columns equal the previous one is folded into it - with ``valid_from`` = the day of the
+  change, ``valid_to`` = the day before the next version (9999-12-31 while current) and
+  ``is_current``. ``gold.<dim>_as_of(day)`` is the table macro for as-of lookups.
+"""
+
+import dataclasses
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    MaterializeResult,
+    asset,
+    asset_check,
+)
+
+from customer_platform.gold.base import OPEN_END, GoldModel, GoldTable, build_gold_asset
+from customer_platform.partitions import daily_partitions
+from customer_platform.quality.schemas import table_schema
+from customer_platform.resources import Warehouse
+from customer_platform.settings import partition_start
+
+LOOKBACK_DAYS = 7
+
+
+@dataclasses.dataclass(frozen=True)
+class Scd2Dimension:
+    """A type 2 dimension over a silver snapshot table."""
+
+    versions: GoldTable  # the stored change rows (its SQL selects one day's versions)
+    entity_key: str  # durable surrogate key column, e.g. customer_key
+    business_key: str  # e.g. customer_id
+    tracked: tuple[str, ...]  # columns whose change opens a new version
+    changed_at: str  # timestamp column of the change, e.g. source_updated_at
+    view_model: type[GoldModel]  # the view's columns (versions + validity)
+
+    @property
+    def name(self) -> str:
+        return self.versions.name.removesuffix("_versions")
+
+    @property
+    def key(self) -> AssetKey:
+        return AssetKey(["gold", self.name])
+
+
+def versions_filter(updated_at: str) -> str:
+    """SQL predicate: the versions a day's snapshot contributes (see the module docstring)."""
+    return (f"(CAST({updated_at} AS DATE) > CAST($day AS DATE) - {LOOKBACK_DAYS} "
+            f"OR CAST($day AS DATE) = DATE '{partition_start().isoformat()}')")
+
+
+def view_sql(dim: Scd2Dimension) -> str:
+    tracked = ", ".join(dim.tracked)
+    changed = dim.changed_at
+    key = dim.business_key
+    return f"""
+    WITH seen AS (  -- one row per version, whichever days saw it
+        SELECT * EXCLUDE (load_date), min(load_date) OVER (PARTITION BY {key}, {changed})
+               AS load_date
+        FROM gold.{dim.versions.name}
+        QUALIFY row_number() OVER (PARTITION BY {key}, {changed} ORDER BY load_date DESC) = 1
+    ), daily AS (  -- the last change of a day wins
+        SELECT * FROM seen
+        QUALIFY row_number() OVER (PARTITION BY {key}, CAST({changed} AS DATE)
+                                   ORDER BY {changed} DESC) = 1
+    ), changes AS (  -- fold versions that changed nothing tracked
+        SELECT * FROM daily
+        QUALIFY lag(md5(concat_ws('|', {tracked})), 1, '') OVER (
+                    PARTITION BY {key} ORDER BY {changed}) IS DISTINCT FROM
+                md5(concat_ws('|', {tracked}))
+    )
+    SELECT *,
+           CAST({changed} AS DATE) AS valid_from,
+           coalesce(CAST(lead({changed}) OVER w AS DATE) - 1, DATE '{OPEN_END}') AS valid_to,
+           lead({changed}) OVER w IS NULL AS is_current
+    FROM changes
+    WINDOW w AS (PARTITION BY {key} ORDER BY {changed})
+    """
+
+
+def build_scd2_assets(dim: Scd2Dimension) -> list[AssetsDefinition]:
+    """The stored versions asset and the history view asset."""
+    versions = build_gold_asset(dim.versions)
+
+    @asset(
+        key=dim.key,
+        description=(
+            f"{dim.versions.description}\n\nSCD type 2 over ({', '.join(dim.tracked)}): "
+            f"a view over `gold.{dim.versions.name}` with valid_from, valid_to and is_current; "
+            f"as-of lookups: `SELECT * FROM gold.{dim.name}_as_of(DATE '2026-03-01')`."
+        ),
+        group_name=f"gold_{dim.versions.domain}",
+        partitions_def=daily_partitions,
+        deps=[dim.versions.key],
+        kinds={"duckdb", "sql"},
+        owners=[dim.versions.owner],
+        tags={"layer": "gold", "kind": "dimension", "seed": dim.versions.seed},
+        metadata={
+            "dagster/column_schema": table_schema(dim.view_model.to_schema()),
+            "primary_key": [dim.business_key, "valid_from"],
+        },
+    )
+    def _view(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+        with warehouse.get_connection() as con:
+            con.execute(f"CREATE OR REPLACE VIEW gold.{dim.name} AS {view_sql(dim)}")
+            con.execute(f"CREATE OR REPLACE MACRO gold.{dim.name}_as_of(day) AS TABLE "
+                        f"SELECT * FROM gold.{dim.name} WHERE day BETWEEN valid_from AND valid_to")
+            versions_count, current = con.execute(
+                f"SELECT count(*), count(*) FILTER (is_current) FROM gold.{dim.name}").fetchone()
+        return MaterializeResult(metadata={"versions": versions_count, "current": current})
+
+    return [versions, _view]
+
+
+def build_scd2_checks(dim: Scd2Dimension) -> list[AssetChecksDefinition]:
+    """Exactly one current version per entity, no overlapping validity, valid_from <= valid_to."""
+
+    @asset_check(asset=dim.key, name="scd2_history", blocking=True,
+                 partitions_def=daily_partitions,
+                 description="Every entity has exactly one current version and its versions' "
+                 "validity ranges neither overlap nor leave gaps.")
+    def _history(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
+        key = dim.business_key
+        with warehouse.get_connection() as con:
+            not_one_current, = con.execute(
+                f"SELECT count(*) FROM (SELECT {key} FROM gold.{dim.name} GROUP BY {key} "
+                "HAVING count(*) FILTER (is_current) <> 1)").fetchone()
+            overlaps_or_gaps, = con.execute(
+                f"SELECT count(*) FROM (SELECT valid_from, lag(valid_to) OVER (PARTITION BY "
+                f"{key} ORDER BY valid_from) AS previous_to FROM gold.{dim.name}) "
+                "WHERE previous_to IS NOT NULL AND previous_to + 1 <> valid_from").fetchone()
+            inverted, = con.execute(f"SELECT count(*) FROM gold.{dim.name} "
+                                    "WHERE valid_from > valid_to").fetchone()
+            entities, = con.execute(f"SELECT count(DISTINCT {key}) FROM gold.{dim.name}"
+                                    ).fetchone()
+        failing = not_one_current + overlaps_or_gaps + inverted
+        return AssetCheckResult(passed=failing == 0, metadata={
+            "entities": entities, "entities_without_exactly_one_current": not_one_current,
+            "overlapping_or_gapped_versions": overlaps_or_gaps, "inverted_ranges": inverted})
+
+    return [_history]
