@@ -1,0 +1,52 @@
+"""Tiny hand-made warehouses for gold SQL: put a few rows in, run one table's day, read it."""
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from customer_platform.gold.base import GoldTable, run_gold_sql
+from customer_platform.resources import Warehouse
+
+
+class TinyWarehouse:
+    """A real DuckDB file holding hand-made upstream rows."""
+
+    def __init__(self, path):
+        self.resource = Warehouse(database=str(path))
+
+    def put(self, table: str, rows: list[dict] | pl.DataFrame, **defaults) -> None:
+        """Create (or append to) ``schema.table`` from rows; ``defaults`` fill every row."""
+        frame = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(
+            [{**defaults, **row} for row in rows])
+        schema = table.split(".")[0]
+        with self.resource.get_connection() as con:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            con.register("incoming", frame.to_arrow())
+            con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM incoming LIMIT 0")
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+
+    def run(self, table: GoldTable, day: dt.date) -> pl.DataFrame:
+        """Materialise one day of ``table`` (validated, as the asset does) and return it."""
+        run_gold_sql(self.resource, table, day)
+        return self.read(f"SELECT * FROM gold.{table.name} WHERE load_date = ?", [day])
+
+    def read(self, sql: str, params=()) -> pl.DataFrame:
+        with self.resource.get_connection() as con:
+            return con.execute(sql, list(params)).pl()
+
+    def execute(self, sql: str, params=()) -> None:
+        with self.resource.get_connection() as con:
+            con.execute(sql, list(params))
+
+
+@pytest.fixture
+def tiny(tmp_path) -> TinyWarehouse:
+    return TinyWarehouse(tmp_path / "tiny.duckdb")
+
+
+def silver_lineage(day: dt.date, event_date: dt.date | None = None) -> dict:
+    """The lineage columns every silver row carries."""
+    return {"_event_date": event_date or day, "_partition_date": day,
+            "_source_file": "test.csv", "_source_row": 1,
+            "_loaded_at": dt.datetime.combine(day, dt.time(6))}
