@@ -11,7 +11,7 @@ from customer_platform.silver.assets import SILVER_ASSETS, SILVER_CHECKS
 daily_platform_job = define_asset_job(
     "daily_platform",
     selection=AssetSelection.all(),
-    description="Materialise the whole graph (bronze -> silver -> gold) for one day, checks included.",
+    description="Materialise the whole graph (bronze -> silver -> gold) for one day, with checks.",
 )
 
 defs = Definitions(
