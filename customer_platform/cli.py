@@ -146,10 +146,10 @@ def cmd_demo(args) -> None:
 
 
 def cmd_docs(args) -> None:
-    from customer_platform.docs import write_data_dictionary
+    from customer_platform.docs import write_docs
 
-    path = write_data_dictionary(Path(args.output))
-    console.print(f"wrote {path}")
+    for path in write_docs(Path(args.root)):
+        console.print(f"wrote {path}")
 
 
 def cmd_bench(args) -> None:
@@ -190,8 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dirt-scale", type=float, default=1.0)
     demo.set_defaults(func=cmd_demo)
 
-    docs = sub.add_parser("docs", help="regenerate docs/data_dictionary.md from the contracts")
-    docs.add_argument("--output", default="docs/data_dictionary.md")
+    docs = sub.add_parser("docs", help="regenerate the data dictionary, data model and metrics")
+    docs.add_argument("--root", default=".", help="repository root (docs/ is written below)")
     docs.set_defaults(func=cmd_docs)
 
     bench = sub.add_parser("bench", help="print performance figures")

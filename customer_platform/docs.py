@@ -1,7 +1,9 @@
-"""The data dictionary, generated from the contracts so it is never written twice.
+"""The data dictionary, the ER diagrams and the metric definitions, generated from code.
 
-``customer-platform docs`` writes ``docs/data_dictionary.md``; a test fails when the
-committed file is out of date with the code.
+``customer-platform docs`` writes ``docs/data_dictionary.md`` (every bronze/silver source table
+and every gold table: seed, columns, types, rules, PII class, keys), ``docs/data_model.md``
+(the conceptual, logical and physical model of seed 004 as Mermaid diagrams) and
+``docs/metrics.md``; a test fails when a committed file is out of date with the code.
 """
 
 import dataclasses
@@ -12,10 +14,27 @@ import pandera.polars as pa
 from customer_platform.contracts import SOURCE_TABLES, SYSTEM_MODULES, SourceTable
 from customer_platform.contracts.base import PII_CLASSES, column_meta
 from customer_platform.generator.dirt import DirtConfig
+from customer_platform.gold.base import ordered_schema
 from customer_platform.quality.schemas import _LINEAGE_DESCRIPTIONS
 from customer_platform.silver.rejects import RejectedRow
 
 DEFAULT_PATH = Path("docs/data_dictionary.md")
+DOCS = Path("docs")
+
+#: Conformed keys between source tables: a column of this name refers to that table's key.
+CONFORMED_KEYS = {
+    "customer_id": ("crm.customers", "customer_id"),
+    "account_id": ("crm.customers", "customer_id"),
+    "campaign_id": ("marketing.campaigns", "campaign_id"),
+    "user_id": ("platform.users", "user_id"),
+    "host_user_id": ("platform.users", "user_id"),
+    "service_id": ("provisioning.service_catalogue", "service_id"),
+    "meeting_id": ("platform.meetings", "meeting_id"),
+    "entitlement_id": ("licensing.seat_entitlements", "entitlement_id"),
+    "product_code": ("catalogue.products", "product_code"),
+    "product_id": ("catalogue.products", "product_id"),
+    "order_id": ("commerce.orders", "order_id"),
+}
 
 
 def _cell(text: object) -> str:
@@ -108,6 +127,7 @@ def data_dictionary() -> str:
         lines += [f"### {system}", ""]
         for table in tables:
             lines += _table_section(table)
+    lines += gold_dictionary()
     lines += [
         "## Columns every layer adds",
         "",
@@ -136,7 +156,145 @@ def data_dictionary() -> str:
     return "\n".join(lines)
 
 
-def write_data_dictionary(path: Path = DEFAULT_PATH) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(data_dictionary())
-    return path
+def _gold_section(name: str, description: str, seed: str, grain: str, key, fks,
+                  columns: dict[str, pa.Column]) -> list[str]:
+    lines = [f"#### `gold.{name}`", "", description, "",
+             f"- key: ({', '.join(f'`{c}`' for c in key)}); grain: {grain or 'see description'}",
+             f"- seed: {seed}"]
+    if fks:
+        lines.append("- references: " + ", ".join(
+            f"`{fk.column}` -> `gold.{fk.table}.{fk.references}`" for fk in fks))
+    return [*lines, "", *_column_table(columns), ""]
+
+
+def gold_dictionary() -> list[str]:
+    from customer_platform.gold import GOLD_TABLES, SCD2_DIMENSIONS
+
+    lines = ["## Gold tables", "",
+             "Every gold table is partitioned by `load_date`; SCD type 2 dimensions are views over "
+             "their stored `*_versions` tables (see docs/data_model.md).", ""]
+    views = {dim.versions.name: dim for dim in SCD2_DIMENSIONS}
+    for table in sorted(GOLD_TABLES, key=lambda t: (t.domain, t.name)):
+        lines += _gold_section(table.name, table.description, table.seed, table.grain,
+                               table.primary_key, table.foreign_keys, table.schema().columns)
+        if table.name in views:
+            dim = views[table.name]
+            lines += _gold_section(
+                dim.name, f"SCD type 2 view over `gold.{table.name}`: a version per change of "
+                f"({', '.join(dim.tracked)}), with validity.", table.seed,
+                "one row per entity version", (dim.business_key, "valid_from"), (),
+                ordered_schema(dim.view_model).columns)
+    return lines
+
+
+def _mermaid_type(col: pa.Column) -> str:
+    return _type_name(col).split("(")[0].lower()
+
+
+def _entity(name: str, columns: dict[str, pa.Column], keys=(), fk_columns=()) -> list[str]:
+    lines = [f"    {name} {{"]
+    for column_name, col in columns.items():
+        marks = ",".join(m for m, on in (("PK", column_name in keys),
+                                          ("FK", column_name in fk_columns)) if on)
+        pii = column_meta(col, "pii")
+        note = f' "PII: {pii}"' if pii else ""
+        lines.append(f"        {_mermaid_type(col)} {column_name.lstrip('_')} {marks}{note}"
+                     .rstrip())
+    return [*lines, "    }"]
+
+
+def data_model() -> str:
+    from customer_platform.gold import GOLD_TABLES, SCD2_DIMENSIONS
+
+    systems = [s for s in SYSTEM_MODULES if any(t.system == s for t in SOURCE_TABLES)]
+    lines = [
+        "# Data model",
+        "",
+        "Generated by `customer-platform docs` from the contracts and the gold models; do not "
+        "edit by hand. Three levels, as seed 004 asks:",
+        "",
+        "## Conceptual: where data comes from and where it goes",
+        "",
+        "```mermaid",
+        "flowchart LR",
+        *(f"    {s}[({s})] --> bronze" for s in systems),
+        "    bronze[bronze: as delivered + lineage] --> silver[silver: stg_* typed, validated,"
+        " deduplicated]",
+        "    bronze --> rejects[silver: stg_*_rejects]",
+        "    silver --> dims[gold: dimensions] & facts[gold: facts]",
+        "    dims --> facts --> aggs[gold: aggregates]",
+        "    rejects --> audit[gold: error_audit_log]",
+        "```",
+        "",
+        "## Logical: source tables and their conformed keys (silver)",
+        "",
+        "Every source system refers to the same customers through the conformed `customer_id`"
+        " (C + 7 digits); platform users belong to customer companies.",
+        "",
+        "```mermaid",
+        "erDiagram",
+    ]
+    for table in SOURCE_TABLES:
+        keys = [c for c in table.columns() if c in table.primary_key or c in CONFORMED_KEYS]
+        refs = [c for c in keys if c in CONFORMED_KEYS
+                and CONFORMED_KEYS[c][0] != table.qualified_name]
+        lines += _entity(table.silver_table, {c: table.columns()[c] for c in keys},
+                         table.primary_key, refs)
+    for table in SOURCE_TABLES:
+        for name in table.columns():
+            target = CONFORMED_KEYS.get(name)
+            if target and target[0] != table.qualified_name:
+                parent = next(t for t in SOURCE_TABLES if t.qualified_name == target[0])
+                lines.append(f'    {parent.silver_table} ||--o{{ {table.silver_table} : "{name}"')
+    lines += ["```", "", "## Physical: gold tables, columns, types, keys and PII", "",
+              "```mermaid", "erDiagram"]
+    views = {dim.versions.name: dim for dim in SCD2_DIMENSIONS}
+    for table in sorted(GOLD_TABLES, key=lambda t: t.name):
+        fk_columns = [fk.column for fk in table.foreign_keys]
+        if table.name in views:
+            dim = views[table.name]
+            lines += _entity(dim.name, ordered_schema(dim.view_model).columns,
+                             (dim.entity_key,), fk_columns)
+        else:
+            lines += _entity(table.name, table.schema().columns, table.primary_key, fk_columns)
+    for table in sorted(GOLD_TABLES, key=lambda t: t.name):
+        child = views[table.name].name if table.name in views else table.name
+        for fk in table.foreign_keys:
+            lines.append(f'    {fk.table} ||--o{{ {child} : "{fk.column}"')
+    lines += ["```", ""]
+    return "\n".join(lines)
+
+
+def metrics_doc() -> str:
+    from customer_platform.gold import METRICS
+    from customer_platform.gold import metrics as metrics_module
+
+    lines = ["# Metric definitions", "",
+             "Generated by `customer-platform docs` from the `METRICS` of each gold module; the "
+             "aggregate SQL follows these definitions.", "",
+             (metrics_module.__doc__ or "").strip(), "",
+             "| metric | table | formula | grain | filters | periods | seed |",
+             "|---|---|---|---|---|---|---|"]
+    for m in METRICS:
+        lines.append(f"| {_cell(m.name)} | `gold.{m.table}` | {_cell(m.formula)} | "
+                     f"{_cell(m.grain)} | {_cell(m.filters)} | {_cell(m.periods)} | {m.seed} |")
+    return "\n".join([*lines, ""])
+
+
+def generated_docs() -> dict[Path, str]:
+    """Every generated document, by path relative to the repository root."""
+    return {
+        DEFAULT_PATH: data_dictionary(),
+        DOCS / "data_model.md": data_model(),
+        DOCS / "metrics.md": metrics_doc(),
+    }
+
+
+def write_docs(root: Path = Path(".")) -> list[Path]:
+    written = []
+    for relative, text in generated_docs().items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        written.append(path)
+    return written

@@ -8,7 +8,8 @@ import importlib
 
 from customer_platform.gold.base import GoldTable
 from customer_platform.gold.checks import gold_checks
-from customer_platform.gold.scd2 import build_scd2_assets, build_scd2_checks
+from customer_platform.gold.metrics import Metric
+from customer_platform.gold.scd2 import Scd2Dimension, build_scd2_assets, build_scd2_checks
 
 #: Domain modules, in lineage order.
 DOMAIN_MODULES = ("calendar", "customer", "platform", "revenue", "aggregates", "audit")
@@ -28,6 +29,8 @@ def _collect():
 
     tables, assets, checks = [], [], []
     for module in _modules():
+        METRICS.extend(getattr(module, "METRICS", []))
+        SCD2_DIMENSIONS.extend(getattr(module, "SCD2_DIMENSIONS", []))
         for table in getattr(module, "TABLES", []):
             tables.append(table)
             assets.append(build_gold_asset(table))
@@ -42,5 +45,7 @@ def _collect():
     return tables, assets, checks
 
 
+METRICS: list[Metric] = []
+SCD2_DIMENSIONS: list[Scd2Dimension] = []
 GOLD_TABLES: list[GoldTable]
 GOLD_TABLES, GOLD_ASSETS, GOLD_CHECKS = _collect()

@@ -22,6 +22,7 @@ so the same customer has the same key in every table, every run and every backfi
 business key is kept beside it.
 """
 
+import copy
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
@@ -65,6 +66,18 @@ class GoldModel(pa.DataFrameModel):
         coerce = False
 
 
+METADATA_COLUMNS = ("load_date", "update_date", "source_system")
+
+
+def ordered_schema(model: type[GoldModel]) -> pa.DataFrameSchema:
+    """The model's schema with the business columns first and the metadata columns last."""
+    schema = model.to_schema()
+    names = [c for c in schema.columns if c not in METADATA_COLUMNS] + list(METADATA_COLUMNS)
+    ordered = copy.deepcopy(schema)
+    ordered.columns = {name: schema.columns[name] for name in names}
+    return ordered
+
+
 def sk(entity: str, *columns: str) -> str:
     """SQL for a stable surrogate key of ``entity`` from its business key columns."""
     parts = ", ".join(f"CAST({c} AS VARCHAR)" for c in columns)
@@ -102,7 +115,7 @@ class GoldTable:
         return AssetKey(["gold", self.name])
 
     def schema(self) -> pa.DataFrameSchema:
-        schema = self.model.to_schema()
+        schema = ordered_schema(self.model)
         schema.unique = list(self.primary_key)
         schema.name = f"gold.{self.name}"
         return schema

@@ -30,7 +30,13 @@ from dagster import (
     asset_check,
 )
 
-from customer_platform.gold.base import OPEN_END, GoldModel, GoldTable, build_gold_asset
+from customer_platform.gold.base import (
+    OPEN_END,
+    GoldModel,
+    GoldTable,
+    build_gold_asset,
+    ordered_schema,
+)
 from customer_platform.partitions import daily_partitions
 from customer_platform.quality.schemas import table_schema
 from customer_platform.resources import Warehouse
@@ -67,6 +73,7 @@ def versions_filter(updated_at: str) -> str:
 
 def view_sql(dim: Scd2Dimension) -> str:
     tracked = ", ".join(dim.tracked)
+    columns = ", ".join(ordered_schema(dim.view_model).columns)
     changed = dim.changed_at
     key = dim.business_key
     return f"""
@@ -81,16 +88,19 @@ def view_sql(dim: Scd2Dimension) -> str:
                                    ORDER BY {changed} DESC) = 1
     ), changes AS (  -- fold versions that changed nothing tracked
         SELECT * FROM daily
-        QUALIFY lag(md5(concat_ws('|', {tracked})), 1, '') OVER (
+        QUALIFY lag(md5(CAST(row({tracked}) AS VARCHAR)), 1, '') OVER (
                     PARTITION BY {key} ORDER BY {changed}) IS DISTINCT FROM
-                md5(concat_ws('|', {tracked}))
+                md5(CAST(row({tracked}) AS VARCHAR))
+    ), history AS (
+        SELECT *,
+               CAST({changed} AS DATE) AS valid_from,
+               coalesce(CAST(lead({changed}) OVER w AS DATE) - 1, DATE '{OPEN_END}')
+                   AS valid_to,
+               lead({changed}) OVER w IS NULL AS is_current
+        FROM changes
+        WINDOW w AS (PARTITION BY {key} ORDER BY {changed})
     )
-    SELECT *,
-           CAST({changed} AS DATE) AS valid_from,
-           coalesce(CAST(lead({changed}) OVER w AS DATE) - 1, DATE '{OPEN_END}') AS valid_to,
-           lead({changed}) OVER w IS NULL AS is_current
-    FROM changes
-    WINDOW w AS (PARTITION BY {key} ORDER BY {changed})
+    SELECT {columns} FROM history
     """
 
 
@@ -112,7 +122,7 @@ def build_scd2_assets(dim: Scd2Dimension) -> list[AssetsDefinition]:
         owners=[dim.versions.owner],
         tags={"layer": "gold", "kind": "dimension", "seed": dim.versions.seed},
         metadata={
-            "dagster/column_schema": table_schema(dim.view_model.to_schema()),
+            "dagster/column_schema": table_schema(ordered_schema(dim.view_model)),
             "primary_key": [dim.business_key, "valid_from"],
         },
     )
