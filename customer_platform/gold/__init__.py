@@ -7,9 +7,8 @@ Each domain module exposes ``TABLES`` (plain ``GoldTable``s) and may expose
 import importlib
 
 from customer_platform.gold.base import GoldTable
-from customer_platform.gold.checks import gold_checks
 from customer_platform.gold.metrics import Metric
-from customer_platform.gold.scd2 import Scd2Dimension, build_scd2_assets, build_scd2_checks
+from customer_platform.gold.scd2 import Scd2Dimension, build_scd2_assets
 
 #: Domain modules, in lineage order.
 DOMAIN_MODULES = ("calendar", "customer", "platform", "revenue", "aggregates", "audit")
@@ -34,12 +33,9 @@ def _collect():
         for table in getattr(module, "TABLES", []):
             tables.append(table)
             assets.append(build_gold_asset(table))
-            checks.extend(gold_checks(table))
         for dim in getattr(module, "SCD2_DIMENSIONS", []):
             tables.append(dim.versions)
             assets.extend(build_scd2_assets(dim))
-            checks.extend(gold_checks(dim.versions))
-            checks.extend(build_scd2_checks(dim))
         assets.extend(getattr(module, "ASSETS", []))
         checks.extend(getattr(module, "CHECKS", []))
     return tables, assets, checks

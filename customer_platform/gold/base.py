@@ -25,20 +25,19 @@ business key is kept beside it.
 import copy
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import pandera.polars as pa
 import polars as pl
 from dagster import (
     AssetCheckResult,
+    AssetCheckSpec,
     AssetDep,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
     Failure,
     MaterializeResult,
-    MetadataValue,
     PartitionMapping,
     asset,
 )
@@ -155,8 +154,29 @@ def write_partition(con, table: str, day: dt.date, select_from: str) -> None:
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {select_from}")
 
 
-def run_gold_sql(warehouse: Warehouse, table: GoldTable, day: dt.date) -> tuple[int, dict]:
-    """Compute, validate and write one partition; return its row count and check summary."""
+def _foreign_key_result(con, fk: ForeignKey, rows_table: str) -> AssetCheckResult:
+    orphans, total = con.execute(
+        f"SELECT count(*) FILTER (NOT EXISTS (SELECT 1 FROM gold.{fk.table} d "
+        f"WHERE d.{fk.references} = f.{fk.column})), count(*) FROM {rows_table} f "
+        f"WHERE f.{fk.column} IS NOT NULL").fetchone()
+    sample = [r[0] for r in con.execute(
+        f"SELECT DISTINCT f.{fk.column} FROM {rows_table} f WHERE f.{fk.column} IS NOT NULL "
+        f"AND NOT EXISTS (SELECT 1 FROM gold.{fk.table} d WHERE d.{fk.references} = "
+        f"f.{fk.column}) ORDER BY 1 LIMIT 10").fetchall()]
+    return AssetCheckResult(check_name=f"fk_{fk.column}", passed=orphans == 0,
+                            metadata={"rows_checked": total, "orphan_rows": orphans,
+                                      "orphan_keys_sample": sample})
+
+
+def run_gold_sql(warehouse: Warehouse, table: GoldTable, day: dt.date
+                 ) -> tuple[int, list[AssetCheckResult]]:
+    """Compute, validate and write one partition; return its row count and check results.
+
+    The Pandera model is checked on the computed rows before anything is written (a failure
+    raises and leaves the stored partition untouched); the foreign keys are checked against
+    the dimensions as they stand, and the rows are written either way (an orphan is a fact
+    about the upstream data, reported by a failing blocking check that stops downstream).
+    """
     schema = table.schema()
     columns = ", ".join(f"CAST({name} AS {sql_type(col.dtype.type)}) AS {name}"
                         for name, col in schema.columns.items())
@@ -164,28 +184,47 @@ def run_gold_sql(warehouse: Warehouse, table: GoldTable, day: dt.date) -> tuple[
         con.execute("CREATE SCHEMA IF NOT EXISTS gold")
         con.execute(f"CREATE OR REPLACE TEMP TABLE _gold_rows AS SELECT {columns} FROM "
                     f"({table.sql}) AS computed", {"day": day} if "$day" in table.sql else {})
-        rows = con.execute("SELECT * FROM _gold_rows").pl()
-        verdict = evaluate_schema(rows, schema)
-        if not verdict.passed:
-            con.execute("DROP TABLE _gold_rows")
-            raise Failure(
-                description=f"gold.{table.name} {day}: rows break the model; nothing written",
-                metadata=verdict.metadata,
-            )
-        con.begin()
         try:
-            write_partition(con, f"gold.{table.name}", day, "_gold_rows")
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
+            rows = con.execute("SELECT * FROM _gold_rows").pl()
+            verdict = evaluate_schema(rows, schema)
+            if not verdict.passed:
+                raise Failure(
+                    description=f"gold.{table.name} {day}: rows break the model; nothing "
+                    "written (see metadata for the rules and a sample)",
+                    metadata=verdict.metadata,
+                )
+            results = [AssetCheckResult(check_name="pandera_schema", passed=True,
+                                        metadata=verdict.metadata)]
+            results += [_foreign_key_result(con, fk, "_gold_rows") for fk in table.foreign_keys]
+            con.begin()
+            try:
+                write_partition(con, f"gold.{table.name}", day, "_gold_rows")
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
         finally:
             con.execute("DROP TABLE IF EXISTS _gold_rows")
-    return rows.height, {}
+    return rows.height, results
+
+
+def gold_check_specs(table: GoldTable) -> list[AssetCheckSpec]:
+    """The checks a gold asset evaluates in its own step (blocking: they gate downstream)."""
+    specs = [AssetCheckSpec("pandera_schema", asset=table.key, blocking=True,
+                            partitions_def=daily_partitions,
+                            description=f"The gold model of {table.name}: types, rules, key "
+                            "unique; validated before the write, so a failure writes nothing.")]
+    specs += [AssetCheckSpec(f"fk_{fk.column}", asset=table.key, blocking=True,
+                             partitions_def=daily_partitions,
+                             additional_deps=[AssetKey(["gold", fk.table])],
+                             description=f"Every {fk.column} resolves in "
+                             f"gold.{fk.table}({fk.references}).")
+              for fk in table.foreign_keys]
+    return specs
 
 
 def build_gold_asset(table: GoldTable) -> AssetsDefinition:
-    """A daily partitioned asset writing ``gold.<name>`` from ``table.sql``."""
+    """A daily partitioned asset writing ``gold.<name>`` from ``table.sql``, checks included."""
 
     @asset(
         key=table.key,
@@ -203,24 +242,11 @@ def build_gold_asset(table: GoldTable) -> AssetsDefinition:
             "primary_key": list(table.primary_key),
             "seed": table.seed,
         },
+        check_specs=gold_check_specs(table),
     )
     def _gold(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
         day = partition_day(context.partition_key)
-        rows, _ = run_gold_sql(warehouse, table, day)
-        return MaterializeResult(metadata={"dagster/row_count": rows, "day": str(day)})
+        rows, results = run_gold_sql(warehouse, table, day)
+        return MaterializeResult(metadata={"dagster/row_count": rows}, check_results=results)
 
     return _gold
-
-
-def check_metadata(counts: Mapping[str, int]) -> dict:
-    return {name: MetadataValue.int(int(value)) for name, value in counts.items()}
-
-
-def sql_check_result(failing: int, description: str, **metadata) -> AssetCheckResult:
-    return AssetCheckResult(passed=failing == 0, description=description,
-                            metadata={"failing_rows": failing, **metadata})
-
-
-def frame_of(warehouse: Warehouse, sql: str, params: Sequence | Mapping = ()) -> pl.DataFrame:
-    with warehouse.get_connection() as con:
-        return con.execute(sql, params).pl()

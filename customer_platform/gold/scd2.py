@@ -19,15 +19,13 @@ stores ``valid_to`` would have to rewrite old partitions. Instead:
 import dataclasses
 
 from dagster import (
-    AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetChecksDefinition,
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
     MaterializeResult,
     asset,
-    asset_check,
 )
 
 from customer_platform.gold.base import (
@@ -104,8 +102,27 @@ def view_sql(dim: Scd2Dimension) -> str:
     """
 
 
+def history_check(con, dim: Scd2Dimension) -> AssetCheckResult:
+    """Exactly one current version per entity, no overlapping or gapped validity ranges."""
+    key, view = dim.business_key, f"gold.{dim.name}"
+    not_one_current, = con.execute(
+        f"SELECT count(*) FROM (SELECT {key} FROM {view} GROUP BY {key} "
+        "HAVING count(*) FILTER (is_current) <> 1)").fetchone()
+    overlaps_or_gaps, = con.execute(
+        f"SELECT count(*) FROM (SELECT valid_from, lag(valid_to) OVER (PARTITION BY {key} "
+        f"ORDER BY valid_from) AS previous_to FROM {view}) "
+        "WHERE previous_to IS NOT NULL AND previous_to + 1 <> valid_from").fetchone()
+    inverted, = con.execute(f"SELECT count(*) FROM {view} WHERE valid_from > valid_to"
+                            ).fetchone()
+    entities, = con.execute(f"SELECT count(DISTINCT {key}) FROM {view}").fetchone()
+    failing = not_one_current + overlaps_or_gaps + inverted
+    return AssetCheckResult(check_name="scd2_history", passed=failing == 0, metadata={
+        "entities": entities, "entities_without_exactly_one_current": not_one_current,
+        "overlapping_or_gapped_versions": overlaps_or_gaps, "inverted_ranges": inverted})
+
+
 def build_scd2_assets(dim: Scd2Dimension) -> list[AssetsDefinition]:
-    """The stored versions asset and the history view asset."""
+    """The stored versions asset and the history view asset (which checks the history)."""
     versions = build_gold_asset(dim.versions)
 
     @asset(
@@ -125,6 +142,10 @@ def build_scd2_assets(dim: Scd2Dimension) -> list[AssetsDefinition]:
             "dagster/column_schema": table_schema(ordered_schema(dim.view_model)),
             "primary_key": [dim.business_key, "valid_from"],
         },
+        check_specs=[AssetCheckSpec(
+            "scd2_history", asset=dim.key, blocking=True, partitions_def=daily_partitions,
+            description="Every entity has exactly one current version and its versions' "
+            "validity ranges neither overlap nor leave gaps.")],
     )
     def _view(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
         with warehouse.get_connection() as con:
@@ -133,35 +154,8 @@ def build_scd2_assets(dim: Scd2Dimension) -> list[AssetsDefinition]:
                         f"SELECT * FROM gold.{dim.name} WHERE day BETWEEN valid_from AND valid_to")
             versions_count, current = con.execute(
                 f"SELECT count(*), count(*) FILTER (is_current) FROM gold.{dim.name}").fetchone()
-        return MaterializeResult(metadata={"versions": versions_count, "current": current})
+            check = history_check(con, dim)
+        return MaterializeResult(metadata={"versions": versions_count, "current": current},
+                                 check_results=[check])
 
     return [versions, _view]
-
-
-def build_scd2_checks(dim: Scd2Dimension) -> list[AssetChecksDefinition]:
-    """Exactly one current version per entity, no overlapping validity, valid_from <= valid_to."""
-
-    @asset_check(asset=dim.key, name="scd2_history", blocking=True,
-                 partitions_def=daily_partitions,
-                 description="Every entity has exactly one current version and its versions' "
-                 "validity ranges neither overlap nor leave gaps.")
-    def _history(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
-        key = dim.business_key
-        with warehouse.get_connection() as con:
-            not_one_current, = con.execute(
-                f"SELECT count(*) FROM (SELECT {key} FROM gold.{dim.name} GROUP BY {key} "
-                "HAVING count(*) FILTER (is_current) <> 1)").fetchone()
-            overlaps_or_gaps, = con.execute(
-                f"SELECT count(*) FROM (SELECT valid_from, lag(valid_to) OVER (PARTITION BY "
-                f"{key} ORDER BY valid_from) AS previous_to FROM gold.{dim.name}) "
-                "WHERE previous_to IS NOT NULL AND previous_to + 1 <> valid_from").fetchone()
-            inverted, = con.execute(f"SELECT count(*) FROM gold.{dim.name} "
-                                    "WHERE valid_from > valid_to").fetchone()
-            entities, = con.execute(f"SELECT count(DISTINCT {key}) FROM gold.{dim.name}"
-                                    ).fetchone()
-        failing = not_one_current + overlaps_or_gaps + inverted
-        return AssetCheckResult(passed=failing == 0, metadata={
-            "entities": entities, "entities_without_exactly_one_current": not_one_current,
-            "overlapping_or_gapped_versions": overlaps_or_gaps, "inverted_ranges": inverted})
-
-    return [_history]

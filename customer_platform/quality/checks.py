@@ -8,17 +8,17 @@ Silver checks are blocking: a failure stops gold steps in the same run.
 import pandera.polars as pa
 import polars as pl
 from dagster import (
-    AssetCheckExecutionContext,
     AssetCheckResult,
     AssetChecksDefinition,
     AssetCheckSeverity,
+    AssetCheckSpec,
     AssetKey,
     MetadataValue,
     asset_check,
 )
 
 from customer_platform.bronze.landing import PARTITION_COLUMN
-from customer_platform.partitions import daily_partitions, partition_day
+from customer_platform.partitions import daily_partitions
 from customer_platform.privacy import MASK
 from customer_platform.quality.schemas import pii_columns
 from customer_platform.resources import Warehouse
@@ -27,14 +27,19 @@ from customer_platform.silver.cleaning import DUPLICATE, REJECTED
 SAMPLE_SIZE = 10
 
 
-def evaluate_schema(frame: pl.DataFrame, schema: pa.DataFrameSchema) -> AssetCheckResult:
-    """Validate ``frame`` against ``schema``; summarise failures per rule with a masked sample."""
+def evaluate_schema(frame: pl.DataFrame, schema: pa.DataFrameSchema, **identity
+                    ) -> AssetCheckResult:
+    """Validate ``frame`` against ``schema``; summarise failures per rule with a masked sample.
+
+    ``identity`` (``asset_key``, ``check_name``) names the check when it is evaluated inside
+    an asset's step rather than by a stand-alone ``@asset_check``.
+    """
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
     else:
-        return AssetCheckResult(passed=True, metadata={"rows_checked": frame.height})
+        return AssetCheckResult(passed=True, metadata={"rows_checked": frame.height}, **identity)
 
     masked = set(pii_columns(schema))
     # A schema-level case (a missing or extra column, a wrong type) names the table in
@@ -64,6 +69,7 @@ def evaluate_schema(frame: pl.DataFrame, schema: pa.DataFrameSchema) -> AssetChe
     return AssetCheckResult(
         passed=False,
         severity=AssetCheckSeverity.ERROR,
+        **identity,
         metadata={
             "rows_checked": frame.height,
             "failing_rows": failing_rows,
@@ -101,41 +107,42 @@ def schema_check(
     return _schema_check
 
 
-def reconciliation_check(
-    silver_key: AssetKey, bronze_table: str, silver_table: str, rejects_table: str
-) -> AssetChecksDefinition:
-    """bronze rows = silver rows + removed duplicates + rejected rows, for the partition."""
+def schema_check_spec(asset_key: AssetKey, *, blocking: bool, description: str
+                      ) -> AssetCheckSpec:
+    """The spec of a Pandera check evaluated inside the asset's own step."""
+    return AssetCheckSpec("pandera_schema", asset=asset_key, blocking=blocking,
+                          partitions_def=daily_partitions, description=description)
 
-    @asset_check(
-        asset=silver_key,
-        name="reconciliation",
-        description="Nothing lost: bronze rows = silver rows + removed duplicates + rejected rows.",
-        blocking=True,
-        partitions_def=daily_partitions,
-        additional_deps=[AssetKey(["bronze", bronze_table]), AssetKey(["silver", rejects_table])],
+
+def reconciliation_spec(silver_key: AssetKey) -> AssetCheckSpec:
+    return AssetCheckSpec(
+        "reconciliation", asset=silver_key, blocking=True, partitions_def=daily_partitions,
+        description="Nothing lost: bronze rows = silver rows + removed duplicates + rejected "
+        "rows, counted in the stored tables.",
     )
-    def _reconciliation(
-        context: AssetCheckExecutionContext, warehouse: Warehouse
-    ) -> AssetCheckResult:
-        day = partition_day(context.partition_key)
-        where, params = f"{PARTITION_COLUMN} = ?", [day]
-        bronze = warehouse.count(f"bronze.{bronze_table}", where, params)
-        silver = warehouse.count(f"silver.{silver_table}", where, params)
-        rejected = warehouse.count(f"silver.{rejects_table}", f"{where} AND disposition = ?",
-                                   [day, REJECTED])
-        duplicates = warehouse.count(f"silver.{rejects_table}", f"{where} AND disposition = ?",
-                                     [day, DUPLICATE])
-        difference = bronze - (silver + rejected + duplicates)
-        return AssetCheckResult(
-            passed=difference == 0,
-            severity=AssetCheckSeverity.ERROR,
-            metadata={
-                "bronze_rows": bronze,
-                "silver_rows": silver,
-                "duplicate_rows": duplicates,
-                "rejected_rows": rejected,
-                "unaccounted_rows": difference,
-            },
-        )
 
-    return _reconciliation
+
+def reconcile(warehouse: Warehouse, silver_key: AssetKey, bronze_table: str,
+              silver_table: str, rejects_table: str, day) -> AssetCheckResult:
+    """bronze rows = silver rows + removed duplicates + rejected rows, for the stored partition."""
+    where, params = f"{PARTITION_COLUMN} = ?", [day]
+    bronze = warehouse.count(f"bronze.{bronze_table}", where, params)
+    silver = warehouse.count(f"silver.{silver_table}", where, params)
+    rejected = warehouse.count(f"silver.{rejects_table}", f"{where} AND disposition = ?",
+                               [day, REJECTED])
+    duplicates = warehouse.count(f"silver.{rejects_table}", f"{where} AND disposition = ?",
+                                 [day, DUPLICATE])
+    difference = bronze - (silver + rejected + duplicates)
+    return AssetCheckResult(
+        asset_key=silver_key,
+        check_name="reconciliation",
+        passed=difference == 0,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "bronze_rows": bronze,
+            "silver_rows": silver,
+            "duplicate_rows": duplicates,
+            "rejected_rows": rejected,
+            "unaccounted_rows": difference,
+        },
+    )

@@ -15,12 +15,20 @@ from dagster import (
 from customer_platform.bronze.assets import bronze_key
 from customer_platform.bronze.landing import PARTITION_COLUMN
 from customer_platform.contracts import SOURCE_TABLES, SourceTable
-from customer_platform.partitions import daily_partitions
+from customer_platform.partitions import daily_partitions, partition_day
 from customer_platform.privacy import markdown_preview
-from customer_platform.quality.checks import reconciliation_check, schema_check
+from customer_platform.quality.checks import (
+    evaluate_schema,
+    reconcile,
+    reconciliation_spec,
+    schema_check_spec,
+)
 from customer_platform.quality.schemas import pii_columns, silver_schema, table_schema
+from customer_platform.resources import Warehouse
 from customer_platform.silver.cleaning import clean
 from customer_platform.silver.rejects import RejectedRow
+
+REJECTS_SCHEMA = RejectedRow.to_schema()
 
 
 def silver_key(table: SourceTable) -> AssetKey:
@@ -73,8 +81,17 @@ def build_silver_asset(table: SourceTable) -> AssetsDefinition:
         },
         group_name=f"silver_{table.system}",
         partitions_def=daily_partitions,
+        check_specs=[
+            schema_check_spec(silver_key(table), blocking=True, description=(
+                "The source contract: types, required fields, allowed values, formats, "
+                "ranges, and one row per primary key.")),
+            reconciliation_spec(silver_key(table)),
+            schema_check_spec(rejects_key(table), blocking=False, description=(
+                "Every rejected row carries its rule, its source file and row, and the "
+                "original record.")),
+        ],
     )
-    def _silver(context: AssetExecutionContext, bronze: pl.DataFrame):
+    def _silver(context: AssetExecutionContext, bronze: pl.DataFrame, warehouse: Warehouse):
         result = clean(bronze, table)
         counts = result.counts()
         context.log.info(f"{table.silver_table} {context.partition_key}: {counts}")
@@ -99,31 +116,17 @@ def build_silver_asset(table: SourceTable) -> AssetsDefinition:
                 ),
             },
         )
+        # Both outputs are stored by now: the checks see exactly what was written.
+        yield evaluate_schema(result.silver, schema, asset_key=silver_key(table),
+                              check_name="pandera_schema")
+        yield reconcile(warehouse, silver_key(table), table.bronze_table, table.silver_table,
+                        table.rejects_table, partition_day(context.partition_key))
+        yield evaluate_schema(result.rejects, REJECTS_SCHEMA, asset_key=rejects_key(table),
+                              check_name="pandera_schema")
 
     return _silver
 
 
 SILVER_ASSETS = [build_silver_asset(table) for table in SOURCE_TABLES]
-SILVER_CHECKS = [
-    check
-    for table in SOURCE_TABLES
-    for check in (
-        schema_check(
-            silver_key(table),
-            silver_schema(table),
-            blocking=True,
-            description="The source contract: types, required fields, allowed values, formats, "
-            "ranges, and one row per primary key.",
-        ),
-        reconciliation_check(
-            silver_key(table), table.bronze_table, table.silver_table, table.rejects_table
-        ),
-        schema_check(
-            rejects_key(table),
-            RejectedRow.to_schema(),
-            blocking=False,
-            description="Every rejected row carries its rule, its source file and row, and the "
-            "original record.",
-        ),
-    )
-]
+#: Silver checks run inside the silver steps (see ``check_specs``); none stand alone.
+SILVER_CHECKS: list = []
