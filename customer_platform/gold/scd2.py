@@ -3,12 +3,12 @@
 The design question: a version opened on day D is closed by a later day, so a table that
 stores ``valid_to`` would have to rewrite old partitions. Instead:
 
-- ``gold.<dim>_versions`` (partitioned, stored) holds, in partition D, every version of every
-  entity seen in the source snapshot of day D whose ``updated_at`` falls in the last
-  ``LOOKBACK_DAYS`` days (on the first partition: every version). A partition is a pure
-  function of that day's silver partition, so re-running a day, or running days in any order,
-  stores the same rows. The lookback means a change whose row was rejected on its own day
-  (dirty extract) is still picked up from a later day's snapshot.
+- ``gold.<dim>_versions`` (partitioned, stored) holds, in partition D, every version in the
+  source snapshot of day D whose ``updated_at`` falls in the last ``LOOKBACK_DAYS`` days, and
+  every entity that was not in day D-1's snapshot (``snapshot_filter``; on the first
+  partition, everyone). A partition is a pure function of silver partitions D and D-1, so
+  re-running a day, or running days in any order, stores the same rows. A change whose row
+  was rejected on its own day (dirty extract) is still picked up from a later day's snapshot.
 - ``gold.<dim>`` (a view, refreshed by its asset) turns the versions into history: one row per
   (entity, day of change) - the latest change of a day wins, and a version whose tracked
   columns equal the previous one is folded into it - with ``valid_from`` = the day of the
@@ -38,7 +38,6 @@ from customer_platform.gold.base import (
 from customer_platform.partitions import daily_partitions
 from customer_platform.quality.schemas import table_schema
 from customer_platform.resources import Warehouse
-from customer_platform.settings import partition_start
 
 LOOKBACK_DAYS = 7
 
@@ -64,9 +63,22 @@ class Scd2Dimension:
 
 
 def versions_filter(updated_at: str) -> str:
-    """SQL predicate: the versions a day's snapshot contributes (see the module docstring)."""
-    return (f"(CAST({updated_at} AS DATE) > CAST($day AS DATE) - {LOOKBACK_DAYS} "
-            f"OR CAST($day AS DATE) = DATE '{partition_start().isoformat()}')")
+    """SQL predicate: the versions of a snapshot that changed in the last ``LOOKBACK_DAYS``."""
+    return f"(CAST({updated_at} AS DATE) > CAST($day AS DATE) - {LOOKBACK_DAYS})"
+
+
+def snapshot_filter(table: str, business_key: str, updated_at: str) -> str:
+    """SQL predicate: the versions a day's snapshot of ``table`` contributes.
+
+    Recently changed versions (``versions_filter``) plus every entity that was not in the
+    previous day's snapshot: on the first partition that is everyone, and later it is an
+    entity that is new, or whose row was rejected on earlier days (whatever its
+    ``updated_at``). A pure function of silver partitions D and D-1, so any run order stores
+    the same rows (the versions table declares ``window=(-1, 0)``).
+    """
+    return (f"({versions_filter(updated_at)} OR {business_key} NOT IN ("
+            f"SELECT {business_key} FROM {table} "
+            f"WHERE _partition_date = CAST($day AS DATE) - 1))")
 
 
 def view_sql(dim: Scd2Dimension) -> str:

@@ -5,7 +5,9 @@ import datetime as dt
 import polars as pl
 import pytest
 
+from customer_platform.contracts import SOURCE_TABLES
 from customer_platform.gold.base import GoldTable, run_gold_sql
+from customer_platform.quality.schemas import silver_schema
 from customer_platform.resources import Warehouse
 
 
@@ -14,6 +16,18 @@ class TinyWarehouse:
 
     def __init__(self, path):
         self.resource = Warehouse(database=str(path))
+        self._create_empty_silver()
+
+    def _create_empty_silver(self) -> None:
+        """Every silver table exists, empty, as in a real warehouse after its first day."""
+        with self.resource.get_connection() as con:
+            con.execute("CREATE SCHEMA IF NOT EXISTS silver")
+            for table in SOURCE_TABLES:
+                empty = pl.DataFrame(schema={name: col.dtype.type for name, col in
+                                             silver_schema(table).columns.items()})
+                con.register("empty", empty.to_arrow())
+                con.execute(f"CREATE TABLE silver.{table.silver_table} AS SELECT * FROM empty")
+                con.unregister("empty")
 
     def put(self, table: str, rows: list[dict] | pl.DataFrame, **defaults) -> None:
         """Create (or append to) ``schema.table`` from rows; ``defaults`` fill every row."""

@@ -1,0 +1,543 @@
+"""Revenue (seed 002): fact_billing, and monthly recurring revenue with its movements.
+
+``gold.fact_billing``: one row per billing event (fee, renewal, add-on purchase, refund), in
+the partition of the day it was received; late rows keep their business ``event_date``.
+Keys: ``customer_key`` (dim_customer), ``user_key`` (dim_user, empty for residential
+customers), ``billing_event_type_key`` (dim_billing_event_type) and ``event_date_key``
+(dim_date). ``is_amount_valid`` flags amounts whose sign contradicts the event type (a fee,
+renewal or add-on that is not positive, a refund that is not negative): silver's range rule
+lets them through (its range allows negative refunds), so gold keeps them for audit, leaves
+them out of every revenue figure and reports them in the non-blocking ``amount_sign`` check.
+
+``gold.agg_mrr``: monthly recurring revenue per customer and calendar month.
+
+- MRR of month M = the sum of ``Subscription Fee`` and ``Subscription Renewal`` amounts with
+  ``event_date`` in M (every customer is billed its monthly fee once a month on its bill
+  day). Add-on purchases and refunds are one-off, not recurring: they are NOT in MRR, they
+  are reported beside it (``add_on_revenue``, ``refund_amount``, ``net_revenue``).
+- Movements, with ``previous_mrr`` = the customer's MRR of month M-1 (0 when none):
+  ``new`` (previous 0, never had MRR before: the whole MRR), ``reactivated`` (previous 0,
+  had MRR in an earlier month: the whole MRR), ``churned`` (previous > 0, now 0: the whole
+  previous MRR), ``expansion`` / ``contraction`` (both months positive: the increase /
+  decrease). At most one is non-zero per row, and always
+  ``mrr_change = new + expansion + reactivated - contraction - churned`` (blocking check
+  ``mrr_identity``).
+- Full calendar: month M has a row for every customer that had MRR in M or in any earlier
+  month (a churned month shows 0 rather than no row), plus customers with only add-ons or
+  refunds in M (so ``add_on_revenue`` and ``refund_amount`` add up to fact_billing).
+
+Partitioning. MRR follows calendar months, so the rows of month M are written in ONE
+partition, the month's last day D; every other day's partition holds 0 rows. A partition is
+a pure function of its inputs and is never rewritten by a later month. To know who "had MRR
+before" without scanning all history every month, the month-end partition reads
+
+1. ``gold.agg_mrr`` partition of the previous month end (``month_start - 1``): the table's
+   own previous month (a self dependency). Because of the full calendar, it holds every
+   customer that ever had MRR, with its MRR of M-1 and ``first_mrr_month``;
+2. ``gold.fact_billing`` partitions ``month_start .. D + 1``: the month's events, plus those
+   of day D that arrive a day late (late rows arrive on the next day). The month-end
+   partition is therefore complete once fact_billing's D + 1 is loaded; the declared
+   partition mapping (fact_billing D-30..D+1) makes Dagster show it stale until then, so run
+   (or re-run) it after that day's load.
+
+So a month costs one month of facts plus one partition of itself, whatever the length of
+history. The per-source windows differ (fact_billing -30..+1, itself -31..-28), which the
+generic ``GoldTable.window`` cannot express, so the asset is built here by hand
+(``build_monthly_asset``) and exposed in ``ASSETS`` (with its checks in ``CHECKS``) rather
+than ``TABLES``. The first month-end partition of the warehouse has no previous partition:
+every customer with MRR is ``new`` there (an opening balance, complete only when the
+partition start is a month's first day). A later month whose previous month-end partition
+was never materialised fails rather than silently reporting everyone as new.
+
+``gold.agg_mrr_summary``: the platform-level month (total MRR, movements, customer counts),
+one row per month in the same month-end partition, summed from agg_mrr's partition.
+"""
+
+import datetime as dt
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetDep,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    Failure,
+    MaterializeResult,
+    TimeWindowPartitionMapping,
+    asset,
+    asset_check,
+)
+
+from customer_platform.contracts.base import column
+from customer_platform.gold.base import (
+    PARTITION_COLUMN,
+    ForeignKey,
+    GoldModel,
+    GoldTable,
+    gold_check_specs,
+    run_gold_sql,
+    sk,
+    sql_type,
+    upstream_key,
+)
+from customer_platform.gold.customer import CUSTOMER_KEY
+from customer_platform.gold.metrics import Metric
+from customer_platform.partitions import daily_partitions, partition_day
+from customer_platform.quality.schemas import table_schema
+from customer_platform.resources import Warehouse
+from customer_platform.settings import partition_start
+
+USER_KEY = sk("user", "user_id")
+BILLING_EVENT_TYPE_KEY = sk("billing_event_type", "event_type")
+RECURRING_TYPES = ("Subscription Fee", "Subscription Renewal")
+_RECURRING_SQL = ", ".join(f"'{t}'" for t in RECURRING_TYPES)
+#: Money is rounded to cents; the identity is checked to within half a cent.
+TOLERANCE = 0.005
+
+
+# -- fact_billing -----------------------------------------------------------------------------
+
+
+class FactBilling(GoldModel):
+    billing_event_key: str = column("Surrogate key of the billing event", unique=True)
+    billing_event_id: str = column("Billing event business key")
+    customer_key: str = column("Customer (dim_customer.customer_key)")
+    customer_id: str = column("Customer business key")
+    user_key: str = column("Billing contact (dim_user.user_key); empty for residential "
+                           "customers", nullable=True)
+    user_id: str = column("Billing contact business key", nullable=True)
+    billing_event_type_key: str = column("dim_billing_event_type.billing_event_type_key")
+    event_type: str = column("Subscription Fee, Subscription Renewal, Add-on Purchase or Refund",
+                             isin=["Subscription Fee", "Subscription Renewal", "Add-on Purchase",
+                                   "Refund"])
+    event_date: dt.date = column("Business day the event was booked (late rows keep theirs)")
+    event_date_key: int = column("dim_date.date_key of event_date")
+    event_month: str = column("Calendar month of event_date as YYYY-MM (the MRR period)")
+    amount: float = column("Amount before tax in the event currency; negative for refunds")
+    currency: str = column("ISO 4217 currency")
+    plan_type: str = column("Plan of the billing contact on the event day", nullable=True)
+    is_recurring: bool = column("Subscription Fee or Renewal: counts towards MRR")
+    is_amount_valid: bool = column("The amount's sign fits the event type (refunds negative, "
+                                   "everything else positive); invalid rows count nowhere")
+    is_late_arrival: bool = column("Received after its event date")
+
+
+FACT_BILLING = GoldTable(
+    name="fact_billing",
+    model=FactBilling,
+    description="Billing transactions for revenue analysis and financial reporting (seed 002, "
+    "Go_Fact_Billing): one row per subscription fee, renewal, add-on purchase or refund.",
+    seed="002",
+    kind="fact",
+    domain="revenue",
+    primary_key=("billing_event_key",),
+    sources=("silver.stg_bil_billing_events", "gold.dim_customer", "gold.dim_user",
+             "gold.dim_billing_event_type", "gold.dim_date"),
+    foreign_keys=(ForeignKey("customer_key", "dim_customer", "customer_key"),
+                  ForeignKey("user_key", "dim_user", "user_key"),
+                  ForeignKey("billing_event_type_key", "dim_billing_event_type",
+                             "billing_event_type_key"),
+                  ForeignKey("event_date_key", "dim_date", "date_key")),
+    grain="one row per billing event, in the partition of the day it was received",
+    sql=f"""
+    SELECT {sk("billing_event", "billing_event_id")} AS billing_event_key,
+           billing_event_id,
+           {CUSTOMER_KEY} AS customer_key, customer_id,
+           CASE WHEN user_id IS NOT NULL THEN {USER_KEY} END AS user_key, user_id,
+           {BILLING_EVENT_TYPE_KEY} AS billing_event_type_key, event_type,
+           _event_date AS event_date,
+           CAST(strftime(_event_date, '%Y%m%d') AS INTEGER) AS event_date_key,
+           strftime(_event_date, '%Y-%m') AS event_month,
+           amount, currency, plan_type,
+           event_type IN ({_RECURRING_SQL}) AS is_recurring,
+           CASE WHEN event_type = 'Refund' THEN amount < 0 ELSE amount > 0 END
+               AS is_amount_valid,
+           _event_date < _partition_date AS is_late_arrival,
+           CAST($day AS DATE) AS load_date,
+           _event_date AS update_date,
+           'billing' AS source_system
+    FROM silver.stg_bil_billing_events
+    WHERE _partition_date = $day
+    """,
+)
+
+
+# -- agg_mrr ----------------------------------------------------------------------------------
+
+
+class AggMrr(GoldModel):
+    month: str = column("Calendar month YYYY-MM", str_matches=r"^\d{4}-\d{2}$")
+    month_end_date_key: int = column("dim_date.date_key of the month's last day (the partition)")
+    customer_key: str = column("Customer (dim_customer.customer_key)")
+    customer_id: str = column("Customer business key")
+    mrr: float = column("Recurring revenue of the month: Subscription Fee + Renewal amounts "
+                        "with event_date in the month (add-ons and refunds excluded)", ge=0.0)
+    previous_mrr: float = column("MRR of the previous month (0 when none)", ge=0.0)
+    mrr_change: float = column("mrr - previous_mrr")
+    new_mrr: float = column("MRR of a customer that never had MRR before", ge=0.0)
+    expansion_mrr: float = column("Increase between two months with MRR", ge=0.0)
+    contraction_mrr: float = column("Decrease between two months with MRR", ge=0.0)
+    churned_mrr: float = column("Previous MRR lost: MRR went from positive to 0", ge=0.0)
+    reactivated_mrr: float = column("MRR of a customer back from 0 that had MRR before",
+                                    ge=0.0)
+    movement: str = column("New, Expansion, Contraction, Churned, Reactivated, Unchanged or "
+                           "Inactive (0 in both months)",
+                           isin=["New", "Expansion", "Contraction", "Churned", "Reactivated",
+                                 "Unchanged", "Inactive"])
+    first_mrr_month: str = column("First month with MRR (empty: never had MRR)", nullable=True)
+    add_on_revenue: float = column("Add-on purchases of the month (not in MRR)", ge=0.0)
+    refund_amount: float = column("Refunds of the month, negative (not in MRR)", le=0.0)
+    net_revenue: float = column("mrr + add_on_revenue + refund_amount")
+    billing_events: int = column("Billing events of the month counted here", ge=0)
+
+
+MONTH_END = "CAST($day AS DATE) = last_day(CAST($day AS DATE))"
+
+AGG_MRR_SQL = f"""
+WITH period AS (  -- one row on a month's last day, none otherwise
+    SELECT CAST($day AS DATE) AS month_end,
+           CAST(date_trunc('month', CAST($day AS DATE)) AS DATE) AS month_start,
+           strftime(CAST($day AS DATE), '%Y-%m') AS month
+    WHERE {MONTH_END}
+), billed AS (  -- the month's events by event date: its partitions plus the day after
+    SELECT f.customer_key, any_value(f.customer_id) AS customer_id,
+           round(coalesce(sum(f.amount) FILTER (f.is_recurring), 0), 2) AS mrr,
+           round(coalesce(sum(f.amount) FILTER (f.event_type = 'Add-on Purchase'), 0), 2)
+               AS add_on_revenue,
+           round(coalesce(sum(f.amount) FILTER (f.event_type = 'Refund'), 0), 2)
+               AS refund_amount,
+           count(*) AS billing_events,
+           max(f.load_date) AS update_date
+    FROM gold.fact_billing f JOIN period p
+      ON f.load_date BETWEEN p.month_start AND p.month_end + 1
+     AND f.event_date BETWEEN p.month_start AND p.month_end
+    WHERE f.is_amount_valid
+    GROUP BY f.customer_key
+), previous AS (  -- the previous month-end partition: everyone that ever had MRR
+    SELECT a.customer_key, a.customer_id, a.mrr AS previous_mrr, a.first_mrr_month
+    FROM gold.agg_mrr a JOIN period p ON a.load_date = p.month_start - 1
+    WHERE a.first_mrr_month IS NOT NULL
+), joined AS (
+    SELECT coalesce(b.customer_key, r.customer_key) AS customer_key,
+           coalesce(b.customer_id, r.customer_id) AS customer_id,
+           coalesce(b.mrr, 0) AS mrr,
+           coalesce(r.previous_mrr, 0) AS previous_mrr,
+           r.first_mrr_month IS NOT NULL AS had_mrr_before,
+           r.first_mrr_month AS earlier_first_mrr_month,
+           coalesce(b.add_on_revenue, 0) AS add_on_revenue,
+           coalesce(b.refund_amount, 0) AS refund_amount,
+           coalesce(b.billing_events, 0) AS billing_events,
+           b.update_date
+    FROM billed b FULL JOIN previous r ON b.customer_key = r.customer_key
+), moved AS (
+    SELECT j.*, p.*,
+           CASE WHEN previous_mrr = 0 AND mrr > 0 AND NOT had_mrr_before THEN 'New'
+                WHEN previous_mrr = 0 AND mrr > 0 THEN 'Reactivated'
+                WHEN previous_mrr > 0 AND mrr = 0 THEN 'Churned'
+                WHEN previous_mrr > 0 AND mrr > previous_mrr THEN 'Expansion'
+                WHEN previous_mrr > 0 AND mrr < previous_mrr THEN 'Contraction'
+                WHEN mrr > 0 THEN 'Unchanged'
+                ELSE 'Inactive' END AS movement
+    FROM joined j, period p
+)
+SELECT month,
+       CAST(strftime(month_end, '%Y%m%d') AS INTEGER) AS month_end_date_key,
+       customer_key, customer_id, mrr, previous_mrr,
+       round(mrr - previous_mrr, 2) AS mrr_change,
+       CASE WHEN movement = 'New' THEN mrr ELSE 0 END AS new_mrr,
+       CASE WHEN movement = 'Expansion' THEN round(mrr - previous_mrr, 2) ELSE 0 END
+           AS expansion_mrr,
+       CASE WHEN movement = 'Contraction' THEN round(previous_mrr - mrr, 2) ELSE 0 END
+           AS contraction_mrr,
+       CASE WHEN movement = 'Churned' THEN previous_mrr ELSE 0 END AS churned_mrr,
+       CASE WHEN movement = 'Reactivated' THEN mrr ELSE 0 END AS reactivated_mrr,
+       movement,
+       coalesce(earlier_first_mrr_month, CASE WHEN mrr > 0 THEN month END) AS first_mrr_month,
+       add_on_revenue, refund_amount,
+       round(mrr + add_on_revenue + refund_amount, 2) AS net_revenue,
+       billing_events,
+       month_end AS load_date,
+       coalesce(update_date, month_end) AS update_date,
+       'billing' AS source_system
+FROM moved
+"""
+
+AGG_MRR = GoldTable(
+    name="agg_mrr",
+    model=AggMrr,
+    description="Monthly Recurring Revenue for financial reporting and revenue trend analysis "
+    "(seed 002, Go_Agg_MRR), per customer and calendar month on a full calendar (a churned "
+    "month shows 0), with the movements new, expansion, contraction, churned and reactivated. "
+    "Rows of a month are in the partition of its last day.",
+    seed="002",
+    kind="aggregate",
+    domain="revenue",
+    primary_key=("month", "customer_key"),
+    sql=AGG_MRR_SQL,
+    sources=("gold.fact_billing", "gold.agg_mrr"),
+    foreign_keys=(ForeignKey("customer_key", "dim_customer", "customer_key"),
+                  ForeignKey("month_end_date_key", "dim_date", "date_key")),
+    window=(-30, 1),  # of fact_billing; itself: -31..-28 (see SOURCE_WINDOWS)
+    grain="one row per customer per calendar month (customers that ever had MRR), in the "
+    "partition of the month's last day",
+)
+
+#: Partitions each source of agg_mrr is read from, relative to the partition day (inclusive).
+SOURCE_WINDOWS = {"gold.fact_billing": (-30, 1), "gold.agg_mrr": (-31, -28)}
+
+
+def ensure_table(con, table: GoldTable) -> None:
+    """Create ``gold.<name>`` empty with the model's columns if it does not exist yet."""
+    columns = ", ".join(f"{name} {sql_type(col.dtype.type)}"
+                        for name, col in table.schema().columns.items())
+    con.execute("CREATE SCHEMA IF NOT EXISTS gold")
+    con.execute(f"CREATE TABLE IF NOT EXISTS gold.{table.name} ({columns})")
+
+
+def previous_month_end(day: dt.date) -> dt.date:
+    return day.replace(day=1) - dt.timedelta(days=1)
+
+
+def is_month_end(day: dt.date) -> bool:
+    return (day + dt.timedelta(days=1)).day == 1
+
+
+def run_agg_mrr(warehouse: Warehouse, day: dt.date) -> tuple[int, list[AssetCheckResult]]:
+    """Compute, validate and write agg_mrr's partition ``day``; return its row count and the
+    results of its in-step checks (Pandera model, foreign keys).
+
+    Fails when the previous month-end partition is needed (it is on or after the partition
+    start) but was never written while that month has billing events: computing now would
+    report every customer as new.
+    """
+    with warehouse.get_connection() as con:
+        ensure_table(con, AGG_MRR)
+        ensure_table(con, FACT_BILLING)
+        previous = previous_month_end(day)
+        if is_month_end(day) and previous >= partition_start():
+            rows, events = con.execute(
+                "SELECT (SELECT count(*) FROM gold.agg_mrr WHERE load_date = ?), "
+                "(SELECT count(*) FROM gold.fact_billing WHERE load_date BETWEEN ? AND ? "
+                "AND event_date BETWEEN ? AND ? AND is_recurring AND is_amount_valid)",
+                [previous, previous.replace(day=1), day.replace(day=1),
+                 previous.replace(day=1), previous]).fetchone()
+            if rows == 0 and events > 0:
+                raise Failure(description=f"gold.agg_mrr {day}: the previous month-end partition "
+                              f"{previous} is missing; materialise it first")
+    return run_gold_sql(warehouse, AGG_MRR, day)
+
+
+def _mapping(window: tuple[int, int]) -> TimeWindowPartitionMapping:
+    return TimeWindowPartitionMapping(start_offset=window[0], end_offset=window[1],
+                                      allow_nonexistent_upstream_partitions=True)
+
+
+def build_monthly_asset(table: GoldTable, windows: dict[str, tuple[int, int]]
+                        ) -> AssetsDefinition:
+    """``build_gold_asset`` with a partition window per source (and a self dependency)."""
+    deps = [AssetDep(upstream_key(source), partition_mapping=_mapping(windows[source]))
+            if source in windows else AssetDep(upstream_key(source)) for source in table.sources]
+    deps += [AssetDep(AssetKey(["gold", fk.table])) for fk in table.foreign_keys
+             if f"gold.{fk.table}" not in table.sources]
+
+    @asset(
+        key=table.key,
+        description=f"{table.description}\n\nGrain: {table.grain}",
+        group_name=f"gold_{table.domain}",
+        partitions_def=daily_partitions,
+        deps=deps,
+        kinds={"duckdb", "sql", "pandera"},
+        owners=[table.owner],
+        tags={"layer": "gold", "kind": table.kind, "seed": table.seed},
+        metadata={
+            "partition_expr": PARTITION_COLUMN,
+            "dagster/column_schema": table_schema(table.schema(), table.primary_key),
+            "primary_key": list(table.primary_key),
+            "seed": table.seed,
+        },
+        check_specs=gold_check_specs(table),
+    )
+    def _monthly(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+        day = partition_day(context.partition_key)
+        rows, results = run_agg_mrr(warehouse, day)
+        return MaterializeResult(metadata={"dagster/row_count": rows,
+                                           "month_end": is_month_end(day)},
+                                 check_results=results)
+
+    return _monthly
+
+
+# -- agg_mrr_summary --------------------------------------------------------------------------
+
+
+class AggMrrSummary(GoldModel):
+    month: str = column("Calendar month YYYY-MM", unique=True, str_matches=r"^\d{4}-\d{2}$")
+    month_end_date_key: int = column("dim_date.date_key of the month's last day")
+    mrr: float = column("Total MRR of the month", ge=0.0)
+    previous_mrr: float = column("Total MRR of the previous month", ge=0.0)
+    mrr_change: float = column("mrr - previous_mrr")
+    new_mrr: float = column("Sum of new MRR", ge=0.0)
+    expansion_mrr: float = column("Sum of expansion MRR", ge=0.0)
+    contraction_mrr: float = column("Sum of contraction MRR", ge=0.0)
+    churned_mrr: float = column("Sum of churned MRR", ge=0.0)
+    reactivated_mrr: float = column("Sum of reactivated MRR", ge=0.0)
+    customers_with_mrr: int = column("Customers with MRR > 0 in the month", ge=0)
+    new_customers: int = column("Customers with a New movement", ge=0)
+    expanded_customers: int = column("Customers with an Expansion movement", ge=0)
+    contracted_customers: int = column("Customers with a Contraction movement", ge=0)
+    churned_customers: int = column("Customers with a Churned movement", ge=0)
+    reactivated_customers: int = column("Customers with a Reactivated movement", ge=0)
+    add_on_revenue: float = column("Add-on purchases of the month (not in MRR)", ge=0.0)
+    refund_amount: float = column("Refunds of the month, negative (not in MRR)", le=0.0)
+    net_revenue: float = column("mrr + add_on_revenue + refund_amount")
+
+
+AGG_MRR_SUMMARY = GoldTable(
+    name="agg_mrr_summary",
+    model=AggMrrSummary,
+    description="Platform MRR per calendar month (seed 002, Go_Agg_MRR's Activity_Month and "
+    "Monthly_Recurring_Revenue) with the month's MRR movements (the MRR bridge) and customer "
+    "counts; summed from gold.agg_mrr's partition.",
+    seed="002",
+    kind="aggregate",
+    domain="revenue",
+    primary_key=("month",),
+    sources=("gold.agg_mrr", "gold.dim_date"),
+    foreign_keys=(ForeignKey("month_end_date_key", "dim_date", "date_key"),),
+    grain="one row per calendar month, in the partition of the month's last day",
+    sql=f"""
+    SELECT month, month_end_date_key,
+           round(sum(mrr), 2) AS mrr, round(sum(previous_mrr), 2) AS previous_mrr,
+           round(sum(mrr_change), 2) AS mrr_change,
+           round(sum(new_mrr), 2) AS new_mrr, round(sum(expansion_mrr), 2) AS expansion_mrr,
+           round(sum(contraction_mrr), 2) AS contraction_mrr,
+           round(sum(churned_mrr), 2) AS churned_mrr,
+           round(sum(reactivated_mrr), 2) AS reactivated_mrr,
+           count(*) FILTER (mrr > 0) AS customers_with_mrr,
+           count(*) FILTER (movement = 'New') AS new_customers,
+           count(*) FILTER (movement = 'Expansion') AS expanded_customers,
+           count(*) FILTER (movement = 'Contraction') AS contracted_customers,
+           count(*) FILTER (movement = 'Churned') AS churned_customers,
+           count(*) FILTER (movement = 'Reactivated') AS reactivated_customers,
+           round(sum(add_on_revenue), 2) AS add_on_revenue,
+           round(sum(refund_amount), 2) AS refund_amount,
+           round(sum(net_revenue), 2) AS net_revenue,
+           CAST($day AS DATE) AS load_date,
+           max(update_date) AS update_date,
+           'billing' AS source_system
+    FROM gold.agg_mrr
+    WHERE load_date = $day AND {MONTH_END}
+    GROUP BY month, month_end_date_key
+    """,
+)
+
+
+# -- checks -----------------------------------------------------------------------------------
+
+MOVEMENTS = ("new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr", "reactivated_mrr")
+
+
+def identity_sql(table: str) -> str:
+    """Rows of partition ``?`` breaking the MRR bridge (or, per customer, exclusivity)."""
+    several = ("" if table == "agg_mrr_summary" else
+               " OR (" + " + ".join(f"CAST({m} <> 0 AS INTEGER)" for m in MOVEMENTS) + ") > 1")
+    return f"""
+    SELECT month, mrr, previous_mrr, mrr_change, {", ".join(MOVEMENTS)}
+    FROM gold.{table}
+    WHERE {PARTITION_COLUMN} = ?
+      AND (abs(mrr_change - (mrr - previous_mrr)) > {TOLERANCE}
+           OR abs(mrr_change - (new_mrr + expansion_mrr + reactivated_mrr - contraction_mrr
+                                - churned_mrr)) > {TOLERANCE}{several})
+    """
+
+
+def identity_result(warehouse: Warehouse, table: str, day: dt.date) -> AssetCheckResult:
+    """The ``mrr_identity`` check of ``gold.<table>`` partition ``day``."""
+    with warehouse.get_connection() as con:
+        total, = con.execute(f"SELECT count(*) FROM gold.{table} WHERE {PARTITION_COLUMN} = ?",
+                             [day]).fetchone()
+        failing = con.execute(identity_sql(table), [day]).pl()
+    return AssetCheckResult(
+        passed=failing.height == 0,
+        description="mrr_change = mrr - previous_mrr = new + expansion + reactivated - "
+        "contraction - churned",
+        metadata={"rows_checked": total, "failing_rows": failing.height,
+                  "failure_sample": str(failing.head(10).to_dicts())},
+    )
+
+
+def identity_check(table: GoldTable):
+    @asset_check(
+        asset=table.key,
+        name="mrr_identity",
+        description="The MRR bridge holds on every row: mrr_change = mrr - previous_mrr = new + "
+        "expansion + reactivated - contraction - churned"
+        + ("" if table is AGG_MRR_SUMMARY else ", with at most one movement per customer")
+        + ".",
+        blocking=True,
+        partitions_def=daily_partitions,
+    )
+    def _identity(context: AssetCheckExecutionContext, warehouse: Warehouse
+                  ) -> AssetCheckResult:
+        return identity_result(warehouse, table.name, partition_day(context.partition_key))
+
+    return _identity
+
+
+def amount_sign_result(warehouse: Warehouse, day: dt.date) -> AssetCheckResult:
+    with warehouse.get_connection() as con:
+        total, invalid = con.execute(
+            "SELECT count(*), count(*) FILTER (NOT is_amount_valid) FROM gold.fact_billing "
+            f"WHERE {PARTITION_COLUMN} = ?", [day]).fetchone()
+        sample = [r[0] for r in con.execute(
+            "SELECT billing_event_id FROM gold.fact_billing "
+            f"WHERE {PARTITION_COLUMN} = ? AND NOT is_amount_valid LIMIT 10", [day]).fetchall()]
+    return AssetCheckResult(passed=invalid == 0, severity=AssetCheckSeverity.WARN,
+                            metadata={"rows_checked": total, "invalid_sign_rows": invalid,
+                                      "sample": sample})
+
+
+@asset_check(asset=FACT_BILLING.key, name="amount_sign", blocking=False,
+             partitions_def=daily_partitions,
+             description="Refunds are negative and every other event positive; rows that are "
+             "not are kept (is_amount_valid = false) but count in no revenue figure.")
+def amount_sign(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
+    return amount_sign_result(warehouse, partition_day(context.partition_key))
+
+
+# -- metrics ----------------------------------------------------------------------------------
+
+_MONTHLY = ("Calendar month (YYYY-MM) by event_date, written in the partition of the month's "
+            "last day; complete once the next day's late rows are loaded")
+_MOVEMENT_FILTER = "is_amount_valid; previous_mrr = the customer's MRR of the previous month"
+
+METRICS = [
+    Metric("MRR", "agg_mrr",
+           "sum(amount) of fact_billing events of type Subscription Fee or Subscription "
+           "Renewal with event_date in the month (add-ons and refunds excluded)",
+           "customer x month; platform total in agg_mrr_summary",
+           "is_amount_valid", _MONTHLY),
+    Metric("New MRR", "agg_mrr",
+           "mrr when previous_mrr = 0 and the customer never had MRR before (first month with "
+           "MRR; in the warehouse's first month every customer with MRR)",
+           "customer x month", _MOVEMENT_FILTER, _MONTHLY),
+    Metric("Expansion MRR", "agg_mrr", "mrr - previous_mrr when previous_mrr > 0 and "
+           "mrr > previous_mrr", "customer x month", _MOVEMENT_FILTER, _MONTHLY),
+    Metric("Contraction MRR", "agg_mrr", "previous_mrr - mrr when mrr > 0 and "
+           "mrr < previous_mrr", "customer x month", _MOVEMENT_FILTER, _MONTHLY),
+    Metric("Churned MRR", "agg_mrr", "previous_mrr when previous_mrr > 0 and mrr = 0 (the "
+           "customer stays in later months with 0)", "customer x month", _MOVEMENT_FILTER,
+           _MONTHLY),
+    Metric("Reactivated MRR", "agg_mrr", "mrr when previous_mrr = 0, mrr > 0 and the customer "
+           "had MRR in an earlier month", "customer x month", _MOVEMENT_FILTER, _MONTHLY),
+    Metric("MRR change", "agg_mrr", "mrr - previous_mrr = new + expansion + reactivated - "
+           "contraction - churned (blocking check mrr_identity)", "customer x month",
+           _MOVEMENT_FILTER, _MONTHLY),
+]
+
+TABLES = [FACT_BILLING, AGG_MRR_SUMMARY]
+AGG_MRR_ASSET = build_monthly_asset(AGG_MRR, SOURCE_WINDOWS)
+ASSETS = [AGG_MRR_ASSET]
+CHECKS = [identity_check(AGG_MRR), identity_check(AGG_MRR_SUMMARY), amount_sign]

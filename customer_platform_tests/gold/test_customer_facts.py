@@ -1,0 +1,206 @@
+"""The customer-domain facts: exact rows from hand-made silver rows, stable keys, late rows
+keeping their business day, PII tags, and the foreign-key check catching orphans."""
+
+import datetime as dt
+
+import pytest
+
+from customer_platform.gold.base import run_gold_sql, sk
+from customer_platform.gold.customer import (
+    FACT_CAMPAIGN_TARGET,
+    FACT_NETWORK_USAGE,
+    FACT_ORDER,
+    FACT_ORDER_LINE,
+    FACT_SERVICE_ASSIGNMENT,
+    FACT_SUPPORT_TICKET,
+    TABLES,
+)
+
+from .conftest import silver_lineage
+
+D = dt.date(2026, 1, 5)
+D_1 = dt.date(2026, 1, 4)
+
+
+def key(tiny, entity, *values):
+    return tiny.read(f"SELECT {sk(entity, *[repr(v) for v in values])} AS k")["k"][0]
+
+
+def stub(tiny, table, column, *sql_values):
+    """A gold table holding just the keys the foreign-key checks look up."""
+    tiny.execute("CREATE SCHEMA IF NOT EXISTS gold")
+    values = ", ".join(f"({v})" for v in sql_values)
+    tiny.execute(f"CREATE OR REPLACE TABLE gold.{table} AS SELECT * FROM (VALUES {values}) "
+                 f"AS t({column})")
+
+
+@pytest.fixture
+def dims(tiny):
+    stub(tiny, "dim_customer", "customer_key", sk("customer", "'C0000001'"))
+    stub(tiny, "dim_service", "service_key", sk("service", "'S001'"))
+    stub(tiny, "dim_campaign", "campaign_key", sk("campaign", "'CMP000001'"))
+    stub(tiny, "dim_support_ticket", "support_ticket_key", sk("support_ticket", "'T000000001'"))
+    stub(tiny, "dim_product", "product_key", sk("product", "'PRD001'"))
+    stub(tiny, "dim_date", "date_key", 20260104, 20260105)
+    return tiny
+
+
+def run_checked(tiny, table, day):
+    """Run a day and assert every check passed (types, key unique, foreign keys)."""
+    _, results = run_gold_sql(tiny.resource, table, day)
+    assert [r.check_name for r in results if not r.passed] == []
+    return tiny.read(f"SELECT * FROM gold.{table.name} WHERE load_date = ?", [day])
+
+
+def test_every_fact_declares_grain_sources_and_date_fk():
+    for table in TABLES:
+        assert table.grain, table.name
+        if table.kind == "fact":
+            fks = {(fk.column, fk.table) for fk in table.foreign_keys}
+            assert ("event_date_key", "dim_date") in fks, table.name
+            assert {f"gold.{fk.table}" for fk in table.foreign_keys} <= set(table.sources)
+
+
+def test_service_assignment_start_and_late_end(dims):
+    base = {"assignment_id": "SA000000001", "customer_id": "C0000001", "service_id": "S001",
+            "start_date": dt.date(2025, 12, 1)}
+    dims.put("silver.stg_prv_service_assignments", [
+        {**base, "end_date": None, "status": "Active",
+         "updated_at": dt.datetime(2026, 1, 5, 9), **silver_lineage(D)},
+        # received on D, happened on D-1 ... for a second assignment
+        {**base, "assignment_id": "SA000000002", "end_date": dt.date(2026, 1, 4),
+         "status": "Ended", "updated_at": dt.datetime(2026, 1, 4, 23),
+         **silver_lineage(D, D_1)},
+    ])
+    rows = run_checked(dims, FACT_SERVICE_ASSIGNMENT, D)
+    again = run_checked(dims, FACT_SERVICE_ASSIGNMENT, D)
+    assert rows.equals(again)  # a rerun replaces the day with the same rows and keys
+    out = rows.sort("assignment_id").select(
+        "service_assignment_key", "customer_key", "service_key", "event_date", "event_date_key",
+        "status", "is_active", "days_active", "update_date", "source_system").rows()
+    ck, svc = key(dims, "customer", "C0000001"), key(dims, "service", "S001")
+    assert out == [
+        (key(dims, "service_assignment", "SA000000001"), ck, svc, D, 20260105, "Active", True,
+         None, D, "provisioning"),
+        (key(dims, "service_assignment", "SA000000002"), ck, svc, D_1, 20260104, "Ended", False,
+         34, D_1, "provisioning"),
+    ]
+
+
+TICKET = {"ticket_id": "T000000001", "customer_id": "C0000001", "user_id": "U00000001",
+          "priority": "High", "channel_of_contact": "Chat", "category": "Software",
+          "ticket_type": "Technical Issue", "subject": "App crashes", "description": None,
+          "opened_at": dt.datetime(2026, 1, 4, 8)}
+
+
+def test_support_ticket_one_row_per_status_change_with_hours(dims):
+    dims.put("silver.stg_sup_tickets", [
+        {**TICKET, "status": "In Progress", "agent_name": "Bo Li",
+         "first_response_at": dt.datetime(2026, 1, 4, 9, 30), "resolved_at": None,
+         "satisfaction_score": None, "updated_at": dt.datetime(2026, 1, 4, 9, 30),
+         **silver_lineage(D, D_1)},
+        {**TICKET, "status": "Resolved", "agent_name": "Bo Li",
+         "first_response_at": dt.datetime(2026, 1, 4, 9, 30),
+         "resolved_at": dt.datetime(2026, 1, 5, 2), "satisfaction_score": 5,
+         "updated_at": dt.datetime(2026, 1, 5, 2), **silver_lineage(D)},
+    ])
+    rows = run_checked(dims, FACT_SUPPORT_TICKET, D).sort("source_updated_at")
+    assert rows.select("support_ticket_key", "customer_key", "event_date", "event_date_key",
+                       "status", "open_date", "first_response_hours", "resolution_hours",
+                       "satisfaction_score", "update_date", "source_system").rows() == [
+        (key(dims, "support_ticket", "T000000001"), key(dims, "customer", "C0000001"), D_1,
+         20260104, "In Progress", D_1, 1.5, None, None, D_1, "support"),
+        (key(dims, "support_ticket", "T000000001"), key(dims, "customer", "C0000001"), D,
+         20260105, "Resolved", D_1, 1.5, 18.0, 5, D, "support"),
+    ]
+    # two changes of one ticket in one partition: the grain includes the change time
+    assert rows["support_ticket_event_key"].n_unique() == 2
+    assert FACT_SUPPORT_TICKET.model.to_schema().columns["agent_name"].metadata["pii"] == \
+        "personal_identifier"
+
+
+def test_campaign_target_funnel_stage(dims):
+    base = {"target_id": "TG000000001", "campaign_id": "CMP000001", "customer_id": "C0000001",
+            "sent_date": dt.date(2026, 1, 1)}
+    dims.put("silver.stg_mkt_campaign_targets", [
+        {**base, "opened_date": dt.date(2026, 1, 2), "responded_date": None,
+         "converted_date": None, "updated_at": dt.datetime(2026, 1, 4, 20),
+         **silver_lineage(D, D_1)},
+        {**base, "opened_date": dt.date(2026, 1, 2), "responded_date": dt.date(2026, 1, 5),
+         "converted_date": dt.date(2026, 1, 5), "updated_at": dt.datetime(2026, 1, 5, 8),
+         **silver_lineage(D)},
+    ])
+    rows = run_checked(dims, FACT_CAMPAIGN_TARGET, D).sort("source_updated_at")
+    assert rows.select("campaign_target_key", "campaign_key", "event_date", "response_stage",
+                       "is_opened", "is_converted", "days_to_convert",
+                       "source_system").rows() == [
+        (key(dims, "campaign_target", "TG000000001"), key(dims, "campaign", "CMP000001"), D_1,
+         "Opened", True, False, None, "marketing"),
+        (key(dims, "campaign_target", "TG000000001"), key(dims, "campaign", "CMP000001"), D,
+         "Converted", True, True, 4, "marketing"),
+    ]
+
+
+def test_network_usage_rates_and_late_day(dims):
+    base = {"customer_id": "C0000001", "service_id": "S001", "data_volume_mb": 1500.0,
+            "minutes": None}
+    dims.put("silver.stg_net_daily_usage", [
+        {**base, "usage_date": D, "sessions": 40, "dropped_sessions": 2, "outage_minutes": 0,
+         **silver_lineage(D)},
+        {**base, "usage_date": D_1, "sessions": 0, "dropped_sessions": 0, "outage_minutes": 15,
+         **silver_lineage(D, D_1)},
+    ])
+    rows = run_checked(dims, FACT_NETWORK_USAGE, D).sort("event_date")
+    assert rows.select("network_usage_key", "event_date", "event_date_key", "drop_rate",
+                       "had_outage", "update_date", "source_system").rows() == [
+        (key(dims, "network_usage", "2026-01-04", "C0000001", "S001"), D_1, 20260104, None, True,
+         D, "network"),
+        (key(dims, "network_usage", "2026-01-05", "C0000001", "S001"), D, 20260105, 0.05, False,
+         D, "network"),
+    ]
+
+
+def test_orders_and_lines_join_on_keys_and_find_the_band(dims):
+    dims.put("silver.stg_com_orders", [
+        {"order_id": "ORD000000001", "customer_id": "C0000001", "order_date": D,
+         "order_status": "Completed", "order_channel": None, "total_amount": 1368.0,
+         "currency": "USD", "updated_at": dt.datetime(2026, 1, 5, 11), **silver_lineage(D)}])
+    dims.put("silver.stg_cat_discount_bands", [
+        {"band_code": b, "min_quantity": lo, "max_quantity": hi, "discount_pct": pct,
+         "updated_at": dt.datetime(2025, 1, 1), **silver_lineage(D)}
+        for b, lo, hi, pct in [("A", 1, 9, 0.0), ("B", 10, 49, 0.05), ("E", 50, None, 0.2)]])
+    dims.put("silver.stg_com_order_lines", [
+        {"order_line_id": "OL0000000001", "order_id": "ORD000000001", "order_date": D,
+         "product_id": "PRD001", "quantity": 12, "unit_price": 100.0, "discount_pct": 0.05,
+         "line_amount": 1140.0, **silver_lineage(D)},
+        {"order_line_id": "OL0000000002", "order_id": "ORD000000001", "order_date": D,
+         "product_id": "PRD001", "quantity": 60, "unit_price": 4.75, "discount_pct": 0.2,
+         "line_amount": 228.0, **silver_lineage(D)}])
+    order = run_checked(dims, FACT_ORDER, D)
+    assert order.select("order_key", "customer_key", "event_date_key", "is_completed",
+                        "order_channel", "update_date", "source_system").rows() == [
+        (key(dims, "order", "ORD000000001"), key(dims, "customer", "C0000001"), 20260105, True,
+         None, D, "commerce")]
+    lines = run_checked(dims, FACT_ORDER_LINE, D).sort("order_line_id")  # order_key FK passes
+    assert lines.select("order_line_key", "order_key", "product_key", "discount_band",
+                        "gross_amount", "discount_amount", "line_amount").rows() == [
+        (key(dims, "order_line", "OL0000000001"), key(dims, "order", "ORD000000001"),
+         key(dims, "product", "PRD001"), "B", 1200.0, 60.0, 1140.0),
+        (key(dims, "order_line", "OL0000000002"), key(dims, "order", "ORD000000001"),
+         key(dims, "product", "PRD001"), "E", 285.0, 57.0, 228.0)]
+
+
+def test_foreign_key_check_catches_a_customer_missing_from_dim_customer(dims):
+    base = {"customer_id": "C0000001", "order_date": D, "order_status": "Completed",
+            "order_channel": "Online", "total_amount": 10.0, "currency": "USD",
+            "updated_at": dt.datetime(2026, 1, 5, 11), **silver_lineage(D)}
+    dims.put("silver.stg_com_orders", [
+        {**base, "order_id": "ORD000000001"},
+        {**base, "order_id": "ORD000000002", "customer_id": "C0009999"}])  # not a customer
+    _, results = run_gold_sql(dims.resource, FACT_ORDER, D)
+    by_name = {r.check_name: r for r in results}
+    assert by_name["pandera_schema"].passed and by_name["fk_event_date_key"].passed
+    fk = by_name["fk_customer_key"]
+    assert not fk.passed
+    assert fk.metadata["orphan_rows"].value == 1
+    assert fk.metadata["orphan_keys_sample"].value == [key(dims, "customer", "C0009999")]

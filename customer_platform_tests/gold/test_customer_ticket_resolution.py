@@ -1,0 +1,103 @@
+"""agg_ticket_resolution against a hand-computed fixture: average resolution hours by ticket
+type for the Daily, Weekly (7 days) and Monthly (30 days) windows ending on D, counted on the
+business day of the resolution."""
+
+import datetime as dt
+
+from customer_platform.gold.customer import (
+    AGG_TICKET_RESOLUTION,
+    FACT_SUPPORT_TICKET,
+    METRICS,
+)
+from customer_platform.gold.metrics import Metric
+
+from .conftest import silver_lineage
+
+D = dt.date(2026, 3, 31)
+
+
+def days_before(n: int) -> dt.date:
+    return D - dt.timedelta(days=n)
+
+
+def resolved(ticket, ticket_type, resolved_day, hours, received=None, status="Resolved"):
+    """A status change resolving ``ticket`` on ``resolved_day`` after ``hours`` hours."""
+    resolved_at = dt.datetime.combine(resolved_day, dt.time(12))
+    return {"ticket_id": ticket, "customer_id": "C0000001", "user_id": None,
+            "priority": "Low", "status": status, "channel_of_contact": "Web",
+            "category": "Software", "ticket_type": ticket_type, "subject": "s",
+            "description": None, "agent_name": "Bo Li",
+            "opened_at": resolved_at - dt.timedelta(hours=hours),
+            "first_response_at": resolved_at - dt.timedelta(hours=hours / 2),
+            "resolved_at": resolved_at, "satisfaction_score": None, "updated_at": resolved_at,
+            **silver_lineage(received or resolved_day, resolved_day)}
+
+
+TECH, BILL, FEAT = "Technical Issue", "Billing Question", "Feature Request"
+ROWS = [
+    resolved("T000000001", TECH, D, 4),
+    resolved("T000000002", TECH, days_before(1), 10, received=D),  # late: counts on D-1
+    resolved("T000000003", TECH, days_before(6), 1),  # last day of the weekly window
+    resolved("T000000004", TECH, days_before(7), 100),  # monthly only
+    resolved("T000000005", BILL, days_before(29), 8),  # first day of the monthly window
+    resolved("T000000006", BILL, days_before(30), 1000),  # outside every window
+    resolved("T000000007", BILL, D, 2, status="Closed"),  # not a Resolved change
+    # received the day after D: still counted on its business day D (window reads D+1)
+    resolved("T000000008", FEAT, D, 3, received=D + dt.timedelta(days=1)),
+]
+
+EXPECTED = {  # (ticket type, period) -> (resolved tickets, average hours), by hand
+    (TECH, "Daily"): (1, 4.0),
+    (TECH, "Weekly"): (3, 5.0),  # (4 + 10 + 1) / 3
+    (TECH, "Monthly"): (4, 28.75),  # (4 + 10 + 1 + 100) / 4
+    (BILL, "Daily"): (0, None),
+    (BILL, "Weekly"): (0, None),
+    (BILL, "Monthly"): (1, 8.0),
+    (FEAT, "Daily"): (1, 3.0),
+    (FEAT, "Weekly"): (1, 3.0),
+    (FEAT, "Monthly"): (1, 3.0),
+}
+
+
+def test_average_resolution_hours_by_type_and_period(tiny):
+    tiny.put("silver.stg_sup_tickets", ROWS)
+    tiny.execute("CREATE SCHEMA gold")
+    for table in ("dim_customer", "dim_support_ticket", "dim_date"):  # FK targets, unchecked
+        tiny.execute(f"CREATE TABLE gold.{table} (customer_key VARCHAR, "
+                     "support_ticket_key VARCHAR, date_key INTEGER)")
+    for day in sorted({row["_partition_date"] for row in ROWS}):
+        tiny.run(FACT_SUPPORT_TICKET, day)
+    out = tiny.run(AGG_TICKET_RESOLUTION, D)
+    got = {(r["ticket_type"], r["period_type"]): (r["resolved_tickets"],
+                                                  r["avg_resolution_hours"])
+           for r in out.iter_rows(named=True)}
+    assert got == EXPECTED
+    starts = {r["period_type"]: r["period_start"] for r in out.iter_rows(named=True)}
+    assert starts == {"Daily": D, "Weekly": days_before(6), "Monthly": days_before(29)}
+    assert set(out["period_end"]) == {D} and set(out["source_system"]) == {"support"}
+    # a rerun of the day gives the same rows
+    assert tiny.run(AGG_TICKET_RESOLUTION, D).sort("ticket_type", "period_type").equals(
+        out.sort("ticket_type", "period_type"))
+
+
+def test_a_ticket_resolved_twice_in_the_window_counts_once(tiny):
+    first = resolved("T000000001", TECH, days_before(2), 10)
+    again = {**resolved("T000000001", TECH, D, 20), "opened_at": first["opened_at"]}
+    again["resolved_at"] = again["updated_at"] = first["opened_at"] + dt.timedelta(hours=70)
+    tiny.put("silver.stg_sup_tickets", [first, again])
+    tiny.execute("CREATE SCHEMA gold")
+    for table in ("dim_customer", "dim_support_ticket", "dim_date"):
+        tiny.execute(f"CREATE TABLE gold.{table} (customer_key VARCHAR, "
+                     "support_ticket_key VARCHAR, date_key INTEGER)")
+    for day in (days_before(2), D):
+        tiny.run(FACT_SUPPORT_TICKET, day)
+    out = tiny.run(AGG_TICKET_RESOLUTION, D)
+    weekly = out.filter(ticket_type=TECH, period_type="Weekly")
+    assert weekly.select("resolved_tickets", "avg_resolution_hours").rows() == [(1, 70.0)]
+
+
+def test_metrics_are_declared():
+    names = {m.name: m for m in METRICS}
+    assert set(names) == {"avg_resolution_hours", "resolved_tickets"}
+    assert all(isinstance(m, Metric) and m.table == AGG_TICKET_RESOLUTION.name and m.formula
+               and m.grain and m.filters for m in METRICS)

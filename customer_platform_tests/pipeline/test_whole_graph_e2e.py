@@ -1,0 +1,89 @@
+"""The whole graph, bronze to gold, over 10 generated days: every check passes, SCD2 and
+weekly windows are exercised, and a second run of the window (in reverse order) leaves every
+table identical."""
+
+import pytest
+
+from customer_platform.contracts import SOURCE_TABLES
+from customer_platform.gold import GOLD_TABLES, SCD2_DIMENSIONS
+
+from .conftest import DAYS, START
+
+pytestmark = pytest.mark.e2e
+
+#: Tables that describe the runs themselves (times, run ids): not expected to repeat.
+RUN_RECORDS = {"process_audit_log", "error_audit_log"}
+#: Columns that record when a row was loaded, not what it says.
+LOAD_TIME_COLUMNS = {"_loaded_at", "error_timestamp"}
+#: Calendar-month tables write their rows on a month's last day (none in the window).
+MONTH_END_TABLES = {"agg_mrr", "agg_mrr_summary"}
+
+
+def all_tables():
+    tables = [f"bronze.{t.bronze_table}" for t in SOURCE_TABLES]
+    tables += [f"silver.{name}" for t in SOURCE_TABLES
+               for name in (t.silver_table, t.rejects_table)]
+    tables += [f"gold.{t.name}" for t in GOLD_TABLES if t.name not in RUN_RECORDS]
+    tables += [f"gold.{d.name}" for d in SCD2_DIMENSIONS]
+    return tables
+
+
+def content_hashes(platform) -> dict[str, tuple[int, str]]:
+    hashes = {}
+    for table in all_tables():
+        schema, name = table.split(".")
+        columns = [c for c, in platform.query(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND "
+            "table_name = ? ORDER BY ordinal_position", [schema, name])
+            if c not in LOAD_TIME_COLUMNS]
+        row = ", ".join(f'"{c}"' for c in columns)
+        hashes[table] = platform.query(
+            f"SELECT count(*), md5(string_agg(r, '\n' ORDER BY r)) FROM "
+            f"(SELECT CAST(ROW({row}) AS VARCHAR) AS r FROM {table})")[0]
+    return hashes
+
+
+def test_every_day_and_every_gold_check_passes(platform_run):
+    _, results = platform_run
+    for day, result in results.items():
+        assert result.success, (day, [e.step_key for e in result.all_events
+                                      if e.is_step_failure])
+        gold = [e for e in result.get_asset_check_evaluations() if e.asset_key.path[0] == "gold"]
+        assert len(gold) >= len(GOLD_TABLES)
+        assert [(e.asset_key.to_user_string(), e.check_name) for e in gold if not e.passed] == []
+
+
+def test_every_gold_table_is_filled(platform_run):
+    platform, _ = platform_run
+    empty = [t.name for t in GOLD_TABLES
+             if platform.query(f"SELECT count(*) FROM gold.{t.name}")[0][0] == 0]
+    assert set(empty) <= MONTH_END_TABLES, empty
+
+
+def test_scd2_history_is_exercised(platform_run):
+    platform, _ = platform_run
+    changed = platform.query(
+        "SELECT count(DISTINCT customer_id) FROM gold.dim_customer WHERE valid_from > ?",
+        [START])[0][0]
+    assert changed >= 1
+    current = platform.query("SELECT count(*) = count(DISTINCT customer_id) FROM "
+                             "gold.dim_customer WHERE is_current")[0][0]
+    assert current
+
+
+def test_weekly_windows_are_exercised(platform_run):
+    platform, _ = platform_run
+    weekly = platform.query("SELECT count(*) FROM gold.agg_active_users "
+                            "WHERE period_type = 'Weekly' AND load_date >= ?", [DAYS[6]])[0][0]
+    assert weekly > 0
+
+
+def test_a_second_run_of_the_window_leaves_every_table_identical(platform_run):
+    platform, _ = platform_run
+    before = content_hashes(platform)
+    assert all(count > 0 for table, (count, _) in before.items()
+               if table.split(".")[1] not in MONTH_END_TABLES)
+    for day in reversed(DAYS):
+        assert platform.run_day(day).success
+    after = content_hashes(platform)
+    assert {t: h for t, h in after.items() if h != before[t]} == {}
