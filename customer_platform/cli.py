@@ -87,9 +87,11 @@ def materialize_days(start: dt.date, end: dt.date, select: str | None = None) ->
 
     from customer_platform.definitions import defs
     from customer_platform.generator import days_between
+    from customer_platform.gold.audit import AUDIT_JOB_NAME
 
     _ensure_dagster_home()
     job = defs.resolve_job_def("daily_platform")
+    job_audit = defs.resolve_job_def(AUDIT_JOB_NAME)
     selection = None
     if select:
         selection = AssetSelection.from_coercible(select.split(","))
@@ -105,6 +107,9 @@ def materialize_days(start: dt.date, end: dt.date, select: str | None = None) ->
                 partition_key=day.isoformat(), instance=instance, raise_on_error=False,
                 run_config=QUIET_RUN, **kwargs
             )
+            if not selection:  # what the sensors do under `dagster dev`: audit the day's runs
+                job_audit.execute_in_process(partition_key=day.isoformat(), instance=instance,
+                                             raise_on_error=False, run_config=QUIET_RUN)
             if not result.success:
                 failed.append(day.isoformat())
                 for event in result.all_events:

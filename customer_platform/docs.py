@@ -168,13 +168,13 @@ def _gold_section(name: str, description: str, seed: str, grain: str, key, fks,
 
 
 def gold_dictionary() -> list[str]:
-    from customer_platform.gold import GOLD_TABLES, SCD2_DIMENSIONS
+    from customer_platform.gold import DOCUMENTED_TABLES, GOLD_TABLES, SCD2_DIMENSIONS
 
     lines = ["## Gold tables", "",
              "Every gold table is partitioned by `load_date`; SCD type 2 dimensions are views over "
              "their stored `*_versions` tables (see docs/data_model.md).", ""]
     views = {dim.versions.name: dim for dim in SCD2_DIMENSIONS}
-    for table in sorted(GOLD_TABLES, key=lambda t: (t.domain, t.name)):
+    for table in sorted([*GOLD_TABLES, *DOCUMENTED_TABLES], key=lambda t: (t.domain, t.name)):
         lines += _gold_section(table.name, table.description, table.seed, table.grain,
                                table.primary_key, table.foreign_keys, table.schema().columns)
         if table.name in views:
@@ -204,7 +204,7 @@ def _entity(name: str, columns: dict[str, pa.Column], keys=(), fk_columns=()) ->
 
 
 def data_model() -> str:
-    from customer_platform.gold import GOLD_TABLES, SCD2_DIMENSIONS
+    from customer_platform.gold import DOCUMENTED_TABLES, GOLD_TABLES, SCD2_DIMENSIONS
 
     systems = [s for s in SYSTEM_MODULES if any(t.system == s for t in SOURCE_TABLES)]
     lines = [
@@ -249,7 +249,8 @@ def data_model() -> str:
     lines += ["```", "", "## Physical: gold tables, columns, types, keys and PII", "",
               "```mermaid", "erDiagram"]
     views = {dim.versions.name: dim for dim in SCD2_DIMENSIONS}
-    for table in sorted(GOLD_TABLES, key=lambda t: t.name):
+    gold_tables = sorted([*GOLD_TABLES, *DOCUMENTED_TABLES], key=lambda t: t.name)
+    for table in gold_tables:
         fk_columns = [fk.column for fk in table.foreign_keys]
         if table.name in views:
             dim = views[table.name]
@@ -257,7 +258,7 @@ def data_model() -> str:
                              (dim.entity_key,), fk_columns)
         else:
             lines += _entity(table.name, table.schema().columns, table.primary_key, fk_columns)
-    for table in sorted(GOLD_TABLES, key=lambda t: t.name):
+    for table in gold_tables:
         child = views[table.name].name if table.name in views else table.name
         for fk in table.foreign_keys:
             lines.append(f'    {fk.table} ||--o{{ {child} : "{fk.column}"')

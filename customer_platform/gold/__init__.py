@@ -29,6 +29,7 @@ def _collect():
     tables, assets, checks = [], [], []
     for module in _modules():
         METRICS.extend(getattr(module, "METRICS", []))
+        DOCUMENTED_TABLES.extend(getattr(module, "DOCUMENTED", []))
         SCD2_DIMENSIONS.extend(getattr(module, "SCD2_DIMENSIONS", []))
         for table in getattr(module, "TABLES", []):
             tables.append(table)
@@ -42,6 +43,8 @@ def _collect():
 
 
 METRICS: list[Metric] = []
+#: Tables built by hand-written assets, declared for the data dictionary and data model.
+DOCUMENTED_TABLES: list[GoldTable] = []
 SCD2_DIMENSIONS: list[Scd2Dimension] = []
 GOLD_TABLES: list[GoldTable]
 GOLD_TABLES, GOLD_ASSETS, GOLD_CHECKS = _collect()

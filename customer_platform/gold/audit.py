@@ -100,7 +100,13 @@ from dagster import (
 
 from customer_platform.contracts import SOURCE_TABLES
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel, ordered_schema, sql_type, write_partition
+from customer_platform.gold.base import (
+    GoldModel,
+    GoldTable,
+    ordered_schema,
+    sql_type,
+    write_partition,
+)
 from customer_platform.partitions import daily_partitions, partition_day
 from customer_platform.quality.checks import evaluate_schema
 from customer_platform.quality.schemas import table_schema
@@ -730,3 +736,24 @@ audit_after_failure = run_status_sensor(
 
 SENSORS = [audit_after_success, audit_after_failure]
 JOBS = [audit_job]
+
+#: The two tables as the data dictionary and the data model describe them (they are built
+#: by the hand-written assets above, not by SQL).
+DOCUMENTED = [
+    GoldTable(
+        name="process_audit_log", model=ProcessAuditLog, seed="002", kind="audit",
+        domain="audit", primary_key=("audit_id",), sql="", sources=(),
+        description="Process execution data from pipeline runs for operational monitoring and "
+        "data governance compliance (seed 002, Process Audit Log), read from Dagster's event "
+        "log: one row per run, per asset materialisation and per failed step.",
+        grain="one row per run, asset materialisation and failed step of the partition's runs",
+    ),
+    GoldTable(
+        name="error_audit_log", model=ErrorAuditLog, seed="002", kind="audit",
+        domain="audit", primary_key=("error_id",), sql="", sources=(),
+        description="Data validation errors and processing issues for data quality monitoring "
+        "(seed 002, Error Audit Log): the day's silver rejections, failed checks and failed "
+        "steps, with a status lifecycle Open / In Progress / Resolved.",
+        grain="one row per rejected row, failed check or failed step of the partition",
+    ),
+]

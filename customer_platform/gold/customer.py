@@ -2,9 +2,11 @@
 
 import datetime as dt
 
+import polars as pl
+
 from customer_platform.contracts import SOURCE_TABLES
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, sk
+from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, ordered_schema, sk
 from customer_platform.gold.metrics import PERIOD_DAYS, Metric
 from customer_platform.gold.scd2 import Scd2Dimension, snapshot_filter
 from customer_platform.vocabulary import DISCOUNT_BANDS, REGION_GEO, SEAT_PRODUCTS, TICKET_TYPES
@@ -209,19 +211,69 @@ def view_model(version_model: type[GoldModel], name: str) -> type[GoldModel]:
     })
 
 
+
+
+def _placeholder(col) -> str:
+    """The 'Unknown' value of a column of an inferred member."""
+    dtype = col.dtype.type
+    if dtype == pl.String:
+        return "'Unknown'"
+    if dtype == pl.Date:
+        return "DATE '1900-01-01'"
+    if isinstance(dtype, pl.Datetime):
+        return INFERRED_SINCE
+    if dtype == pl.Boolean:
+        return "FALSE"
+    return "NULL" if col.nullable else "0"
+
+
+def inferred_members(entity: str, business_key: str, version_model: type[GoldModel],
+                     source: str, system: str, referenced_by: tuple[tuple[str, str], ...]
+                     ) -> str:
+    """SQL for the inferred versions of the entities other tables refer to on day ``$day``
+    while the day's snapshot lacks them (their row was rejected, or is not delivered yet).
+
+    An inferred version has 'Unknown' attributes and changes at 1900-01-01, so any real
+    version replaces it in the view from its own ``valid_from``.
+    """
+    referenced = " UNION ".join(
+        f"SELECT {column} AS {business_key} FROM silver.{table} WHERE _partition_date = $day"
+        for table, column in referenced_by)
+    fixed = {f"{entity}_key", f"{entity}_version_key", business_key, "source_updated_at",
+             "load_date", "update_date", "source_system"}
+    placeholders = ",\n           ".join(
+        f"{_placeholder(col)} AS {name}" for name, col in ordered_schema(
+            version_model).columns.items() if name not in fixed)
+    return f"""
+    SELECT {sk(entity, business_key)} AS {entity}_key,
+           {sk(f"{entity}_version", business_key, INFERRED_SINCE)} AS {entity}_version_key,
+           {business_key},
+           {placeholders},
+           {INFERRED_SINCE} AS source_updated_at,
+           CAST($day AS DATE) AS load_date, CAST($day AS DATE) AS update_date,
+           '{system}' AS source_system
+    FROM (SELECT DISTINCT {business_key} FROM ({referenced}) WHERE {business_key} IS NOT NULL)
+    WHERE {business_key} NOT IN (
+        SELECT {business_key} FROM {source} WHERE _partition_date = $day)
+    """
+
+
 def scd2_dimension(*, entity: str, business_key: str, version_model: type[GoldModel],
                    view_name: str, description: str, seed: str, source: str, system: str,
                    snapshot: bool, columns: str, tracked: tuple[str, ...], grain: str,
                    changed_at: str = "updated_at", from_clause: str | None = None,
                    sources: tuple[str, ...] = (),
-                   foreign_keys: tuple[ForeignKey, ...] = ()) -> Scd2Dimension:
+                   foreign_keys: tuple[ForeignKey, ...] = (),
+                   referenced_by: tuple[tuple[str, str], ...] = ()) -> Scd2Dimension:
     """An SCD2 dimension over one silver table.
 
     The versions SELECT reads ``source``'s day-``$day`` partition; ``columns`` are the
     business columns; ``changed_at`` (an expression over the source) orders the versions and
     becomes ``source_updated_at``. Snapshot sources only contribute recently changed versions
     and the entities new since yesterday's snapshot (``snapshot_filter``); incremental sources
-    contribute every row they received.
+    contribute every row they received. ``referenced_by`` lists the (silver table, column)
+    pairs whose rows refer to the entity: an entity they refer to on a day the snapshot lacks
+    it gets an inferred version (``inferred_members``).
     """
     name = f"dim_{view_name}"
     where = "_partition_date = $day"
@@ -236,6 +288,10 @@ def scd2_dimension(*, entity: str, business_key: str, version_model: type[GoldMo
     FROM {from_clause or source}
     WHERE {where}
     """
+    if referenced_by:
+        sql += "UNION ALL BY NAME\n" + inferred_members(
+            entity, business_key, version_model, source, system, referenced_by)
+        sources = (*sources, *(f"silver.{table}" for table, _ in referenced_by))
     return Scd2Dimension(
         versions=GoldTable(
             name=f"{name}_versions", model=version_model, description=description, seed=seed,
@@ -327,6 +383,7 @@ DIM_CAMPAIGN = scd2_dimension(
     tracked=("campaign_name", "campaign_type", "objective", "target_audience", "budget",
              "channel", "start_date", "end_date"),
     grain="one row per campaign version seen in the day's marketing snapshot",
+    referenced_by=(("stg_mkt_campaign_targets", "campaign_id"),),
 )
 
 
@@ -405,6 +462,8 @@ DIM_SERVICE = scd2_dimension(
     columns="service_id, service_type, service_name, monthly_cost, currency, active_flag",
     tracked=("service_type", "service_name", "monthly_cost", "currency", "active_flag"),
     grain="one row per service version seen in the day's catalogue snapshot",
+    referenced_by=(("stg_net_daily_usage", "service_id"),
+                   ("stg_prv_service_assignments", "service_id")),
 )
 
 
@@ -548,6 +607,7 @@ DIM_PRODUCT = scd2_dimension(
     grain="one row per product version seen in the day's catalogue and discount-band "
     "snapshots",
     sources=("silver.stg_cat_discount_bands",),
+    referenced_by=(("stg_com_order_lines", "product_id"),),
 )
 
 

@@ -541,3 +541,4 @@ TABLES = [FACT_BILLING, AGG_MRR_SUMMARY]
 AGG_MRR_ASSET = build_monthly_asset(AGG_MRR, SOURCE_WINDOWS)
 ASSETS = [AGG_MRR_ASSET]
 CHECKS = [identity_check(AGG_MRR), identity_check(AGG_MRR_SUMMARY), amount_sign]
+DOCUMENTED = [AGG_MRR]
