@@ -2,6 +2,9 @@
 
 import datetime as dt
 
+import pandera.polars as pa
+import polars as pl
+
 from customer_platform import vocabulary as v
 from customer_platform.contracts.base import Contract, SourceTable, column
 from customer_platform.contracts.crm import CUSTOMER_ID_PATTERN
@@ -69,6 +72,13 @@ class BillingEvents(Contract):
         isin=list(v.PLAN_TYPES),
         nullable=True,
     )
+
+    @pa.dataframe_check(error="amount_sign: refunds are negative, every other event positive")
+    def amount_sign(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A fee, renewal or add-on booked as negative (or a positive refund) is a bad row."""
+        return data.lazyframe.select(
+            pl.when(pl.col("event_type") == "Refund").then(pl.col("amount") < 0)
+            .otherwise(pl.col("amount") > 0))
 
 
 TABLES = [

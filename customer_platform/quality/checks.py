@@ -48,12 +48,15 @@ def evaluate_schema(frame: pl.DataFrame, schema: pa.DataFrameSchema, **identity
     table_level = pl.col("schema_context") == "DataFrameSchema"
     schema_level = table_level & pl.col("index").is_null()
     key = ", ".join(schema.unique) if schema.unique else "(table)"
+    uniqueness = pl.col("check").is_in(["multiple_fields_uniqueness", "field_uniqueness"])
     cases = cases.with_columns(
         pl.when(schema_level).then(pl.col("failure_case").cast(pl.String))
-        .when(table_level).then(pl.lit(key))
+        .when(table_level & uniqueness).then(pl.lit(key))
+        .when(table_level).then(pl.lit("(row)"))
         .otherwise(pl.col("column")).alias("column"),
         pl.when(schema_level).then(pl.lit("(whole table)"))
-        .when(table_level).then(pl.lit("(row shares its key with another row)"))
+        .when(table_level & uniqueness).then(pl.lit("(row shares its key with another row)"))
+        .when(table_level).then(pl.lit(MASK))  # the whole row, which may hold PII
         .otherwise(pl.col("failure_case").cast(pl.String)).alias("failure_case"),
     ).with_columns(
         pl.when(pl.col("column").is_in(list(masked))).then(pl.lit(MASK))
