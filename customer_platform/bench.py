@@ -145,6 +145,8 @@ def run_benchmarks(sizes: list[int], seed: int = 42) -> list[dict]:
                 f"{mat['seconds']:.1f} s ({layers}): "
                 f"{mat['bronze_rows'] / mat['seconds']:,.0f} rows/s, peak RSS {rss:,.0f} MiB"
             )
+            if mat["checks_failed"]:
+                console.print(f"  failed checks: {', '.join(mat['checks_failed'])}")
             rows.append({"customers": customers, "generator": gen, "materialise": mat,
                          "peak_rss_mib": rss})
     table = Table(title=f"customer-platform bench (one day, {BENCH_DAY}, seed {seed})")

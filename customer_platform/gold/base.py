@@ -31,6 +31,7 @@ import pandera.polars as pa
 import polars as pl
 from dagster import (
     AssetCheckResult,
+    AssetCheckSeverity,
     AssetCheckSpec,
     AssetDep,
     AssetExecutionContext,
@@ -88,6 +89,10 @@ class ForeignKey:
     column: str
     table: str  # gold table name, e.g. "dim_customer"
     references: str  # column of that table
+    #: A dimension key must resolve (dimensions infer members), so orphans stop downstream.
+    #: A key to another fact can dangle because its row was rejected upstream (already in the
+    #: error log): a warning, not a stop.
+    blocking: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,6 +169,8 @@ def _foreign_key_result(con, fk: ForeignKey, rows_table: str) -> AssetCheckResul
         f"AND NOT EXISTS (SELECT 1 FROM gold.{fk.table} d WHERE d.{fk.references} = "
         f"f.{fk.column}) ORDER BY 1 LIMIT 10").fetchall()]
     return AssetCheckResult(check_name=f"fk_{fk.column}", passed=orphans == 0,
+                            severity=AssetCheckSeverity.ERROR if fk.blocking
+                            else AssetCheckSeverity.WARN,
                             metadata={"rows_checked": total, "orphan_rows": orphans,
                                       "orphan_keys_sample": sample})
 
@@ -214,7 +221,7 @@ def gold_check_specs(table: GoldTable) -> list[AssetCheckSpec]:
                             partitions_def=daily_partitions,
                             description=f"The gold model of {table.name}: types, rules, key "
                             "unique; validated before the write, so a failure writes nothing.")]
-    specs += [AssetCheckSpec(f"fk_{fk.column}", asset=table.key, blocking=True,
+    specs += [AssetCheckSpec(f"fk_{fk.column}", asset=table.key, blocking=fk.blocking,
                              partitions_def=daily_partitions,
                              additional_deps=[AssetKey(["gold", fk.table])],
                              description=f"Every {fk.column} resolves in "

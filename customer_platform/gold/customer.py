@@ -935,7 +935,7 @@ FACT_ORDER_LINE = GoldTable(
     primary_key=("order_line_key",),
     sources=("silver.stg_com_order_lines", "silver.stg_cat_discount_bands", "gold.fact_order",
              "gold.dim_product", "gold.dim_date"),
-    foreign_keys=(ForeignKey("order_key", "fact_order", "order_key"),
+    foreign_keys=(ForeignKey("order_key", "fact_order", "order_key", blocking=False),
                   ForeignKey("product_key", "dim_product", "product_key"), EVENT_DATE_FK),
     grain="one row per order line, in the partition of the day it was received",
     sql=f"""

@@ -162,6 +162,8 @@ WITH snapshot AS (
     SELECT host_user_id AS user_id FROM silver.stg_plt_meetings WHERE _partition_date = $day
     UNION SELECT host_user_id FROM silver.stg_plt_webinars WHERE _partition_date = $day
     UNION SELECT user_id FROM silver.stg_plt_licenses WHERE _partition_date = $day
+    UNION SELECT user_id FROM silver.stg_bil_billing_events WHERE _partition_date = $day
+    UNION SELECT user_id FROM silver.stg_sup_tickets WHERE _partition_date = $day
 ), known_customers AS (
     SELECT DISTINCT customer_id AS known_customer_id FROM gold.dim_customer
 )
@@ -204,7 +206,8 @@ DIM_USER = Scd2Dimension(
         domain=DOMAIN,
         primary_key=("user_version_key",),
         sources=("silver.stg_plt_users", "silver.stg_plt_meetings", "silver.stg_plt_webinars",
-                 "silver.stg_plt_licenses", "gold.dim_customer"),
+                 "silver.stg_plt_licenses", "silver.stg_bil_billing_events",
+                 "silver.stg_sup_tickets", "gold.dim_customer"),
         foreign_keys=(ForeignKey("customer_key", "dim_customer", "customer_key"),),
         window=(-1, 0),
         grain="one row per user version contributed by the day's users snapshot (recent "
