@@ -78,5 +78,3 @@ def build_bronze_asset(table: SourceTable) -> AssetsDefinition:
 
 
 BRONZE_ASSETS = [build_bronze_asset(table) for table in SOURCE_TABLES]
-#: Bronze checks run inside the bronze steps (see ``check_specs``); none stand alone.
-BRONZE_CHECKS: list = []

@@ -77,7 +77,6 @@ import duckdb
 import polars as pl
 from dagster import (
     AssetCheckResult,
-    AssetCheckSpec,
     AssetDep,
     AssetExecutionContext,
     AssetKey,
@@ -103,7 +102,7 @@ from customer_platform.contracts.base import column
 from customer_platform.gold.base import (
     GoldModel,
     GoldTable,
-    ordered_schema,
+    gold_check_specs,
     sql_type,
     write_partition,
 )
@@ -178,15 +177,26 @@ class ErrorAuditLog(GoldModel):
                                      "for error context (JSON)")
 
 
-def _schema(model: type[GoldModel], key: str, name: str):
-    schema = ordered_schema(model)
-    schema.unique = [key]
-    schema.name = f"gold.{name}"
-    return schema
-
-
-PROCESS_SCHEMA = _schema(ProcessAuditLog, "audit_id", "process_audit_log")
-ERROR_SCHEMA = _schema(ErrorAuditLog, "error_id", "error_audit_log")
+#: The two tables as declarations (built by the hand-written assets below, not by SQL); the
+#: data dictionary and the data model read them as well.
+PROCESS_TABLE = GoldTable(
+    name="process_audit_log", model=ProcessAuditLog, seed="002", kind="audit", domain="audit",
+    primary_key=("audit_id",), sql="", sources=(),
+    description="Process execution data from pipeline runs for operational monitoring and "
+    "data governance compliance (seed 002, Process Audit Log), read from Dagster's event "
+    "log: one row per run, per asset materialisation and per failed step.",
+    grain="one row per run, asset materialisation and failed step of the partition's runs",
+)
+ERROR_TABLE = GoldTable(
+    name="error_audit_log", model=ErrorAuditLog, seed="002", kind="audit", domain="audit",
+    primary_key=("error_id",), sql="", sources=(),
+    description="Data validation errors and processing issues for data quality monitoring "
+    "(seed 002, Error Audit Log): the day's silver rejections, failed checks and failed "
+    "steps, with a status lifecycle Open / In Progress / Resolved.",
+    grain="one row per rejected row, failed check or failed step of the partition",
+)
+PROCESS_SCHEMA = PROCESS_TABLE.schema()
+ERROR_SCHEMA = ERROR_TABLE.schema()
 
 
 def _dtypes(schema) -> dict[str, pl.DataType]:
@@ -622,13 +632,6 @@ def _status_counts(frame: pl.DataFrame) -> dict:
 
 # -- assets -----------------------------------------------------------------------------------
 
-def _schema_check_spec(key: AssetKey, name: str) -> AssetCheckSpec:
-    return AssetCheckSpec("pandera_schema", asset=key, blocking=True,
-                          partitions_def=daily_partitions,
-                          description=f"The gold model of {name}: types, rules, key unique; "
-                          "validated before the write, so a failure writes nothing.")
-
-
 _COMMON = {
     "group_name": AUDIT_GROUP,
     "partitions_def": daily_partitions,
@@ -646,7 +649,7 @@ _COMMON = {
     "finished runs.\n\nGrain: one row per run, asset materialisation or failed step.",
     metadata={"partition_expr": "load_date", "seed": "002", "primary_key": ["audit_id"],
               "dagster/column_schema": table_schema(PROCESS_SCHEMA, ("audit_id",))},
-    check_specs=[_schema_check_spec(PROCESS_AUDIT_KEY, "process_audit_log")],
+    check_specs=gold_check_specs(PROCESS_TABLE),
     **_COMMON,
 )
 def process_audit_log(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
@@ -669,7 +672,7 @@ def process_audit_log(context: AssetExecutionContext, warehouse: Warehouse) -> M
     "failed check evaluation or failed step.",
     metadata={"partition_expr": "load_date", "seed": "002", "primary_key": ["error_id"],
               "dagster/column_schema": table_schema(ERROR_SCHEMA, ("error_id",))},
-    check_specs=[_schema_check_spec(ERROR_AUDIT_KEY, "error_audit_log")],
+    check_specs=gold_check_specs(ERROR_TABLE),
     deps=[AssetDep(key) for key in sorted(REJECTS_KEYS, key=_user)],
     **_COMMON,
 )
@@ -737,23 +740,4 @@ audit_after_failure = run_status_sensor(
 SENSORS = [audit_after_success, audit_after_failure]
 JOBS = [audit_job]
 
-#: The two tables as the data dictionary and the data model describe them (they are built
-#: by the hand-written assets above, not by SQL).
-DOCUMENTED = [
-    GoldTable(
-        name="process_audit_log", model=ProcessAuditLog, seed="002", kind="audit",
-        domain="audit", primary_key=("audit_id",), sql="", sources=(),
-        description="Process execution data from pipeline runs for operational monitoring and "
-        "data governance compliance (seed 002, Process Audit Log), read from Dagster's event "
-        "log: one row per run, per asset materialisation and per failed step.",
-        grain="one row per run, asset materialisation and failed step of the partition's runs",
-    ),
-    GoldTable(
-        name="error_audit_log", model=ErrorAuditLog, seed="002", kind="audit",
-        domain="audit", primary_key=("error_id",), sql="", sources=(),
-        description="Data validation errors and processing issues for data quality monitoring "
-        "(seed 002, Error Audit Log): the day's silver rejections, failed checks and failed "
-        "steps, with a status lifecycle Open / In Progress / Resolved.",
-        grain="one row per rejected row, failed check or failed step of the partition",
-    ),
-]
+DOCUMENTED = [PROCESS_TABLE, ERROR_TABLE]

@@ -25,6 +25,7 @@ business key is kept beside it.
 import copy
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from typing import Literal
 
 import pandera.polars as pa
@@ -84,6 +85,11 @@ def sk(entity: str, *columns: str) -> str:
     return f"substr(md5(concat_ws('|', '{entity}', {parts})), 1, 16)"
 
 
+def date_key(expr: str) -> str:
+    """SQL for the dim_date.date_key (yyyymmdd) of a DATE expression."""
+    return f"CAST(strftime({expr}, '%Y%m%d') AS INTEGER)"
+
+
 @dataclasses.dataclass(frozen=True)
 class ForeignKey:
     column: str
@@ -111,6 +117,8 @@ class GoldTable:
     foreign_keys: tuple[ForeignKey, ...] = ()
     #: partitions of the upstream tables the SQL reads, relative to ``$day`` (inclusive)
     window: tuple[int, int] = (0, 0)
+    #: (source, window) pairs for sources read over another window than ``window``
+    source_windows: tuple[tuple[str, tuple[int, int]], ...] = ()
     owner: str = "team:data-platform"
     grain: str = ""
 
@@ -230,8 +238,12 @@ def gold_check_specs(table: GoldTable) -> list[AssetCheckSpec]:
     return specs
 
 
-def build_gold_asset(table: GoldTable) -> AssetsDefinition:
-    """A daily partitioned asset writing ``gold.<name>`` from ``table.sql``, checks included."""
+def build_gold_asset(table: GoldTable, run: Callable = run_gold_sql) -> AssetsDefinition:
+    """A daily partitioned asset writing ``gold.<name>`` from ``table.sql``, checks included.
+
+    ``run(warehouse, table, day) -> (rows, check results)`` is ``run_gold_sql`` unless a table
+    must guard its inputs first (agg_mrr checks its previous month is there).
+    """
 
     @asset(
         key=table.key,
@@ -239,7 +251,8 @@ def build_gold_asset(table: GoldTable) -> AssetsDefinition:
         else table.description,
         group_name=f"gold_{table.domain}",
         partitions_def=daily_partitions,
-        deps=[_dep(source, table.window) for source in table.sources],
+        deps=[_dep(source, dict(table.source_windows).get(source, table.window))
+              for source in table.sources],
         kinds={"duckdb", "sql", "pandera"},
         owners=[table.owner],
         tags={"layer": "gold", "kind": table.kind, "seed": table.seed},
@@ -253,7 +266,7 @@ def build_gold_asset(table: GoldTable) -> AssetsDefinition:
     )
     def _gold(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
         day = partition_day(context.partition_key)
-        rows, results = run_gold_sql(warehouse, table, day)
+        rows, results = run(warehouse, table, day)
         return MaterializeResult(metadata={"dagster/row_count": rows}, check_results=results)
 
     return _gold

@@ -2,13 +2,17 @@
 
 import datetime as dt
 
-import polars as pl
-
 from customer_platform.contracts import SOURCE_TABLES
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, ordered_schema, sk
+from customer_platform.gold.base import (
+    ForeignKey,
+    GoldModel,
+    GoldTable,
+    date_key,
+    sk,
+)
 from customer_platform.gold.metrics import PERIOD_DAYS, Metric
-from customer_platform.gold.scd2 import Scd2Dimension, snapshot_filter
+from customer_platform.gold.scd2 import Scd2Dimension, inferred_members, snapshot_filter
 from customer_platform.vocabulary import DISCOUNT_BANDS, REGION_GEO, SEAT_PRODUCTS, TICKET_TYPES
 
 CUSTOMER_KEY = sk("customer", "customer_id")
@@ -42,12 +46,6 @@ class DimCustomerVersion(GoldModel):
                                             "(1900-01-01 for an inferred member)")
 
 
-class DimCustomer(DimCustomerVersion):
-    valid_from: dt.date = column("First day this version was in force")
-    valid_to: dt.date = column("Last day this version was in force (9999-12-31 while current)")
-    is_current: bool = column("This is the customer's current version")
-
-
 #: Silver tables that refer to customers, and the column they do it with.
 CUSTOMER_REFERENCES = tuple(
     (t.silver_table, "account_id" if t.qualified_name == "crm.account_hierarchy"
@@ -56,11 +54,6 @@ CUSTOMER_REFERENCES = tuple(
     if t.qualified_name != "crm.customers"
     and ("customer_id" in t.columns() or t.qualified_name == "crm.account_hierarchy")
 )
-INFERRED_SINCE = "TIMESTAMP '1900-01-01 00:00:00'"
-_REFERENCED = "\n    UNION ".join(
-    f"SELECT {column} AS customer_id FROM silver.{table} WHERE _partition_date = $day"
-    for table, column in CUSTOMER_REFERENCES)
-
 DIM_CUSTOMER = Scd2Dimension(
     versions=GoldTable(
         name="dim_customer_versions",
@@ -81,8 +74,6 @@ DIM_CUSTOMER = Scd2Dimension(
         sql=f"""
         WITH snapshot AS (
             SELECT * FROM silver.stg_crm_customers WHERE _partition_date = $day
-        ), referenced AS (
-            {_REFERENCED}
         )
         SELECT {CUSTOMER_KEY} AS customer_key,
                {sk("customer_version", "customer_id", "updated_at")} AS customer_version_key,
@@ -95,19 +86,8 @@ DIM_CUSTOMER = Scd2Dimension(
         FROM snapshot AS stg_crm_customers
         WHERE {snapshot_filter("silver.stg_crm_customers", "customer_id", "updated_at")}
         UNION ALL BY NAME
-        SELECT {CUSTOMER_KEY} AS customer_key,
-               {sk("customer_version", "customer_id", INFERRED_SINCE)} AS customer_version_key,
-               customer_id, 'Unknown' AS customer_name, 'Unknown' AS email, NULL AS phone,
-               'Unknown' AS customer_segment, 'Unknown' AS customer_tier, 'Unknown' AS status,
-               NULL AS address_line, 'Unknown' AS city, 'Unknown' AS state,
-               'Unknown' AS country, 'Unknown' AS region, DATE '1900-01-01' AS signup_date,
-               TRUE AS is_inferred,
-               {INFERRED_SINCE} AS source_updated_at,
-               CAST($day AS DATE) AS load_date,
-               CAST($day AS DATE) AS update_date,
-               'crm' AS source_system
-        FROM (SELECT DISTINCT customer_id FROM referenced WHERE customer_id IS NOT NULL)
-        WHERE customer_id NOT IN (SELECT customer_id FROM snapshot)
+        {inferred_members("customer", "customer_id", DimCustomerVersion,
+                          "silver.stg_crm_customers", "crm", CUSTOMER_REFERENCES)}
         """,
         window=(-1, 0),
     ),
@@ -116,7 +96,6 @@ DIM_CUSTOMER = Scd2Dimension(
     tracked=("customer_segment", "customer_tier", "status", "address_line", "city", "state",
              "country", "region"),
     changed_at="source_updated_at",
-    view_model=DimCustomer,
 )
 
 
@@ -176,11 +155,6 @@ FACT_INVOICE = GoldTable(
 # == shared SQL pieces =========================================================================
 
 
-def date_key(expr: str) -> str:
-    """SQL for the dim_date.date_key (yyyymmdd) of a DATE expression."""
-    return f"CAST(strftime({expr}, '%Y%m%d') AS INTEGER)"
-
-
 def event_columns() -> str:
     """The business day of a silver row (late rows keep theirs) and its date key."""
     return f"_event_date AS event_date, {date_key('_event_date')} AS event_date_key"
@@ -201,61 +175,6 @@ def customer_fk() -> ForeignKey:
 EVENT_DATE_FK = ForeignKey("event_date_key", "dim_date", "date_key")
 
 
-def view_model(version_model: type[GoldModel], name: str) -> type[GoldModel]:
-    """The SCD2 view's model: the versions' columns plus the validity columns."""
-    return type(name, (version_model,), {
-        "__annotations__": {"valid_from": dt.date, "valid_to": dt.date, "is_current": bool},
-        "valid_from": column("First day this version was in force"),
-        "valid_to": column("Last day this version was in force (9999-12-31 while current)"),
-        "is_current": column("This is the current version"),
-    })
-
-
-
-
-def _placeholder(col) -> str:
-    """The 'Unknown' value of a column of an inferred member."""
-    dtype = col.dtype.type
-    if dtype == pl.String:
-        return "'Unknown'"
-    if dtype == pl.Date:
-        return "DATE '1900-01-01'"
-    if isinstance(dtype, pl.Datetime):
-        return INFERRED_SINCE
-    if dtype == pl.Boolean:
-        return "FALSE"
-    return "NULL" if col.nullable else "0"
-
-
-def inferred_members(entity: str, business_key: str, version_model: type[GoldModel],
-                     source: str, system: str, referenced_by: tuple[tuple[str, str], ...]
-                     ) -> str:
-    """SQL for the inferred versions of the entities other tables refer to on day ``$day``
-    while the day's snapshot lacks them (their row was rejected, or is not delivered yet).
-
-    An inferred version has 'Unknown' attributes and changes at 1900-01-01, so any real
-    version replaces it in the view from its own ``valid_from``.
-    """
-    referenced = " UNION ".join(
-        f"SELECT {column} AS {business_key} FROM silver.{table} WHERE _partition_date = $day"
-        for table, column in referenced_by)
-    fixed = {f"{entity}_key", f"{entity}_version_key", business_key, "source_updated_at",
-             "load_date", "update_date", "source_system"}
-    placeholders = ",\n           ".join(
-        f"{_placeholder(col)} AS {name}" for name, col in ordered_schema(
-            version_model).columns.items() if name not in fixed)
-    return f"""
-    SELECT {sk(entity, business_key)} AS {entity}_key,
-           {sk(f"{entity}_version", business_key, INFERRED_SINCE)} AS {entity}_version_key,
-           {business_key},
-           {placeholders},
-           {INFERRED_SINCE} AS source_updated_at,
-           CAST($day AS DATE) AS load_date, CAST($day AS DATE) AS update_date,
-           '{system}' AS source_system
-    FROM (SELECT DISTINCT {business_key} FROM ({referenced}) WHERE {business_key} IS NOT NULL)
-    WHERE {business_key} NOT IN (
-        SELECT {business_key} FROM {source} WHERE _partition_date = $day)
-    """
 
 
 def scd2_dimension(*, entity: str, business_key: str, version_model: type[GoldModel],
@@ -302,7 +221,6 @@ def scd2_dimension(*, entity: str, business_key: str, version_model: type[GoldMo
         business_key=business_key,
         tracked=tracked,
         changed_at="source_updated_at",
-        view_model=view_model(version_model, "".join(p.title() for p in name.split("_"))),
     )
 
 

@@ -45,17 +45,15 @@ import datetime as dt
 
 from customer_platform import vocabulary as v
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, sk
+from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, date_key, sk
 from customer_platform.gold.calendar import CALENDAR_START
 from customer_platform.gold.customer import CUSTOMER_KEY
 from customer_platform.gold.metrics import PERIOD_DAYS, Metric
-from customer_platform.gold.scd2 import Scd2Dimension, versions_filter
+from customer_platform.gold.scd2 import INFERRED_SINCE, Scd2Dimension, versions_filter
 
 SEED = "002"
 DOMAIN = "platform"
 DAY = "CAST($day AS DATE)"
-#: change time of an inferred user: before any real version, so a real one always wins
-INFERRED_SINCE = "TIMESTAMP '1900-01-01 00:00:00'"
 #: change time of every reference-list version (the lists have no history before it)
 REFERENCE_SINCE = f"TIMESTAMP '{CALENDAR_START.isoformat()} 00:00:00'"
 #: partitions an aggregate reads around D: the 30-day period plus the next day's late rows
@@ -67,11 +65,6 @@ MEETING_KEY = sk("meeting", "meeting_id")
 WEBINAR_KEY = sk("webinar", "webinar_id")
 FEATURE_KEY = sk("feature", "feature_name")
 LICENSE_TYPE_KEY = sk("license_type", "license_type")
-
-
-def date_key(expr: str) -> str:
-    """SQL: the dim_date.date_key (yyyymmdd) of a DATE expression."""
-    return f"CAST(strftime({expr}, '%Y%m%d') AS INTEGER)"
 
 
 def _literal(value) -> str:
@@ -110,18 +103,6 @@ def _host_as_of(rows: str, id_col: str, user_col: str, date_col: str) -> str:
     """
 
 
-def _validity(model_name: str, base: type[GoldModel], entity: str) -> type[GoldModel]:
-    """The view model of an SCD2 dimension: its versions plus the validity columns."""
-    return type(model_name, (base,), {
-        "__annotations__": {"valid_from": dt.date, "valid_to": dt.date, "is_current": bool},
-        "valid_from": column(f"First day this version of the {entity} was in force"),
-        "valid_to": column(f"Last day this version of the {entity} was in force "
-                           "(9999-12-31 while current)"),
-        "is_current": column(f"This is the {entity}'s current version"),
-        "__module__": __name__,
-    })
-
-
 # -- dim_user (SCD type 2 over plan, company and customer) ------------------------------------
 
 
@@ -151,7 +132,6 @@ class DimUserVersion(GoldModel):
                                             "(1900-01-01 for an inferred member)")
 
 
-DimUser = _validity("DimUser", DimUserVersion, "user")
 
 _USER_VERSIONS_SQL = f"""
 WITH snapshot AS (
@@ -218,7 +198,6 @@ DIM_USER = Scd2Dimension(
     business_key="user_id",
     tracked=("plan_type", "company", "customer_id"),
     changed_at="source_updated_at",
-    view_model=DimUser,
 )
 
 
@@ -242,7 +221,6 @@ class DimMeetingVersion(GoldModel):
                                             "the usage day for an inferred member)")
 
 
-DimMeeting = _validity("DimMeeting", DimMeetingVersion, "meeting")
 
 DIM_MEETING = Scd2Dimension(
     versions=GoldTable(
@@ -287,7 +265,6 @@ DIM_MEETING = Scd2Dimension(
     business_key="meeting_id",
     tracked=("meeting_topic", "host_user_id", "start_time", "end_time"),
     changed_at="source_updated_at",
-    view_model=DimMeeting,
 )
 
 
@@ -305,7 +282,6 @@ class DimWebinarVersion(GoldModel):
     source_updated_at: dt.datetime = column("Version time: the webinar's start")
 
 
-DimWebinar = _validity("DimWebinar", DimWebinarVersion, "webinar")
 
 DIM_WEBINAR = Scd2Dimension(
     versions=GoldTable(
@@ -334,7 +310,6 @@ DIM_WEBINAR = Scd2Dimension(
     business_key="webinar_id",
     tracked=("webinar_topic", "host_user_id", "start_time", "end_time"),
     changed_at="source_updated_at",
-    view_model=DimWebinar,
 )
 
 
@@ -355,7 +330,7 @@ def _reference_sql(entity: str, name_col: str, rows: list[tuple], columns: tuple
 
 
 def _reference_dimension(entity: str, name_col: str, model: type[GoldModel],
-                         view_model: type[GoldModel], rows: list[tuple],
+                         rows: list[tuple],
                          columns: tuple[str, ...], description: str) -> Scd2Dimension:
     return Scd2Dimension(
         versions=GoldTable(
@@ -375,7 +350,6 @@ def _reference_dimension(entity: str, name_col: str, model: type[GoldModel],
         business_key=name_col,
         tracked=tuple(c for c in columns if c != name_col),
         changed_at="source_updated_at",
-        view_model=view_model,
     )
 
 
@@ -426,14 +400,12 @@ REFUND_EVENT_TYPES = ("Refund",)
 
 DIM_FEATURE = _reference_dimension(
     "feature", "feature_name", DimFeatureVersion,
-    _validity("DimFeature", DimFeatureVersion, "feature"),
     [(name, i) for i, name in enumerate(v.FEATURES, 1)], ("feature_name", "feature_order"),
     "Platform feature definitions for feature adoption analysis and product development "
     "decisions (seed 002, Go_Dim_Feature).")
 
 DIM_LICENSE_TYPE = _reference_dimension(
     "license_type", "license_type", DimLicenseTypeVersion,
-    _validity("DimLicenseType", DimLicenseTypeVersion, "license type"),
     [(name, i) for i, name in enumerate(v.LICENSE_TYPES, 1)],
     ("license_type", "license_type_order"),
     "License type definitions for license utilization analysis and renewal planning "
@@ -441,7 +413,6 @@ DIM_LICENSE_TYPE = _reference_dimension(
 
 DIM_TICKET_TYPE = _reference_dimension(
     "ticket_type", "ticket_type", DimTicketTypeVersion,
-    _validity("DimTicketType", DimTicketTypeVersion, "ticket type"),
     [(name, i) for i, name in enumerate(v.TICKET_TYPES, 1)],
     ("ticket_type", "ticket_type_order"),
     "Support ticket type definitions for service quality analysis and issue categorization "
@@ -449,7 +420,6 @@ DIM_TICKET_TYPE = _reference_dimension(
 
 DIM_BILLING_EVENT_TYPE = _reference_dimension(
     "billing_event_type", "event_type", DimBillingEventTypeVersion,
-    _validity("DimBillingEventType", DimBillingEventTypeVersion, "billing event type"),
     [(name, i, name in RECURRING_EVENT_TYPES, name in REFUND_EVENT_TYPES)
      for i, name in enumerate(v.BILLING_EVENT_TYPES, 1)],
     ("event_type", "event_type_order", "is_recurring", "is_refund"),

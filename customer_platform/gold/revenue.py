@@ -41,10 +41,10 @@ before" without scanning all history every month, the month-end partition reads
    (or re-run) it after that day's load.
 
 So a month costs one month of facts plus one partition of itself, whatever the length of
-history. The per-source windows differ (fact_billing -30..+1, itself -31..-28), which the
-generic ``GoldTable.window`` cannot express, so the asset is built here by hand
-(``build_monthly_asset``) and exposed in ``ASSETS`` (with its checks in ``CHECKS``) rather
-than ``TABLES``. The first month-end partition of the warehouse has no previous partition:
+history. The per-source windows differ (fact_billing -30..+1, itself -31..-28:
+``source_windows``), and the asset runs ``run_agg_mrr`` (which first checks the previous
+month is there), so it is built with ``build_gold_asset(..., run=run_agg_mrr)`` in ``ASSETS``
+rather than ``TABLES``. The first month-end partition of the warehouse has no previous partition:
 every customer with MRR is ``new`` there (an opening balance, complete only when the
 partition start is a month's first day). A later month whose previous month-end partition
 was never materialised fails rather than silently reporting everyone as new.
@@ -59,14 +59,7 @@ from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetDep,
-    AssetExecutionContext,
-    AssetKey,
-    AssetsDefinition,
     Failure,
-    MaterializeResult,
-    TimeWindowPartitionMapping,
-    asset,
     asset_check,
 )
 
@@ -76,20 +69,18 @@ from customer_platform.gold.base import (
     ForeignKey,
     GoldModel,
     GoldTable,
-    gold_check_specs,
+    build_gold_asset,
     run_gold_sql,
     sk,
     sql_type,
-    upstream_key,
 )
 from customer_platform.gold.customer import CUSTOMER_KEY
 from customer_platform.gold.metrics import Metric
+from customer_platform.gold.platform import USER_KEY
 from customer_platform.partitions import daily_partitions, partition_day
-from customer_platform.quality.schemas import table_schema
 from customer_platform.resources import Warehouse
 from customer_platform.settings import partition_start
 
-USER_KEY = sk("user", "user_id")
 BILLING_EVENT_TYPE_KEY = sk("billing_event_type", "event_type")
 RECURRING_TYPES = ("Subscription Fee", "Subscription Renewal")
 _RECURRING_SQL = ", ".join(f"'{t}'" for t in RECURRING_TYPES)
@@ -279,14 +270,10 @@ AGG_MRR = GoldTable(
     sources=("gold.fact_billing", "gold.agg_mrr"),
     foreign_keys=(ForeignKey("customer_key", "dim_customer", "customer_key"),
                   ForeignKey("month_end_date_key", "dim_date", "date_key")),
-    window=(-30, 1),  # of fact_billing; itself: -31..-28 (see SOURCE_WINDOWS)
+    source_windows=(("gold.fact_billing", (-30, 1)), ("gold.agg_mrr", (-31, -28))),
     grain="one row per customer per calendar month (customers that ever had MRR), in the "
     "partition of the month's last day",
 )
-
-#: Partitions each source of agg_mrr is read from, relative to the partition day (inclusive).
-SOURCE_WINDOWS = {"gold.fact_billing": (-30, 1), "gold.agg_mrr": (-31, -28)}
-
 
 def ensure_table(con, table: GoldTable) -> None:
     """Create ``gold.<name>`` empty with the model's columns if it does not exist yet."""
@@ -304,7 +291,8 @@ def is_month_end(day: dt.date) -> bool:
     return (day + dt.timedelta(days=1)).day == 1
 
 
-def run_agg_mrr(warehouse: Warehouse, day: dt.date) -> tuple[int, list[AssetCheckResult]]:
+def run_agg_mrr(warehouse: Warehouse, table: GoldTable, day: dt.date
+                ) -> tuple[int, list[AssetCheckResult]]:
     """Compute, validate and write agg_mrr's partition ``day``; return its row count and the
     results of its in-step checks (Pandera model, foreign keys).
 
@@ -326,47 +314,7 @@ def run_agg_mrr(warehouse: Warehouse, day: dt.date) -> tuple[int, list[AssetChec
             if rows == 0 and events > 0:
                 raise Failure(description=f"gold.agg_mrr {day}: the previous month-end partition "
                               f"{previous} is missing; materialise it first")
-    return run_gold_sql(warehouse, AGG_MRR, day)
-
-
-def _mapping(window: tuple[int, int]) -> TimeWindowPartitionMapping:
-    return TimeWindowPartitionMapping(start_offset=window[0], end_offset=window[1],
-                                      allow_nonexistent_upstream_partitions=True)
-
-
-def build_monthly_asset(table: GoldTable, windows: dict[str, tuple[int, int]]
-                        ) -> AssetsDefinition:
-    """``build_gold_asset`` with a partition window per source (and a self dependency)."""
-    deps = [AssetDep(upstream_key(source), partition_mapping=_mapping(windows[source]))
-            if source in windows else AssetDep(upstream_key(source)) for source in table.sources]
-    deps += [AssetDep(AssetKey(["gold", fk.table])) for fk in table.foreign_keys
-             if f"gold.{fk.table}" not in table.sources]
-
-    @asset(
-        key=table.key,
-        description=f"{table.description}\n\nGrain: {table.grain}",
-        group_name=f"gold_{table.domain}",
-        partitions_def=daily_partitions,
-        deps=deps,
-        kinds={"duckdb", "sql", "pandera"},
-        owners=[table.owner],
-        tags={"layer": "gold", "kind": table.kind, "seed": table.seed},
-        metadata={
-            "partition_expr": PARTITION_COLUMN,
-            "dagster/column_schema": table_schema(table.schema(), table.primary_key),
-            "primary_key": list(table.primary_key),
-            "seed": table.seed,
-        },
-        check_specs=gold_check_specs(table),
-    )
-    def _monthly(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-        day = partition_day(context.partition_key)
-        rows, results = run_agg_mrr(warehouse, day)
-        return MaterializeResult(metadata={"dagster/row_count": rows,
-                                           "month_end": is_month_end(day)},
-                                 check_results=results)
-
-    return _monthly
+    return run_gold_sql(warehouse, table, day)
 
 
 # -- agg_mrr_summary --------------------------------------------------------------------------
@@ -538,7 +486,6 @@ METRICS = [
 ]
 
 TABLES = [FACT_BILLING, AGG_MRR_SUMMARY]
-AGG_MRR_ASSET = build_monthly_asset(AGG_MRR, SOURCE_WINDOWS)
-ASSETS = [AGG_MRR_ASSET]
+ASSETS = [build_gold_asset(AGG_MRR, run=run_agg_mrr)]
 CHECKS = [identity_check(AGG_MRR), identity_check(AGG_MRR_SUMMARY), amount_sign]
 DOCUMENTED = [AGG_MRR]

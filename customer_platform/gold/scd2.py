@@ -17,7 +17,10 @@ stores ``valid_to`` would have to rewrite old partitions. Instead:
 """
 
 import dataclasses
+import datetime as dt
+import functools
 
+import polars as pl
 from dagster import (
     AssetCheckResult,
     AssetCheckSpec,
@@ -28,18 +31,22 @@ from dagster import (
     asset,
 )
 
+from customer_platform.contracts.base import column
 from customer_platform.gold.base import (
     OPEN_END,
     GoldModel,
     GoldTable,
     build_gold_asset,
     ordered_schema,
+    sk,
 )
 from customer_platform.partitions import daily_partitions
 from customer_platform.quality.schemas import table_schema
 from customer_platform.resources import Warehouse
 
 LOOKBACK_DAYS = 7
+#: Change time of an inferred member: before any real version, so a real one always wins.
+INFERRED_SINCE = "TIMESTAMP '1900-01-01 00:00:00'"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,7 +58,20 @@ class Scd2Dimension:
     business_key: str  # e.g. customer_id
     tracked: tuple[str, ...]  # columns whose change opens a new version
     changed_at: str  # timestamp column of the change, e.g. source_updated_at
-    view_model: type[GoldModel]  # the view's columns (versions + validity)
+
+    @functools.cached_property
+    def view_model(self) -> type[GoldModel]:
+        """The view's columns: the versions' columns plus the validity columns."""
+        entity = self.name.removeprefix("dim_").replace("_", " ")
+        return type("".join(part.title() for part in self.name.split("_")),
+                    (self.versions.model,), {
+            "__annotations__": {"valid_from": dt.date, "valid_to": dt.date, "is_current": bool},
+            "valid_from": column(f"First day this version of the {entity} was in force"),
+            "valid_to": column(f"Last day this version of the {entity} was in force "
+                               "(9999-12-31 while current)"),
+            "is_current": column(f"This is the {entity}'s current version"),
+            "__module__": __name__,
+        })
 
     @property
     def name(self) -> str:
@@ -79,6 +99,57 @@ def snapshot_filter(table: str, business_key: str, updated_at: str) -> str:
     return (f"({versions_filter(updated_at)} OR {business_key} NOT IN ("
             f"SELECT {business_key} FROM {table} "
             f"WHERE _partition_date = CAST($day AS DATE) - 1))")
+
+
+def _placeholder(col) -> str:
+    """The 'Unknown' value of a column of an inferred member."""
+    dtype = col.dtype.type
+    if col.nullable:
+        return "NULL"
+    if dtype == pl.String:
+        return "'Unknown'"
+    if dtype == pl.Date:
+        return "DATE '1900-01-01'"
+    if isinstance(dtype, pl.Datetime):
+        return INFERRED_SINCE
+    if dtype == pl.Boolean:
+        return "FALSE"
+    return "0"
+
+
+def inferred_members(entity: str, business_key: str, version_model: type[GoldModel],
+                     source: str, system: str, referenced_by: tuple[tuple[str, str], ...]
+                     ) -> str:
+    """SQL for the inferred versions of the entities other tables refer to on day ``$day``
+    while the day's snapshot lacks them (their row was rejected, or is not delivered yet).
+
+    An inferred version has 'Unknown' required attributes (empty optional ones), sets
+    ``is_inferred`` where the model has it, and changes at 1900-01-01, so any real version
+    replaces it in the view from its own ``valid_from``.
+    """
+    referenced = " UNION ".join(
+        f"SELECT {column} AS {business_key} FROM silver.{table} WHERE _partition_date = $day"
+        for table, column in referenced_by)
+    fixed = {f"{entity}_key", f"{entity}_version_key", business_key, "is_inferred",
+             "source_updated_at", "load_date", "update_date", "source_system"}
+    flag = ("TRUE AS is_inferred," if "is_inferred" in ordered_schema(version_model).columns
+            else "")
+    placeholders = ",\n           ".join(
+        f"{_placeholder(col)} AS {name}" for name, col in ordered_schema(
+            version_model).columns.items() if name not in fixed)
+    return f"""
+    SELECT {sk(entity, business_key)} AS {entity}_key,
+           {sk(f"{entity}_version", business_key, INFERRED_SINCE)} AS {entity}_version_key,
+           {business_key},
+           {placeholders},
+           {flag}
+           {INFERRED_SINCE} AS source_updated_at,
+           CAST($day AS DATE) AS load_date, CAST($day AS DATE) AS update_date,
+           '{system}' AS source_system
+    FROM (SELECT DISTINCT {business_key} FROM ({referenced}) WHERE {business_key} IS NOT NULL)
+    WHERE {business_key} NOT IN (
+        SELECT {business_key} FROM {source} WHERE _partition_date = $day)
+    """
 
 
 def view_sql(dim: Scd2Dimension) -> str:

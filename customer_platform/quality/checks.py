@@ -1,4 +1,4 @@
-"""Asset checks: every Pandera schema becomes one partitioned ``@asset_check``.
+"""Asset checks: every Pandera schema is evaluated as a check inside its asset's step.
 
 A failing check reports how many rows broke each rule and a sample of the failure cases
 (PII values masked), so the UI answers "what is wrong, how much, and where" without a query.
@@ -9,12 +9,10 @@ import pandera.polars as pa
 import polars as pl
 from dagster import (
     AssetCheckResult,
-    AssetChecksDefinition,
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetKey,
     MetadataValue,
-    asset_check,
 )
 
 from customer_platform.bronze.landing import PARTITION_COLUMN
@@ -90,24 +88,6 @@ def _markdown(frame: pl.DataFrame) -> str:
     lines += ["| " + " | ".join("" if v is None else str(v)[:80] for v in row) + " |"
               for row in frame.iter_rows()]
     return "\n".join(lines)
-
-
-def schema_check(
-    asset_key: AssetKey, schema: pa.DataFrameSchema, *, blocking: bool, description: str
-) -> AssetChecksDefinition:
-    """One partitioned asset check validating the stored partition of ``asset_key``."""
-
-    @asset_check(
-        asset=asset_key,
-        name="pandera_schema",
-        description=description,
-        blocking=blocking,
-        partitions_def=daily_partitions,
-    )
-    def _schema_check(frame: pl.DataFrame) -> AssetCheckResult:
-        return evaluate_schema(frame, schema)
-
-    return _schema_check
 
 
 def schema_check_spec(asset_key: AssetKey, *, blocking: bool, description: str

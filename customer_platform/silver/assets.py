@@ -128,5 +128,3 @@ def build_silver_asset(table: SourceTable) -> AssetsDefinition:
 
 
 SILVER_ASSETS = [build_silver_asset(table) for table in SOURCE_TABLES]
-#: Silver checks run inside the silver steps (see ``check_specs``); none stand alone.
-SILVER_CHECKS: list = []

@@ -11,6 +11,7 @@ from dagster import Failure
 
 from customer_platform.gold.base import run_gold_sql
 from customer_platform.gold.revenue import (
+    AGG_MRR,
     AGG_MRR_SUMMARY,
     FACT_BILLING,
     amount_sign_result,
@@ -115,7 +116,7 @@ def warehouse(tiny):
 
 def run_months(tiny, month_ends=MONTH_ENDS):
     for day in month_ends:
-        rows, results = run_agg_mrr(tiny.resource, day)
+        rows, results = run_agg_mrr(tiny.resource, AGG_MRR, day)
         assert all(r.passed for r in results), [(r.check_name, r.metadata) for r in results]
     return tiny.read("SELECT * FROM gold.agg_mrr ORDER BY month, customer_id")
 
@@ -194,7 +195,7 @@ def test_late_event_counts_in_its_event_month(warehouse):
 
 def test_other_days_hold_no_rows_and_reruns_are_identical(warehouse):
     before = run_months(warehouse)
-    assert run_agg_mrr(warehouse.resource, D(2026, 3, 15))[0] == 0
+    assert run_agg_mrr(warehouse.resource, AGG_MRR, D(2026, 3, 15))[0] == 0
     run_months(warehouse, [D(2026, 3, 31), D(2026, 2, 28)])  # re-run out of order
     assert run_months(warehouse, []).equals(before)
 
@@ -202,7 +203,7 @@ def test_other_days_hold_no_rows_and_reruns_are_identical(warehouse):
 def test_a_missing_previous_month_fails_rather_than_calling_everyone_new(warehouse):
     run_months(warehouse, MONTH_ENDS[:1])
     with pytest.raises(Failure, match="previous month-end partition 2026-02-28 is missing"):
-        run_agg_mrr(warehouse.resource, D(2026, 3, 31))
+        run_agg_mrr(warehouse.resource, AGG_MRR, D(2026, 3, 31))
 
 
 def test_summary_is_the_platform_bridge(warehouse):
