@@ -159,6 +159,14 @@ def sql_type(dtype: pl.DataType) -> str:
     return _SQL_TYPES[dtype.base_type()]
 
 
+def ensure_table(con, table: GoldTable) -> None:
+    """Create ``gold.<name>`` empty with the model's columns if it does not exist yet."""
+    columns = ", ".join(f"{name} {sql_type(col.dtype.type)}"
+                        for name, col in table.schema().columns.items())
+    con.execute("CREATE SCHEMA IF NOT EXISTS gold")
+    con.execute(f"CREATE TABLE IF NOT EXISTS gold.{table.name} ({columns})")
+
+
 def write_partition(con, table: str, day: dt.date, select_from: str) -> None:
     """Replace ``table``'s partition ``day`` by the rows of ``select_from``, atomically."""
     con.execute("CREATE SCHEMA IF NOT EXISTS gold")

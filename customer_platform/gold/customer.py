@@ -11,7 +11,7 @@ from customer_platform.gold.base import (
     date_key,
     sk,
 )
-from customer_platform.gold.metrics import PERIOD_DAYS, Metric
+from customer_platform.gold.metrics import AGGREGATE_WINDOW, PERIOD_DAYS, PERIOD_END, Metric
 from customer_platform.gold.scd2 import Scd2Dimension, inferred_members, snapshot_filter
 from customer_platform.vocabulary import DISCOUNT_BANDS, REGION_GEO, SEAT_PRODUCTS, TICKET_TYPES
 
@@ -885,7 +885,7 @@ class AggTicketResolution(GoldModel):
     ticket_type: str = column("Ticket type (Technical Issue, Billing Question, Feature Request)")
     period_type: str = column("Daily, Weekly (rolling 7 days) or Monthly (rolling 30 days)")
     period_start: dt.date = column("First day of the period")
-    period_end: dt.date = column("Last day of the period (the partition day)")
+    period_end: dt.date = column("Last day of the period (the day before the partition day)")
     resolved_tickets: int = column("Tickets resolved in the period", ge=0)
     avg_resolution_hours: float = column(
         "Average hours from opening to resolution of the tickets resolved in the period; "
@@ -896,6 +896,7 @@ PERIODS = " UNION ALL ".join(f"SELECT '{name}' AS period_type, {days} AS days"
                              for name, days in PERIOD_DAYS.items())
 TYPES = ", ".join(f"'{t}'" for t in TICKET_TYPES)
 LONGEST = max(PERIOD_DAYS.values())
+FIRST_LOAD, LAST_LOAD = AGGREGATE_WINDOW
 
 AGG_TICKET_RESOLUTION = GoldTable(
     name="agg_ticket_resolution",
@@ -907,14 +908,16 @@ AGG_TICKET_RESOLUTION = GoldTable(
     domain="customer",
     primary_key=("ticket_type", "period_type"),
     sources=("gold.fact_support_ticket",),
-    window=(-LONGEST, 1),
-    grain="one row per ticket type x period type, for the periods ending on the partition day",
+    window=AGGREGATE_WINDOW,
+    grain="one row per ticket type x period type, for the periods ending on the day before "
+    "the partition day (the settled day, see gold/metrics.py)",
     sql=f"""
     WITH resolved AS (  -- each ticket's resolution, counted on its business day
         SELECT ticket_type, event_date, resolution_hours
         FROM gold.fact_support_ticket
-        WHERE load_date BETWEEN CAST($day AS DATE) - {LONGEST} AND CAST($day AS DATE) + 1
-          AND event_date BETWEEN CAST($day AS DATE) - {LONGEST - 1} AND CAST($day AS DATE)
+        WHERE load_date BETWEEN CAST($day AS DATE) + {FIRST_LOAD}
+                            AND CAST($day AS DATE) + {LAST_LOAD}
+          AND event_date BETWEEN {PERIOD_END} - {LONGEST - 1} AND {PERIOD_END}
           AND status = 'Resolved' AND resolution_hours IS NOT NULL
         QUALIFY row_number() OVER (PARTITION BY support_ticket_key
                                    ORDER BY source_updated_at DESC, load_date DESC) = 1
@@ -922,16 +925,16 @@ AGG_TICKET_RESOLUTION = GoldTable(
         SELECT ticket_type, event_date, count(*) AS tickets, sum(resolution_hours) AS hours
         FROM resolved GROUP BY ticket_type, event_date
     ), periods AS (
-        SELECT period_type, CAST($day AS DATE) - (days - 1) AS period_start FROM ({PERIODS})
+        SELECT period_type, {PERIOD_END} - (days - 1) AS period_start FROM ({PERIODS})
     )
-    SELECT t.ticket_type, p.period_type, p.period_start, CAST($day AS DATE) AS period_end,
+    SELECT t.ticket_type, p.period_type, p.period_start, {PERIOD_END} AS period_end,
            coalesce(sum(d.tickets), 0) AS resolved_tickets,
            round(sum(d.hours) / sum(d.tickets), 2) AS avg_resolution_hours,
            {metadata_columns("support")}
     FROM (SELECT unnest([{TYPES}]) AS ticket_type) t
     CROSS JOIN periods p
     LEFT JOIN daily d ON d.ticket_type = t.ticket_type
-                     AND d.event_date BETWEEN p.period_start AND CAST($day AS DATE)
+                     AND d.event_date BETWEEN p.period_start AND {PERIOD_END}
     GROUP BY t.ticket_type, p.period_type, p.period_start
     """,
 )
@@ -943,7 +946,7 @@ METRICS = [
         formula="sum(resolution_hours) / count(tickets) over the tickets resolved in the "
         "period, where resolution_hours = (resolved_at - opened_at) in hours; rounded to 2 "
         "decimals",
-        grain="ticket_type x period_type, per partition day (the period's last day)",
+        grain="ticket_type x period_type, per period end (the day before the partition day)",
         filters="fact_support_ticket rows with status = 'Resolved' and a resolved_at, one per "
         "ticket (its latest Resolved change), counted on their event_date (late rows on their "
         "business day); empty when no ticket of the type was resolved in the period",
@@ -952,7 +955,7 @@ METRICS = [
         name="resolved_tickets",
         table="agg_ticket_resolution",
         formula="count of distinct tickets resolved in the period",
-        grain="ticket_type x period_type, per partition day (the period's last day)",
+        grain="ticket_type x period_type, per period end (the day before the partition day)",
         filters="as avg_resolution_hours; 0 when none was resolved",
     ),
 ]

@@ -4,10 +4,14 @@ Each domain module lists its metrics in ``METRICS``; ``customer-platform docs`` 
 into ``docs/metrics.md`` and the aggregate SQL is written to follow them. Period semantics
 shared by every aggregate:
 
-- Partition D holds the metrics of the periods that END on day D: ``Daily`` (day D),
-  ``Weekly`` (the 7 days D-6..D) and ``Monthly`` (the 30 days D-29..D) as rolling windows,
-  unless a metric says it follows calendar months (then its rows are written on the month's
-  last day, e.g. MRR).
+- Partition D holds the metrics of the periods that END on the settled day E = D - 1
+  (``PERIOD_END``): ``Daily`` (day E), ``Weekly`` (the 7 days E-6..E) and ``Monthly`` (the
+  30 days E-29..E) as rolling windows, unless a metric says otherwise (MRR follows calendar
+  months and is written on the next month's first day; license utilization is measured on
+  the day of its licenses snapshot).
+- Why the day before: a row of day E may arrive a day late, on E+1. By partition D = E+1
+  every row of E is in, so an aggregate reads only partitions up to D and is final when
+  written: re-running it, or running days in any order, gives the same rows.
 - Rows count by their business date (``event_date``), never by the day they were received;
   windows are computed from daily per-entity summaries, so a day's cost does not grow with
   the length of history.
@@ -16,6 +20,13 @@ shared by every aggregate:
 import dataclasses
 
 PERIOD_DAYS = {"Daily": 1, "Weekly": 7, "Monthly": 30}
+#: Days after which a business day's rows have all arrived (late rows arrive the next day).
+SETTLE_DAYS = 1
+#: SQL: the last day of the periods an aggregate's partition ``$day`` holds.
+PERIOD_END = f"(CAST($day AS DATE) - {SETTLE_DAYS})"
+#: Partitions (relative to ``$day``) holding every row of the longest period ending on
+#: ``PERIOD_END``: its first day's rows arrived on that day at the earliest.
+AGGREGATE_WINDOW = (-(max(PERIOD_DAYS.values()) - 1 + SETTLE_DAYS), 0)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -34,11 +34,17 @@ so late rows keep theirs): ``fact_meeting_usage``, ``fact_feature_usage``,
 licenses). ``customer_key`` comes from the host's ``dim_user`` version in force on the event
 day (``dim_user.customer_key``).
 
-Aggregates follow ``gold/metrics.py``: partition D holds Daily (D), Weekly (D-6..D) and
-Monthly (D-29..D) rows; activity counts by event date, read from the daily per-user summary
-``agg_user_daily_activity`` over partitions D-30..D+1 (``window=(-30, 1)``: the rows of the
-period plus the next day's late rows), so a day's cost does not grow with history. A rerun
-of D after D+1 arrived picks up D's late rows.
+Aggregates follow ``gold/metrics.py``: partition D holds the Daily, Weekly and Monthly rows
+of the periods ending on the settled day E = D-1 (E, E-6..E, E-29..E); activity counts by
+event date, read from the daily per-user summary ``agg_user_daily_activity`` over partitions
+D-30..D (``AGGREGATE_WINDOW``: the period's rows plus E's late rows, which arrive on D), so a
+day's cost does not grow with history and a partition never changes once written. The
+periodic snapshot ``fact_license_utilization`` follows the same rule: partition D holds the
+licenses snapshot of E with the meetings of the 30 days up to E, late ones included.
+
+Look-ups: a fact or aggregate of day D reads a dimension as it stood once D was loaded
+(``Scd2Dimension.as_loaded()``: the versions with ``load_date <= D``), never the view, which
+also holds later loads; so re-running an old day gives the rows it gave the first time.
 """
 
 import datetime as dt
@@ -48,7 +54,7 @@ from customer_platform.contracts.base import column
 from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, date_key, sk
 from customer_platform.gold.calendar import CALENDAR_START
 from customer_platform.gold.customer import CUSTOMER_KEY
-from customer_platform.gold.metrics import PERIOD_DAYS, Metric
+from customer_platform.gold.metrics import AGGREGATE_WINDOW, PERIOD_DAYS, PERIOD_END, Metric
 from customer_platform.gold.scd2 import INFERRED_SINCE, Scd2Dimension, versions_filter
 
 SEED = "002"
@@ -56,8 +62,6 @@ DOMAIN = "platform"
 DAY = "CAST($day AS DATE)"
 #: change time of every reference-list version (the lists have no history before it)
 REFERENCE_SINCE = f"TIMESTAMP '{CALENDAR_START.isoformat()} 00:00:00'"
-#: partitions an aggregate reads around D: the 30-day period plus the next day's late rows
-AGG_WINDOW = (-30, 1)
 
 USER_KEY = sk("user", "user_id")
 HOST_USER_KEY = sk("user", "host_user_id")
@@ -90,13 +94,20 @@ def _periods(alias: str = "p") -> str:
         " AS t(", f" AS {alias}(")
 
 
+def _in_window(alias: str) -> str:
+    """SQL predicate: rows of ``alias`` from the aggregate window's partitions."""
+    first, last = AGGREGATE_WINDOW
+    return f"{alias}.load_date BETWEEN {DAY} + {first} AND {DAY} + {last}"
+
+
 def _host_as_of(rows: str, id_col: str, user_col: str, date_col: str) -> str:
     """SQL: per row of CTE ``rows`` (unique ``id_col``), the customer of its user's dim_user
     version in force on ``date_col``; before the user's first known version, that version
     (inferred versions carry no customer and are skipped)."""
     return f"""
         SELECT r.{id_col} AS _id, u.customer_key, u.customer_id
-        FROM {rows} r JOIN gold.dim_user u ON u.user_id = r.{user_col} AND NOT u.is_inferred
+        FROM {rows} r JOIN {DIM_USER.as_loaded()} u
+          ON u.user_id = r.{user_col} AND NOT u.is_inferred
         QUALIFY row_number() OVER (
             PARTITION BY r.{id_col}
             ORDER BY (r.{date_col} BETWEEN u.valid_from AND u.valid_to) DESC, u.valid_from) = 1
@@ -145,7 +156,8 @@ WITH snapshot AS (
     UNION SELECT user_id FROM silver.stg_bil_billing_events WHERE _partition_date = $day
     UNION SELECT user_id FROM silver.stg_sup_tickets WHERE _partition_date = $day
 ), known_customers AS (
-    SELECT DISTINCT customer_id AS known_customer_id FROM gold.dim_customer
+    SELECT DISTINCT customer_id AS known_customer_id FROM gold.dim_customer_versions
+    WHERE load_date <= $day
 )
 SELECT {USER_KEY} AS user_key,
        {sk("user_version", "user_id", "updated_at")} AS user_version_key,
@@ -520,9 +532,10 @@ FACT_FEATURE_USAGE = GoldTable(
                   ForeignKey("event_date_key", "dim_date", "date_key")),
     grain="one row per meeting x feature used, in the partition of the day it was received",
     sql=f"""
-    WITH hosts AS (
-        SELECT meeting_id, any_value(host_user_id) AS host_user_id FROM gold.dim_meeting
-        WHERE NOT is_inferred GROUP BY meeting_id
+    WITH hosts AS (  -- the latest host of each meeting loaded by the day
+        SELECT meeting_id, arg_max(host_user_id, source_updated_at) AS host_user_id
+        FROM gold.dim_meeting_versions
+        WHERE NOT is_inferred AND load_date <= $day GROUP BY meeting_id
     )
     SELECT {sk("feature_usage", "f.meeting_id", "f.feature_name")} AS feature_usage_key,
            {sk("meeting", "f.meeting_id")} AS meeting_key, f.meeting_id,
@@ -660,7 +673,9 @@ class FactLicenseUtilization(GoldModel):
                                  "compliance")
     end_date: dt.date = column("Date when the license (term) expires, for renewal planning; "
                                "empty for open-ended Enterprise licenses", nullable=True)
-    snapshot_date: dt.date = column("Day of the snapshot (the license state as of that day)")
+    snapshot_date: dt.date = column("Day of the snapshot (the license state as of that day): "
+                                    "the day before the partition day, whose late meetings "
+                                    "have arrived")
     snapshot_date_key: int = column("dim_date.date_key of snapshot_date")
     is_active: bool = column("The license is in force on the snapshot day (assigned)")
     last_meeting_date: dt.date = column("Last day in the 30 days up to the snapshot day the "
@@ -686,16 +701,19 @@ FACT_LICENSE_UTILIZATION = GoldTable(
                   ForeignKey("customer_key", "dim_customer", "customer_key"),
                   ForeignKey("license_type_key", "dim_license_type", "license_type_key"),
                   ForeignKey("snapshot_date_key", "dim_date", "date_key")),
-    window=AGG_WINDOW,
-    grain="one row per license in the day's licenses snapshot (periodic snapshot: the same "
-    "license appears once per day)",
+    window=AGGREGATE_WINDOW,
+    source_windows=(("silver.stg_plt_licenses", (-1, -1)),),
+    grain="one row per license in the settled day's (D-1's) licenses snapshot (periodic "
+    "snapshot: the same license appears once per day)",
     sql=f"""
-    WITH licenses AS (SELECT * FROM silver.stg_plt_licenses WHERE _partition_date = $day),
+    WITH licenses AS (  -- the settled day's snapshot
+        SELECT * FROM silver.stg_plt_licenses WHERE _partition_date = {PERIOD_END}
+    ),
     last_meeting AS (
         SELECT user_id, max(activity_date) AS last_meeting_date
         FROM gold.agg_user_daily_activity
-        WHERE load_date BETWEEN {DAY} + {AGG_WINDOW[0]} AND {DAY} + {AGG_WINDOW[1]}
-          AND activity_date BETWEEN {DAY} - 29 AND {DAY}
+        WHERE {_in_window("agg_user_daily_activity")}
+          AND activity_date BETWEEN {PERIOD_END} - 29 AND {PERIOD_END}
         GROUP BY user_id
     )
     SELECT {sk("license_day", "licenses.license_id", "licenses._partition_date")}
@@ -722,7 +740,7 @@ FACT_LICENSE_UTILIZATION = GoldTable(
 
 
 class _PeriodColumns(GoldModel):
-    activity_date: dt.date = column("Last day of the period (the partition day)")
+    activity_date: dt.date = column("Last day of the period (the day before the partition day)")
     activity_date_key: int = column("dim_date.date_key of activity_date")
     period_type: str = column("Aggregation period type (Daily, Weekly, Monthly) for different "
                               "reporting granularities", isin=PERIOD_TYPES)
@@ -731,26 +749,24 @@ class _PeriodColumns(GoldModel):
     period_start: dt.date = column("First day of the period")
 
 
-def _in_window(alias: str) -> str:
-    """SQL predicate: rows of ``alias`` from the aggregate window's partitions."""
-    return (f"{alias}.load_date BETWEEN {DAY} + {AGG_WINDOW[0]} AND {DAY} + {AGG_WINDOW[1]}")
-
-
-_PERIOD_SELECT = f"""
-    {DAY} AS activity_date, {date_key(DAY)} AS activity_date_key,
-    p.period_type, p.period_days, {DAY} - (p.period_days - 1) AS period_start,
+def _period_select(end: str = PERIOD_END) -> str:
+    """SQL select list: the period columns of periods ending on ``end``."""
+    return f"""
+    {end} AS activity_date, {date_key(end)} AS activity_date_key,
+    p.period_type, p.period_days, {end} - (p.period_days - 1) AS period_start,
     {DAY} AS load_date, {DAY} AS update_date, 'platform' AS source_system
 """
 
-#: (user, activity day) in the 30 days up to D, whichever partition brought it
+
+#: (user, activity day) in the 30 days up to PERIOD_END, whichever partition brought it
 _ACTIVITY_CTE = f"""
 activity AS (
     SELECT a.user_key, a.activity_date, a.meetings_hosted, a.meeting_minutes
     FROM gold.agg_user_daily_activity a
     WHERE {_in_window("a")}
-      AND a.activity_date BETWEEN {DAY} - 29 AND {DAY}
+      AND a.activity_date BETWEEN {PERIOD_END} - 29 AND {PERIOD_END}
 )"""
-_IN_PERIOD = f"a.activity_date >= {DAY} - (p.period_days - 1)"
+_IN_PERIOD = f"a.activity_date >= {PERIOD_END} - (p.period_days - 1)"
 
 
 class AggActiveUsers(_PeriodColumns):
@@ -771,12 +787,12 @@ AGG_ACTIVE_USERS = GoldTable(
     primary_key=("period_type",),
     sources=("gold.agg_user_daily_activity", "gold.dim_date"),
     foreign_keys=(ForeignKey("activity_date_key", "dim_date", "date_key"),),
-    window=AGG_WINDOW,
-    grain="one row per period type (Daily, Weekly, Monthly) ending on the partition day",
+    window=AGGREGATE_WINDOW,
+    grain="one row per period type (Daily, Weekly, Monthly) ending the day before the partition",
     sql=f"""
     WITH {_ACTIVITY_CTE.strip()}
     SELECT {sk("agg_active_users", DAY, "p.period_type")} AS active_users_key,
-           {_PERIOD_SELECT},
+           {_period_select()},
            count(DISTINCT a.user_key) AS active_user_count
     FROM {_periods()} LEFT JOIN activity a ON {_IN_PERIOD}
     GROUP BY p.period_type, p.period_days
@@ -804,12 +820,12 @@ AGG_MEETING_MINUTES = GoldTable(
     primary_key=("period_type",),
     sources=("gold.agg_user_daily_activity", "gold.dim_date"),
     foreign_keys=(ForeignKey("activity_date_key", "dim_date", "date_key"),),
-    window=AGG_WINDOW,
-    grain="one row per period type (Daily, Weekly, Monthly) ending on the partition day",
+    window=AGGREGATE_WINDOW,
+    grain="one row per period type (Daily, Weekly, Monthly) ending the day before the partition",
     sql=f"""
     WITH {_ACTIVITY_CTE.strip()}
     SELECT {sk("agg_meeting_minutes", DAY, "p.period_type")} AS meeting_minutes_key,
-           {_PERIOD_SELECT},
+           {_period_select()},
            coalesce(sum(a.meeting_minutes), 0) AS total_meeting_minutes,
            coalesce(sum(a.meetings_hosted), 0) AS meeting_count,
            sum(a.meeting_minutes) / sum(a.meetings_hosted) AS average_meeting_minutes
@@ -847,7 +863,7 @@ AGG_FEATURE_ADOPTION = GoldTable(
              "gold.agg_user_daily_activity", "gold.dim_feature", "gold.dim_date"),
     foreign_keys=(ForeignKey("feature_key", "dim_feature", "feature_key"),
                   ForeignKey("activity_date_key", "dim_date", "date_key")),
-    window=AGG_WINDOW,
+    window=AGGREGATE_WINDOW,
     grain="one row per period type x feature (every current feature, used or not)",
     sql=f"""
     WITH {_ACTIVITY_CTE.strip()},
@@ -861,11 +877,11 @@ AGG_FEATURE_ADOPTION = GoldTable(
         FROM gold.fact_feature_usage f
         LEFT JOIN gold.fact_meeting_usage m
                ON m.meeting_key = f.meeting_key AND {_in_window("m")}
-        WHERE {_in_window("f")} AND f.event_date BETWEEN {DAY} - 29 AND {DAY}
+        WHERE {_in_window("f")} AND f.event_date BETWEEN {PERIOD_END} - 29 AND {PERIOD_END}
     ),
     adopters AS (  -- active users of the period who hosted a meeting using the feature
         SELECT p.period_type, u.feature_key, count(DISTINCT u.user_key) AS users_using_feature
-        FROM {_periods()} JOIN usage u ON u.event_date >= {DAY} - (p.period_days - 1)
+        FROM {_periods()} JOIN usage u ON u.event_date >= {PERIOD_END} - (p.period_days - 1)
         JOIN active a ON a.period_type = p.period_type AND a.user_key = u.user_key
         GROUP BY p.period_type, u.feature_key
     ),
@@ -873,17 +889,18 @@ AGG_FEATURE_ADOPTION = GoldTable(
         SELECT p.period_type, u.feature_key,
                count(DISTINCT u.meeting_key) AS meetings_using_feature,
                sum(u.usage_count) AS usage_count
-        FROM {_periods()} JOIN usage u ON u.event_date >= {DAY} - (p.period_days - 1)
+        FROM {_periods()} JOIN usage u ON u.event_date >= {PERIOD_END} - (p.period_days - 1)
         GROUP BY p.period_type, u.feature_key
     ),
     active_count AS (
         SELECT p.period_type, count(a.user_key) AS active_users
         FROM {_periods()} LEFT JOIN active a USING (period_type) GROUP BY p.period_type
     ),
-    features AS (SELECT feature_key, feature_name FROM gold.dim_feature WHERE is_current)
+    features AS (
+        SELECT feature_key, feature_name FROM {DIM_FEATURE.as_loaded()} WHERE is_current)
     SELECT {sk("agg_feature_adoption", DAY, "p.period_type", "fe.feature_key")}
                AS feature_adoption_key,
-           {_PERIOD_SELECT},
+           {_period_select()},
            fe.feature_key, fe.feature_name,
            coalesce(ad.users_using_feature, 0) AS users_using_feature,
            ac.active_users,
@@ -931,18 +948,20 @@ AGG_LICENSE_UTILIZATION = GoldTable(
         SELECT license_type_key, last_meeting_date FROM gold.fact_license_utilization
         WHERE load_date = $day AND is_active
     ), types AS (
-        SELECT license_type_key, license_type FROM gold.dim_license_type WHERE is_current
+        SELECT license_type_key, license_type FROM {DIM_LICENSE_TYPE.as_loaded()}
+        WHERE is_current
     )
     SELECT {sk("agg_license_utilization", DAY, "p.period_type", "t.license_type_key")}
                AS license_utilization_key,
-           {_PERIOD_SELECT},
+           {_period_select()},
            t.license_type_key, t.license_type,
            count(l.license_type_key) AS assigned_licenses,
            count(l.license_type_key) FILTER (
-               WHERE l.last_meeting_date >= {DAY} - (p.period_days - 1)) AS used_licenses,
+               WHERE l.last_meeting_date >= {PERIOD_END} - (p.period_days - 1))
+               AS used_licenses,
            CASE WHEN count(l.license_type_key) > 0 THEN
                count(l.license_type_key) FILTER (
-                   WHERE l.last_meeting_date >= {DAY} - (p.period_days - 1))
+                   WHERE l.last_meeting_date >= {PERIOD_END} - (p.period_days - 1))
                / count(l.license_type_key) END AS utilization_rate
     FROM {_periods()} CROSS JOIN types t
     LEFT JOIN licenses l ON l.license_type_key = t.license_type_key

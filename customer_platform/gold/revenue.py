@@ -27,32 +27,32 @@ them out of every revenue figure and reports them in the non-blocking ``amount_s
   refunds in M (so ``add_on_revenue`` and ``refund_amount`` add up to fact_billing).
 
 Partitioning. MRR follows calendar months, so the rows of month M are written in ONE
-partition, the month's last day D; every other day's partition holds 0 rows. A partition is
-a pure function of its inputs and is never rewritten by a later month. To know who "had MRR
-before" without scanning all history every month, the month-end partition reads
+partition, the *closing day* D = the first day of month M+1 (the settled day rule of
+``gold/metrics.py``: the rows of M's last day that arrive a day late are in by D); every other
+day's partition holds 0 rows. A partition is a pure function of partitions up to D, so it is
+final when written and never rewritten by a later month. To know who "had MRR before"
+without scanning all history every month, the closing partition reads
 
-1. ``gold.agg_mrr`` partition of the previous month end (``month_start - 1``): the table's
-   own previous month (a self dependency). Because of the full calendar, it holds every
-   customer that ever had MRR, with its MRR of M-1 and ``first_mrr_month``;
-2. ``gold.fact_billing`` partitions ``month_start .. D + 1``: the month's events, plus those
-   of day D that arrive a day late (late rows arrive on the next day). The month-end
-   partition is therefore complete once fact_billing's D + 1 is loaded; the declared
-   partition mapping (fact_billing D-30..D+1) makes Dagster show it stale until then, so run
-   (or re-run) it after that day's load.
+1. ``gold.agg_mrr`` partition of the previous closing day (M's first day): the table's own
+   previous month (a self dependency). Because of the full calendar, it holds every customer
+   that ever had MRR, with its MRR of M-1 and ``first_mrr_month``;
+2. ``gold.fact_billing`` partitions ``month_start .. D``: the month's events, plus those of
+   its last day that arrived late, on D.
 
 So a month costs one month of facts plus one partition of itself, whatever the length of
-history. The per-source windows differ (fact_billing -30..+1, itself -31..-28:
-``source_windows``), and the asset runs ``run_agg_mrr`` (which first checks the previous
-month is there), so it is built with ``build_gold_asset(..., run=run_agg_mrr)`` in ``ASSETS``
-rather than ``TABLES``. The first month-end partition of the warehouse has no previous partition:
-every customer with MRR is ``new`` there (an opening balance, complete only when the
-partition start is a month's first day). A later month whose previous month-end partition
-was never materialised fails rather than silently reporting everyone as new.
+history. The per-source windows differ (fact_billing -31..0, itself -31..-28:
+``source_windows``), and the asset runs ``run_agg_mrr`` (which checks its inputs first), so it
+is built with ``build_gold_asset(..., run=run_agg_mrr)`` in ``ASSETS`` rather than ``TABLES``.
+A month that began before the warehouse's first partition is not closed (its rows would be
+partial): the first month on the calendar is the first whole one, where every customer with
+MRR is ``new`` (the opening balance). A later month whose previous closing partition was never
+materialised fails rather than silently reporting everyone as new.
 
 ``gold.agg_mrr_summary``: the platform-level month (total MRR, movements, customer counts),
-one row per month in the same month-end partition, summed from agg_mrr's partition.
+one row per month in the same closing partition, summed from agg_mrr's partition.
 """
 
+import dataclasses
 import datetime as dt
 
 from dagster import (
@@ -70,9 +70,9 @@ from customer_platform.gold.base import (
     GoldModel,
     GoldTable,
     build_gold_asset,
+    ensure_table,
     run_gold_sql,
     sk,
-    sql_type,
 )
 from customer_platform.gold.customer import CUSTOMER_KEY
 from customer_platform.gold.metrics import Metric
@@ -160,7 +160,7 @@ FACT_BILLING = GoldTable(
 
 class AggMrr(GoldModel):
     month: str = column("Calendar month YYYY-MM", str_matches=r"^\d{4}-\d{2}$")
-    month_end_date_key: int = column("dim_date.date_key of the month's last day (the partition)")
+    month_end_date_key: int = column("dim_date.date_key of the month's last day")
     customer_key: str = column("Customer (dim_customer.customer_key)")
     customer_id: str = column("Customer business key")
     mrr: float = column("Recurring revenue of the month: Subscription Fee + Renewal amounts "
@@ -184,15 +184,17 @@ class AggMrr(GoldModel):
     billing_events: int = column("Billing events of the month counted here", ge=0)
 
 
-MONTH_END = "CAST($day AS DATE) = last_day(CAST($day AS DATE))"
+#: SQL: partition ``$day`` closes a month (it is the first day of the next one)
+CLOSES_MONTH = "day(CAST($day AS DATE)) = 1"
+CLOSED_MONTH_END = "(CAST($day AS DATE) - 1)"
 
 AGG_MRR_SQL = f"""
-WITH period AS (  -- one row on a month's last day, none otherwise
-    SELECT CAST($day AS DATE) AS month_end,
-           CAST(date_trunc('month', CAST($day AS DATE)) AS DATE) AS month_start,
-           strftime(CAST($day AS DATE), '%Y-%m') AS month
-    WHERE {MONTH_END}
-), billed AS (  -- the month's events by event date: its partitions plus the day after
+WITH period AS (  -- one row on a month's closing day (the next month's first), none otherwise
+    SELECT {CLOSED_MONTH_END} AS month_end,
+           CAST(date_trunc('month', {CLOSED_MONTH_END}) AS DATE) AS month_start,
+           strftime({CLOSED_MONTH_END}, '%Y-%m') AS month
+    WHERE {CLOSES_MONTH}
+), billed AS (  -- the month's events by event date: its partitions plus the closing day
     SELECT f.customer_key, any_value(f.customer_id) AS customer_id,
            round(coalesce(sum(f.amount) FILTER (f.is_recurring), 0), 2) AS mrr,
            round(coalesce(sum(f.amount) FILTER (f.event_type = 'Add-on Purchase'), 0), 2)
@@ -202,13 +204,13 @@ WITH period AS (  -- one row on a month's last day, none otherwise
            count(*) AS billing_events,
            max(f.load_date) AS update_date
     FROM gold.fact_billing f JOIN period p
-      ON f.load_date BETWEEN p.month_start AND p.month_end + 1
+      ON f.load_date BETWEEN p.month_start AND CAST($day AS DATE)
      AND f.event_date BETWEEN p.month_start AND p.month_end
     WHERE f.is_amount_valid
     GROUP BY f.customer_key
-), previous AS (  -- the previous month-end partition: everyone that ever had MRR
+), previous AS (  -- the previous closing partition: everyone that ever had MRR
     SELECT a.customer_key, a.customer_id, a.mrr AS previous_mrr, a.first_mrr_month
-    FROM gold.agg_mrr a JOIN period p ON a.load_date = p.month_start - 1
+    FROM gold.agg_mrr a JOIN period p ON a.load_date = p.month_start
     WHERE a.first_mrr_month IS NOT NULL
 ), joined AS (
     SELECT coalesce(b.customer_key, r.customer_key) AS customer_key,
@@ -249,8 +251,8 @@ SELECT month,
        add_on_revenue, refund_amount,
        round(mrr + add_on_revenue + refund_amount, 2) AS net_revenue,
        billing_events,
-       month_end AS load_date,
-       coalesce(update_date, month_end) AS update_date,
+       CAST($day AS DATE) AS load_date,
+       coalesce(update_date, CAST($day AS DATE)) AS update_date,
        'billing' AS source_system
 FROM moved
 """
@@ -261,7 +263,7 @@ AGG_MRR = GoldTable(
     description="Monthly Recurring Revenue for financial reporting and revenue trend analysis "
     "(seed 002, Go_Agg_MRR), per customer and calendar month on a full calendar (a churned "
     "month shows 0), with the movements new, expansion, contraction, churned and reactivated. "
-    "Rows of a month are in the partition of its last day.",
+    "Rows of a month are in the partition of the next month's first day.",
     seed="002",
     kind="aggregate",
     domain="revenue",
@@ -270,25 +272,16 @@ AGG_MRR = GoldTable(
     sources=("gold.fact_billing", "gold.agg_mrr"),
     foreign_keys=(ForeignKey("customer_key", "dim_customer", "customer_key"),
                   ForeignKey("month_end_date_key", "dim_date", "date_key")),
-    source_windows=(("gold.fact_billing", (-30, 1)), ("gold.agg_mrr", (-31, -28))),
+    source_windows=(("gold.fact_billing", (-31, 0)), ("gold.agg_mrr", (-31, -28))),
     grain="one row per customer per calendar month (customers that ever had MRR), in the "
-    "partition of the month's last day",
+    "partition of the next month's first day (the month's closing day)",
 )
 
-def ensure_table(con, table: GoldTable) -> None:
-    """Create ``gold.<name>`` empty with the model's columns if it does not exist yet."""
-    columns = ", ".join(f"{name} {sql_type(col.dtype.type)}"
-                        for name, col in table.schema().columns.items())
-    con.execute("CREATE SCHEMA IF NOT EXISTS gold")
-    con.execute(f"CREATE TABLE IF NOT EXISTS gold.{table.name} ({columns})")
+ONE_DAY = dt.timedelta(days=1)
 
 
-def previous_month_end(day: dt.date) -> dt.date:
-    return day.replace(day=1) - dt.timedelta(days=1)
-
-
-def is_month_end(day: dt.date) -> bool:
-    return (day + dt.timedelta(days=1)).day == 1
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
 
 
 def run_agg_mrr(warehouse: Warehouse, table: GoldTable, day: dt.date
@@ -296,24 +289,31 @@ def run_agg_mrr(warehouse: Warehouse, table: GoldTable, day: dt.date
     """Compute, validate and write agg_mrr's partition ``day``; return its row count and the
     results of its in-step checks (Pandera model, foreign keys).
 
-    Fails when the previous month-end partition is needed (it is on or after the partition
-    start) but was never written while that month has billing events: computing now would
-    report every customer as new.
+    On a closing day of a month that began before the warehouse's first partition, writes
+    nothing (the month would be partial). Fails when the previous month's closing partition
+    is needed (that month is on the calendar) but was never written while the month has
+    billing events: computing now would report every customer as new.
     """
-    with warehouse.get_connection() as con:
+    with warehouse.get_connection() as con:  # the SQL reads both, even on an empty day
         ensure_table(con, AGG_MRR)
         ensure_table(con, FACT_BILLING)
-        previous = previous_month_end(day)
-        if is_month_end(day) and previous >= partition_start():
+    if day.day != 1:
+        return run_gold_sql(warehouse, table, day)  # 0 rows: not a closing day
+    closed = month_start(day - ONE_DAY)  # first day of the month this partition closes
+    if closed < partition_start():
+        return run_gold_sql(warehouse, dataclasses.replace(
+            table, sql=f"SELECT * FROM ({table.sql}) WHERE FALSE"), day)
+    previous = month_start(closed - ONE_DAY)  # first day of the month before
+    if previous >= partition_start():
+        with warehouse.get_connection() as con:
             rows, events = con.execute(
                 "SELECT (SELECT count(*) FROM gold.agg_mrr WHERE load_date = ?), "
                 "(SELECT count(*) FROM gold.fact_billing WHERE load_date BETWEEN ? AND ? "
                 "AND event_date BETWEEN ? AND ? AND is_recurring AND is_amount_valid)",
-                [previous, previous.replace(day=1), day.replace(day=1),
-                 previous.replace(day=1), previous]).fetchone()
-            if rows == 0 and events > 0:
-                raise Failure(description=f"gold.agg_mrr {day}: the previous month-end partition "
-                              f"{previous} is missing; materialise it first")
+                [closed, previous, closed, previous, closed - ONE_DAY]).fetchone()
+        if rows == 0 and events > 0:
+            raise Failure(description=f"gold.agg_mrr {day}: the closing partition {closed} of "
+                          f"{previous:%Y-%m} is missing; materialise it first")
     return run_gold_sql(warehouse, table, day)
 
 
@@ -354,7 +354,8 @@ AGG_MRR_SUMMARY = GoldTable(
     primary_key=("month",),
     sources=("gold.agg_mrr", "gold.dim_date"),
     foreign_keys=(ForeignKey("month_end_date_key", "dim_date", "date_key"),),
-    grain="one row per calendar month, in the partition of the month's last day",
+    grain="one row per calendar month, in the month's closing partition (the next month's "
+    "first day)",
     sql=f"""
     SELECT month, month_end_date_key,
            round(sum(mrr), 2) AS mrr, round(sum(previous_mrr), 2) AS previous_mrr,
@@ -376,7 +377,7 @@ AGG_MRR_SUMMARY = GoldTable(
            max(update_date) AS update_date,
            'billing' AS source_system
     FROM gold.agg_mrr
-    WHERE load_date = $day AND {MONTH_END}
+    WHERE load_date = $day AND {CLOSES_MONTH}
     GROUP BY month, month_end_date_key
     """,
 )
@@ -457,8 +458,9 @@ def amount_sign(context: AssetCheckExecutionContext, warehouse: Warehouse) -> As
 
 # -- metrics ----------------------------------------------------------------------------------
 
-_MONTHLY = ("Calendar month (YYYY-MM) by event_date, written in the partition of the month's "
-            "last day; complete once the next day's late rows are loaded")
+_MONTHLY = ("Calendar month (YYYY-MM) by event_date, written in the partition of the next "
+            "month's first day (the month's last day's late rows are in by then); a month that "
+            "began before the warehouse's first partition is not reported")
 _MOVEMENT_FILTER = "is_amount_valid; previous_mrr = the customer's MRR of the previous month"
 
 METRICS = [

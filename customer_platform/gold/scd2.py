@@ -81,6 +81,12 @@ class Scd2Dimension:
     def key(self) -> AssetKey:
         return AssetKey(["gold", self.name])
 
+    def as_loaded(self, day: str = "CAST($day AS DATE)") -> str:
+        """SQL subquery: the dimension's history as it stood once partition ``day`` was
+        loaded (versions with ``load_date <= day``). Facts and aggregates look dimensions up
+        through this, not through the view, so re-running an old day ignores later loads."""
+        return f"({view_sql(self, loaded_by=day)})"
+
 
 def versions_filter(updated_at: str) -> str:
     """SQL predicate: the versions of a snapshot that changed in the last ``LOOKBACK_DAYS``."""
@@ -152,16 +158,19 @@ def inferred_members(entity: str, business_key: str, version_model: type[GoldMod
     """
 
 
-def view_sql(dim: Scd2Dimension) -> str:
+def view_sql(dim: Scd2Dimension, loaded_by: str | None = None) -> str:
+    """The history of ``dim``: from every stored version, or from those loaded by the day
+    ``loaded_by`` (an SQL date expression) for a look-up that must not see later loads."""
     tracked = ", ".join(dim.tracked)
     columns = ", ".join(ordered_schema(dim.view_model).columns)
     changed = dim.changed_at
     key = dim.business_key
+    loaded = f"WHERE load_date <= {loaded_by}" if loaded_by else ""
     return f"""
     WITH seen AS (  -- one row per version, whichever days saw it
         SELECT * EXCLUDE (load_date), min(load_date) OVER (PARTITION BY {key}, {changed})
                AS load_date
-        FROM gold.{dim.versions.name}
+        FROM gold.{dim.versions.name} {loaded}
         QUALIFY row_number() OVER (PARTITION BY {key}, {changed} ORDER BY load_date DESC) = 1
     ), daily AS (  -- the last change of a day wins
         SELECT * FROM seen

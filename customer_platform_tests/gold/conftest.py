@@ -6,7 +6,8 @@ import polars as pl
 import pytest
 
 from customer_platform.contracts import SOURCE_TABLES
-from customer_platform.gold.base import GoldTable, run_gold_sql
+from customer_platform.gold.base import GoldTable, ensure_table, run_gold_sql, sk
+from customer_platform.gold.scd2 import Scd2Dimension, view_sql
 from customer_platform.quality.schemas import silver_schema
 from customer_platform.resources import Warehouse
 
@@ -39,6 +40,21 @@ class TinyWarehouse:
             con.register("incoming", frame.to_arrow())
             con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM incoming LIMIT 0")
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+
+    def put_versions(self, dim: Scd2Dimension, rows: list[dict], loaded: dt.date) -> None:
+        """Stored versions of ``dim`` loaded on ``loaded`` (columns a row lacks are empty, the
+        entity and version keys are derived from the business key), and its view over them."""
+        table = f"gold.{dim.versions.name}"
+        entity = dim.name.removeprefix("dim_")
+        with self.resource.get_connection() as con:
+            ensure_table(con, dim.versions)
+        flag = {"is_inferred": False} if "is_inferred" in dim.versions.schema().columns else {}
+        self.put(table, rows, load_date=loaded, update_date=loaded, source_system="test", **flag)
+        self.execute(f"UPDATE {table} SET {dim.entity_key} = {sk(entity, dim.business_key)}, "
+                     f"{entity}_version_key = "
+                     f"{sk(entity + '_version', dim.business_key, dim.changed_at)} "
+                     f"WHERE {dim.entity_key} IS NULL")
+        self.execute(f"CREATE OR REPLACE VIEW gold.{dim.name} AS {view_sql(dim)}")
 
     def run(self, table: GoldTable, day: dt.date) -> pl.DataFrame:
         """Materialise one day of ``table`` (validated, as the asset does) and return it."""

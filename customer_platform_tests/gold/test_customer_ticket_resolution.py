@@ -1,6 +1,6 @@
 """agg_ticket_resolution against a hand-computed fixture: average resolution hours by ticket
 type for the Daily, Weekly (7 days) and Monthly (30 days) windows ending on D, counted on the
-business day of the resolution."""
+business day of the resolution, written in partition D+1 (the day D's late rows arrive)."""
 
 import datetime as dt
 
@@ -13,7 +13,8 @@ from customer_platform.gold.metrics import Metric
 
 from .conftest import silver_lineage
 
-D = dt.date(2026, 3, 31)
+D = dt.date(2026, 3, 31)  # the periods' last day
+PARTITION = D + dt.timedelta(days=1)  # the partition that holds them
 
 
 def days_before(n: int) -> dt.date:
@@ -42,8 +43,10 @@ ROWS = [
     resolved("T000000005", BILL, days_before(29), 8),  # first day of the monthly window
     resolved("T000000006", BILL, days_before(30), 1000),  # outside every window
     resolved("T000000007", BILL, D, 2, status="Closed"),  # not a Resolved change
-    # received the day after D: still counted on its business day D (window reads D+1)
-    resolved("T000000008", FEAT, D, 3, received=D + dt.timedelta(days=1)),
+    # received the day after D: still counted on its business day D (partition D+1 reads it)
+    resolved("T000000008", FEAT, D, 3, received=PARTITION),
+    # resolved on the partition day itself: not settled yet, in the next partition's periods
+    resolved("T000000009", FEAT, PARTITION, 50),
 ]
 
 EXPECTED = {  # (ticket type, period) -> (resolved tickets, average hours), by hand
@@ -67,7 +70,7 @@ def test_average_resolution_hours_by_type_and_period(tiny):
                      "support_ticket_key VARCHAR, date_key INTEGER)")
     for day in sorted({row["_partition_date"] for row in ROWS}):
         tiny.run(FACT_SUPPORT_TICKET, day)
-    out = tiny.run(AGG_TICKET_RESOLUTION, D)
+    out = tiny.run(AGG_TICKET_RESOLUTION, PARTITION)
     got = {(r["ticket_type"], r["period_type"]): (r["resolved_tickets"],
                                                   r["avg_resolution_hours"])
            for r in out.iter_rows(named=True)}
@@ -75,8 +78,9 @@ def test_average_resolution_hours_by_type_and_period(tiny):
     starts = {r["period_type"]: r["period_start"] for r in out.iter_rows(named=True)}
     assert starts == {"Daily": D, "Weekly": days_before(6), "Monthly": days_before(29)}
     assert set(out["period_end"]) == {D} and set(out["source_system"]) == {"support"}
+    assert set(out["load_date"]) == {PARTITION}
     # a rerun of the day gives the same rows
-    assert tiny.run(AGG_TICKET_RESOLUTION, D).sort("ticket_type", "period_type").equals(
+    assert tiny.run(AGG_TICKET_RESOLUTION, PARTITION).sort("ticket_type", "period_type").equals(
         out.sort("ticket_type", "period_type"))
 
 
@@ -91,7 +95,7 @@ def test_a_ticket_resolved_twice_in_the_window_counts_once(tiny):
                      "support_ticket_key VARCHAR, date_key INTEGER)")
     for day in (days_before(2), D):
         tiny.run(FACT_SUPPORT_TICKET, day)
-    out = tiny.run(AGG_TICKET_RESOLUTION, D)
+    out = tiny.run(AGG_TICKET_RESOLUTION, PARTITION)
     weekly = out.filter(ticket_type=TECH, period_type="Weekly")
     assert weekly.select("resolved_tickets", "avg_resolution_hours").rows() == [(1, 70.0)]
 

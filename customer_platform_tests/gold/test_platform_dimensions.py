@@ -6,6 +6,7 @@ import pytest
 
 from customer_platform import vocabulary as v
 from customer_platform.gold.base import sk
+from customer_platform.gold.customer import DIM_CUSTOMER
 from customer_platform.gold.platform import (
     DIM_BILLING_EVENT_TYPE,
     DIM_FEATURE,
@@ -66,7 +67,9 @@ def license_row(day, license_id, user_id, license_type="Pro", start=dt.date(2025
 
 
 def customers(tiny, *ids):
-    stub_dim(tiny, "dim_customer", "customer", ids)
+    """dim_customer holding ``ids``, loaded before the first partition."""
+    tiny.put_versions(DIM_CUSTOMER, [{"customer_id": c} for c in ids],
+                      loaded=START - dt.timedelta(days=1))
 
 
 def stub_dim(tiny, table, entity, ids, id_col=None, key_col=None):

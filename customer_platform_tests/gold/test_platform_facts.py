@@ -9,10 +9,10 @@ Day E is the day under test. Meetings (host, business day, received, minutes):
     M3 U2 E-5  E-5  60
     M4 U3 E    E    10
     M5 U1 E    E    20
-    M8 U4 E    E+1  40    late row: counts for E once E+1 has arrived
+    M8 U4 E    E+1  40    late row: counts for E (E's periods are in partition E+1)
     M9 U5 E+1  E+1  5     after E: never in E's periods
 
-so for E: Daily users U1 U3 U4 (3), Weekly + U2 (4), Monthly + U6 (5); minutes Daily
+so for E (partition P = E+1): Daily users U1 U3 U4 (3), Weekly + U2 (4), Monthly + U6 (5); minutes Daily
 10+20+40 = 70 (3 meetings), Weekly 130 (4), Monthly 175 (6).
 """
 
@@ -30,6 +30,7 @@ from customer_platform.gold.platform import (
     DIM_FEATURE,
     DIM_LICENSE_TYPE,
     DIM_MEETING,
+    DIM_USER,
     FACT_FEATURE_USAGE,
     FACT_LICENSE_UTILIZATION,
     FACT_MEETING_USAGE,
@@ -47,6 +48,7 @@ from .test_platform_dimensions import (
 )
 
 E = dt.date(2026, 3, 10)
+P = E + dt.timedelta(days=1)  # the partition holding E's periods (E's late rows are in)
 
 
 def day(offset: int) -> dt.date:
@@ -84,15 +86,16 @@ USERS = [  # user, customer, valid_from, valid_to, inferred
 ]
 
 
-def dim_user(tiny):
-    values = ", ".join(f"('{u}', {'NULL' if c is None else repr(c)}, DATE '{f}', DATE '{t}', {i})"
-                       for u, c, f, t, i in USERS)
-    tiny.execute(
-        f"CREATE OR REPLACE TABLE gold.dim_user AS SELECT user_id, {sk('user', 'user_id')} AS "
-        f"user_key, customer_id, CASE WHEN customer_id IS NOT NULL THEN "
-        f"{sk('customer', 'customer_id')} END AS customer_key, valid_from, valid_to, "
-        f"is_inferred FROM (VALUES {values}) AS t(user_id, customer_id, valid_from, valid_to, "
-        "is_inferred)")
+def dim_user(tiny, loaded=dt.date(2025, 1, 1)):
+    """dim_user's versions above, loaded on ``loaded``."""
+    tiny.put_versions(DIM_USER, [
+        {"user_id": u, "customer_id": c, "is_inferred": inferred,
+         "source_updated_at": dt.datetime.combine(valid_from, dt.time())}
+        for u, c, valid_from, _, inferred in USERS], loaded)
+    tiny.execute(f"UPDATE gold.dim_user_versions SET customer_key = "
+                 f"{sk('customer', 'customer_id')} WHERE customer_id IS NOT NULL")
+    assert tiny.read("SELECT user_id, customer_id, valid_from, valid_to, is_inferred "
+                     "FROM gold.dim_user ORDER BY ALL").rows() == sorted(USERS)
 
 
 @pytest.fixture
@@ -153,6 +156,22 @@ def test_fact_meeting_usage_keys_customer_as_of_and_late_rows(month):
     assert keys
 
 
+def test_rerunning_an_old_day_ignores_dimension_versions_loaded_later(month):
+    load(month, RECEIVED)
+    first = month.read("SELECT * FROM gold.fact_meeting_usage WHERE load_date = ?", [day(-5)])
+    assert first.select("meeting_id", "customer_id").rows() == [("M0000000003", "C0000001")]
+    # loaded on E+1: U2 belonged to C3 from E-6 (the view now says so for E-5) ...
+    month.put_versions(DIM_USER, [{"user_id": "U0000002", "customer_id": "C0000003",
+                                   "source_updated_at": dt.datetime.combine(day(-6), dt.time())}],
+                       loaded=day(1))
+    month.execute(f"UPDATE gold.dim_user_versions SET customer_key = "
+                  f"{sk('customer', 'customer_id')} WHERE customer_id IS NOT NULL")
+    assert month.read(f"SELECT customer_id FROM gold.dim_user WHERE user_id = 'U0000002' AND "
+                      f"DATE '{day(-5)}' BETWEEN valid_from AND valid_to").item() == "C0000003"
+    # ... but E-5's fact, re-run, looks users up as they stood when E-5 was loaded
+    assert month.run(FACT_MEETING_USAGE, day(-5)).equals(first)
+
+
 def test_fact_feature_usage_host_from_the_meeting_when_known(month):
     load(month, RECEIVED)
     rows = month.read("SELECT meeting_id, feature_name, user_id, usage_count, event_date, "
@@ -196,7 +215,7 @@ LICENSES = [  # license, user, type, start, end
 def load_licenses(month):
     month.put("silver.stg_plt_licenses", [license_row(E, lid, user, kind, start, end)
                                           for lid, user, kind, start, end in LICENSES])
-    return month.run(FACT_LICENSE_UTILIZATION, E)
+    return month.run(FACT_LICENSE_UTILIZATION, P)  # E's snapshot settles on E+1
 
 
 def test_fact_license_utilization_daily_snapshot(month):
@@ -216,28 +235,30 @@ def test_fact_license_utilization_daily_snapshot(month):
 # -- aggregates -------------------------------------------------------------------------------
 
 
-def test_active_users_dau_wau_mau_and_late_rows_on_rerun(month):
+def test_active_users_dau_wau_mau_settled_with_late_rows_and_final(month):
     load(month, [d for d in RECEIVED if d <= E])
-    before = month.run(AGG_ACTIVE_USERS, E)
-    assert by_period(before, "active_user_count") == {
-        "Daily": (2,), "Weekly": (3,), "Monthly": (4,)}
+    before = month.run(AGG_ACTIVE_USERS, E)  # periods ending E-1: nobody on E-1, U2 that
+    assert by_period(before, "active_user_count", "activity_date") == {  # week, U7 U6 U1 U2
+        "Daily": (0, day(-1)), "Weekly": (1, day(-1)), "Monthly": (4, day(-1))}
     load(month, [day(1)])
-    after = month.run(AGG_ACTIVE_USERS, E)  # rerun once the late row has arrived
-    assert by_period(after, "active_user_count", "period_start", "period_days") == {
+    settled = month.run(AGG_ACTIVE_USERS, P)  # E's periods, with E's late row (M8, U4)
+    assert by_period(settled, "active_user_count", "period_start", "period_days") == {
         "Daily": (3, E, 1), "Weekly": (4, day(-6), 7), "Monthly": (5, day(-29), 30)}
-    assert set(after["activity_date_key"]) == {20260310}
-    assert month.read("SELECT count(*) FROM gold.agg_active_users").item() == 3
+    assert set(settled["activity_date_key"]) == {20260310}
+    # partition E is final: re-running it after E+1 arrived gives the same rows
+    assert month.run(AGG_ACTIVE_USERS, E).sort("period_type").equals(before.sort("period_type"))
+    assert month.read("SELECT count(*) FROM gold.agg_active_users").item() == 6
 
 
 def test_meeting_minutes_per_period(month):
     load(month, RECEIVED)
-    rows = month.run(AGG_MEETING_MINUTES, E)
+    rows = month.run(AGG_MEETING_MINUTES, P)
     assert by_period(rows, "total_meeting_minutes", "meeting_count") == {
         "Daily": (70, 3), "Weekly": (130, 4), "Monthly": (175, 6)}
     averages = by_period(rows, "average_meeting_minutes")
     assert averages["Daily"][0] == pytest.approx(70 / 3)
     assert averages["Monthly"][0] == pytest.approx(175 / 6)
-    quiet = month.run(AGG_MEETING_MINUTES, day(45))  # nothing in any period
+    quiet = month.run(AGG_MEETING_MINUTES, day(46))  # nothing in any period
     assert by_period(quiet, "total_meeting_minutes", "meeting_count",
                      "average_meeting_minutes") == {
         "Daily": (0, 0, None), "Weekly": (0, 0, None), "Monthly": (0, 0, None)}
@@ -245,7 +266,7 @@ def test_meeting_minutes_per_period(month):
 
 def test_feature_adoption_shares(month):
     load(month, RECEIVED)
-    rows = month.run(AGG_FEATURE_ADOPTION, E)
+    rows = month.run(AGG_FEATURE_ADOPTION, P)
     got = {(r["period_type"], r["feature_name"]): (r["users_using_feature"], r["active_users"],
                                                    r["meetings_using_feature"],
                                                    r["usage_count"])
@@ -272,7 +293,7 @@ def test_feature_adoption_shares(month):
 def test_license_utilization_shares(month):
     load(month, RECEIVED)
     load_licenses(month)
-    rows = month.run(AGG_LICENSE_UTILIZATION, E)
+    rows = month.run(AGG_LICENSE_UTILIZATION, P)
     got = {(r["period_type"], r["license_type"]): (r["assigned_licenses"], r["used_licenses"],
                                                    r["utilization_rate"])
            for r in rows.iter_rows(named=True)}

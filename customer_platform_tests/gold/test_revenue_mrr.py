@@ -52,7 +52,9 @@ EVENTS = [
     ("BE000000022", "C0000004", None, FEE, 80.0, D(2026, 5, 22), D(2026, 5, 22)),
     ("BE000000023", "C0000005", None, FEE, 60.0, D(2026, 5, 20), D(2026, 5, 20)),
 ]
-MONTH_ENDS = [D(2026, 1, 31), D(2026, 2, 28), D(2026, 3, 31), D(2026, 4, 30), D(2026, 5, 31)]
+#: each month's rows are written on the next month's first day (its late rows are in by then)
+CLOSING_DAYS = [D(2026, 2, 1), D(2026, 3, 1), D(2026, 4, 1), D(2026, 5, 1), D(2026, 6, 1)]
+MONTH_ENDS = [d - dt.timedelta(days=1) for d in CLOSING_DAYS]
 RECEIVED = sorted({e[6] for e in EVENTS})
 CUSTOMERS = sorted({e[1] for e in EVENTS})
 
@@ -114,8 +116,8 @@ def warehouse(tiny):
     return tiny
 
 
-def run_months(tiny, month_ends=MONTH_ENDS):
-    for day in month_ends:
+def run_months(tiny, closing_days=CLOSING_DAYS):
+    for day in closing_days:
         rows, results = run_agg_mrr(tiny.resource, AGG_MRR, day)
         assert all(r.passed for r in results), [(r.check_name, r.metadata) for r in results]
     return tiny.read("SELECT * FROM gold.agg_mrr ORDER BY month, customer_id")
@@ -165,9 +167,9 @@ def test_agg_mrr_every_movement_hand_computed(warehouse):
                    for k, v in EXPECTED.items()}
     assert {r[8] for r in EXPECTED.values()} >= {"New", "Expansion", "Contraction", "Churned",
                                                   "Reactivated", "Unchanged", "Inactive"}
-    # a month's rows live in its last day's partition, keyed to dim_date and dim_customer
+    # a month's rows live in its closing day's partition, keyed to dim_date and dim_customer
     assert set(zip(agg["month"], agg["load_date"], strict=True)) == {
-        (d.strftime("%Y-%m"), d) for d in MONTH_ENDS}
+        (d.strftime("%Y-%m"), d + dt.timedelta(days=1)) for d in MONTH_ENDS}
     assert set(agg["month_end_date_key"]) == {int(d.strftime("%Y%m%d")) for d in MONTH_ENDS}
     assert (agg["customer_key"] == agg["customer_id"].map_elements(
         lambda c: key("customer", c), return_dtype=str)).all()
@@ -179,7 +181,7 @@ def test_agg_mrr_every_movement_hand_computed(warehouse):
               - agg["contraction_mrr"] - agg["churned_mrr"])
     assert ((agg["mrr_change"] - bridge).abs() < 1e-9).all()
     assert ((agg["mrr"] - agg["previous_mrr"] - agg["mrr_change"]).abs() < 1e-9).all()
-    for day in MONTH_ENDS:
+    for day in CLOSING_DAYS:
         assert identity_result(warehouse.resource, "agg_mrr", day).passed
 
 
@@ -196,19 +198,29 @@ def test_late_event_counts_in_its_event_month(warehouse):
 def test_other_days_hold_no_rows_and_reruns_are_identical(warehouse):
     before = run_months(warehouse)
     assert run_agg_mrr(warehouse.resource, AGG_MRR, D(2026, 3, 15))[0] == 0
-    run_months(warehouse, [D(2026, 3, 31), D(2026, 2, 28)])  # re-run out of order
+    run_months(warehouse, [D(2026, 4, 1), D(2026, 3, 1)])  # re-run out of order
     assert run_months(warehouse, []).equals(before)
 
 
 def test_a_missing_previous_month_fails_rather_than_calling_everyone_new(warehouse):
-    run_months(warehouse, MONTH_ENDS[:1])
-    with pytest.raises(Failure, match="previous month-end partition 2026-02-28 is missing"):
-        run_agg_mrr(warehouse.resource, AGG_MRR, D(2026, 3, 31))
+    run_months(warehouse, CLOSING_DAYS[:1])
+    with pytest.raises(Failure, match="closing partition 2026-03-01 of 2026-02 is missing"):
+        run_agg_mrr(warehouse.resource, AGG_MRR, D(2026, 4, 1))
+
+
+def test_a_month_begun_before_the_first_partition_is_not_closed(warehouse, monkeypatch):
+    monkeypatch.setenv("CUSTOMER_PLATFORM_PARTITION_START", "2026-01-15")
+    assert run_agg_mrr(warehouse.resource, AGG_MRR, D(2026, 2, 1))[0] == 0  # January: partial
+    run_months(warehouse, [D(2026, 3, 1)])  # February: the opening balance, everyone new
+    feb = warehouse.read("SELECT customer_id, mrr, movement FROM gold.agg_mrr "
+                         "WHERE month = '2026-02' ORDER BY customer_id").rows()
+    assert feb == [("C0000001", 150.0, "New"), ("C0000003", 50.0, "New"),
+                   ("C0000005", 60.0, "New")]
 
 
 def test_summary_is_the_platform_bridge(warehouse):
     run_months(warehouse)
-    for day in MONTH_ENDS:
+    for day in CLOSING_DAYS:
         warehouse.run(AGG_MRR_SUMMARY, day)
         assert identity_result(warehouse.resource, "agg_mrr_summary", day).passed
     assert warehouse.run(AGG_MRR_SUMMARY, D(2026, 2, 27)).height == 0
@@ -225,7 +237,7 @@ def test_summary_is_the_platform_bridge(warehouse):
 
 def test_identity_check_fails_on_a_broken_row(warehouse):
     run_months(warehouse)
-    day = D(2026, 2, 28)
+    day = D(2026, 3, 1)  # February's partition
     assert identity_result(warehouse.resource, "agg_mrr", day).passed
     # break one row: an expansion that does not add up to the change
     warehouse.execute("UPDATE gold.agg_mrr SET expansion_mrr = 70 WHERE load_date = ? "
@@ -234,7 +246,7 @@ def test_identity_check_fails_on_a_broken_row(warehouse):
     assert not result.passed and result.metadata["failing_rows"].value == 1
     assert "'expansion_mrr': 70.0" in result.metadata["failure_sample"].value
     # two movements on one row fail too, even when they add up
-    day = D(2026, 3, 31)
+    day = D(2026, 4, 1)  # March's
     warehouse.execute("UPDATE gold.agg_mrr SET new_mrr = 10, expansion_mrr = 0, "
                       "contraction_mrr = 40 WHERE load_date = ? AND customer_id = 'C0000001'",
                       [day])
