@@ -11,7 +11,7 @@ from customer_platform.gold.metrics import Metric
 from customer_platform.gold.scd2 import Scd2Dimension, build_scd2_assets
 
 #: Domain modules, in lineage order.
-DOMAIN_MODULES = ("calendar", "customer", "platform", "revenue", "aggregates", "audit")
+DOMAIN_MODULES = ("calendar", "customer", "platform", "revenue", "revops", "exports", "audit")
 
 
 def _modules():
