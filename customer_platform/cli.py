@@ -81,8 +81,35 @@ def cmd_generate(args) -> None:
 QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
+def _report_failures(result, day, failed: list[str]) -> None:
+    if result.success:
+        return
+    failed.append(day.isoformat())
+    for event in result.all_events:
+        if event.is_step_failure:
+            console.print(f"[red]{day} {event.step_key}: "
+                          f"{event.step_failure_data.error.message.strip()}")
+
+
+def run_analytics_requests(instance, cursor: str | None, failed: list[str]) -> str | None:
+    """What ``gold_analytics_sensor`` does under ``dagster dev``: one tick, its runs in order."""
+    from customer_platform.analytics.sensors import JOB_NAME, evaluate
+    from customer_platform.definitions import defs
+
+    requests, cursor = evaluate(instance, cursor)
+    job = defs.resolve_job_def(JOB_NAME)
+    for request in requests:
+        result = job.execute_in_process(
+            partition_key=request.partition_key, instance=instance, raise_on_error=False,
+            asset_selection=list(request.asset_selection), tags=request.tags,
+            run_config=QUIET_RUN)
+        _report_failures(result, dt.date.fromisoformat(request.partition_key), failed)
+    return cursor
+
+
 def materialize_days(start: dt.date, end: dt.date, select: str | None = None) -> list[str]:
-    """Run the daily job for each day in order; return the failed partition keys."""
+    """Run the daily job for each day in order (then, without ``select``, the analytics the
+    sensor requests and the audit); return the failed partition keys."""
     from dagster import AssetSelection, DagsterInstance
 
     from customer_platform.definitions import defs
@@ -95,7 +122,8 @@ def materialize_days(start: dt.date, end: dt.date, select: str | None = None) ->
     selection = None
     if select:
         selection = AssetSelection.from_coercible(select.split(","))
-    failed = []
+    failed: list[str] = []
+    cursor = None
     days = days_between(start, end)
     with DagsterInstance.get() as instance, _progress() as progress:
         task = progress.add_task("materialising", total=len(days), current="")
@@ -107,17 +135,13 @@ def materialize_days(start: dt.date, end: dt.date, select: str | None = None) ->
                 partition_key=day.isoformat(), instance=instance, raise_on_error=False,
                 run_config=QUIET_RUN, **kwargs
             )
-            if not selection:  # what the sensors do under `dagster dev`: audit the day's runs
+            _report_failures(result, day, failed)
+            if not selection:  # what the sensors do under `dagster dev`
+                cursor = run_analytics_requests(instance, cursor, failed)
                 job_audit.execute_in_process(partition_key=day.isoformat(), instance=instance,
                                              raise_on_error=False, run_config=QUIET_RUN)
-            if not result.success:
-                failed.append(day.isoformat())
-                for event in result.all_events:
-                    if event.is_step_failure:
-                        console.print(f"[red]{day} {event.step_key}: "
-                                      f"{event.step_failure_data.error.message.strip()}")
             progress.update(task, advance=1)
-    return failed
+    return sorted(set(failed))
 
 
 def cmd_materialize(args) -> None:

@@ -2,6 +2,13 @@
 
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
+from customer_platform.analytics import (
+    ANALYTICS_ASSETS,
+    ANALYTICS_CHECKS,
+    ANALYTICS_GROUP,
+    ANALYTICS_JOBS,
+    ANALYTICS_SENSORS,
+)
 from customer_platform.bronze.assets import BRONZE_ASSETS
 from customer_platform.gold import GOLD_ASSETS, GOLD_CHECKS
 from customer_platform.gold.audit import (
@@ -14,18 +21,21 @@ from customer_platform.resources import default_resources
 from customer_platform.silver.assets import SILVER_ASSETS
 
 #: The main job: every asset (and its checks) for one day. The audit tables are not in it: a
-#: failed step would skip them; ``audit_job`` runs after every partitioned run instead.
+#: failed step would skip them; ``audit_job`` runs after every partitioned run instead. Nor is
+#: the analytics layer: ``gold_analytics_sensor`` launches ``gold_analytics`` for a day once
+#: the day's gold inputs are in and checked.
 daily_platform_job = define_asset_job(
     "daily_platform",
-    selection=AssetSelection.all() - AssetSelection.groups(AUDIT_GROUP),
+    selection=AssetSelection.all() - AssetSelection.groups(AUDIT_GROUP, ANALYTICS_GROUP),
     description="Materialise the whole graph (bronze -> silver -> gold) for one day, with checks.",
 )
 
 defs = Definitions(
-    assets=[*BRONZE_ASSETS, *SILVER_ASSETS, *GOLD_ASSETS],
-    asset_checks=GOLD_CHECKS,  # the stand-alone ones; the rest run inside their assets
-    jobs=[daily_platform_job, audit_job],
-    sensors=[audit_after_success, audit_after_failure],
+    assets=[*BRONZE_ASSETS, *SILVER_ASSETS, *GOLD_ASSETS, *ANALYTICS_ASSETS],
+    # the stand-alone ones; the rest run inside their assets
+    asset_checks=[*GOLD_CHECKS, *ANALYTICS_CHECKS],
+    jobs=[daily_platform_job, audit_job, *ANALYTICS_JOBS],
+    sensors=[audit_after_success, audit_after_failure, *ANALYTICS_SENSORS],
     resources=default_resources(),
     # One process, one DuckDB writer: per-step processes cost seconds each on two cores and
     # would contend for the warehouse file lock.

@@ -1,0 +1,123 @@
+"""gold.churn_features: the ML-ready feature rows of every active customer, per day (seed 001).
+
+The catalogue's features (``features.py``, docs/churn_features.md) for the customers of
+customer_360 whose CRM status on D is Active or Inactive (those who can still churn), keyed
+by ``(customer_key, feature_date)``. No label is ever joined in: labels are
+``gold.churn_labels``, written N days later, and only the model joins the two.
+
+Each materialisation carries the feature statistics in its metadata (the UI's asset page):
+per feature the null rate, the mean and the drift versus the previous day's partition as a
+population stability index (PSI over the previous day's deciles; above 0.2 is usually read as
+a shift worth a look), plus the number of features drifting.
+"""
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+from dagster import MetadataValue
+
+from customer_platform.analytics.common import DAY, add_metadata, analytics_table
+from customer_platform.analytics.customer_360 import ACTIVE_STATUSES
+from customer_platform.analytics.features import FEATURE_NAMES, FEATURES, model_with_features
+from customer_platform.contracts.base import column
+from customer_platform.gold.base import GoldTable, run_gold_sql
+from customer_platform.resources import Warehouse
+
+PSI_DRIFT = 0.2
+PSI_BINS = 10
+
+ChurnFeatures = model_with_features("ChurnFeatures", {
+    "customer_key": (str, column("Customer (dim_customer.customer_key)")),
+    "customer_id": (str, column("Customer business key")),
+    "feature_date": (dt.date, column("Day the features describe (as of; equals load_date)")),
+})
+
+CHURN_FEATURES = analytics_table(
+    name="churn_features",
+    model=ChurnFeatures,
+    description="Churn prediction features (seed 001): the ML-ready dataset of "
+    f"{len(FEATURES)} features, each defined once in the feature catalogue "
+    "(docs/churn_features.md), for every active customer as of each day; point in time, and "
+    "without labels (gold.churn_labels). Feature statistics (null rate, mean, drift versus "
+    "the previous day) are in each materialisation's metadata.",
+    sources=("gold.customer_360",),
+    grain="one row per customer with CRM status Active or Inactive on the partition day",
+    sql=f"""
+    SELECT customer_key, customer_id, load_date AS feature_date, {", ".join(FEATURE_NAMES)},
+           load_date, update_date, source_system
+    FROM gold.customer_360
+    WHERE load_date = {DAY} AND status IN ({", ".join(f"'{s}'" for s in ACTIVE_STATUSES)})
+    """,
+)
+
+
+def psi(previous: np.ndarray, current: np.ndarray, bins: int = PSI_BINS) -> float | None:
+    """Population stability index of ``current`` against ``previous`` (nulls dropped), over
+    the previous values' quantile bins; None when either side is empty."""
+    previous, current = previous[~np.isnan(previous)], current[~np.isnan(current)]
+    if previous.size == 0 or current.size == 0:
+        return None
+    edges = np.unique(np.quantile(previous, np.linspace(0, 1, bins + 1)[1:-1]))
+    expected = np.bincount(np.searchsorted(edges, previous, side="right"),
+                           minlength=edges.size + 1) / previous.size
+    actual = np.bincount(np.searchsorted(edges, current, side="right"),
+                         minlength=edges.size + 1) / current.size
+    expected, actual = np.clip(expected, 1e-4, None), np.clip(actual, 1e-4, None)
+    return float(np.sum((actual - expected) * np.log(actual / expected)))
+
+
+def _day_matrix(con, day: dt.date) -> pl.DataFrame:
+    columns = ", ".join(f"CAST({name} AS FLOAT) AS {name}" for name in FEATURE_NAMES)
+    return con.execute(f"SELECT {columns} FROM gold.churn_features WHERE load_date = ?",
+                       [day]).pl()
+
+
+def feature_statistics(warehouse: Warehouse, day: dt.date) -> pl.DataFrame:
+    """Per feature: null rate and mean on ``day``, mean and PSI versus the day before."""
+    with warehouse.get_connection() as con:
+        today, yesterday = _day_matrix(con, day), _day_matrix(con, day - dt.timedelta(days=1))
+    rows = []
+    for name in FEATURE_NAMES:
+        now = today[name].to_numpy().astype(np.float64)
+        before = yesterday[name].to_numpy().astype(np.float64) if yesterday.height else None
+        rows.append({
+            "feature": name,
+            "null_rate": float(np.isnan(now).mean()) if now.size else None,
+            "mean": float(np.nanmean(now)) if now.size and not np.isnan(now).all() else None,
+            "previous_mean": float(np.nanmean(before)) if before is not None
+            and not np.isnan(before).all() else None,
+            "psi": psi(before, now) if before is not None else None,
+        })
+    return pl.DataFrame(rows, schema={"feature": pl.String, "null_rate": pl.Float64,
+                                      "mean": pl.Float64, "previous_mean": pl.Float64,
+                                      "psi": pl.Float64})
+
+
+def _markdown(stats: pl.DataFrame) -> str:
+    def cell(value):
+        return "" if value is None else f"{value:.4g}"
+
+    lines = ["| feature | null rate | mean | previous day's mean | PSI vs previous day |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {r['feature']} | {cell(r['null_rate'])} | {cell(r['mean'])} | "
+              f"{cell(r['previous_mean'])} | {cell(r['psi'])} |"
+              for r in stats.iter_rows(named=True)]
+    return "\n".join(lines)
+
+
+def run_with_statistics(warehouse: Warehouse, table: GoldTable, day: dt.date):
+    """Write the day (as every gold table), then put its feature statistics in the
+    materialisation's metadata."""
+    rows, results = run_gold_sql(warehouse, table, day)
+    stats = feature_statistics(warehouse, day)
+    drifting = stats.filter(pl.col("psi") > PSI_DRIFT)["feature"].to_list()
+    add_metadata({
+        "features": len(FEATURE_NAMES),
+        "feature_statistics": MetadataValue.md(_markdown(stats)),
+        "max_null_rate": stats["null_rate"].max(),
+        "max_psi": stats["psi"].max(),
+        "features_drifting": len(drifting),
+        "features_drifting_names": ", ".join(drifting[:20]),
+    })
+    return rows, results

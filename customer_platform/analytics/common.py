@@ -1,0 +1,83 @@
+"""What every analytics table shares: its group, the as-of-day rules, and the Python-asset glue.
+
+The analytics layer reads gold facts and dimensions point in time: partition D reads only fact
+rows received by D (``load_date <= D``) whose business day is on or before D
+(``event_date <= D``), and dimension versions loaded by D. Nothing reads the gold ``agg_*``
+tables or the ``dim_*`` views (which hold everything loaded so far), so re-running a day, or
+running days in any order, gives the same rows.
+
+Most analytics tables are plain ``GoldTable``s built by ``build_gold_asset`` (SQL inside the
+warehouse, validated before the write). The few that need Python (the churn model) or run
+config (the label horizon) are ``multi_asset``s over ``analytics_spec``s, which give them the
+same UI metadata and dependencies, with ``gold_check_specs``; ``write_frame`` validates and
+writes their rows the way gold does.
+"""
+
+import datetime as dt
+
+import polars as pl
+from dagster import AssetCheckResult, AssetExecutionContext, AssetSpec
+
+from customer_platform.gold.audit import write_audit_partition
+from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, build_gold_asset
+from customer_platform.resources import Warehouse
+from customer_platform.settings import partition_start
+
+DOMAIN = "analytics"
+GROUP = f"gold_{DOMAIN}"
+DAY = "CAST($day AS DATE)"
+#: The longest trailing window (days, D included) any analytics table reads.
+LONGEST_WINDOW = 365
+
+
+def history_start() -> dt.date:
+    """First day the warehouse holds facts for (the first daily partition)."""
+    return partition_start()
+
+
+def observed_days(window: int, since: str = "") -> str:
+    """SQL: the days of a ``window``-day window ending D that the warehouse has facts for,
+    and (given ``since``, a DATE expression such as a signup date) that the customer existed.
+    Rates per day divide by this, so a young warehouse or a new customer is not diluted."""
+    first = f"DATE '{history_start().isoformat()}'"
+    if since:
+        first = f"greatest({first}, {since})"
+    return f"greatest(least({window}, {DAY} - {first} + 1), 1)"
+
+
+def analytics_spec(table: GoldTable, kinds: set[str]) -> AssetSpec:
+    """The spec of a hand-written analytics asset: exactly what ``build_gold_asset`` gives a
+    SQL table (description, group, partitions, windowed dependencies, owners, tags, column
+    schema), with its own kinds; its checks are ``gold_check_specs(table)``."""
+    spec = next(iter(build_gold_asset(table).specs))
+    return spec.replace_attributes(kinds=kinds)
+
+
+def write_frame(warehouse: Warehouse, table: GoldTable, day: dt.date, frame: pl.DataFrame
+                ) -> AssetCheckResult:
+    """Validate ``frame`` against the table's model and replace partition ``day`` with it, as
+    gold's hand-written tables do (a frame that breaks the model raises and writes nothing);
+    the verdict is the asset's ``pandera_schema`` check result."""
+    schema = table.schema()
+    frame = frame.select(pl.col(name).cast(col.dtype.type) for name, col in schema.columns.items())
+    verdict = write_audit_partition(warehouse, table.name, schema, frame, day)
+    return AssetCheckResult(asset_key=table.key, check_name=verdict.check_name,
+                            passed=verdict.passed, metadata=verdict.metadata)
+
+
+def analytics_table(name: str, model: type[GoldModel], description: str, grain: str,
+                    sources: tuple[str, ...], sql: str, **overrides) -> GoldTable:
+    """A GoldTable of the analytics domain; by default one row per customer and day (seed
+    001) whose customer_key resolves in dim_customer."""
+    return GoldTable(**{
+        "name": name, "model": model, "description": description, "seed": "001",
+        "kind": "aggregate", "domain": DOMAIN, "primary_key": ("customer_key",),
+        "sources": sources, "sql": sql, "grain": grain,
+        "foreign_keys": (ForeignKey("customer_key", "dim_customer", "customer_key"),),
+        **overrides})
+
+
+def add_metadata(metadata: dict) -> None:
+    """Attach ``metadata`` to the materialisation of the asset being computed (for run hooks
+    of ``build_gold_asset``, which return only the row count and check results)."""
+    AssetExecutionContext.get().add_asset_metadata(metadata)

@@ -1,0 +1,232 @@
+"""gold.customer_daily_summary: one small row per customer per activity day, built once.
+
+Every trailing-window figure of the analytics layer (30, 90 and 365 days: revenue, usage,
+tickets, payments, campaign responses) is a sum over these rows, never over the facts: a day's
+partition aggregates only the fact rows received that day (``load_date = D``), by customer and
+business day (``event_date``). So
+
+- a day's cost is one day of facts here, and one small row per customer and active day (at
+  most ``LONGEST_WINDOW`` days of them) in customer_360, whatever the length of history;
+- a late row (an event of D-1 received on D) lands in partition D with ``activity_date`` D-1:
+  windows of D-1 computed before it arrived never see it, windows of D and later do, and a
+  partition is a pure function of the facts received that day, so any run order stores the
+  same rows.
+
+Each ``Measure`` is one column: an aggregate over one fact's rows of a customer-day, defined
+once here; the feature catalogue (``features.py``) turns each into windowed features.
+"""
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+
+from customer_platform.analytics.common import DAY, analytics_table
+from customer_platform.contracts.base import column
+from customer_platform.gold.base import GoldModel
+
+#: Gold facts the summary reads: table -> (source system, row filter).
+FACTS = {
+    "fact_billing": ("billing", "is_amount_valid"),
+    "fact_invoice": ("billing", "TRUE"),
+    "fact_order": ("commerce", "TRUE"),
+    "fact_support_ticket": ("support", "TRUE"),
+    "fact_campaign_target": ("marketing", "TRUE"),
+    "fact_network_usage": ("network", "TRUE"),
+    "fact_meeting_usage": ("platform", "TRUE"),
+    "fact_webinar_usage": ("platform", "TRUE"),
+    "fact_service_assignment": ("provisioning", "TRUE"),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Measure:
+    """A column of the daily summary: ``sql`` aggregates the rows of ``source`` of one
+    customer and business day; ``windows`` are the trailing windows (days) the feature
+    catalogue sums it over."""
+
+    name: str
+    source: str  # a key of FACTS
+    sql: str
+    description: str
+    dtype: type = int
+    windows: tuple[int, ...] = (30, 90, 365)
+
+
+def _count(where: str) -> str:
+    return f"count(*) FILTER (WHERE {where})"
+
+
+def _sum(expr: str, where: str = "TRUE") -> str:
+    return f"sum({expr}) FILTER (WHERE {where})"
+
+
+OPEN, PAID, OVERDUE = "paid_status = 'Open'", "paid_status = 'Paid'", "paid_status = 'Overdue'"
+RESOLVED, OPENED = "status = 'Resolved'", "status = 'Open'"
+USAGE, SHORT = (7, 30, 90), (30, 90)
+
+MEASURES: tuple[Measure, ...] = (
+    # revenue (billing events; invalid amount signs count nowhere, as in agg_mrr)
+    Measure("recurring_revenue", "fact_billing", _sum("amount", "is_recurring"),
+            "Subscription fee and renewal amounts billed", float),
+    Measure("addon_revenue", "fact_billing", _sum("amount", "event_type = 'Add-on Purchase'"),
+            "Add-on purchase amounts billed", float),
+    Measure("addon_purchases", "fact_billing", _count("event_type = 'Add-on Purchase'"),
+            "Add-on purchases", windows=(90, 365)),
+    Measure("refund_amount", "fact_billing", _sum("-amount", "event_type = 'Refund'"),
+            "Refunds given (positive amount)", float),
+    Measure("refunds", "fact_billing", _count("event_type = 'Refund'"), "Refunds given",
+            windows=(90, 365)),
+    # invoices and payment behaviour
+    Measure("invoices_issued", "fact_invoice", _count(OPEN), "Invoices issued",
+            windows=(90, 365)),
+    Measure("invoiced_amount", "fact_invoice", _sum("amount", OPEN), "Amount invoiced", float),
+    Measure("invoices_overdue", "fact_invoice", _count(OVERDUE), "Invoices that went overdue"),
+    Measure("invoices_paid", "fact_invoice", _count(PAID), "Invoices paid",
+            windows=(90, 365)),
+    Measure("paid_amount", "fact_invoice", _sum("amount", PAID), "Amount paid", float),
+    Measure("late_payments", "fact_invoice", _count(f"{PAID} AND is_late_payment"),
+            "Invoices paid after their due date"),
+    Measure("days_to_pay", "fact_invoice", _sum("days_to_pay", PAID),
+            "Days from invoice to payment, summed over the invoices paid",
+            windows=(90, 365)),
+    # orders (seed 004)
+    Measure("orders", "fact_order", "count(*)", "Orders placed", windows=(90, 365)),
+    Measure("completed_orders", "fact_order", _count("is_completed"),
+            "Orders fulfilled (not cancelled or returned)", windows=(90, 365)),
+    Measure("order_value", "fact_order", _sum("total_amount", "is_completed"),
+            "Value of the fulfilled orders", float),
+    Measure("cancelled_orders", "fact_order", _count("NOT is_completed"),
+            "Orders cancelled or returned", windows=(90, 365)),
+    # support
+    Measure("tickets_opened", "fact_support_ticket", _count(OPENED), "Support tickets raised",
+            windows=(7, 30, 90, 365)),
+    Measure("high_priority_tickets", "fact_support_ticket",
+            _count(f"{OPENED} AND priority = 'High'"), "High-priority tickets raised",
+            windows=SHORT),
+    Measure("billing_tickets", "fact_support_ticket",
+            _count(f"{OPENED} AND ticket_type = 'Billing Question'"),
+            "Billing-question tickets raised", windows=SHORT),
+    Measure("tickets_resolved", "fact_support_ticket", _count(RESOLVED), "Tickets resolved",
+            windows=SHORT),
+    Measure("resolution_hours", "fact_support_ticket", _sum("resolution_hours", RESOLVED),
+            "Hours from opening to resolution, summed over the tickets resolved", float,
+            windows=(90,)),
+    Measure("satisfaction_responses", "fact_support_ticket",
+            _count(f"{RESOLVED} AND satisfaction_score IS NOT NULL"),
+            "Satisfaction survey answers (given at resolution)", windows=(90, 365)),
+    Measure("satisfaction_points", "fact_support_ticket",
+            _sum("satisfaction_score", RESOLVED), "Satisfaction scores (1-5), summed",
+            windows=(90, 365)),
+    Measure("low_satisfaction", "fact_support_ticket",
+            _count(f"{RESOLVED} AND satisfaction_score <= 2"),
+            "Satisfaction answers of 1 or 2", windows=(90, 365)),
+    # marketing campaign response behaviour (a row per target state change)
+    Measure("campaign_messages", "fact_campaign_target", _count("sent_date = event_date"),
+            "Campaign messages sent", windows=(90, 365)),
+    Measure("campaign_opens", "fact_campaign_target", _count("opened_date = event_date"),
+            "Campaign messages opened", windows=(90, 365)),
+    Measure("campaign_responses", "fact_campaign_target", _count("responded_date = event_date"),
+            "Campaign messages responded to", windows=(90, 365)),
+    Measure("campaign_conversions", "fact_campaign_target",
+            _count("converted_date = event_date"), "Campaign conversions", windows=(90, 365)),
+    # network usage and quality (telco services)
+    Measure("data_mb", "fact_network_usage", _sum("data_volume_mb"), "Data transferred (MB)",
+            float, windows=(7, 30, 90, 365)),
+    Measure("network_minutes", "fact_network_usage", _sum("minutes"),
+            "Call and viewing minutes", windows=USAGE),
+    Measure("sessions", "fact_network_usage", _sum("sessions"), "Network sessions started",
+            windows=USAGE),
+    Measure("dropped_sessions", "fact_network_usage", _sum("dropped_sessions"),
+            "Sessions cut off by the network", windows=SHORT),
+    Measure("outage_minutes", "fact_network_usage", _sum("outage_minutes"),
+            "Minutes a service was unavailable (outage)", windows=SHORT),
+    Measure("lines_used", "fact_network_usage", _count("sessions > 0"),
+            "Service lines with at least one session (line-days)", windows=USAGE),
+    # meetings platform usage (business accounts)
+    Measure("meetings_hosted", "fact_meeting_usage", "count(*)",
+            "Meetings hosted by the customer's users", windows=USAGE),
+    Measure("meeting_minutes", "fact_meeting_usage", _sum("duration_minutes"),
+            "Minutes of the meetings hosted", windows=SHORT),
+    Measure("meeting_participants", "fact_meeting_usage", _sum("participant_count"),
+            "Participants of the meetings hosted, hosts included", windows=(30,)),
+    Measure("webinars_hosted", "fact_webinar_usage", "count(*)", "Webinars hosted",
+            windows=(90,)),
+    Measure("webinar_attendees", "fact_webinar_usage", _sum("attendees"),
+            "Attendees of the webinars hosted", windows=(90,)),
+    # service portfolio changes
+    Measure("services_started", "fact_service_assignment", _count("status = 'Active'"),
+            "Service assignments started", windows=(90, 365)),
+    Measure("services_ended", "fact_service_assignment", _count("status = 'Ended'"),
+            "Service assignments ended", windows=(90, 365)),
+)
+
+#: Measures whose presence makes a day an active day (the customer used what it pays for).
+ACTIVITY_MEASURES = ("sessions", "meetings_hosted", "webinars_hosted", "orders")
+
+
+def _summary_model() -> type[GoldModel]:
+    annotations = {"customer_key": str, "customer_id": str, "activity_date": dt.date}
+    fields = {
+        "customer_key": column("Customer (dim_customer.customer_key)"),
+        "customer_id": column("Customer business key"),
+        "activity_date": column("Business day of the facts summarised (a late row's day may "
+                                "be before the partition day)"),
+    }
+    for m in MEASURES:
+        annotations[m.name] = m.dtype
+        fields[m.name] = column(f"{m.description} ({m.source}); 0 when none", ge=0)
+    annotations["is_active_day"] = bool
+    fields["is_active_day"] = column(
+        "The customer used a service that day: " + ", ".join(ACTIVITY_MEASURES) + " > 0")
+    return type("CustomerDailySummary", (GoldModel,), {
+        "__annotations__": annotations, **fields, "__module__": __name__})
+
+
+CustomerDailySummary = _summary_model()
+
+
+def _source_cte(fact: str, measures: Iterable[Measure]) -> str:
+    system, where = FACTS[fact]
+    aggregates = ",\n               ".join(f"{m.sql} AS {m.name}" for m in measures)
+    return f"""
+        SELECT customer_key, any_value(customer_id) AS customer_id,
+               event_date AS activity_date,
+               {aggregates},
+               '{system}' AS source_system
+        FROM gold.{fact}
+        WHERE load_date = {DAY} AND event_date <= {DAY} AND customer_key IS NOT NULL
+          AND {where}
+        GROUP BY customer_key, event_date"""
+
+
+def summary_sql() -> str:
+    """One aggregate per fact over the day's rows, stacked by name, summed per customer-day."""
+    parts = " UNION ALL BY NAME".join(
+        _source_cte(fact, [m for m in MEASURES if m.source == fact]) for fact in FACTS)
+    totals = ",\n           ".join(
+        f"coalesce(sum({m.name}), 0) AS {m.name}" for m in MEASURES)
+    active = " OR ".join(f"coalesce(sum({name}), 0) > 0" for name in ACTIVITY_MEASURES)
+    return f"""
+    SELECT customer_key, any_value(customer_id) AS customer_id, activity_date,
+           {totals},
+           {active} AS is_active_day,
+           {DAY} AS load_date, {DAY} AS update_date,
+           string_agg(DISTINCT source_system, ',' ORDER BY source_system) AS source_system
+    FROM ({parts}) AS day_rows
+    GROUP BY customer_key, activity_date
+    """
+
+
+CUSTOMER_DAILY_SUMMARY = analytics_table(
+    name="customer_daily_summary",
+    model=CustomerDailySummary,
+    description="Daily per-customer summary of every customer-facing fact (seed 001's Customer "
+    "360 lineage: invoices, billing, orders, support tickets, campaign targets, network and "
+    "platform usage, service assignments): the building block of every trailing window of "
+    "customer_360 and the churn features, so a day's cost does not grow with history.",
+    primary_key=("customer_key", "activity_date"),
+    sources=tuple(f"gold.{fact}" for fact in FACTS),
+    grain="one row per customer x business day among the fact rows received on the partition "
+    "day (a late row's day also appears in the partition it was received in)",
+    sql=summary_sql(),
+)

@@ -1,0 +1,303 @@
+"""The feature catalogue: every churn feature defined once, and the SQL and docs made from it.
+
+A ``Feature`` is a name, a definition, a window, the gold table(s) it comes from and one SQL
+expression. Four kinds:
+
+- **window** features, generated from the daily summary's ``Measure``s: the measure summed over
+  the 7, 30, 90 or 365 days ending D (``tickets_opened_30d``);
+- **recency** features: days since the customer last did something, within the 365-day window;
+- **attribute** features: the customer's dimension attributes as of D (tenure, segment, tier,
+  status) and its platform licences on D;
+- **derived** features: rates, trends and early-warning flags computed from the others.
+
+customer_360 computes them all in one ``SELECT`` (``select_sql``) over the customer as of D,
+the windowed sums of ``gold.customer_daily_summary`` (``window_aggregates_sql``) and D's
+licence snapshot; churn_features projects them for the active customers. The model reads
+``scaling`` to prepare each one, and ``customer-platform docs`` writes docs/churn_features.md
+from the same list. Nothing here is written twice: adding a feature is adding one entry.
+
+Rates per day divide by the days observed (``observed_days``: the window, cut at the first
+day the warehouse holds and at the customer's signup), so a young warehouse or a new customer
+is not read as a decline. A ratio whose denominator is 0 is empty (null); the model fills it.
+"""
+
+import dataclasses
+from typing import Literal
+
+from customer_platform.analytics.common import DAY, LONGEST_WINDOW, observed_days
+from customer_platform.analytics.customer_daily import ACTIVITY_MEASURES, MEASURES
+from customer_platform.contracts.base import column
+from customer_platform.gold.base import GoldModel
+from customer_platform.vocabulary import CUSTOMER_SEGMENTS, CUSTOMER_TIERS
+
+Kind = Literal["window", "recency", "attribute", "derived"]
+#: How the model prepares a feature: log1p of a count or amount, a ratio clipped to [0, 10],
+#: a 0/1 flag, or as is.
+Scaling = Literal["log", "ratio", "flag", "linear"]
+SUMMARY = "gold.customer_daily_summary"
+CUSTOMER = "gold.dim_customer_versions"
+
+
+@dataclasses.dataclass(frozen=True)
+class Feature:
+    name: str
+    definition: str
+    window: str  # "30 days", "as of D", ...
+    source: str  # the gold table(s) the value comes from
+    sql: str  # expression in customer_360's SELECT (may use earlier features by name)
+    dtype: type = float
+    kind: Kind = "derived"
+    scaling: Scaling = "ratio"
+    #: window and recency features: the aggregate over the summary rows (alias ``_w_<name>``)
+    aggregate: str = ""
+
+
+def _window_features() -> list[Feature]:
+    features = []
+    for m in MEASURES:
+        for days in m.windows:
+            name = f"{m.name}_{days}d"
+            features.append(Feature(
+                name=name, definition=f"{m.description} in the {days} days ending D",
+                window=f"{days} days", source=f"gold.{m.source}", sql=f"coalesce(_w_{name}, 0)",
+                dtype=m.dtype, kind="window", scaling="log",
+                aggregate=f"sum({m.name}) FILTER (WHERE activity_date > {DAY} - {days})"))
+    for days in (7, 30, 90):
+        name = f"active_days_{days}d"
+        features.append(Feature(
+            name=name, definition=f"Days with any use ({', '.join(ACTIVITY_MEASURES)}) in the "
+            f"{days} days ending D", window=f"{days} days", source=SUMMARY,
+            sql=f"coalesce(_w_{name}, 0)", dtype=int, kind="window", scaling="log",
+            aggregate=f"count(DISTINCT activity_date) FILTER (WHERE is_active_day AND "
+                      f"activity_date > {DAY} - {days})"))
+    return features
+
+
+def _recency(name: str, what: str, condition: str, source: str) -> Feature:
+    return Feature(
+        name=f"days_since_last_{name}",
+        definition=f"Days from the last {what} to D; the days observed (at most "
+        f"{LONGEST_WINDOW}) when none was seen", window=f"{LONGEST_WINDOW} days", source=source,
+        sql=f"coalesce({DAY} - _w_days_since_last_{name}, {obs(LONGEST_WINDOW)})", dtype=int,
+        kind="recency", scaling="log",
+        aggregate=f"max(activity_date) FILTER (WHERE {condition})")
+
+
+def obs(days: int) -> str:
+    """SQL: the days of the ``days``-day window observed for this customer."""
+    return observed_days(days, "signup_date")
+
+
+def trend(measure: str, short: int, long: int) -> Feature:
+    return Feature(
+        name=f"{measure}_trend_{short}_{long}",
+        definition=f"Daily rate of {measure} over the last {short} days divided by the daily "
+        f"rate over the last {long} days (1 = steady, below 1 = falling); empty without use "
+        f"in the {long} days",
+        window=f"{short} vs {long} days", source=SUMMARY,
+        sql=f"({measure}_{short}d / {obs(short)}) / nullif({measure}_{long}d / {obs(long)}, 0)")
+
+
+def ratio(name: str, numerator: str, denominator: str, definition: str, window: str,
+          source: str = SUMMARY, scaling: Scaling = "ratio") -> Feature:
+    return Feature(name=name, definition=f"{definition}; empty when {denominator} is 0",
+                   window=window, source=source,
+                   sql=f"CAST({numerator} AS DOUBLE) / nullif({denominator}, 0)",
+                   scaling=scaling)
+
+
+def flag(name: str, rule: str, sql: str, window: str) -> Feature:
+    return Feature(name=name, definition=f"Early warning: {rule}", window=window,
+                   source="gold.customer_360 features", sql=sql, dtype=bool, scaling="flag")
+
+
+TIERS = CUSTOMER_TIERS
+SEGMENT_FLAGS = [
+    Feature(name=f"is_{segment.lower()}", definition=f"Traditional segment is {segment}",
+            window="as of D", source=CUSTOMER, sql=f"customer_segment = '{segment}'", dtype=bool,
+            kind="attribute", scaling="flag")
+    for segment in CUSTOMER_SEGMENTS]
+
+ATTRIBUTES = [
+    Feature("tenure_days", "Days from signup to D", "as of D", CUSTOMER,
+            f"{DAY} - signup_date", int, "attribute", "log"),
+    *SEGMENT_FLAGS,
+    Feature("tier_rank", "Customer tier as a rank: " + ", ".join(
+        f"{t} {i}" for i, t in enumerate(TIERS, 1)), "as of D", CUSTOMER,
+            "CASE customer_tier " + " ".join(f"WHEN '{t}' THEN {i}" for i, t in
+                                             enumerate(TIERS, 1)) + " ELSE 0 END",
+            int, "attribute", "linear"),
+    Feature("is_inactive_status", "CRM status is Inactive (suspended) on D", "as of D",
+            CUSTOMER, "status = 'Inactive'", bool, "attribute", "flag"),
+    Feature("days_in_status", "Days since the customer's current CRM status began", "as of D",
+            CUSTOMER, f"{DAY} - status_since", int, "attribute", "log"),
+    Feature("licences_held", "Platform licences of the customer's users in D's snapshot",
+            "as of D", "gold.fact_license_utilization", "coalesce(licences_held_on_day, 0)",
+            int, "attribute", "log"),
+    Feature("licences_active", "Of those, licences in force on D", "as of D",
+            "gold.fact_license_utilization", "coalesce(licences_active_on_day, 0)", int,
+            "attribute", "log"),
+]
+
+RECENCY = [
+    _recency("activity", "active day", "is_active_day", SUMMARY),
+    _recency("payment", "invoice payment", "invoices_paid > 0", "gold.fact_invoice"),
+    _recency("ticket", "support ticket", "tickets_opened > 0", "gold.fact_support_ticket"),
+    _recency("order", "order", "orders > 0", "gold.fact_order"),
+    _recency("meeting", "meeting hosted", "meetings_hosted > 0", "gold.fact_meeting_usage"),
+]
+
+REVENUE = "gold.fact_billing, gold.fact_order"
+DERIVED = [
+    *(Feature(f"net_revenue_{d}d", f"Recurring + add-on revenue + fulfilled order value - "
+              f"refunds in the {d} days ending D", f"{d} days", REVENUE,
+              f"recurring_revenue_{d}d + addon_revenue_{d}d + order_value_{d}d "
+              f"- refund_amount_{d}d", scaling="log") for d in (30, 90, 365)),
+    Feature("monthly_revenue_90d", "Average monthly net revenue over the last 90 days "
+            "(net_revenue_90d per observed day x 30)", "90 days", REVENUE,
+            f"net_revenue_90d / {obs(90)} * 30", scaling="log"),
+    Feature("revenue_growth_30d", "Net revenue per day in the last 30 days relative to the 60 "
+            "days before (0 = flat, -0.5 = halved); empty without revenue before",
+            "30 vs 31-90 days", REVENUE,
+            f"(net_revenue_30d / {obs(30)}) / nullif((net_revenue_90d - net_revenue_30d) / "
+            f"nullif({obs(90)} - {obs(30)}, 0), 0) - 1", scaling="linear"),
+    trend("data_mb", 7, 30), trend("data_mb", 30, 90), trend("data_mb", 90, 365),
+    trend("sessions", 7, 30), trend("sessions", 30, 90),
+    trend("network_minutes", 7, 30), trend("lines_used", 7, 30),
+    trend("meetings_hosted", 7, 30), trend("meetings_hosted", 30, 90),
+    trend("active_days", 7, 30), trend("active_days", 30, 90),
+    trend("tickets_opened", 30, 365),
+    ratio("drop_rate_30d", "dropped_sessions_30d", "sessions_30d",
+          "Share of network sessions dropped in the last 30 days", "30 days",
+          "gold.fact_network_usage"),
+    ratio("data_mb_per_line_day_30d", "data_mb_30d", "lines_used_30d",
+          "Data (MB) per used line-day in the last 30 days", "30 days",
+          "gold.fact_network_usage", "log"),
+    ratio("avg_days_to_pay_365d", "days_to_pay_365d", "invoices_paid_365d",
+          "Average days from invoice to payment over the last 365 days", "365 days",
+          "gold.fact_invoice", "log"),
+    ratio("late_payment_rate_365d", "late_payments_365d", "invoices_paid_365d",
+          "Share of the invoices paid in the last 365 days paid late", "365 days",
+          "gold.fact_invoice"),
+    ratio("overdue_rate_90d", "invoices_overdue_90d", "invoices_issued_90d",
+          "Invoices gone overdue per invoice issued in the last 90 days", "90 days",
+          "gold.fact_invoice"),
+    ratio("payment_coverage_90d", "paid_amount_90d", "invoiced_amount_90d",
+          "Amount paid per amount invoiced in the last 90 days", "90 days",
+          "gold.fact_invoice"),
+    ratio("avg_satisfaction_365d", "satisfaction_points_365d", "satisfaction_responses_365d",
+          "Average satisfaction score (1-5) over the last 365 days", "365 days",
+          "gold.fact_support_ticket", "linear"),
+    ratio("avg_satisfaction_90d", "satisfaction_points_90d", "satisfaction_responses_90d",
+          "Average satisfaction score (1-5) over the last 90 days", "90 days",
+          "gold.fact_support_ticket", "linear"),
+    ratio("avg_resolution_hours_90d", "resolution_hours_90d", "tickets_resolved_90d",
+          "Average hours to resolve a ticket over the last 90 days", "90 days",
+          "gold.fact_support_ticket", "log"),
+    ratio("campaign_open_rate_365d", "campaign_opens_365d", "campaign_messages_365d",
+          "Campaign opens per message sent in the last 365 days", "365 days",
+          "gold.fact_campaign_target"),
+    ratio("campaign_response_rate_365d", "campaign_responses_365d", "campaign_messages_365d",
+          "Campaign responses per message sent in the last 365 days", "365 days",
+          "gold.fact_campaign_target"),
+    ratio("campaign_conversion_rate_365d", "campaign_conversions_365d",
+          "campaign_messages_365d", "Campaign conversions per message sent in the last 365 "
+          "days", "365 days", "gold.fact_campaign_target"),
+    ratio("average_order_value_365d", "order_value_365d", "completed_orders_365d",
+          "Average value of a fulfilled order in the last 365 days (seed 004)", "365 days",
+          "gold.fact_order", "log"),
+    ratio("order_cancellation_rate_365d", "cancelled_orders_365d", "orders_365d",
+          "Share of orders cancelled or returned in the last 365 days", "365 days",
+          "gold.fact_order"),
+    ratio("refund_rate_365d", "refund_amount_365d",
+          "recurring_revenue_365d + addon_revenue_365d",
+          "Refunds per amount billed in the last 365 days", "365 days", "gold.fact_billing"),
+    ratio("licence_activation_rate", "licences_active", "licences_held",
+          "Share of the customer's platform licences in force on D", "as of D",
+          "gold.fact_license_utilization"),
+    ratio("meetings_per_licence_30d", "meetings_hosted_30d", "licences_active",
+          "Meetings hosted in the last 30 days per licence in force", "30 days",
+          "gold.fact_meeting_usage, gold.fact_license_utilization", "log"),
+]
+
+FLAGS = [
+    flag("flag_usage_drop", "network data or meetings per day in the last 30 days below 60% "
+         "of the 90-day rate", "coalesce(data_mb_trend_30_90 < 0.6, FALSE) OR "
+         "coalesce(meetings_hosted_trend_30_90 < 0.6, FALSE)", "30 vs 90 days"),
+    flag("flag_payment_issue", "an invoice went overdue in the last 30 days or one was paid "
+         "late in the last 90", "invoices_overdue_30d > 0 OR late_payments_90d > 0",
+         "30-90 days"),
+    flag("flag_support_distress", "2+ tickets or a high-priority ticket in the last 30 days, "
+         "or a satisfaction answer of 1-2 in the last 90",
+         "tickets_opened_30d >= 2 OR high_priority_tickets_30d > 0 OR low_satisfaction_90d > 0",
+         "30-90 days"),
+    flag("flag_inactive_status", "CRM status Inactive (suspended)", "is_inactive_status",
+         "as of D"),
+    flag("flag_no_recent_activity", "no active day in the last 14 days",
+         "days_since_last_activity > 14", "14 days"),
+    flag("flag_campaign_disengaged", "2+ campaign messages in the last 90 days and none opened",
+         "campaign_messages_90d >= 2 AND campaign_opens_90d = 0", "90 days"),
+]
+WARNING_COUNT = Feature(
+    "early_warning_count", "Number of early-warning flags raised (" +
+    ", ".join(f.name for f in FLAGS) + ")", "as of D", "gold.customer_360 features",
+    " + ".join(f"CAST({f.name} AS INTEGER)" for f in FLAGS), int, scaling="linear")
+
+FEATURES: tuple[Feature, ...] = (
+    *ATTRIBUTES, *_window_features(), *RECENCY, *DERIVED, *FLAGS, WARNING_COUNT)
+FEATURE_NAMES = tuple(f.name for f in FEATURES)
+assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES), "feature names must be unique"
+
+
+def feature_column(feature):
+    """The Pandera column of a catalogue feature (nullable when its SQL can give null)."""
+    return column(f"{feature.definition} [{feature.window}; {feature.source}]",
+                  nullable="nullif(" in feature.sql)
+
+
+def model_with_features(name: str, identity: dict, tail: dict | None = None
+                        ) -> type[GoldModel]:
+    """A gold model: ``identity`` columns, then every catalogue feature, then ``tail``."""
+    columns = {**identity, **{f.name: (f.dtype, feature_column(f)) for f in FEATURES},
+               **(tail or {})}
+    return type(name, (GoldModel,), {
+        "__annotations__": {n: dtype for n, (dtype, _) in columns.items()},
+        **{n: field for n, (_, field) in columns.items()}, "__module__": __name__})
+
+
+def window_aggregates_sql() -> str:
+    """The windowed aggregates over the summary rows, one ``_w_<name>`` column each."""
+    return ",\n               ".join(f"{f.aggregate} AS _w_{f.name}"
+                                     for f in FEATURES if f.aggregate)
+
+
+def select_sql() -> str:
+    """Every feature as ``expr AS name``, in catalogue order (later ones may use earlier)."""
+    return ",\n           ".join(f"{f.sql} AS {f.name}" for f in FEATURES)
+
+
+def features_doc() -> str:
+    """docs/churn_features.md: the catalogue as a table."""
+    lines = [
+        "# Churn features",
+        "",
+        "Generated by `customer-platform docs` from the feature catalogue "
+        "(`customer_platform/analytics/features.py`); do not edit by hand. "
+        f"{len(FEATURES)} features, each defined once; `gold.customer_360` computes them, "
+        "`gold.churn_features` holds them for the active customers (status Active or "
+        "Inactive) of each day, without labels (`gold.churn_labels` is separate).",
+        "",
+        "Point in time: the row of day D uses only fact rows received by D whose business "
+        "day is on or before D, and the customer's dimension versions loaded by D. Windows "
+        "end on D and include it; they are sums of `gold.customer_daily_summary` rows, so a "
+        "day's cost does not grow with history. Rates per day divide by the days observed "
+        "(the window, cut at the warehouse's first day and the customer's signup).",
+        "",
+        "| # | feature | kind | window | source | type | model scaling | definition |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for i, f in enumerate(FEATURES, 1):
+        definition = f.definition.replace("|", "\\|")
+        lines.append(f"| {i} | `{f.name}` | {f.kind} | {f.window} | {f.source} | "
+                     f"{f.dtype.__name__} | {f.scaling} | {definition} |")
+    return "\n".join([*lines, ""])

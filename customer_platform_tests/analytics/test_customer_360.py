@@ -1,0 +1,125 @@
+"""customer_360: trailing windows summed from the daily summaries (window edges, late rows,
+observed days), the customer as of D, and point in time: data that arrives after D never
+moves the row of D."""
+
+import datetime as dt
+
+import pytest
+
+from customer_platform.analytics.churn_features import CHURN_FEATURES
+from customer_platform.analytics.customer_360 import CUSTOMER_360
+from customer_platform.analytics.customer_daily import CUSTOMER_DAILY_SUMMARY
+from customer_platform.gold.customer import FACT_NETWORK_USAGE, FACT_SUPPORT_TICKET
+from customer_platform.gold.platform import FACT_LICENSE_UTILIZATION
+from customer_platform.settings import partition_start
+
+from .conftest import D, days_before
+
+START = partition_start()
+OBSERVED = (D - START).days + 1  # days of facts the warehouse holds up to D
+
+
+def summary(wh, customer_id, activity: dt.date, loaded: dt.date | None = None, **measures):
+    wh.put_gold(CUSTOMER_DAILY_SUMMARY, [{"customer_id": customer_id, "activity_date": activity,
+                                          "is_active_day": True, **measures}],
+                loaded or activity)
+
+
+@pytest.fixture
+def customers(wh):
+    wh.put_customer("C1", START, changed=dt.datetime(2025, 6, 1, 9))
+    wh.put_customer("C1", days_before(5), customer_tier="Gold")  # tier change, still Active
+    wh.put_customer("C3", START, changed=dt.datetime(2025, 1, 1, 9))
+    wh.put_customer("C3", days_before(3), status="Inactive")
+    wh.put_customer("C4", START, status="Churned", changed=dt.datetime(2025, 12, 1, 9))
+    wh.put_customer("C2", days_before(10), signup_date=days_before(10),
+                    customer_segment="SMB")
+    wh.put_customer("C5", START, signup_date=D + dt.timedelta(days=3))  # not signed up yet
+    return wh
+
+
+def row(wh, customer_id, day=D):
+    return wh.read("SELECT * FROM gold.customer_360 WHERE load_date = ? AND customer_id = ?",
+                   [day, customer_id]).to_dicts()[0]
+
+
+def test_trailing_windows_sum_the_daily_summaries_within_their_edges(customers):
+    wh = customers
+    assert OBSERVED == 61  # the default partition start, 2026-01-01, to D
+    summary(wh, "C1", D, data_mb=10.0, sessions=1, tickets_opened=1)
+    summary(wh, "C1", days_before(6), data_mb=20.0)  # the 7-day window's first day
+    summary(wh, "C1", days_before(7), data_mb=40.0)  # just outside it
+    summary(wh, "C1", days_before(29), loaded=days_before(28), data_mb=80.0)  # late, in 30d
+    summary(wh, "C1", days_before(30), data_mb=160.0)  # just outside 30 days
+    summary(wh, "C1", days_before(400), loaded=days_before(400), data_mb=999.0)  # too old
+    summary(wh, "C1", D, loaded=D + dt.timedelta(days=1), data_mb=999.0)  # arrived after D
+    wh.put_gold(FACT_LICENSE_UTILIZATION, [
+        {"customer_id": "C1", "is_active": True}, {"customer_id": "C1", "is_active": False}], D)
+
+    wh.run(CUSTOMER_360, D)
+    c1 = row(wh, "C1")
+    assert (c1["data_mb_7d"], c1["data_mb_30d"], c1["data_mb_90d"], c1["data_mb_365d"]) == (
+        30.0, 150.0, 310.0, 310.0)
+    assert (c1["active_days_7d"], c1["active_days_30d"], c1["active_days_90d"]) == (2, 4, 5)
+    assert c1["data_mb_trend_7_30"] == pytest.approx((30 / 7) / (150 / 30))
+    # the 90-day rate divides by the 61 days the warehouse has, not by 90
+    assert c1["data_mb_trend_30_90"] == pytest.approx((150 / 30) / (310 / OBSERVED))
+    assert (c1["tickets_opened_30d"], c1["days_since_last_ticket"]) == (1, 0)
+    assert c1["days_since_last_order"] == OBSERVED  # none seen: the days observed
+    assert (c1["licences_held"], c1["licences_active"], c1["licence_activation_rate"]) == (
+        2, 1, 0.5)
+    assert c1["flag_usage_drop"] is False and c1["flag_support_distress"] is False
+
+
+def test_the_customer_as_of_d_attributes_status_and_lifecycle(customers):
+    wh = customers
+    wh.put_customer("C1", D + dt.timedelta(days=1), status="Churned")  # after D: unseen
+    rows = wh.run(CUSTOMER_360, D)
+    assert sorted(rows["customer_id"]) == ["C1", "C2", "C3", "C4"]  # C5 signs up later
+    c1, c2, c3, c4 = (row(wh, c) for c in ("C1", "C2", "C3", "C4"))
+    assert (c1["customer_tier"], c1["tier_rank"], c1["status"]) == ("Gold", 3, "Active")
+    assert c1["status_since"] == dt.date(2025, 6, 1)  # the tier change kept the status
+    # signed up 2024-01-01: 791 days; no use seen in 61 days raises one flag
+    assert (c1["tenure_days"], c1["lifecycle_stage"]) == (791, "Mature")
+    assert (c1["flag_no_recent_activity"], c1["churn_risk_level"]) == (True, "Medium")
+    assert (c2["tenure_days"], c2["lifecycle_stage"], c2["is_smb"]) == (10, "Onboarding", True)
+    # a customer of 10 days has been observed for 11: windows are not read as a decline
+    assert c2["days_since_last_activity"] == 11 and c2["data_mb_trend_7_30"] is None
+    assert (c3["status_since"], c3["days_in_status"], c3["is_inactive_status"]) == (
+        days_before(3), 3, True)
+    assert c3["churn_risk_level"] == "High" and c3["early_warning_count"] == 2  # + no activity
+    assert c4["churn_risk_level"] == "Churned"
+    features = wh.run(CHURN_FEATURES, D)
+    assert sorted(features["customer_id"]) == ["C1", "C2", "C3"]  # the churned one is out
+
+
+def test_data_arriving_after_d_never_moves_the_row_of_d(customers):
+    """Point in time, through the whole chain: facts -> daily summaries -> customer_360 ->
+    churn_features. Late facts about D, new facts after D and a CRM change after D all land
+    in later partitions; re-running D gives the same rows, while D+1 does see them."""
+    wh = customers
+    d1 = D + dt.timedelta(days=1)
+    wh.put_gold(FACT_NETWORK_USAGE, [{"customer_id": "C1", "event_date": D,
+                                      "data_volume_mb": 5.0, "sessions": 3}], D)
+    wh.put_gold(FACT_SUPPORT_TICKET, [{"customer_id": "C3", "event_date": days_before(2),
+                                       "status": "Open", "priority": "High"}], days_before(2))
+    for day in (days_before(2), D):
+        wh.run(CUSTOMER_DAILY_SUMMARY, day)
+    before = wh.run(CUSTOMER_360, D).sort("customer_key")
+    features_before = wh.run(CHURN_FEATURES, D).sort("customer_key")
+
+    # what arrives on D+1: a late usage row of D, a ticket of D+1, C1 churning on D+1
+    wh.put_gold(FACT_NETWORK_USAGE, [{"customer_id": "C1", "event_date": D,
+                                      "data_volume_mb": 500.0, "sessions": 9}], d1)
+    wh.put_gold(FACT_SUPPORT_TICKET, [{"customer_id": "C1", "event_date": d1,
+                                       "status": "Open", "priority": "High"}], d1)
+    wh.put_customer("C1", d1, status="Churned")
+    wh.run(CUSTOMER_DAILY_SUMMARY, d1)
+
+    assert wh.run(CUSTOMER_360, D).sort("customer_key").equals(before)
+    assert wh.run(CHURN_FEATURES, D).sort("customer_key").equals(features_before)
+    assert row(wh, "C1")["data_mb_7d"] == 5.0
+    wh.run(CUSTOMER_360, d1)  # ... and the next day sees all of it
+    c1_next = row(wh, "C1", d1)
+    assert (c1_next["data_mb_7d"], c1_next["tickets_opened_7d"], c1_next["status"]) == (
+        505.0, 1, "Churned")

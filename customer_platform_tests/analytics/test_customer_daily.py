@@ -1,0 +1,90 @@
+"""The daily per-customer summary: exact sums from hand-made fact rows, late rows on their
+business day in the partition they arrived in, invalid amounts and future days left out."""
+
+import datetime as dt
+
+from customer_platform.analytics.customer_daily import CUSTOMER_DAILY_SUMMARY, MEASURES
+from customer_platform.gold.customer import (
+    FACT_INVOICE,
+    FACT_NETWORK_USAGE,
+    FACT_ORDER,
+    FACT_SUPPORT_TICKET,
+)
+from customer_platform.gold.revenue import FACT_BILLING
+
+from .conftest import D, customer_key, days_before
+
+D_1 = days_before(1)
+
+
+def test_a_day_of_facts_sums_per_customer_and_business_day(wh):
+    wh.put_gold(FACT_BILLING, [
+        {"customer_id": "C1", "event_date": D, "event_type": "Subscription Fee", "amount": 50.0,
+         "is_recurring": True, "is_amount_valid": True},
+        {"customer_id": "C1", "event_date": D, "event_type": "Add-on Purchase", "amount": 20.0,
+         "is_recurring": False, "is_amount_valid": True},
+        {"customer_id": "C1", "event_date": D, "event_type": "Refund", "amount": -5.0,
+         "is_recurring": False, "is_amount_valid": True},
+        # a fee with a negative amount breaks the sign rule: it counts nowhere
+        {"customer_id": "C1", "event_date": D, "event_type": "Subscription Fee", "amount": -9.0,
+         "is_recurring": True, "is_amount_valid": False},
+    ], D)
+    wh.put_gold(FACT_INVOICE, [
+        {"customer_id": "C1", "event_date": D, "paid_status": "Open", "amount": 60.0},
+        {"customer_id": "C1", "event_date": D, "paid_status": "Paid", "amount": 40.0,
+         "days_to_pay": 12, "is_late_payment": True},
+        {"customer_id": "C1", "event_date": D, "paid_status": "Overdue", "amount": 30.0},
+    ], D)
+    wh.put_gold(FACT_NETWORK_USAGE, [
+        {"customer_id": "C1", "event_date": D, "data_volume_mb": 100.0, "minutes": 10,
+         "sessions": 4, "dropped_sessions": 1, "outage_minutes": 0},
+        {"customer_id": "C1", "event_date": D, "data_volume_mb": None, "minutes": 5,
+         "sessions": 0, "dropped_sessions": 0, "outage_minutes": 30},
+        # late: happened yesterday, received today -> partition D, activity day D-1
+        {"customer_id": "C2", "event_date": D_1, "data_volume_mb": 7.5, "minutes": None,
+         "sessions": 2, "dropped_sessions": 0, "outage_minutes": 0},
+    ], D)
+    wh.put_gold(FACT_SUPPORT_TICKET, [
+        {"customer_id": "C1", "event_date": D, "status": "Open", "priority": "High",
+         "ticket_type": "Billing Question"},
+        {"customer_id": "C1", "event_date": D, "status": "Resolved", "priority": "Low",
+         "ticket_type": "Technical Issue", "resolution_hours": 5.5, "satisfaction_score": 2},
+    ], D)
+    wh.put_gold(FACT_ORDER, [
+        {"customer_id": "C2", "event_date": D_1, "total_amount": 80.0, "is_completed": True},
+        {"customer_id": "C2", "event_date": D_1, "total_amount": 15.0, "is_completed": False},
+        # an order of tomorrow (a clock error upstream) is not part of day D
+        {"customer_id": "C2", "event_date": D + dt.timedelta(days=1), "total_amount": 1.0,
+         "is_completed": True},
+    ], D)
+    # another day's rows are another partition's business
+    wh.put_gold(FACT_BILLING, [{"customer_id": "C1", "event_date": D_1, "amount": 99.0,
+                                "event_type": "Subscription Fee", "is_recurring": True,
+                                "is_amount_valid": True}], D_1)
+
+    rows = wh.run(CUSTOMER_DAILY_SUMMARY, D).sort("customer_id")
+    again = wh.run(CUSTOMER_DAILY_SUMMARY, D).sort("customer_id")
+    assert rows.equals(again)  # re-running the day replaces it with the same rows
+    c1, c2 = rows.to_dicts()
+    assert (c1["customer_key"], c1["activity_date"]) == (customer_key("C1"), D)
+    assert (c1["recurring_revenue"], c1["addon_revenue"], c1["addon_purchases"],
+            c1["refund_amount"], c1["refunds"]) == (50.0, 20.0, 1, 5.0, 1)
+    assert (c1["invoices_issued"], c1["invoiced_amount"], c1["invoices_paid"], c1["paid_amount"],
+            c1["late_payments"], c1["days_to_pay"], c1["invoices_overdue"]) == (
+        1, 60.0, 1, 40.0, 1, 12, 1)
+    assert (c1["data_mb"], c1["network_minutes"], c1["sessions"], c1["dropped_sessions"],
+            c1["outage_minutes"], c1["lines_used"]) == (100.0, 15, 4, 1, 30, 1)
+    assert (c1["tickets_opened"], c1["high_priority_tickets"], c1["billing_tickets"],
+            c1["tickets_resolved"], c1["resolution_hours"], c1["satisfaction_responses"],
+            c1["satisfaction_points"], c1["low_satisfaction"]) == (1, 1, 1, 1, 5.5, 1, 2, 1)
+    assert c1["is_active_day"] is True and c1["orders"] == 0
+    assert c1["source_system"] == "billing,network,support"
+    assert (c2["activity_date"], c2["load_date"]) == (D_1, D)
+    assert (c2["orders"], c2["completed_orders"], c2["order_value"], c2["cancelled_orders"],
+            c2["data_mb"], c2["sessions"]) == (2, 1, 80.0, 1, 7.5, 2)
+
+
+def test_a_customer_day_without_facts_has_no_row_and_every_measure_has_a_column(wh):
+    assert wh.run(CUSTOMER_DAILY_SUMMARY, D).height == 0
+    columns = set(CUSTOMER_DAILY_SUMMARY.schema().columns)
+    assert {m.name for m in MEASURES} <= columns

@@ -1,0 +1,144 @@
+"""The churn model: a time-based split, metrics in the metadata, SQL scores equal to
+scikit-learn's, risk bands, lift computed by hand, and no scores without labels."""
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+from dagster import DagsterInstance, materialize
+
+from customer_platform.analytics.churn_features import CHURN_FEATURES
+from customer_platform.analytics.features import FEATURES
+from customer_platform.analytics.labels import CHURN_LABELS
+from customer_platform.analytics.model import (
+    CHURN_SCORES,
+    ChurnModelConfig,
+    _fit,
+    _predict,
+    churn_model,
+    lift_at,
+    prepare,
+    prepared_sql,
+    training_set,
+)
+
+from .conftest import AnalyticsWarehouse, D, days_before
+
+N = 30
+LABEL_DAYS = [days_before(k) for k in (21, 14, 7, 0)]
+CONFIG = {"training_days": 21, "holdout_days": 1, "min_positives": 3}
+
+
+def synthetic_features(day: dt.date, customers: int, seed: int) -> tuple[pl.DataFrame, np.ndarray]:
+    """Feature rows whose churn depends on falling usage and a suspended status."""
+    g = np.random.default_rng(seed)
+    columns = {}
+    for f in FEATURES:
+        if f.dtype is bool:
+            columns[f.name] = g.random(customers) < 0.1
+        elif f.dtype is int:
+            columns[f.name] = g.integers(0, 50, customers)
+        else:
+            columns[f.name] = np.where(g.random(customers) < 0.05, np.nan,
+                                       g.gamma(2.0, 3.0, customers))
+    trend = g.uniform(0.2, 1.3, customers)
+    columns["data_mb_trend_7_30"] = trend
+    logit = -1.5 - 9.0 * (trend - 0.75) + 3.0 * columns["is_inactive_status"]
+    churned = g.random(customers) < 1 / (1 + np.exp(-logit))
+    frame = pl.DataFrame({"customer_id": [f"M{i:04d}" for i in range(customers)],
+                          "feature_date": [day] * customers, **columns}).fill_nan(None)
+    return frame, churned
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """Features of four feature days (and of D), their labels, and the model trained on D."""
+    wh = AnalyticsWarehouse(tmp_path_factory.mktemp("model") / "analytics.duckdb")
+    for k, label_day in enumerate(LABEL_DAYS):
+        feature_day = label_day - dt.timedelta(days=N)
+        frame, churned = synthetic_features(feature_day, 300, seed=k)
+        wh.put_gold(CHURN_FEATURES, frame, feature_day)
+        wh.put_gold(CHURN_LABELS, [{"customer_id": cid, "feature_date": feature_day,
+                                    "horizon_days": N, "churned": bool(c)}
+                                   for cid, c in zip(frame["customer_id"], churned,
+                                                     strict=True)], label_day)
+    today, _ = synthetic_features(D, 200, seed=99)
+    wh.put_gold(CHURN_FEATURES, today, D)
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize([churn_model], partition_key=D.isoformat(), instance=instance,
+                             resources={"warehouse": wh.resource},
+                             run_config={"ops": {"gold__churn_model": {"config": CONFIG}}})
+    assert result.success
+    return result, wh
+
+
+def test_time_based_split_and_metrics(trained):
+    result, wh = trained
+    model = wh.read("SELECT * FROM gold.churn_model WHERE load_date = ?", [D]).to_dicts()[0]
+    feature_days = [d - dt.timedelta(days=N) for d in LABEL_DAYS]
+    assert model["status"] == "trained" and model["feature_days"] == 4
+    # trained on the three earlier feature days, evaluated on the latest one
+    assert (model["train_from"], model["train_to"]) == (feature_days[0], feature_days[2])
+    assert model["holdout_from"] == model["holdout_to"] == feature_days[3]
+    assert (model["train_rows"], model["holdout_rows"]) == (900, 300)
+    assert model["roc_auc"] > 0.8 and model["lift_top_decile"] > 1.5
+    assert 0 < model["pr_auc"] <= 1
+    metadata = result.asset_materializations_for_node("gold__churn_model")
+    by_key = {m.asset_key.path[-1]: m.metadata for m in metadata}
+    assert by_key["churn_model"]["roc_auc"].value == pytest.approx(model["roc_auc"])
+    assert by_key["churn_model_coefficients"]["dagster/row_count"].value == len(FEATURES)
+    weights = dict(wh.read("SELECT feature, coefficient FROM gold.churn_model_coefficients "
+                           "WHERE load_date = ?", [D]).rows())
+    assert weights["data_mb_trend_7_30"] < 0 < weights["is_inactive_status"]
+
+
+def test_sql_scores_equal_scikit_learn_and_bands_follow_the_ranks(trained):
+    _, wh = trained
+    scores = wh.run(CHURN_SCORES, D).sort("customer_id")
+    config = ChurnModelConfig(**CONFIG)
+    with wh.resource.get_connection() as con:
+        frame, rate = training_set(con, D, config)
+        today = con.execute("SELECT * FROM gold.churn_features WHERE load_date = ? "
+                            "ORDER BY customer_id", [D]).pl()
+    assert rate == 1.0
+    params = _fit(prepare(frame), frame["churned"].to_numpy().astype(int),
+                  np.ones(frame.height), config.regularisation)
+    expected = _predict(prepare(today), *params)
+    assert scores["churn_probability"].to_numpy() == pytest.approx(expected, abs=1e-9)
+    ranked = scores.sort("risk_rank")
+    assert ranked["risk_band"].to_list() == ["High"] * 20 + ["Medium"] * 40 + ["Low"] * 140
+    assert ranked["churn_probability"].is_sorted(descending=True)
+
+
+def test_without_labels_there_is_no_model_and_nobody_is_scored(wh):
+    today, _ = synthetic_features(D, 5, seed=3)
+    wh.put_gold(CHURN_FEATURES, today, D)
+    with DagsterInstance.ephemeral() as instance:
+        assert materialize([churn_model], partition_key=D.isoformat(), instance=instance,
+                           resources={"warehouse": wh.resource}).success
+    assert wh.read("SELECT status FROM gold.churn_model")["status"].to_list() == [
+        "insufficient_data"]
+    scores = wh.run(CHURN_SCORES, D)
+    assert scores["risk_band"].to_list() == ["Unscored"] * 5
+    assert scores["churn_probability"].null_count() == 5
+
+
+def test_preparation_is_the_same_in_python_and_sql(wh):
+    frame, _ = synthetic_features(D, 50, seed=5)
+    frame = frame.with_columns(data_mb_30d=pl.Series([-3.0, 0.0, 1e6] + [2.5] * 47),
+                               drop_rate_30d=pl.Series([-1.0, 50.0, None] + [0.5] * 47))
+    wh.put_gold(CHURN_FEATURES, frame, D)
+    columns = ", ".join(f"{prepared_sql(f)} AS {f.name}" for f in FEATURES)
+    in_sql = wh.read(f"SELECT {columns} FROM gold.churn_features f WHERE load_date = ? "
+                     "ORDER BY customer_id", [D]).to_numpy().astype(float)
+    assert np.allclose(in_sql, prepare(frame.sort("customer_id")), equal_nan=True)
+
+
+def test_lift_at_the_top_decile_by_hand():
+    y = np.array([1, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+    p = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05])
+    # the top 10% (one row) all churn; overall 2 of 10 do: lift 5
+    assert lift_at(y, p, np.ones(10)) == pytest.approx(5.0)
+    y[0], y[1] = 0, 1  # the top score does not churn
+    assert lift_at(y, p, np.ones(10)) == pytest.approx(0.0)
