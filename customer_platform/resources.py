@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-from dagster import ConfigurableResource, InputContext, OutputContext
+from dagster import ConfigurableResource, InputContext, MetadataValue, OutputContext
 from dagster._core.storage.db_io_manager import DbIOManager, DbTypeHandler, TableSlice
 from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBIOManager, DuckDBResource
@@ -30,6 +30,7 @@ from dagster_duckdb_polars import DuckDBPolarsTypeHandler
 from pydantic import Field
 
 from customer_platform import settings
+from customer_platform.privacy import markdown_preview
 
 #: The one connection configuration (DuckDB refuses a second one for an open file).
 CONNECTION_CONFIG = {"custom_user_agent": "customer_platform"}
@@ -75,7 +76,8 @@ class PolarsFrameHandler(DuckDBPolarsTypeHandler):
         connection.execute(f"CREATE TABLE IF NOT EXISTS {target} AS SELECT * FROM arrow_frame "
                            "LIMIT 0")
         connection.execute(f"INSERT INTO {target} BY NAME SELECT * FROM arrow_frame")
-        return {"dagster/row_count": obj.height}
+        return {"dagster/row_count": obj.height,
+                "preview": MetadataValue.md(markdown_preview(obj, _pii_columns(context)))}
 
     def load_input(self, context: InputContext, table_slice: TableSlice, connection
                    ) -> pl.DataFrame:
@@ -83,6 +85,13 @@ class PolarsFrameHandler(DuckDBPolarsTypeHandler):
             return pl.DataFrame()
         query = DuckDbClient.get_select_statement(table_slice)
         return connection.execute(query).pl()
+
+
+def _pii_columns(context: OutputContext) -> list[str]:
+    """The columns the asset's column schema tags as PII (masked in the preview)."""
+    schema = (context.definition_metadata or {}).get("dagster/column_schema")
+    schema = getattr(schema, "schema", schema)
+    return [c.name for c in getattr(schema, "columns", []) if "pii" in (c.tags or {})]
 
 
 class TransactionalDuckDbClient(DuckDbClient):

@@ -40,14 +40,16 @@ from dagster import (
     AssetsDefinition,
     Failure,
     MaterializeResult,
+    MetadataValue,
     PartitionMapping,
     asset,
 )
 
 from customer_platform.contracts.base import column
 from customer_platform.partitions import daily_partitions, partition_day
+from customer_platform.privacy import markdown_preview
 from customer_platform.quality.checks import evaluate_schema
-from customer_platform.quality.schemas import table_schema
+from customer_platform.quality.schemas import pii_columns, table_schema
 from customer_platform.resources import Warehouse
 
 Kind = Literal["dimension", "fact", "aggregate", "audit", "bridge"]
@@ -231,6 +233,14 @@ def run_gold_sql(warehouse: Warehouse, table: GoldTable, day: dt.date
     return rows.height, results
 
 
+def preview(warehouse: Warehouse, table: GoldTable, day: dt.date) -> MetadataValue:
+    """The first rows of a stored partition as Markdown, PII masked (materialisation metadata)."""
+    with warehouse.get_connection() as con:
+        head = con.execute(f"SELECT * FROM gold.{table.name} WHERE {PARTITION_COLUMN} = ? "
+                           "LIMIT 5", [day]).pl()
+    return MetadataValue.md(markdown_preview(head, pii_columns(table.schema())))
+
+
 def gold_check_specs(table: GoldTable) -> list[AssetCheckSpec]:
     """The checks a gold asset evaluates in its own step (blocking: they gate downstream)."""
     specs = [AssetCheckSpec("pandera_schema", asset=table.key, blocking=True,
@@ -250,7 +260,8 @@ def build_gold_asset(table: GoldTable, run: Callable = run_gold_sql) -> AssetsDe
     """A daily partitioned asset writing ``gold.<name>`` from ``table.sql``, checks included.
 
     ``run(warehouse, table, day) -> (rows, check results)`` is ``run_gold_sql`` unless a table
-    must guard its inputs first (agg_mrr checks its previous month is there).
+    must guard its inputs first (agg_mrr checks its previous month is there). The
+    materialisation shows the row count and the first rows, PII masked.
     """
 
     @asset(
@@ -275,6 +286,8 @@ def build_gold_asset(table: GoldTable, run: Callable = run_gold_sql) -> AssetsDe
     def _gold(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
         day = partition_day(context.partition_key)
         rows, results = run(warehouse, table, day)
-        return MaterializeResult(metadata={"dagster/row_count": rows}, check_results=results)
+        return MaterializeResult(metadata={"dagster/row_count": rows,
+                                           "preview": preview(warehouse, table, day)},
+                                 check_results=results)
 
     return _gold

@@ -93,3 +93,15 @@ def test_rerunning_the_window_in_reverse_order_leaves_every_table_identical(plat
         assert platform.run_day(day).success, day
     after = content_hashes(platform)
     assert {t: h for t, h in after.items() if h != before[t]} == {}
+
+
+def test_materialisations_show_row_counts_and_a_masked_preview(platform_run):
+    _, results = platform_run
+    events = {e.asset_key.to_user_string(): e.materialization.metadata
+              for e in results[DAYS[0]].get_asset_materialization_events()}
+    for key in ("silver/stg_crm_customers", "gold/dim_customer_versions"):
+        metadata = events[key]
+        assert metadata["dagster/row_count"].value > 0
+        preview = metadata["preview"].value
+        assert "| customer_id |" in preview and "| email |" in preview
+        assert "***" in preview and "@" not in preview  # emails masked

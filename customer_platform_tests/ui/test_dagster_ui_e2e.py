@@ -1,0 +1,197 @@
+"""The UI as a person sees it: the real ``dagster dev`` (webserver and daemon) on 127.0.0.1 and
+a free port, against a temporary DAGSTER_HOME, warehouse and landing zone. Its GraphQL API
+serves the asset graph and the checks, runs a partition materialisation, and headless
+Chromium renders the lineage page (screenshot saved; ``UI_SCREENSHOT=path`` keeps a copy,
+which is how docs/images/lineage.png is made)."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from dagster import DagsterRunStatus
+from dagster_graphql import DagsterGraphQLClient
+
+from customer_platform.generator import generate
+from customer_platform.settings import partition_start
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+DAY = partition_start()
+#: One source table's chain: what the test materialises through the API.
+CHAIN = [["bronze", "crm_customers"], ["silver", "stg_crm_customers"],
+         ["silver", "stg_crm_customers_rejects"]]
+LINEAGE_GROUP = "silver_crm"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def dagster_dev(tmp_path_factory):
+    """``dagster dev`` serving this project; yields (base url, port, log path)."""
+    root = tmp_path_factory.mktemp("ui")
+    generate(root / "landing", DAY, DAY, customers=30, seed=5)
+    home = root / "dagster_home"
+    home.mkdir()
+    port, log = free_port(), root / "dagster_dev.log"
+    env = {**os.environ, "DAGSTER_HOME": str(home),
+           "CUSTOMER_PLATFORM_WAREHOUSE": str(root / "warehouse.duckdb"),
+           "CUSTOMER_PLATFORM_LANDING_ROOT": str(root / "landing")}
+    dagster = Path(sys.executable).parent / "dagster"
+    with open(log, "w") as out:
+        # its own session, so the webserver, daemon, code server and runs stop together;
+        # SIGINT reset to default, since dagster dev copies an ignored SIGINT to SIGTERM too
+        proc = subprocess.Popen(
+            [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(port), "-w",
+             str(REPO / "workspace.yaml")],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        def answers():
+            if proc.poll() is not None:
+                raise AssertionError(f"dagster dev exited: {log.read_text()[-3000:]}")
+            try:
+                return requests.get(f"{url}/server_info", timeout=2).ok
+            except requests.ConnectionError:
+                return False
+
+        wait_for(answers, 120, "dagster dev to answer")
+        yield url, port, log
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+
+
+def graphql(url: str, query: str, variables: dict | None = None) -> dict:
+    response = requests.post(f"{url}/graphql", json={"query": query,
+                                                     "variables": variables or {}}, timeout=60)
+    response.raise_for_status()
+    body = response.json()
+    assert "errors" not in body, body["errors"]
+    return body["data"]
+
+
+ASSET_GRAPH = """
+{ assetNodes { assetKey { path } groupName kinds description
+    assetChecksOrError { ... on AssetChecks { checks { name blocking } } } } }
+"""
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses of the sockets listening on ``port`` (from /proc/net/tcp[6])."""
+    addresses = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not os.path.exists(table):
+            continue
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                addresses.add(address)
+    return addresses
+
+
+def test_the_server_binds_to_loopback_only(dagster_dev):
+    _, port, _ = dagster_dev
+    # 127.0.0.1, little-endian hex as the kernel lists it; never 0.0.0.0 or ::
+    assert listening_addresses(port) == {"0100007F"}
+
+
+def test_graphql_serves_the_asset_graph_and_its_checks(dagster_dev):
+    url, _, _ = dagster_dev
+    nodes = {"/".join(n["assetKey"]["path"]): n for n in graphql(url, ASSET_GRAPH)["assetNodes"]}
+    for key in ("bronze/crm_customers", "silver/stg_crm_customers", "gold/dim_customer",
+                "gold/fact_invoice", "gold/agg_mrr", "gold/process_audit_log"):
+        assert key in nodes, key
+        assert nodes[key]["description"]
+    assert nodes["silver/stg_crm_customers"]["groupName"] == "silver_crm"
+    assert nodes["gold/fact_invoice"]["groupName"] == "gold_customer"
+    assert {"duckdb", "pandera"} <= set(nodes["gold/fact_invoice"]["kinds"])
+    checks = {c["name"]: c["blocking"]
+              for c in nodes["gold/fact_invoice"]["assetChecksOrError"]["checks"]}
+    assert checks["pandera_schema"] and checks["fk_customer_key"]
+    silver_checks = {c["name"] for c in
+                     nodes["silver/stg_crm_customers"]["assetChecksOrError"]["checks"]}
+    assert {"pandera_schema", "reconciliation"} <= silver_checks
+
+
+def test_a_partition_materialises_through_the_api(dagster_dev):
+    url, port, log = dagster_dev
+    client = DagsterGraphQLClient("127.0.0.1", port_number=port)
+    run_id = client.submit_job_execution("daily_platform", asset_selection=CHAIN,
+                                         tags={"dagster/partition": DAY.isoformat()})
+
+    def finished():
+        status = client.get_run_status(run_id)
+        return status if status in (DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE,
+                                    DagsterRunStatus.CANCELED) else None
+
+    assert wait_for(finished, 180, f"run {run_id}", interval=1) == DagsterRunStatus.SUCCESS, (
+        log.read_text()[-3000:])
+    data = graphql(url, """
+      query($path: [String!]!, $day: String!) {
+        assetNodeOrError(assetKey: {path: $path}) { ... on AssetNode {
+          assetMaterializations(partitions: [$day]) { partition runId
+            metadataEntries { label ... on IntMetadataEntry { intValue } } } } } }""",
+                   {"path": ["silver", "stg_crm_customers"], "day": DAY.isoformat()})
+    [materialisation] = data["assetNodeOrError"]["assetMaterializations"]
+    assert materialisation["runId"] == run_id and materialisation["partition"] == DAY.isoformat()
+    rows = {e["label"]: e.get("intValue") for e in materialisation["metadataEntries"]}
+    assert rows["dagster/row_count"] > 0 and "preview" in rows
+
+
+def test_lineage_page_renders_in_headless_chromium(dagster_dev, tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    url, _, _ = dagster_dev
+    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    assert chromium and driver_path, "Debian's chromium and chromium-driver are needed: " \
+        "scripts/setup.sh installs them"
+    graphql(url, "mutation { setNuxSeen }")  # the first-visit pop-up would cover the graph
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--window-size=1600,1000",
+                 f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    try:
+        browser.get(f"{url}/locations/customer_platform/asset-groups/{LINEAGE_GROUP}")
+        expected = ["crm_customers", "stg_crm_customers", "stg_crm_customers_rejects"]
+
+        def drawn():
+            text = browser.find_element("tag name", "body").text
+            return all(name in text for name in expected)
+
+        wait_for(drawn, 60, "the lineage graph to show the asset names")
+        time.sleep(1)  # let the edges finish their layout before the picture
+        shot = tmp_path / "lineage.png"
+        assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+        if os.environ.get("UI_SCREENSHOT"):
+            shutil.copy(shot, os.environ["UI_SCREENSHOT"])
+    finally:
+        browser.quit()
