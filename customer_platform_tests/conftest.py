@@ -21,3 +21,15 @@ def clean_customers_file(tmp_path: Path, customers_table) -> Path:
     """A clean ``crm/customers/2026-03-02.csv`` for 50 customers under ``tmp_path``."""
     generate(tmp_path, DAY, DAY, customers=50, seed=1, dirt=CLEAN, tables=[customers_table])
     return customers_table.landing_path(tmp_path, DAY)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server on 127.0.0.1 for the session (see postgres_server.py)."""
+    from customer_platform_tests import postgres_server as pg
+
+    server, stop = pg.start()
+    try:
+        yield server
+    finally:
+        stop()

@@ -12,8 +12,8 @@ Day E is the day under test. Meetings (host, business day, received, minutes):
     M8 U4 E    E+1  40    late row: counts for E (E's periods are in partition E+1)
     M9 U5 E+1  E+1  5     after E: never in E's periods
 
-so for E (partition P = E+1): Daily users U1 U3 U4 (3), Weekly + U2 (4), Monthly + U6 (5); minutes Daily
-10+20+40 = 70 (3 meetings), Weekly 130 (4), Monthly 175 (6).
+so for E (partition P = E+1): Daily users U1 U3 U4 (3), Weekly + U2 (4), Monthly + U6 (5);
+minutes Daily 10+20+40 = 70 (3 meetings), Weekly 130 (4), Monthly 175 (6).
 """
 
 import datetime as dt

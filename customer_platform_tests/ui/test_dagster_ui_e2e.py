@@ -2,8 +2,12 @@
 a free port, against a temporary DAGSTER_HOME, warehouse and landing zone. Its GraphQL API
 serves the asset graph and the checks, runs a partition materialisation, and headless
 Chromium renders the lineage page (screenshot saved; ``UI_SCREENSHOT=path`` keeps a copy,
-which is how docs/images/lineage.png is made)."""
+which is how docs/images/lineage.png is made).
 
+Every test runs twice: on the default SQLite instance, and on the production configuration
+(deploy/dagster.yaml: runs, events, schedules and sensors in a real PostgreSQL server)."""
+
+import dataclasses
 import os
 import shutil
 import signal
@@ -31,6 +35,14 @@ CHAIN = [["bronze", "crm_customers"], ["silver", "stg_crm_customers"],
 LINEAGE_GROUP = "silver_crm"
 
 
+@dataclasses.dataclass(frozen=True)
+class DagsterDev:
+    url: str
+    port: int
+    log: Path
+    storage: str  # "sqlite" or "postgres"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -47,15 +59,20 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
-@pytest.fixture(scope="module")
-def dagster_dev(tmp_path_factory):
-    """``dagster dev`` serving this project; yields (base url, port, log path)."""
-    root = tmp_path_factory.mktemp("ui")
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def dagster_dev(request, tmp_path_factory):
+    """``dagster dev`` serving this project, on the instance storage of the parameter."""
+    root = tmp_path_factory.mktemp(f"ui_{request.param}")
     generate(root / "landing", DAY, DAY, customers=30, seed=5)
     home = root / "dagster_home"
     home.mkdir()
+    instance_env = {}
+    if request.param == "postgres":
+        server = request.getfixturevalue("postgres_server")
+        shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
+        instance_env = server.dagster_env()
     port, log = free_port(), root / "dagster_dev.log"
-    env = {**os.environ, "DAGSTER_HOME": str(home),
+    env = {**os.environ, **instance_env, "DAGSTER_HOME": str(home),
            "CUSTOMER_PLATFORM_WAREHOUSE": str(root / "warehouse.duckdb"),
            "CUSTOMER_PLATFORM_LANDING_ROOT": str(root / "landing")}
     dagster = Path(sys.executable).parent / "dagster"
@@ -78,7 +95,7 @@ def dagster_dev(tmp_path_factory):
                 return False
 
         wait_for(answers, 120, "dagster dev to answer")
-        yield url, port, log
+        yield DagsterDev(url, port, log, request.param)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
@@ -113,14 +130,20 @@ def listening_addresses(port: int) -> set[str]:
     return addresses
 
 
+def test_the_instance_storage_is_the_one_configured(dagster_dev):
+    info = graphql(dagster_dev.url, "{ instance { info } }")["instance"]["info"]
+    expected = {"sqlite": "SqliteRunStorage", "postgres": "PostgresRunStorage"}
+    assert expected[dagster_dev.storage] in info, info
+
+
 def test_the_server_binds_to_loopback_only(dagster_dev):
-    _, port, _ = dagster_dev
+    port = dagster_dev.port
     # 127.0.0.1, little-endian hex as the kernel lists it; never 0.0.0.0 or ::
     assert listening_addresses(port) == {"0100007F"}
 
 
 def test_graphql_serves_the_asset_graph_and_its_checks(dagster_dev):
-    url, _, _ = dagster_dev
+    url = dagster_dev.url
     nodes = {"/".join(n["assetKey"]["path"]): n for n in graphql(url, ASSET_GRAPH)["assetNodes"]}
     for key in ("bronze/crm_customers", "silver/stg_crm_customers", "gold/dim_customer",
                 "gold/fact_invoice", "gold/agg_mrr", "gold/process_audit_log"):
@@ -138,7 +161,7 @@ def test_graphql_serves_the_asset_graph_and_its_checks(dagster_dev):
 
 
 def test_a_partition_materialises_through_the_api(dagster_dev):
-    url, port, log = dagster_dev
+    url, port, log = dagster_dev.url, dagster_dev.port, dagster_dev.log
     client = DagsterGraphQLClient("127.0.0.1", port_number=port)
     run_id = client.submit_job_execution("daily_platform", asset_selection=CHAIN,
                                          tags={"dagster/partition": DAY.isoformat()})
@@ -166,7 +189,7 @@ def test_lineage_page_renders_in_headless_chromium(dagster_dev, tmp_path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    url, _, _ = dagster_dev
+    url = dagster_dev.url
     chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
     assert chromium and driver_path, "Debian's chromium and chromium-driver are needed: " \
         "scripts/setup.sh installs them"
@@ -191,7 +214,7 @@ def test_lineage_page_renders_in_headless_chromium(dagster_dev, tmp_path):
         time.sleep(1)  # let the edges finish their layout before the picture
         shot = tmp_path / "lineage.png"
         assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
-        if os.environ.get("UI_SCREENSHOT"):
+        if os.environ.get("UI_SCREENSHOT") and dagster_dev.storage == "sqlite":
             shutil.copy(shot, os.environ["UI_SCREENSHOT"])
     finally:
         browser.quit()
