@@ -1,0 +1,256 @@
+"""Customer health Green / Yellow / Red, per account and rolled up to parent companies (seed 003
+step 5, Customer Health & Segmentation).
+
+An account's health on the settled day E scores four signals with risk points
+(``HealthRule``, configurable, defaults quoted in every column description):
+
+- activation rate: activated / entitled seats over all product families
+  (``agg_account_adoption``);
+- pipeline coverage of the installed base: the account's pipeline of E's fiscal quarter
+  (opportunities closing in it, open or won, as in ``agg_pipeline_daily``) over a quarter of
+  its seats' list value (3 x ``entitled_monthly_value``). The quota (QRF) is planned per
+  geo x solution x sales motion, not per account, so an account's coverage is measured
+  against what it already buys: no expansion or renewal pipeline is a risk;
+- support ticket volume: tickets opened in the 30 days to E;
+- competitive presence: an engagement note of the last 90 days mentioning a competitor.
+
+Missing signals (no seats: no activation rate nor installed base) add no points. The parent
+roll-up (``agg_parent_health``) groups accounts by ``rollup_account_key`` (the parent
+company, else the stand-alone account) so a parent whose seats sit in Red accounts stands out.
+"""
+
+import datetime as dt
+
+from customer_platform.contracts.base import column
+from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, sk
+from customer_platform.gold.customer import customer_fk
+from customer_platform.gold.metrics import Metric
+from customer_platform.gold.revops.common import (
+    CALENDAR_WINDOW,
+    DAY,
+    DOMAIN,
+    E,
+    calendar,
+    latest_opportunities,
+    money,
+    ratio,
+    settled_columns,
+)
+from customer_platform.gold.revops.rules import HEALTH, PIPELINE, HealthRule, PipelineRule
+
+SEED = "003"
+HEALTH_COLOURS = ["Green", "Yellow", "Red"]
+DATE_FK = ForeignKey("snapshot_date_key", "dim_date", "date_key")
+
+
+def _points(description: str):
+    return column(f"Risk points from {description}", ge=0)
+
+
+class AggAccountHealth(GoldModel):
+    account_health_key: str = column("Surrogate key of day x account", unique=True)
+    snapshot_date: dt.date = column("The settled day E scored")
+    snapshot_date_key: int = column("dim_date.date_key of snapshot_date")
+    customer_key: str = column("The account (dim_customer.customer_key)")
+    customer_id: str = column("Customer business key of the account")
+    account_key: str = column("dim_account_hierarchy.account_key of the account")
+    company_name: str = column("Company of the account", nullable=True)
+    rollup_account_key: str = column("Parent company's key, else the account's own")
+    rollup_company_name: str = column("Parent company's name, else the account's",
+                                      nullable=True)
+    is_child_account: bool = column("The account belongs to a parent company")
+    geo: str = column("Sales geography", nullable=True)
+    vertical: str = column("Industry vertical", nullable=True)
+    entitled_seats: int = column("Entitled seats over every product family", ge=0)
+    activated_seats: int = column("Activated seats over every product family", ge=0)
+    activation_rate: float = column("activated / entitled seats; empty without seats",
+                                    nullable=True)
+    pipe_actual: float = column("The account's pipeline of the fiscal quarter (USD)", ge=0.0)
+    quarterly_seat_value: float = column("3 x the entitled seats' monthly list value (USD)",
+                                         ge=0.0)
+    pipeline_coverage: float = column("pipe_actual / quarterly_seat_value: pipeline coverage "
+                                      "of the installed base; empty without seats",
+                                      nullable=True)
+    tickets_opened_30d: int = column("Support tickets opened in the 30 days to E", ge=0)
+    has_competitive_presence: bool = column("An engagement note of the last 90 days mentions a "
+                                            "competitor")
+    activation_points: int = _points("the activation rate")
+    coverage_points: int = _points("the pipeline coverage")
+    ticket_points: int = _points("the ticket volume")
+    competitor_points: int = _points("competitive presence")
+    risk_points: int = _points("all four signals (their sum)")
+    health: str = column(f"Green, Yellow or Red: {HEALTH.describe()}", isin=HEALTH_COLOURS)
+    is_at_risk: bool = column("health is Red")
+
+
+def account_health(rule: HealthRule = HEALTH, pipeline: PipelineRule = PIPELINE) -> GoldTable:
+    return GoldTable(
+        name="agg_account_health",
+        model=AggAccountHealth,
+        description="Customer health score Green / Yellow / Red per business account from "
+        "activation rate, pipeline coverage, support ticket volume and competitive presence "
+        "(seed 003, Customer Health & Segmentation), with the points each signal adds.",
+        seed=SEED, kind="aggregate", domain=DOMAIN,
+        primary_key=("customer_id",),
+        sources=("gold.agg_account_adoption", "gold.dim_opportunity_versions",
+                 "gold.dim_customer", "gold.dim_date"),
+        foreign_keys=(customer_fk(), DATE_FK),
+        source_windows=(("gold.dim_opportunity_versions", (-pipeline.stale_after_days, 0)),
+                        CALENDAR_WINDOW),
+        grain="one row per business account (agg_account_adoption's), for the settled day "
+        "E = D - 1",
+        sql=f"""
+        WITH today AS {calendar()},
+        pipe AS (  -- each account's pipeline of E's fiscal quarter
+            SELECT o.customer_id, sum(o.pipe_actual) AS pipe_actual
+            FROM {latest_opportunities(pipeline)} o JOIN today t
+              ON o.close_date BETWEEN t.fiscal_quarter_start AND t.fiscal_quarter_end
+            GROUP BY o.customer_id
+        ), signals AS (
+            SELECT a.*, {money("coalesce(p.pipe_actual, 0)")} AS pipe_actual,
+                   {money("3 * a.entitled_monthly_value")} AS quarterly_seat_value,
+                   {ratio("coalesce(p.pipe_actual, 0)", "3 * a.entitled_monthly_value")}
+                       AS pipeline_coverage,
+                   a.competitor_mentions_90d > 0 AS has_competitive_presence
+            FROM gold.agg_account_adoption a LEFT JOIN pipe p USING (customer_id)
+            WHERE a.load_date = {DAY}
+        ), scored AS (  -- a missing signal compares as NULL and adds 0
+            SELECT *,
+                   CASE WHEN activation_rate < {rule.activation_red_below} THEN 2
+                        WHEN activation_rate < {rule.activation_yellow_below} THEN 1
+                        ELSE 0 END AS activation_points,
+                   CASE WHEN pipeline_coverage < {rule.coverage_yellow_below} THEN 1
+                        ELSE 0 END AS coverage_points,
+                   CASE WHEN tickets_opened_30d >= {rule.tickets_red_from} THEN 2
+                        WHEN tickets_opened_30d >= {rule.tickets_yellow_from} THEN 1
+                        ELSE 0 END AS ticket_points,
+                   CASE WHEN has_competitive_presence THEN {rule.competitor_points} ELSE 0 END
+                       AS competitor_points
+            FROM signals
+        ), totalled AS (
+            SELECT *, activation_points + coverage_points + ticket_points + competitor_points
+                          AS risk_points
+            FROM scored
+        )
+        SELECT {sk("account_health", E, "customer_id")} AS account_health_key,
+               customer_key, customer_id, account_key, company_name, rollup_account_key,
+               rollup_company_name, is_child_account, geo, vertical, entitled_seats,
+               activated_seats, activation_rate, pipe_actual, quarterly_seat_value,
+               pipeline_coverage, tickets_opened_30d, has_competitive_presence, activation_points,
+               coverage_points, ticket_points, competitor_points, risk_points,
+               CASE WHEN risk_points >= {rule.red_points} THEN 'Red'
+                    WHEN risk_points >= {rule.yellow_points} THEN 'Yellow'
+                    ELSE 'Green' END AS health,
+               risk_points >= {rule.red_points} AS is_at_risk,
+               {settled_columns("licensing+support+crm")}
+        FROM totalled
+        """,
+    )
+
+
+class AggParentHealth(GoldModel):
+    parent_health_key: str = column("Surrogate key of day x roll-up account", unique=True)
+    snapshot_date: dt.date = column("The settled day E scored")
+    snapshot_date_key: int = column("dim_date.date_key of snapshot_date")
+    rollup_account_key: str = column("Parent company's key, or a stand-alone account's own")
+    rollup_company_name: str = column("Its name", nullable=True)
+    is_parent_company: bool = column("Groups child accounts of a parent company (else a "
+                                     "stand-alone account)")
+    accounts: int = column("Accounts rolled up", ge=1)
+    green_accounts: int = column("Of those, Green", ge=0)
+    yellow_accounts: int = column("Of those, Yellow", ge=0)
+    red_accounts: int = column("Of those, Red (at risk)", ge=0)
+    entitled_seats: int = column("Entitled seats of all its accounts", ge=0)
+    red_seats: int = column("Entitled seats in Red accounts", ge=0)
+    yellow_seats: int = column("Entitled seats in Yellow accounts", ge=0)
+    red_share: float = column("red_seats / entitled_seats (red_accounts / accounts without "
+                              "seats)", ge=0.0, le=1.0)
+    at_risk_share: float = column("(red + yellow seats) / entitled_seats (accounts without "
+                                  "seats)", ge=0.0, le=1.0)
+    activated_seats: int = column("Activated seats of all its accounts", ge=0)
+    activation_rate: float = column("activated_seats / entitled_seats; empty without seats",
+                                    nullable=True)
+    pipe_actual: float = column("Pipeline of the fiscal quarter over all its accounts (USD)",
+                                ge=0.0)
+    tickets_opened_30d: int = column("Tickets its accounts opened in the 30 days to E", ge=0)
+    competitive_accounts: int = column("Accounts with competitive presence", ge=0)
+    health: str = column(
+        f"Red when Red accounts hold >= {HEALTH.parent_red_share:.0%} of the seats, Yellow "
+        f"when Red and Yellow accounts hold >= {HEALTH.parent_yellow_share:.0%}, else Green "
+        "(shares of accounts when there are no seats)", isin=HEALTH_COLOURS)
+    is_at_risk: bool = column("health is Red")
+
+
+def parent_health(rule: HealthRule = HEALTH) -> GoldTable:
+    return GoldTable(
+        name="agg_parent_health",
+        model=AggParentHealth,
+        description="Customer health rolled up the parent/child company hierarchy so at-risk "
+        "parent companies stand out (seed 003: group by parent/child company to identify "
+        "at-risk segments).",
+        seed=SEED, kind="aggregate", domain=DOMAIN,
+        primary_key=("rollup_account_key",),
+        sources=("gold.agg_account_health", "gold.dim_date"),
+        foreign_keys=(DATE_FK,),
+        grain="one row per parent company or stand-alone account, for the settled day E",
+        sql=f"""
+        WITH grouped AS (
+            SELECT rollup_account_key, any_value(rollup_company_name) AS rollup_company_name,
+                   bool_or(is_child_account) AS is_parent_company,
+                   count(*) AS accounts,
+                   count(*) FILTER (health = 'Green') AS green_accounts,
+                   count(*) FILTER (health = 'Yellow') AS yellow_accounts,
+                   count(*) FILTER (health = 'Red') AS red_accounts,
+                   sum(entitled_seats) AS entitled_seats,
+                   coalesce(sum(entitled_seats) FILTER (health = 'Red'), 0) AS red_seats,
+                   coalesce(sum(entitled_seats) FILTER (health = 'Yellow'), 0) AS yellow_seats,
+                   sum(activated_seats) AS activated_seats,
+                   {money("sum(pipe_actual)")} AS pipe_actual,
+                   sum(tickets_opened_30d) AS tickets_opened_30d,
+                   count(*) FILTER (has_competitive_presence) AS competitive_accounts
+            FROM gold.agg_account_health WHERE load_date = {DAY}
+            GROUP BY rollup_account_key
+        ), shared AS (
+            SELECT *,
+                   round(CASE WHEN entitled_seats > 0 THEN red_seats / entitled_seats
+                              ELSE red_accounts / accounts END, 6) AS red_share,
+                   round(CASE WHEN entitled_seats > 0
+                              THEN (red_seats + yellow_seats) / entitled_seats
+                              ELSE (red_accounts + yellow_accounts) / accounts END, 6)
+                       AS at_risk_share
+            FROM grouped
+        )
+        SELECT {sk("parent_health", E, "rollup_account_key")} AS parent_health_key,
+               *, {ratio("activated_seats", "entitled_seats")} AS activation_rate,
+               CASE WHEN red_share >= {rule.parent_red_share} THEN 'Red'
+                    WHEN at_risk_share >= {rule.parent_yellow_share} THEN 'Yellow'
+                    ELSE 'Green' END AS health,
+               red_share >= {rule.parent_red_share} AS is_at_risk,
+               {settled_columns("licensing+support+crm")}
+        FROM shared
+        """,
+    )
+
+
+_DAY = "The settled day E = D - 1 (written in partition D)"
+METRICS = [
+    Metric("Installed-base pipeline coverage", "agg_account_health",
+           "pipe_actual of the account's opportunities closing in E's fiscal quarter / (3 x "
+           "entitled seats x seat list price per month)", "account x day",
+           "as Pipe actual; empty without entitled seats", _DAY, SEED),
+    Metric("Risk points", "agg_account_health",
+           "activation_points + coverage_points + ticket_points + competitor_points",
+           "account x day", HEALTH.describe(), _DAY, SEED),
+    Metric("Account health", "agg_account_health",
+           f"Red if risk_points >= {HEALTH.red_points}, Yellow if >= {HEALTH.yellow_points}, "
+           "else Green (HealthRule, configurable)", "account x day",
+           "business accounts of the hierarchy and accounts holding seats", _DAY, SEED),
+    Metric("Parent company health", "agg_parent_health",
+           f"Red if red_share >= {HEALTH.parent_red_share}, Yellow if at_risk_share >= "
+           f"{HEALTH.parent_yellow_share}, else Green; red_share = entitled seats in Red "
+           "accounts / all entitled seats (accounts when no seats), at_risk_share the same "
+           "for Red + Yellow", "parent company (or stand-alone account) x day",
+           "accounts grouped by rollup_account_key", _DAY, SEED),
+]
+
+TABLES = [account_health(), parent_health()]

@@ -1,0 +1,132 @@
+"""The BI exports: materialised through Dagster, opened back as CSV and Parquet, no PII column
+survives unmasked, the files are byte-identical when nothing changed, and the manifest says
+what each day holds."""
+
+import datetime as dt
+import json
+
+import polars as pl
+import pytest
+from dagster import materialize
+
+from customer_platform.contracts.base import PII_CLASSES
+from customer_platform.gold import GOLD_TABLES
+from customer_platform.gold.base import ensure_table
+from customer_platform.gold.customer import DIM_CUSTOMER
+from customer_platform.gold.exports import (
+    MANIFEST_KEY,
+    PII_POLICY,
+    build_exports,
+    export_key,
+    exported_tables,
+    pii_treatment,
+)
+from customer_platform.gold.revops.activation import FACT_ENGAGEMENT_ACTIVITY
+from customer_platform.gold.revops.pipeline import sales_rep_performance
+from customer_platform.privacy import MASK
+
+D = dt.date(2026, 3, 9)
+NAMES = ("Ava Smith", "Bob Ray", "Cleo Park")
+CONTACTS = ("ava@example.com", "+1 555 0100", "1 Main Street")
+TABLES = [DIM_CUSTOMER.versions, FACT_ENGAGEMENT_ACTIVITY, sales_rep_performance()]
+
+
+@pytest.fixture
+def warehouse(tiny):
+    with tiny.resource.get_connection() as con:
+        for table in TABLES:
+            ensure_table(con, table)
+    tiny.put("gold.dim_customer_versions", [
+        {"customer_key": "k2", "customer_version_key": "v2", "customer_id": "C0000002",
+         "customer_name": NAMES[0], "email": CONTACTS[0], "phone": CONTACTS[1],
+         "address_line": CONTACTS[2], "customer_segment": "SMB", "load_date": D},
+        {"customer_key": "k1", "customer_version_key": "v1", "customer_id": "C0000001",
+         "customer_name": None, "email": "x@example.com", "customer_segment": "SMB",
+         "load_date": D},
+        {"customer_key": "k3", "customer_version_key": "v3", "customer_id": "C0000003",
+         "customer_name": "Old Name", "email": "old@example.com", "load_date": D - dt.timedelta(1)},
+    ])
+    tiny.put("gold.fact_engagement_activity", [
+        {"engagement_activity_key": "e1", "activity_id": "EA000000001", "csm_name": NAMES[1],
+         "notes": "Reviewed usage", "load_date": D}])
+    tiny.put("gold.agg_sales_rep_performance", [
+        {"sales_rep_performance_key": "r1", "sales_rep_key": "rk", "sales_rep": NAMES[2],
+         "geo": "AMER", "deals_won": 2, "load_date": D}])
+    return tiny
+
+
+def export(warehouse, root, selection=None):
+    assets = build_exports(TABLES)
+    result = materialize([assets], partition_key=D.isoformat(),
+                         resources={"warehouse": warehouse.resource},
+                         run_config={"ops": {"gold_exports": {"config": {"root": str(root)}}}},
+                         selection=selection)
+    assert result.success
+    return result
+
+
+def test_no_pii_column_survives_unmasked(warehouse, tmp_path):
+    root = tmp_path / "exports"
+    export(warehouse, root)
+    for table in TABLES:
+        csv = pl.read_csv(root / "csv" / table.name / f"{table.name}_{D}.csv",
+                          infer_schema=False)
+        parquet = pl.read_parquet(root / "parquet" / table.name / f"{table.name}_{D}.parquet")
+        assert csv.columns == parquet.columns and csv.height == parquet.height
+        for column, how in pii_treatment(table).items():
+            if how == "drop":
+                assert column not in csv.columns, (table.name, column)
+            else:  # masked: every value that was there is the mask
+                for frame in (csv, parquet):
+                    assert set(frame[column].drop_nulls()) <= {MASK}, (table.name, column)
+        text = (root / "csv" / table.name / f"{table.name}_{D}.csv").read_text()
+        raw = (root / "parquet" / table.name / f"{table.name}_{D}.parquet").read_bytes()
+        for value in (*NAMES, *CONTACTS, "x@example.com"):
+            assert value not in text and value.encode() not in raw
+    customers = pl.read_csv(root / "csv" / "dim_customer_versions" /
+                            f"dim_customer_versions_{D}.csv")
+    assert customers["customer_id"].to_list() == ["C0000001", "C0000002"]  # day D, key order
+    assert customers["customer_name"].to_list() == [None, MASK]  # empty stays empty
+    assert {"email", "phone", "address_line"}.isdisjoint(customers.columns)
+    reps = pl.read_csv(root / "csv" / "agg_sales_rep_performance" /
+                       f"agg_sales_rep_performance_{D}.csv")
+    assert reps.select("sales_rep_key", "sales_rep", "deals_won").row(0) == ("rk", MASK, 2)
+
+
+def test_same_data_gives_byte_identical_files_and_a_manifest(warehouse, tmp_path):
+    root = tmp_path / "exports"
+    export(warehouse, root)
+    files = sorted(p for p in root.rglob("*") if p.is_file() and "manifest" not in p.parts)
+    assert len(files) == 2 * len(TABLES)
+    before = {p: p.read_bytes() for p in files}
+    export(warehouse, root)
+    assert {p: p.read_bytes() for p in files} == before
+    manifest = json.loads((root / "manifest" / f"manifest_{D}.json").read_text())
+    assert manifest["partition"] == D.isoformat()
+    assert dt.datetime.fromisoformat(manifest["generated_at"]).tzinfo is not None
+    entries = {e["table"]: e for e in manifest["exports"]}
+    assert set(entries) == {t.name for t in TABLES}
+    customers = entries["dim_customer_versions"]
+    assert customers["rows"] == 2 and "email" not in customers["columns"]
+    assert customers["columns"][:4] == ["customer_key", "customer_version_key", "customer_id",
+                                        "customer_name"]
+    assert (customers["masked_columns"], customers["dropped_columns"]) == (
+        ["customer_name"], ["address_line", "email", "phone"])
+    assert customers["csv_file"] == f"csv/dim_customer_versions/dim_customer_versions_{D}.csv"
+    assert len(customers["parquet_sha256"]) == 64
+
+
+def test_a_selected_export_writes_only_itself(warehouse, tmp_path):
+    root = tmp_path / "exports"
+    export(warehouse, root, selection=[export_key(FACT_ENGAGEMENT_ACTIVITY), MANIFEST_KEY])
+    assert sorted(p.name for p in (root / "csv").iterdir()) == ["fact_engagement_activity"]
+    manifest = json.loads((root / "manifest" / f"manifest_{D}.json").read_text())
+    assert [e["table"] for e in manifest["exports"]] == ["fact_engagement_activity"]
+
+
+def test_every_gold_table_of_the_day_is_exported_with_a_policy_for_its_pii():
+    exported = {t.name for t in exported_tables()}
+    daily = {t.name for t in GOLD_TABLES if t.domain != "audit"}
+    assert daily <= exported and "agg_price_elasticity" in exported
+    assert set(PII_POLICY) == set(PII_CLASSES)
+    assert all(t.primary_key for t in exported_tables())  # rows are sorted by the key
