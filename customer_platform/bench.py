@@ -55,9 +55,9 @@ def _materialise_child(data_root: Path, landing: Path) -> dict:
     from customer_platform import settings
     from customer_platform.definitions import defs
 
-    graph = defs.resolve_asset_graph()
-    keys = [k for k in graph.get_all_asset_keys() if k.path[0] in ("bronze", "silver", "gold")]
     job = defs.resolve_job_def("daily_platform")
+    keys = [k for k in job.asset_layer.selected_asset_keys
+            if k.path[0] in ("bronze", "silver", "gold")]
     began = time.perf_counter()
     with DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(partition_key=BENCH_DAY.isoformat(), instance=instance,
@@ -101,15 +101,13 @@ def _materialise_child(data_root: Path, landing: Path) -> dict:
     }
 
 
-def _run_child(data_root: Path, landing: Path, log: Path) -> tuple[dict, float]:
-    """Start the child, wait for it with ``wait4`` and return its result and peak RSS (MiB)."""
-    out = data_root / "result.json"
-    code = (
-        "import json, sys; from pathlib import Path; from customer_platform.bench import "
-        "_materialise_child as m; "
-        f"Path({str(out)!r}).write_text(json.dumps(m(Path({str(data_root)!r}), "
-        f"Path({str(landing)!r}))))"
-    )
+def _run_child(function: str, log: Path, out: Path, *args) -> tuple[dict, float]:
+    """Run ``function`` ("module:name") with ``args`` in a child process, wait for it with
+    ``wait4`` and return its JSON result and its peak RSS (MiB)."""
+    module, name = function.split(":")
+    call = f"{name}({', '.join(repr(str(a) if isinstance(a, Path) else a) for a in args)})"
+    code = (f"import json; from pathlib import Path; from {module} import {name}; "
+            f"Path({str(out)!r}).write_text(json.dumps({call}))")
     with log.open("w") as handle:
         child = subprocess.Popen([sys.executable, "-c", code], stdout=handle, stderr=handle)
         _, status, usage = os.wait4(child.pid, 0)
@@ -119,7 +117,66 @@ def _run_child(data_root: Path, landing: Path, log: Path) -> tuple[dict, float]:
     return json.loads(out.read_text()), usage.ru_maxrss / 1024  # ru_maxrss is KiB on Linux
 
 
-def run_benchmarks(sizes: list[int], seed: int = 42) -> list[dict]:
+def _analytics(root: Path, landing: Path, customers: int) -> dict:
+    """The analytics layer for the bench day: first day, then steady state (a synthesised year
+    of history), each in its own child process (see customer_platform/analytics/bench.py)."""
+    module = "customer_platform.analytics.bench"
+    log = Path(tempfile.gettempdir()) / f"customer_platform_bench_analytics_{customers}.log"
+    first, first_rss = _run_child(f"{module}:analytics_day", log, root / "analytics.json", root,
+                                  landing, BENCH_DAY.isoformat(), False)
+    console.print(f"  analytics, first day: {first['seconds']:.1f} s, peak RSS "
+                  f"{first_rss:,.0f} MiB ({_steps(first)})")
+    history, _ = _run_child(f"{module}:synthesise_history", log, root / "history.json", root,
+                            landing, BENCH_DAY.isoformat())
+    steady, steady_rss = _run_child(f"{module}:analytics_day", log, root / "steady.json", root,
+                                    landing, BENCH_DAY.isoformat(), True)
+    console.print(f"  analytics, steady state ({history['summary_rows']:,} summary rows = 365 "
+                  f"days, {history['feature_days']} training days synthesised from the day): "
+                  f"{steady['seconds']:.1f} s, peak RSS {steady_rss:,.0f} MiB ({_steps(steady)})")
+    failed = first["checks_failed"] + steady["checks_failed"]
+    if failed:
+        console.print(f"  failed analytics checks: {', '.join(sorted(set(failed)))}")
+    return {"first": first, "first_rss_mib": first_rss, "steady": steady,
+            "steady_rss_mib": steady_rss}
+
+
+def _steps(result: dict) -> str:
+    return ", ".join(f"{name} {s:.1f} s" for name, s in
+                     sorted(result["steps"].items(), key=lambda item: -item[1])[:4])
+
+
+def run_auc(customers: int, days: int, seed: int) -> dict:
+    """The churn model's held-out ROC AUC on a generated window (a child process)."""
+    from customer_platform.analytics.bench import AUC_START
+
+    with tempfile.TemporaryDirectory(prefix="customer_platform_bench_auc_") as tmp:
+        root = Path(tmp)
+        log = Path(tempfile.gettempdir()) / "customer_platform_bench_auc.log"
+        console.print(f"[bold]churn model[/]: {customers:,} customers over {days} days from "
+                      f"{AUC_START} (a smaller company over a window long enough for the "
+                      f"model's split; Dagster log: {log}) ...")
+        auc, rss = _run_child("customer_platform.analytics.bench:held_out_auc", log,
+                              root / "auc.json", root, customers, days, seed)
+    m = auc["model"]
+    console.print(
+        f"  {auc['source_rows']:,} source rows generated in {auc['generate_s']:.0f} s, gold "
+        f"inputs loaded in {auc['load_s']:.0f} s, analytics in {auc['analytics_s']:.0f} s "
+        f"(peak RSS {rss:,.0f} MiB)")
+    console.print(
+        f"  model of {auc['last_day']} ({m.get('status')}): trained on feature days "
+        f"{m.get('train_from')} .. {m.get('train_to')}, held out {m.get('holdout_from')} .. "
+        f"{m.get('holdout_to')} (gap {m.get('split_gap_days')} days); held-out ROC AUC "
+        f"[bold]{m.get('roc_auc') or 0:.3f}[/], PR AUC {m.get('pr_auc') or 0:.3f}, lift at the "
+        f"top decile {m.get('lift_top_decile') or 0:.1f}, base rate {m.get('base_rate') or 0:.3%}"
+        f", {m.get('holdout_positives')} churners in {m.get('holdout_rows')} held-out rows")
+    return auc
+
+
+def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None = None,
+                   auc_days: int | None = None) -> list[dict]:
+    """The figures for each size; then (unless ``auc_customers`` is 0) the model's AUC."""
+    from customer_platform.analytics.bench import AUC_CUSTOMERS, AUC_DAYS
+
     rows = []
     for customers in sizes:
         with tempfile.TemporaryDirectory(prefix="customer_platform_bench_") as tmp:
@@ -134,7 +191,8 @@ def run_benchmarks(sizes: list[int], seed: int = 42) -> list[dict]:
             )
             log = Path(tempfile.gettempdir()) / f"customer_platform_bench_{customers}.log"
             console.print(f"  materialising the whole graph (Dagster log: {log}) ...")
-            mat, rss = _run_child(root, landing, log)
+            mat, rss = _run_child("customer_platform.bench:_materialise_child", log,
+                                  root / "result.json", root, landing)
             if not mat["success"]:
                 raise RuntimeError(f"the graph failed at {customers:,} customers: "
                                    f"{mat['failures'][0]} (see {log})")
@@ -147,11 +205,13 @@ def run_benchmarks(sizes: list[int], seed: int = 42) -> list[dict]:
             )
             if mat["checks_failed"]:
                 console.print(f"  failed checks: {', '.join(mat['checks_failed'])}")
+            analytics = _analytics(root, landing, customers)
             rows.append({"customers": customers, "generator": gen, "materialise": mat,
-                         "peak_rss_mib": rss})
+                         "peak_rss_mib": rss, "analytics": analytics})
     table = Table(title=f"customer-platform bench (one day, {BENCH_DAY}, seed {seed})")
     for name in ("customers", "gen rows", "gen rows/s", "gen MB/s", "graph wall s",
-                 "bronze+silver s", "gold s", "rows/s", "peak RSS MiB", "checks passed"):
+                 "bronze+silver s", "gold s", "rows/s", "peak RSS MiB", "checks passed",
+                 "analytics s (first day / steady)", "analytics peak RSS MiB"):
         table.add_column(name, justify="right")
     for r in rows:
         g, m = r["generator"], r["materialise"]
@@ -162,6 +222,12 @@ def run_benchmarks(sizes: list[int], seed: int = 42) -> list[dict]:
             f"{m['layer_seconds']['gold']:.1f}",
             f"{m['bronze_rows'] / m['seconds']:,.0f}", f"{r['peak_rss_mib']:,.0f}",
             f"{m['checks'] - len(m['checks_failed'])}/{m['checks']}",
+            f"{r['analytics']['first']['seconds']:.1f} / "
+            f"{r['analytics']['steady']['seconds']:.1f}",
+            f"{r['analytics']['first_rss_mib']:,.0f} / {r['analytics']['steady_rss_mib']:,.0f}",
         )
     console.print(table)
+    if auc_customers != 0:
+        auc = run_auc(auc_customers or AUC_CUSTOMERS, auc_days or AUC_DAYS, seed)
+        rows.append({"auc": auc})
     return rows

@@ -184,7 +184,8 @@ def cmd_docs(args) -> None:
 def cmd_bench(args) -> None:
     from customer_platform.bench import run_benchmarks
 
-    run_benchmarks(sizes=args.customers, seed=args.seed)
+    run_benchmarks(sizes=args.customers, seed=args.seed, auc_customers=args.auc_customers,
+                   auc_days=args.auc_days)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -226,6 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="print performance figures")
     bench.add_argument("--customers", type=int, nargs="+", default=[10_000, 100_000])
     bench.add_argument("--seed", type=int, default=42)
+    bench.add_argument("--auc-customers", type=int, default=None,
+                       help="customers of the churn model's AUC window (0 skips it)")
+    bench.add_argument("--auc-days", type=int, default=None,
+                       help="days of the churn model's AUC window")
     bench.set_defaults(func=cmd_bench)
     return parser
 

@@ -20,7 +20,12 @@ import datetime as dt
 
 from customer_platform.analytics.common import DAY, LONGEST_WINDOW, analytics_table
 from customer_platform.analytics.customer_daily import FACTS
-from customer_platform.analytics.features import model_with_features, window_aggregates_sql
+from customer_platform.analytics.features import (
+    BAND,
+    band_columns_sql,
+    model_with_features,
+    window_aggregates_sql,
+)
 from customer_platform.analytics.features import select_sql as feature_select_sql
 from customer_platform.analytics.segments import LIFECYCLE_STAGE, RISK_LEVEL
 from customer_platform.contracts.base import column
@@ -85,12 +90,17 @@ ACTIVE_STATUSES = ("Active", "Inactive")
 SYSTEMS = ",".join(sorted({"crm", *(system for system, _ in FACTS.values())}))
 
 CUSTOMER_360_SQL = f"""
-WITH {customers_as_of(DAY)}, windows AS (
-    SELECT customer_key,
-           {window_aggregates_sql()}
+WITH {customers_as_of(DAY)}, banded AS (  -- the year's summaries, per customer and band
+    SELECT customer_key, {BAND} AS band,
+           {band_columns_sql()}
     FROM gold.customer_daily_summary
     WHERE load_date BETWEEN {DAY} - {LONGEST_WINDOW - 1} AND {DAY}
       AND activity_date BETWEEN {DAY} - {LONGEST_WINDOW - 1} AND {DAY}
+    GROUP BY customer_key, band
+), windows AS (  -- each window adds its bands
+    SELECT customer_key,
+           {window_aggregates_sql()}
+    FROM banded
     GROUP BY customer_key
 ), licences AS (
     SELECT customer_key, count(*) AS licences_held_on_day,

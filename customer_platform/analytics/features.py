@@ -52,6 +52,39 @@ class Feature:
     aggregate: str = ""
 
 
+#: The trailing windows (days, D included). Windows are summed in two steps: the summary rows
+#: of the year are summed per customer into disjoint bands of days ago (0-6, 7-29, 30-89,
+#: 90-364: ``BAND``), then each window adds its bands - one pass of plain sums over the year
+#: instead of one filtered sum per feature.
+WINDOWS = (7, 30, 90, LONGEST_WINDOW)
+BAND = "CASE " + " ".join(f"WHEN activity_date > {DAY} - {days} THEN {i}"
+                          for i, days in enumerate(WINDOWS[:-1])) + f" ELSE {len(WINDOWS) - 1} END"
+ACTIVE_DAY_WINDOWS = (7, 30, 90)
+#: (name, what, condition on a summary row, source): the days-since-last features.
+RECENCY_EVENTS = (
+    ("activity", "active day", "is_active_day", SUMMARY),
+    ("payment", "invoice payment", "invoices_paid > 0", "gold.fact_invoice"),
+    ("ticket", "support ticket", "tickets_opened > 0", "gold.fact_support_ticket"),
+    ("order", "order", "orders > 0", "gold.fact_order"),
+    ("meeting", "meeting hosted", "meetings_hosted > 0", "gold.fact_meeting_usage"),
+)
+
+
+def _in_window(days: int) -> str:
+    return f"band <= {WINDOWS.index(days)}"
+
+
+def band_columns_sql() -> str:
+    """Per customer and band: every measure summed, the active days, the last day of each
+    recency event."""
+    columns = [f"sum({m.name}) AS {m.name}" for m in MEASURES]
+    columns.append(f"count(DISTINCT activity_date) FILTER (WHERE is_active_day AND "
+                   f"activity_date > {DAY} - {max(ACTIVE_DAY_WINDOWS)}) AS active_days")
+    columns += [f"max(activity_date) FILTER (WHERE {condition}) AS last_{name}"
+                for name, _, condition, _ in RECENCY_EVENTS]
+    return ",\n               ".join(columns)
+
+
 def _window_features() -> list[Feature]:
     features = []
     for m in MEASURES:
@@ -61,15 +94,14 @@ def _window_features() -> list[Feature]:
                 name=name, definition=f"{m.description} in the {days} days ending D",
                 window=f"{days} days", source=f"gold.{m.source}", sql=f"coalesce(_w_{name}, 0)",
                 dtype=m.dtype, kind="window", scaling="log",
-                aggregate=f"sum({m.name}) FILTER (WHERE activity_date > {DAY} - {days})"))
-    for days in (7, 30, 90):
+                aggregate=f"sum({m.name}) FILTER (WHERE {_in_window(days)})"))
+    for days in ACTIVE_DAY_WINDOWS:
         name = f"active_days_{days}d"
         features.append(Feature(
             name=name, definition=f"Days with any use ({', '.join(ACTIVITY_MEASURES)}) in the "
             f"{days} days ending D", window=f"{days} days", source=SUMMARY,
             sql=f"coalesce(_w_{name}, 0)", dtype=int, kind="window", scaling="log",
-            aggregate=f"count(DISTINCT activity_date) FILTER (WHERE is_active_day AND "
-                      f"activity_date > {DAY} - {days})"))
+            aggregate=f"sum(active_days) FILTER (WHERE {_in_window(days)})"))
     return features
 
 
@@ -79,8 +111,7 @@ def _recency(name: str, what: str, condition: str, source: str) -> Feature:
         definition=f"Days from the last {what} to D; the days observed (at most "
         f"{LONGEST_WINDOW}) when none was seen", window=f"{LONGEST_WINDOW} days", source=source,
         sql=f"coalesce({DAY} - _w_days_since_last_{name}, {obs(LONGEST_WINDOW)})", dtype=int,
-        kind="recency", scaling="log",
-        aggregate=f"max(activity_date) FILTER (WHERE {condition})")
+        kind="recency", scaling="log", aggregate=f"max(last_{name})")
 
 
 def obs(days: int) -> str:
@@ -139,13 +170,7 @@ ATTRIBUTES = [
             "attribute", "log"),
 ]
 
-RECENCY = [
-    _recency("activity", "active day", "is_active_day", SUMMARY),
-    _recency("payment", "invoice payment", "invoices_paid > 0", "gold.fact_invoice"),
-    _recency("ticket", "support ticket", "tickets_opened > 0", "gold.fact_support_ticket"),
-    _recency("order", "order", "orders > 0", "gold.fact_order"),
-    _recency("meeting", "meeting hosted", "meetings_hosted > 0", "gold.fact_meeting_usage"),
-]
+RECENCY = [_recency(*event) for event in RECENCY_EVENTS]
 
 REVENUE = "gold.fact_billing, gold.fact_order"
 DERIVED = [
@@ -247,6 +272,7 @@ FEATURES: tuple[Feature, ...] = (
     *ATTRIBUTES, *_window_features(), *RECENCY, *DERIVED, *FLAGS, WARNING_COUNT)
 FEATURE_NAMES = tuple(f.name for f in FEATURES)
 assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES), "feature names must be unique"
+assert {w for m in MEASURES for w in m.windows} <= set(WINDOWS), "a window without a band"
 
 
 def feature_column(feature):
@@ -266,7 +292,7 @@ def model_with_features(name: str, identity: dict, tail: dict | None = None
 
 
 def window_aggregates_sql() -> str:
-    """The windowed aggregates over the summary rows, one ``_w_<name>`` column each."""
+    """The windowed aggregates over the banded rows, one ``_w_<name>`` column each."""
     return ",\n               ".join(f"{f.aggregate} AS _w_{f.name}"
                                      for f in FEATURES if f.aggregate)
 

@@ -62,6 +62,10 @@ class ChurnModelConfig(Config):
     sample_every_days: int = Field(default=7, ge=1, description="Use every k-th label day")
     holdout_days: int = Field(default=3, ge=1, description="Latest sampled feature days held "
                               "out for evaluation")
+    gap_days: int | None = Field(default=None, ge=0, description="Days between the last "
+                                 "training feature day and the first held-out one (default: "
+                                 "the horizon, so no training label looks into the held-out "
+                                 "period)")
     max_negatives: int = Field(default=100_000, ge=1_000, description="Non-churners kept in "
                                "the training set (sampled, then weighted back)")
     regularisation: float = Field(default=0.1, gt=0, description="Inverse L2 strength (C)")
@@ -80,6 +84,9 @@ class ChurnModel(GoldModel):
     horizon_days: int = column("N: the model predicts churn within N days", ge=1)
     feature_days: int = column("Feature days in the training set (held-out ones included)",
                                ge=0)
+    split_gap_days: int = column("Days between the last training and the first held-out "
+                                 "feature day required by the split (the horizon; 0 while the "
+                                 "history is too short for it)", ge=0)
     train_from: dt.date = column("First training feature day", nullable=True)
     train_to: dt.date = column("Last training feature day", nullable=True)
     holdout_from: dt.date = column("First held-out feature day", nullable=True)
@@ -225,6 +232,19 @@ def lift_at(y: np.ndarray, p: np.ndarray, w: np.ndarray, share: float = TOP_DECI
     return float(np.average(y[top], weights=w[top]) / overall) if overall > 0 else 0.0
 
 
+def split_days(feature_days: list[dt.date], holdout_days: int, gap: int
+               ) -> tuple[list[dt.date], list[dt.date], int]:
+    """(training days, held-out days, gap used): the latest ``holdout_days`` days are held
+    out, training days end at least ``gap`` days before the first of them; while the history
+    is too short for that gap, every earlier day trains (gap 0)."""
+    if len(feature_days) < 2:
+        return [], [], gap
+    held = min(holdout_days, len(feature_days) - 1)
+    earlier, holdout = feature_days[:-held], feature_days[-held:]
+    far = [d for d in earlier if (holdout[0] - d).days >= gap]
+    return (far, holdout, gap) if far else (earlier, holdout, 0)
+
+
 def train(frame: pl.DataFrame, rate: float, day: dt.date, config: ChurnModelConfig
           ) -> tuple[dict, pl.DataFrame]:
     """The model row and its coefficient rows (none when there is too little to learn)."""
@@ -232,16 +252,18 @@ def train(frame: pl.DataFrame, rate: float, day: dt.date, config: ChurnModelConf
 
     model_id = f"churn_{ALGORITHM}_{day.isoformat()}"
     feature_days = sorted(frame["feature_date"].unique().to_list())
-    holdout = set(feature_days[-config.holdout_days:]) if len(feature_days) > 1 else set()
-    is_holdout = frame["feature_date"].is_in(list(holdout)).to_numpy()
+    gap = config.horizon_days if config.gap_days is None else config.gap_days
+    train_days, holdout, gap = split_days(feature_days, config.holdout_days, gap)
+    dates = frame["feature_date"]
+    train_rows = dates.is_in(train_days).to_numpy()
+    test_rows = dates.is_in(holdout).to_numpy()
     y = frame["churned"].to_numpy().astype(int)
     w = np.where(y == 1, 1.0, 1.0 / rate) if rate > 0 else np.ones(len(y))
     x = prepare(frame)
-    train_rows, test_rows = ~is_holdout, is_holdout
     row = {"model_id": model_id, "status": "insufficient_data", "algorithm": ALGORITHM,
            "horizon_days": config.horizon_days, "feature_days": len(feature_days),
-           "train_from": min((d for d in feature_days if d not in holdout), default=None),
-           "train_to": max((d for d in feature_days if d not in holdout), default=None),
+           "split_gap_days": gap,
+           "train_from": min(train_days, default=None), "train_to": max(train_days, default=None),
            "holdout_from": min(holdout, default=None), "holdout_to": max(holdout, default=None),
            "train_rows": int(train_rows.sum()), "train_positives": int(y[train_rows].sum()),
            "holdout_rows": int(test_rows.sum()), "holdout_positives": int(y[test_rows].sum()),
@@ -305,7 +327,8 @@ def churn_model(context: AssetExecutionContext, config: ChurnModelConfig,
                                        _with_metadata_columns(coefficients, day))
     metrics = {k: row[k] for k in ("status", "roc_auc", "pr_auc", "lift_top_decile",
                                    "base_rate", "train_rows", "train_positives", "holdout_rows",
-                                   "holdout_positives", "feature_days", "negative_sample_rate")}
+                                   "holdout_positives", "feature_days", "split_gap_days",
+                                   "negative_sample_rate")}
     metrics.update({k: str(row[k]) for k in ("train_from", "train_to", "holdout_from",
                                              "holdout_to") if row[k] is not None})
     yield MaterializeResult(

@@ -16,9 +16,9 @@ priority score. The rules (also in docs/metrics.md, rendered from ``METRICS``):
 - **RFM**: recency (days since the last payment or order), frequency (payments, fulfilled
   orders and add-on purchases in 365 days) and monetary value (net revenue in 365 days), each
   scored 1-5 by quintile among the customers not churned (5 = most recent / most / highest).
-- **priority score** (0-100): the percentile of the customer's value at risk (predictive CLV x
-  monthly churn probability) among the customers not churned; a segment's priority score is
-  its value at risk relative to the largest segment of the same scheme.
+- **priority score** (0-100): the percentile of the customer's value at risk (predictive CLV,
+  when positive, x monthly churn probability) among the customers not churned; a segment's
+  priority score is its value at risk relative to the largest segment of the same scheme.
 
 Seed 001 updates segmentation weekly: the daily partitions stay the backbone (the sensor keeps
 them fresh), and the views ``gold.customer_segments_weekly`` and ``gold.segment_summary_weekly``
@@ -87,7 +87,8 @@ class CustomerSegments(GoldModel):
                                               ge=0.0, le=1.0)
     risk_band: str = column("The churn model's risk band (empty when not scored)",
                             nullable=True)
-    value_at_risk: float = column("predictive_clv x monthly_churn_probability")
+    value_at_risk: float = column("max(predictive_clv, 0) x monthly_churn_probability (a "
+                                  "customer of negative value puts nothing at risk)", ge=0.0)
     priority_score: float = column("0-100: percentile of value_at_risk among the customers "
                                    "not churned (0 when churned)", ge=0.0, le=100.0)
     net_revenue_30d: float = column("Net revenue of the last 30 days (for the summary)")
@@ -108,7 +109,7 @@ WITH base AS (
            c.status = 'Churned' AND c.status_since > {DAY} - 30 AS churned_last_30d,
            v.predictive_clv, v.monthly_churn_probability, s.risk_band,
            c.status <> 'Churned' AS is_active,
-           v.predictive_clv * v.monthly_churn_probability AS value_at_risk
+           greatest(v.predictive_clv, 0) * v.monthly_churn_probability AS value_at_risk
     FROM gold.customer_360 c
     JOIN gold.customer_clv v ON v.customer_key = c.customer_key AND v.load_date = {DAY}
     LEFT JOIN gold.churn_scores s ON s.customer_key = c.customer_key AND s.load_date = {DAY}
@@ -162,7 +163,7 @@ class SegmentSummary(GoldModel):
     avg_predictive_clv: float = column("Average predictive CLV of the active customers",
                                        nullable=True)
     total_predictive_clv: float = column("Sum of predictive CLV")
-    value_at_risk: float = column("Sum of the customers' value at risk")
+    value_at_risk: float = column("Sum of the customers' value at risk", ge=0.0)
     priority_score: float = column("0-100: value at risk relative to the largest segment of "
                                    "the scheme", nullable=True, ge=0.0, le=100.0)
 
@@ -253,7 +254,7 @@ METRICS = [
            filters="empty for churned customers", periods="365 days ending the partition day",
            seed="001"),
     Metric(name="priority_score (customer)", table="customer_segments",
-           formula="100 x percent_rank of value_at_risk = predictive_clv x "
+           formula="100 x percent_rank of value_at_risk = max(predictive_clv, 0) x "
            "monthly_churn_probability among the customers not churned; 0 when churned",
            grain="customer, per partition day", periods="as of the partition day", seed="001"),
     Metric(name="priority_score (segment)", table="segment_summary",

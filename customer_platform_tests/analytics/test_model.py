@@ -20,6 +20,7 @@ from customer_platform.analytics.model import (
     lift_at,
     prepare,
     prepared_sql,
+    split_days,
     training_set,
 )
 
@@ -78,8 +79,10 @@ def test_time_based_split_and_metrics(trained):
     model = wh.read("SELECT * FROM gold.churn_model WHERE load_date = ?", [D]).to_dicts()[0]
     feature_days = [d - dt.timedelta(days=N) for d in LABEL_DAYS]
     assert model["status"] == "trained" and model["feature_days"] == 4
-    # trained on the three earlier feature days, evaluated on the latest one
+    # trained on the three earlier feature days, evaluated on the latest one (21 days of
+    # history are too short for a 30-day gap between them)
     assert (model["train_from"], model["train_to"]) == (feature_days[0], feature_days[2])
+    assert model["split_gap_days"] == 0
     assert model["holdout_from"] == model["holdout_to"] == feature_days[3]
     assert (model["train_rows"], model["holdout_rows"]) == (900, 300)
     assert model["roc_auc"] > 0.8 and model["lift_top_decile"] > 1.5
@@ -133,6 +136,16 @@ def test_preparation_is_the_same_in_python_and_sql(wh):
     in_sql = wh.read(f"SELECT {columns} FROM gold.churn_features f WHERE load_date = ? "
                      "ORDER BY customer_id", [D]).to_numpy().astype(float)
     assert np.allclose(in_sql, prepare(frame.sort("customer_id")), equal_nan=True)
+
+
+def test_the_split_keeps_a_horizon_between_training_and_held_out_days():
+    days = [D - dt.timedelta(days=k) for k in range(84, -1, -7)]  # 13 days, 7 apart
+    train_days, holdout, gap = split_days(days, 3, 30)
+    assert holdout == days[-3:] and gap == 30
+    assert train_days == days[:-7]  # the last one 35 days before the first held-out day
+    assert (holdout[0] - train_days[-1]).days == 35
+    assert split_days(days[-5:], 3, 30) == (days[-5:-3], days[-3:], 0)  # too short: no gap
+    assert split_days(days[-1:], 3, 30) == ([], [], 30)
 
 
 def test_lift_at_the_top_decile_by_hand():
