@@ -4,8 +4,13 @@ The warehouse is one DuckDB file with a schema per layer (``bronze``, ``silver``
 chosen by the asset key prefix. Assets hand Polars frames to the I/O manager (the pandas
 handler is registered too, for the few consumers that need pandas).
 
-Every connection goes through ``connect`` (one configuration: DuckDB refuses two in one
-process), and the warehouse file stays open for the whole run (``HeldOpenDuringRun``).
+Every connection goes through ``open_warehouse``: one configuration (DuckDB refuses two in
+one process), and processes take turns. DuckDB allows one writer process per file and fails
+the others at once, so a process first takes an exclusive lock on ``<warehouse>.lock``
+(re-entrant within the process) and waits for it, instead of failing on DuckDB's lock. By
+default a run keeps the file for its whole length (``HeldOpenDuringRun``: fast, and parallel
+runs queue behind each other); with ``CUSTOMER_PLATFORM_WAREHOUSE_HOLD=step`` each step takes
+it only for its own connections, so parallel runs interleave step by step.
 
 Two changes to the stock DuckDB I/O manager:
 - Every write is one transaction (delete the partition, insert the new rows, commit), so a
@@ -15,7 +20,10 @@ Two changes to the stock DuckDB I/O manager:
 """
 
 import contextlib
-from collections.abc import Sequence
+import fcntl
+import os
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -34,31 +42,71 @@ from customer_platform.privacy import markdown_preview
 
 #: The one connection configuration (DuckDB refuses a second one for an open file).
 CONNECTION_CONFIG = {"custom_user_agent": "customer_platform"}
-#: Connections held open by the resources of the runs in this process, per database file.
-_HELD: dict[str, list[duckdb.DuckDBPyConnection]] = {}
+#: Per database file: the lock file's descriptor and how many of this process's users hold it.
+_LOCKS: dict[str, tuple[int, int]] = {}
+_LOCKS_GUARD = threading.Lock()
+#: Per database file: what the runs in this process hold open (see ``HeldOpenDuringRun``).
+_HELD: dict[str, list[contextlib.ExitStack]] = {}
 
 
-def connect(database: str) -> duckdb.DuckDBPyConnection:
-    """A read-write connection to the warehouse, retried while another process holds the
-    file's lock (DuckDB allows one writer process)."""
-    return backoff(fn=duckdb.connect, retry_on=(RuntimeError, duckdb.IOException),
-                   kwargs={"database": database, "read_only": False,
-                           "config": CONNECTION_CONFIG},
-                   max_retries=10)
+def _acquire(database: str) -> None:
+    with _LOCKS_GUARD:
+        fd, holders = _LOCKS.get(database, (-1, 0))
+        if holders == 0:
+            fd = os.open(f"{database}.lock", os.O_CREAT | os.O_RDWR, 0o644)
+            fcntl.flock(fd, fcntl.LOCK_EX)  # waits while another process has the warehouse
+        _LOCKS[database] = (fd, holders + 1)
+
+
+def _release(database: str) -> None:
+    with _LOCKS_GUARD:
+        fd, holders = _LOCKS.pop(database)
+        if holders > 1:
+            _LOCKS[database] = (fd, holders - 1)
+        else:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def open_warehouse(database: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to the warehouse, once this process has its turn with the file.
+
+    DuckDB's own lock can still be held by a process outside the platform (a notebook): then
+    the connection is retried with back-off, as the stock resource does.
+    """
+    shared = database != ":memory:"
+    if shared:
+        _acquire(database)
+    try:
+        conn = backoff(fn=duckdb.connect, retry_on=(RuntimeError, duckdb.IOException),
+                       kwargs={"database": database, "read_only": False,
+                               "config": CONNECTION_CONFIG},
+                       max_retries=10)
+        try:
+            yield conn
+        finally:
+            conn.close()
+    finally:
+        if shared:
+            _release(database)
 
 
 class HeldOpenDuringRun:
-    """Keeps the warehouse open while a run uses the resource.
+    """Keeps the warehouse open (and this process's turn with it) while a run uses the resource.
 
     Every step opens its own short connection; while another connection to the file is open
     in the process, DuckDB hands out a new one on the open database in under a millisecond,
     instead of opening the file and checkpointing it on close (about 30 ms each, hundreds of
-    times per day's run). The file is released when the run's resources are torn down.
+    times per day's run). Released when the run's resources are torn down. Off with
+    ``CUSTOMER_PLATFORM_WAREHOUSE_HOLD=step`` (parallel runs then take turns per step).
     """
 
     def setup_for_execution(self, context) -> None:
-        if self.database != ":memory:":
-            _HELD.setdefault(self.database, []).append(connect(self.database))
+        if self.database != ":memory:" and settings.warehouse_hold() == "run":
+            stack = contextlib.ExitStack()
+            stack.enter_context(open_warehouse(self.database))
+            _HELD.setdefault(self.database, []).append(stack)
 
     def teardown_after_execution(self, context) -> None:
         held = _HELD.get(self.database)
@@ -100,16 +148,14 @@ class TransactionalDuckDbClient(DuckDbClient):
     @staticmethod
     @contextlib.contextmanager
     def connect(context, _):
-        conn = connect(context.resource_config["database"])
-        try:
-            conn.begin()
-            yield conn
-            conn.commit()
-        except BaseException:
-            conn.rollback()
-            raise
-        finally:
-            conn.close()
+        with open_warehouse(context.resource_config["database"]) as conn:
+            try:
+                conn.begin()
+                yield conn
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
 
 
 class WarehouseIOManager(HeldOpenDuringRun, DuckDBIOManager):
@@ -150,11 +196,8 @@ class Warehouse(HeldOpenDuringRun, DuckDBResource):
 
     @contextlib.contextmanager
     def get_connection(self):
-        conn = connect(self.database)
-        try:
+        with open_warehouse(self.database) as conn:
             yield conn
-        finally:
-            conn.close()
 
     def count(self, table: str, where: str = "true", params: Sequence = ()) -> int:
         with self.get_connection() as conn:

@@ -34,3 +34,12 @@ def partition_start() -> dt.date:
     return dt.date.fromisoformat(
         os.environ.get("CUSTOMER_PLATFORM_PARTITION_START", DEFAULT_PARTITION_START)
     )
+
+
+def warehouse_hold() -> str:
+    """How long a run keeps the warehouse file: ``run`` (default: the whole run, fastest) or
+    ``step`` (each step's connections only, so parallel runs interleave)."""
+    hold = os.environ.get("CUSTOMER_PLATFORM_WAREHOUSE_HOLD", "run")
+    if hold not in ("run", "step"):
+        raise ValueError(f"CUSTOMER_PLATFORM_WAREHOUSE_HOLD must be run or step, not {hold!r}")
+    return hold
