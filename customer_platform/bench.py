@@ -101,6 +101,34 @@ def _materialise_child(data_root: Path, landing: Path) -> dict:
     }
 
 
+def _revops_child(data_root: Path, landing: Path) -> dict:
+    """Runs in a child process after the whole graph: the revenue-operations and export
+    assets alone for ``BENCH_DAY`` on that warehouse, so the layer's wall time and peak RSS
+    are its own."""
+    os.environ["CUSTOMER_PLATFORM_DATA"] = str(data_root)
+    os.environ["CUSTOMER_PLATFORM_LANDING_ROOT"] = str(landing)
+    os.environ["CUSTOMER_PLATFORM_PARTITION_START"] = BENCH_DAY.isoformat()
+    from dagster import DagsterInstance
+
+    from customer_platform.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    keys = [k for k in graph.get_all_asset_keys()
+            if graph.get(k).group_name in ("gold_revops", "gold_exports")]
+    began = time.perf_counter()
+    with DagsterInstance.ephemeral() as instance:
+        result = defs.resolve_job_def("daily_platform").execute_in_process(
+            partition_key=BENCH_DAY.isoformat(), instance=instance, asset_selection=keys,
+            raise_on_error=False, run_config={"loggers": {"console": {"config": {
+                "log_level": "WARNING"}}}})
+    return {"success": result.success, "seconds": time.perf_counter() - began,
+            "assets": len(keys),
+            "steps": {e.step_key: e.event_specific_data.duration_ms / 1000
+                      for e in result.all_events if e.is_step_success},
+            "checks_failed": [f"{c.asset_key.to_user_string()}:{c.check_name}"
+                              for c in result.get_asset_check_evaluations() if not c.passed]}
+
+
 def _run_child(function: str, log: Path, out: Path, *args) -> tuple[dict, float]:
     """Run ``function`` ("module:name") with ``args`` in a child process, wait for it with
     ``wait4`` and return its JSON result and its peak RSS (MiB)."""
@@ -205,13 +233,22 @@ def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None =
             )
             if mat["checks_failed"]:
                 console.print(f"  failed checks: {', '.join(mat['checks_failed'])}")
+            revops, revops_rss = _run_child("customer_platform.bench:_revops_child", log,
+                                            root / "revops.json", root, landing)
+            if not revops["success"] or revops["checks_failed"]:
+                raise RuntimeError(f"the revops + exports layer failed (see {log})")
+            console.print(f"  revops + exports layer alone ({revops['assets']} assets): "
+                          f"{revops['seconds']:.1f} s, peak RSS {revops_rss:,.0f} MiB "
+                          f"({_steps(revops)})")
             analytics = _analytics(root, landing, customers)
             rows.append({"customers": customers, "generator": gen, "materialise": mat,
-                         "peak_rss_mib": rss, "analytics": analytics})
+                         "peak_rss_mib": rss, "analytics": analytics,
+                         "revops": revops, "revops_rss_mib": revops_rss})
     table = Table(title=f"customer-platform bench (one day, {BENCH_DAY}, seed {seed})")
     for name in ("customers", "gen rows", "gen rows/s", "gen MB/s", "graph wall s",
                  "bronze+silver s", "gold s", "rows/s", "peak RSS MiB", "checks passed",
-                 "analytics s (first day / steady)", "analytics peak RSS MiB"):
+                 "analytics s (first day / steady)", "analytics peak RSS MiB",
+                 "revops+exports s", "revops+exports peak RSS MiB"):
         table.add_column(name, justify="right")
     for r in rows:
         g, m = r["generator"], r["materialise"]
@@ -225,6 +262,7 @@ def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None =
             f"{r['analytics']['first']['seconds']:.1f} / "
             f"{r['analytics']['steady']['seconds']:.1f}",
             f"{r['analytics']['first_rss_mib']:,.0f} / {r['analytics']['steady_rss_mib']:,.0f}",
+            f"{r['revops']['seconds']:.1f}", f"{r['revops_rss_mib']:,.0f}",
         )
     console.print(table)
     if auc_customers != 0:
