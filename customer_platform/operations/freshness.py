@@ -1,0 +1,157 @@
+"""Freshness: every gold table of the daily job must hold the day just ended by a deadline.
+
+Each gold table of ``daily_platform`` has a ``freshness`` check (``FRESHNESS_CHECKS``). After
+each tick of ``freshness_deadline_cron()`` (09:00 UTC by default) it passes only if the table
+has a materialisation of the partition of the last day complete at that tick: at 10:00 on
+2026-03-03, partition 2026-03-02. A late day fails it with severity ERROR (red on the asset in
+the UI), the expected partition, the deadline, how overdue and the table's last update in its
+metadata, until the day is loaded.
+
+``gold_freshness_sensor`` (running by default) evaluates the checks without a run: it reads the
+event log and reports an evaluation for each table whose outcome changed (a new expected day,
+or the late day landing), so a failure shows within minutes of the deadline and recovery as
+soon as the day is in. A run would open the warehouse through its I/O manager and compete for
+DuckDB's single writer lock with the daily run it is watching; a sensor touches only the
+instance. The checks stay executable (``Execute`` in the UI runs the same rule).
+
+Why not Dagster's builders: ``build_time_partition_freshness_checks`` (the same rule) is marked
+superseded in 1.13 and needs runs to evaluate; ``FreshnessPolicy`` (the recommended successor,
+evaluated by the daemon) looks at the latest materialisation of *any* partition, so a backfill
+of an old day would make a late table look fresh.
+
+The audit tables (group ``gold_audit``) are left out: ``audit_job`` rebuilds them after every
+run, and a check on them would be pulled into that job. The checks must not run inside
+``daily_platform`` either (a backfill of an old day would evaluate them against today's
+deadline): its selection leaves them out (see the package docstring).
+"""
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Mapping
+
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetKey,
+    AssetRecordsFilter,
+    DagsterInstance,
+    DefaultSensorStatus,
+    MetadataValue,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    multi_asset_check,
+    sensor,
+)
+from dagster._core.definitions.partitions.context import partition_loading_context
+from dagster._utils.schedules import get_latest_completed_cron_tick
+
+from customer_platform.gold import GOLD_ASSETS
+from customer_platform.gold.audit import AUDIT_GROUP
+from customer_platform.operations import cadence
+from customer_platform.operations.landing_sensor import utc_now
+from customer_platform.partitions import daily_partitions
+
+CHECK_NAME = "freshness"
+#: The gold tables of the daily job (every gold asset but the audit tables).
+FRESH_GOLD_KEYS = tuple(sorted(
+    (key for assets_def in GOLD_ASSETS for key, group in assets_def.group_names_by_key.items()
+     if group != AUDIT_GROUP), key=AssetKey.to_user_string))
+
+
+def expected_day(now: dt.datetime, deadline_cron: str, timezone: str
+                 ) -> tuple[str, dt.datetime] | None:
+    """The partition the gold tables must hold at ``now``, and the deadline tick that asks for
+    it: the last day complete at the latest tick of ``deadline_cron`` (``None`` before the
+    first partition)."""
+    tick = get_latest_completed_cron_tick(deadline_cron, now.astimezone(dt.UTC), timezone)
+    with partition_loading_context(effective_dt=tick):
+        window = daily_partitions.get_last_partition_window()
+    return (window.start.date().isoformat(), tick) if window else None
+
+
+def verdict(instance: DagsterInstance, key: AssetKey, day: str, tick: dt.datetime,
+            now: dt.datetime) -> dict:
+    """The freshness check's outcome for one table (the fields of a check result)."""
+    def latest(partition: str | None):
+        records = instance.fetch_materializations(AssetRecordsFilter(
+            asset_key=key, asset_partitions=[partition] if partition else None), limit=1).records
+        return records[0] if records else None
+
+    metadata = {"expected_partition": day, "deadline": MetadataValue.timestamp(tick)}
+    due = f"{tick.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    if latest(day) is not None:
+        return {"passed": True, "metadata": metadata,
+                "description": f"{key.to_user_string()} holds {day} (due {due})."}
+    last = latest(None)
+    metadata["overdue_minutes"] = int((now - tick).total_seconds() // 60)
+    if last is not None:
+        metadata["last_update"] = MetadataValue.timestamp(last.timestamp)
+        metadata["last_partition"] = last.partition_key or ""
+    return {"passed": False, "metadata": metadata, "severity": AssetCheckSeverity.ERROR,
+            "description": f"{day} is late: {key.to_user_string()} should hold it since {due}"
+            + ("" if last else "; it was never materialised") + "."}
+
+
+@multi_asset_check(
+    name="gold_freshness",
+    specs=[AssetCheckSpec(CHECK_NAME, asset=key, blocking=False,
+                          description="Holds the day just ended by the freshness deadline "
+                          f"({cadence.freshness_deadline_cron()}, "
+                          f"{cadence.schedule_timezone()})") for key in FRESH_GOLD_KEYS],
+    can_subset=True,
+)
+def gold_freshness(context: AssetCheckExecutionContext) -> Iterable[AssetCheckResult]:
+    now = utc_now()
+    expected = expected_day(now, cadence.freshness_deadline_cron(), cadence.schedule_timezone())
+    for check_key in context.selected_asset_check_keys:
+        if expected is None:
+            yield AssetCheckResult(asset_key=check_key.asset_key, check_name=CHECK_NAME,
+                                   passed=True, description="No day is due yet.")
+        else:
+            yield AssetCheckResult(asset_key=check_key.asset_key, check_name=CHECK_NAME,
+                                   **verdict(context.instance, check_key.asset_key, *expected,
+                                             now))
+
+
+FRESHNESS_CHECKS = [gold_freshness]
+
+
+def build_freshness_sensor(keys: Iterable[AssetKey] = FRESH_GOLD_KEYS, *,
+                           clock: Callable[[], dt.datetime] = utc_now,
+                           deadline_cron: str | None = None, timezone: str | None = None,
+                           name: str = "gold_freshness_sensor") -> SensorDefinition:
+    """A sensor reporting the freshness check of ``keys`` whenever an outcome changes."""
+    keys = tuple(keys)
+    deadline_cron = deadline_cron or cadence.freshness_deadline_cron()
+    timezone = timezone or cadence.schedule_timezone()
+
+    @sensor(name=name, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING,
+            description="Evaluates the gold tables' freshness checks (the day just ended is in "
+            "by the deadline) from the event log, without a run, and reports the changes.")
+    def _freshness_sensor(context: SensorEvaluationContext) -> SensorResult:
+        now = clock().astimezone(dt.UTC)
+        expected = expected_day(now, deadline_cron, timezone)
+        reported: Mapping[str, str] = json.loads(context.cursor) if context.cursor else {}
+        if expected is None:
+            return SensorResult(skip_reason="no day is due yet", cursor=context.cursor)
+        events, state = [], {}
+        for key in keys:
+            outcome = verdict(context.instance, key, *expected, now)
+            state[key.to_user_string()] = f"{expected[0]}:{outcome['passed']}"
+            if reported.get(key.to_user_string()) != state[key.to_user_string()]:
+                events.append(AssetCheckEvaluation(asset_key=key, check_name=CHECK_NAME,
+                                                   **outcome))
+        late = sum(outcome.endswith(":False") for outcome in state.values())
+        return SensorResult(asset_events=events, cursor=json.dumps(state, sort_keys=True),
+                            skip_reason=None if events else
+                            f"no change since the last report: {late} of {len(keys)} tables "
+                            f"late for {expected[0]}")
+
+    return _freshness_sensor
+
+
+gold_freshness_sensor = build_freshness_sensor()

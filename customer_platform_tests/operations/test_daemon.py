@@ -1,0 +1,137 @@
+"""The landing sensor running for real: ``dagster-daemon run`` in a subprocess, on a temporary
+DAGSTER_HOME, loading a code location by module the way a deployment does, watching a real
+landing folder. The test delivers files for yesterday and asserts the runs the daemon creates
+in the instance: the support chain when only the tickets are in, the whole day once every file
+is, a re-run of what a re-delivered file feeds.
+
+The location (``daemon_location``) is the platform with the real landing sensor over two support
+tables and a small job as its target, so that creating a run does not cost the daemon the
+execution plan of the whole daily job. The instance queues runs and starts none
+(``max_concurrent_runs: 0``): the test sees the run records, and no run process is ever
+started. The daemon is stopped with SIGTERM (SIGINT reset to its default first: a background
+shell ignores SIGINT, and the daemon maps SIGTERM onto SIGINT's handler), then its process
+group is checked empty (and killed if not)."""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster._core.instance.ref import InstanceRef
+
+from customer_platform.bronze.assets import bronze_key
+from customer_platform.contracts import source_table as landing_table
+from customer_platform.operations import INTRADAY_CHAINS, TRIGGER_TAG
+
+from .conftest import Landing
+from .daemon_location import JOB_NAME
+
+REPO = Path(__file__).resolve().parents[2]
+INSTANCE_YAML = """\
+telemetry:
+  enabled: false
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    max_concurrent_runs: 0
+"""
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def group_members(pgid: int) -> list[int]:
+    """The processes still alive in process group ``pgid``."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                members.append(int(entry.name))
+    return members
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    """Start ``dagster-daemon run`` on a fresh home and landing zone; stop it afterwards."""
+    home, landing = tmp_path / "dagster_home", Landing(tmp_path / "landing")
+    home.mkdir()
+    (home / "dagster.yaml").write_text(INSTANCE_YAML)
+    env = {**os.environ, "DAGSTER_HOME": str(home),
+           "CUSTOMER_PLATFORM_LANDING_ROOT": str(landing.root),
+           "CUSTOMER_PLATFORM_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+           "CUSTOMER_PLATFORM_LANDING_SENSOR_INTERVAL": "1",
+           # yesterday's cut-off is tonight, whatever time the test runs
+           "CUSTOMER_PLATFORM_LANDING_CUTOFF_HOURS": "24"}
+    command = [str(Path(sys.executable).with_name("dagster-daemon")), "run",
+               "-m", "customer_platform_tests.operations.daemon_location", "-a", "defs"]
+    instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+    instance.get_run_records(limit=1)  # its storage exists before the daemon opens it
+    log = (tmp_path / "daemon.log").open("w")
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True, preexec_fn=_default_sigint)
+    try:
+        yield instance, landing, process, tmp_path / "daemon.log"
+    finally:
+        instance.dispose()
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+        for _ in range(50):  # the code server it started shuts down after it
+            if not group_members(process.pid):
+                break
+            time.sleep(0.2)
+        leftover = group_members(process.pid)
+        if leftover:
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+        assert process.returncode == 0, (tmp_path / "daemon.log").read_text()[-3000:]
+        assert not leftover, f"processes left behind: {leftover}"
+
+
+def wait_for_run(instance, process, log: Path, trigger: str, timeout: float = 60):
+    """The run the landing sensor created with ``trigger``, once it is in the instance."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        records = instance.get_run_records(RunsFilter(tags={TRIGGER_TAG: trigger}))
+        if records and all(r.dagster_run.status == DagsterRunStatus.QUEUED for r in records):
+            return [r.dagster_run for r in records]
+        assert process.poll() is None, log.read_text()[-3000:]
+        time.sleep(0.5)
+    raise AssertionError(f"no {trigger} run after {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+def test_the_daemon_runs_the_landing_sensor_and_creates_its_runs(daemon):
+    instance, landing, process, log = daemon
+    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+
+    landing.deliver(yesterday, "support.tickets")
+    [intraday] = wait_for_run(instance, process, log, "landing_intraday")
+    landing.deliver(yesterday, "support.kb_articles")
+    [whole_day] = wait_for_run(instance, process, log, "landing_complete")
+    landing.redeliver(yesterday, "support.kb_articles")
+    [rerun] = wait_for_run(instance, process, log, "landing_redelivery")
+
+    for run in (intraday, whole_day, rerun):
+        assert run.job_name == JOB_NAME
+        assert run.tags["dagster/partition"] == yesterday.isoformat()
+        assert run.tags["dagster/sensor_name"] == "landing_zone_sensor"
+        assert run.status == DagsterRunStatus.QUEUED  # created, never started
+    assert intraday.asset_selection == set(INTRADAY_CHAINS["support.tickets"])
+    assert whole_day.asset_selection is None
+    assert rerun.tags["customer_platform/landing_changed"] == "support.kb_articles"
+    assert bronze_key(landing_table("support.kb_articles")) in rerun.asset_selection
+    assert bronze_key(landing_table("support.tickets")) not in rerun.asset_selection
+    assert len(instance.get_run_records(RunsFilter(job_name=JOB_NAME))) == 3
