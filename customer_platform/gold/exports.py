@@ -61,6 +61,7 @@ DOMAIN = "exports"
 GROUP = f"gold_{DOMAIN}"
 #: What happens to a column of each PII class in an export.
 PII_POLICY = {"personal_identifier": "mask", "contact": "drop", "address": "drop"}
+DONE = {"mask": "masked", "drop": "dropped"}
 MANIFEST_KEY = AssetKey(["gold", "export_manifest"])
 
 
@@ -167,7 +168,7 @@ def _spec(table: GoldTable) -> AssetSpec:
     return AssetSpec(
         export_key(table), deps=[AssetDep(table.key)], group_name=GROUP,
         description=f"CSV and Parquet export of gold.{table.name} for BI tools, one file per "
-        "day; PII: " + (", ".join(f"{c} {how}ed" for c, how in sorted(treatment.items()))
+        "day; PII: " + (", ".join(f"{c} {DONE[how]}" for c, how in sorted(treatment.items()))
                         or "none"),
         kinds={"polars", "csv", "parquet"}, owners=[table.owner],
         tags={"layer": "gold", "kind": "export", "seed": "003"},

@@ -27,7 +27,7 @@ health scores.
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, sk
+from customer_platform.gold.base import GoldModel, GoldTable, sk
 from customer_platform.gold.customer import (
     CUSTOMER_KEY,
     DIM_ACCOUNT_HIERARCHY,
@@ -42,6 +42,7 @@ from customer_platform.gold.revops.common import (
     CALENDAR_WINDOW,
     DAY,
     DOMAIN,
+    SNAPSHOT_DATE_FK,
     E,
     calendar,
     in_force,
@@ -205,7 +206,7 @@ def seat_activation(rule: ActivationRule = ACTIVATION) -> GoldTable:
         sources=("silver.stg_lic_seat_entitlements", "silver.stg_lic_seat_usage",
                  "silver.stg_lic_seat_events", "gold.dim_product", "gold.dim_account_hierarchy",
                  "gold.dim_customer", "gold.dim_date"),
-        foreign_keys=(customer_fk(), ForeignKey("snapshot_date_key", "dim_date", "date_key")),
+        foreign_keys=(customer_fk(), SNAPSHOT_DATE_FK),
         source_windows=(("silver.stg_lic_seat_usage", (-8, 0)),
                         ("silver.stg_lic_seat_events", (-ALL_HISTORY, 0)), CALENDAR_WINDOW),
         grain="one row per account x product family with entitled or activated seats (on E or "
@@ -360,7 +361,7 @@ def account_adoption(rule: HealthRule = HEALTH) -> GoldTable:
         sources=("gold.agg_seat_activation", "gold.fact_support_ticket",
                  "gold.fact_engagement_activity", "gold.dim_account_hierarchy",
                  "gold.dim_customer", "gold.dim_date"),
-        foreign_keys=(customer_fk(), ForeignKey("snapshot_date_key", "dim_date", "date_key")),
+        foreign_keys=(customer_fk(), SNAPSHOT_DATE_FK),
         source_windows=(("gold.fact_support_ticket", (-CONTEXT_DAYS, 0)),
                         ("gold.fact_engagement_activity", (-CONTEXT_DAYS, 0))),
         grain="one row per business account in the hierarchy or holding seats, for the "

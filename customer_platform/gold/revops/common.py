@@ -9,7 +9,7 @@ re-running a day, or running days in any order, writes the same rows.
 
 import datetime as dt
 
-from customer_platform.gold.base import date_key
+from customer_platform.gold.base import ForeignKey, date_key
 from customer_platform.gold.metrics import PERIOD_END
 from customer_platform.gold.revops.rules import PipelineRule
 from customer_platform.gold.scd2 import Scd2Dimension
@@ -23,6 +23,7 @@ MONEY = 2  # decimals money is rounded to
 RATIO = 6  # decimals ratios are rounded to
 #: ``calendar()`` reads the dim_date rows of E (partition D-1) and D
 CALENDAR_WINDOW = ("gold.dim_date", (-1, 0))
+SNAPSHOT_DATE_FK = ForeignKey("snapshot_date_key", "dim_date", "date_key")
 
 
 def ratio(numerator: str, denominator: str) -> str:

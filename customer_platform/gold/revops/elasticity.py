@@ -34,10 +34,17 @@ import datetime as dt
 import polars as pl
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, run_gold_sql, sk
+from customer_platform.gold.base import GoldModel, GoldTable, run_gold_sql, sk
 from customer_platform.gold.customer import DIM_CUSTOMER, DIM_PRODUCT
 from customer_platform.gold.metrics import Metric
-from customer_platform.gold.revops.common import DAY, DOMAIN, E, literal, settled_columns
+from customer_platform.gold.revops.common import (
+    DAY,
+    DOMAIN,
+    SNAPSHOT_DATE_FK,
+    E,
+    literal,
+    settled_columns,
+)
 from customer_platform.gold.revops.rules import ELASTICITY, ElasticityRule
 from customer_platform.resources import Warehouse
 from customer_platform.vocabulary import CUSTOMER_SEGMENTS, PRODUCT_FAMILIES
@@ -188,7 +195,7 @@ def price_elasticity(rule: ElasticityRule = ELASTICITY) -> GoldTable:
         primary_key=("customer_segment", "product_family"),
         sources=("gold.fact_order_line", "gold.fact_order", "gold.dim_product",
                  "gold.dim_customer", "gold.dim_date"),
-        foreign_keys=(ForeignKey("snapshot_date_key", "dim_date", "date_key"),),
+        foreign_keys=(SNAPSHOT_DATE_FK,),
         window=(-rule.window_days, 0),
         grain="one row per customer segment x product family (and per segment over all "
         "products) for the trailing window ending on the settled day E = D - 1",

@@ -22,13 +22,14 @@ company, else the stand-alone account) so a parent whose seats sit in Red accoun
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, sk
+from customer_platform.gold.base import GoldModel, GoldTable, sk
 from customer_platform.gold.customer import customer_fk
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.revops.common import (
     CALENDAR_WINDOW,
     DAY,
     DOMAIN,
+    SNAPSHOT_DATE_FK,
     E,
     calendar,
     latest_opportunities,
@@ -40,7 +41,6 @@ from customer_platform.gold.revops.rules import HEALTH, PIPELINE, HealthRule, Pi
 
 SEED = "003"
 HEALTH_COLOURS = ["Green", "Yellow", "Red"]
-DATE_FK = ForeignKey("snapshot_date_key", "dim_date", "date_key")
 
 
 def _points(description: str):
@@ -94,7 +94,7 @@ def account_health(rule: HealthRule = HEALTH, pipeline: PipelineRule = PIPELINE)
         primary_key=("customer_id",),
         sources=("gold.agg_account_adoption", "gold.dim_opportunity_versions",
                  "gold.dim_customer", "gold.dim_date"),
-        foreign_keys=(customer_fk(), DATE_FK),
+        foreign_keys=(customer_fk(), SNAPSHOT_DATE_FK),
         source_windows=(("gold.dim_opportunity_versions", (-pipeline.stale_after_days, 0)),
                         CALENDAR_WINDOW),
         grain="one row per business account (agg_account_adoption's), for the settled day "
@@ -191,7 +191,7 @@ def parent_health(rule: HealthRule = HEALTH) -> GoldTable:
         seed=SEED, kind="aggregate", domain=DOMAIN,
         primary_key=("rollup_account_key",),
         sources=("gold.agg_account_health", "gold.dim_date"),
-        foreign_keys=(DATE_FK,),
+        foreign_keys=(SNAPSHOT_DATE_FK,),
         grain="one row per parent company or stand-alone account, for the settled day E",
         sql=f"""
         WITH grouped AS (

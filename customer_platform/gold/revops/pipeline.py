@@ -26,12 +26,13 @@ history they compare against is a pure function of partitions up to D.
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, sk
+from customer_platform.gold.base import GoldModel, GoldTable, sk
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.revops.common import (
     CALENDAR_WINDOW,
     DAY,
     DOMAIN,
+    SNAPSHOT_DATE_FK,
     E,
     calendar,
     grid,
@@ -46,7 +47,6 @@ from customer_platform.gold.revops.rules import PIPELINE, PipelineRule
 from customer_platform.vocabulary import GEOS, OPEN_OPPORTUNITY_STAGES, SALES_MOTIONS, SOLUTIONS
 
 SEED = "003"
-DATE_FK = ForeignKey("snapshot_date_key", "dim_date", "date_key")
 QUARTER_DAYS = 92  # the longest fiscal quarter
 
 
@@ -116,7 +116,7 @@ def pipeline_daily(rule: PipelineRule = PIPELINE) -> GoldTable:
         primary_key=("snapshot_date", "geo", "solution", "sales_motion"),
         sources=("gold.dim_opportunity_versions", "silver.stg_crm_sales_quota_plan",
                  "gold.dim_date"),
-        foreign_keys=(DATE_FK,),
+        foreign_keys=(SNAPSHOT_DATE_FK,),
         source_windows=(("gold.dim_opportunity_versions", (-rule.stale_after_days, 0)),
                         CALENDAR_WINDOW),
         grain="one row per geo x solution x sales motion (all 36) for the settled day E = D-1",
@@ -179,8 +179,12 @@ def pipeline_daily(rule: PipelineRule = PIPELINE) -> GoldTable:
 # -- the roll-ups over agg_pipeline_daily -----------------------------------------------------
 
 #: columns of a roll-up row taken from the daily row it is built on
-_SNAPSHOT = ("geo, solution, sales_motion, fiscal_quarter, fiscal_quarter_start, qrf, "
-             "pipe_actual, pipe_coverage, pipe_gap, gap_ratio")
+_SNAPSHOT = ("geo", "solution", "sales_motion", "fiscal_quarter", "fiscal_quarter_start", "qrf",
+             "pipe_actual", "pipe_coverage", "pipe_gap", "gap_ratio")
+
+
+def _snapshot(alias: str) -> str:
+    return ", ".join(f"{alias}.{c}" for c in _SNAPSHOT)
 
 
 def _daily_rows(first_day: str, condition: str = "TRUE") -> str:
@@ -248,7 +252,7 @@ def pipeline_boq(rule: PipelineRule = PIPELINE) -> GoldTable:
         seed=SEED, kind="aggregate", domain=DOMAIN,
         primary_key=("fiscal_quarter", "geo", "solution", "sales_motion"),
         sources=("gold.agg_pipeline_daily", "gold.dim_date"),
-        foreign_keys=(DATE_FK,),
+        foreign_keys=(SNAPSHOT_DATE_FK,),
         window=_history_window(rule),
         grain="one row per geo x solution x sales motion for the fiscal quarter whose first "
         "day is the settled day, written on the quarter's second day; other days hold none",
@@ -256,7 +260,7 @@ def pipeline_boq(rule: PipelineRule = PIPELINE) -> GoldTable:
         WITH boq AS {_daily_rows(E, "is_boq")}
         SELECT {sk("pipeline_boq", "b.fiscal_quarter", "b.geo", "b.solution", "b.sales_motion")}
                    AS pipeline_boq_key,
-               {", ".join(f"b.{c.strip()}" for c in _SNAPSHOT.split(","))},
+               {_snapshot("b")},
                h.historical_avg_pipe, h.historical_avg_coverage, h.historical_quarters,
                round(b.pipe_coverage - h.historical_avg_coverage, 6) AS coverage_vs_history,
                {settled_columns("crm")}
@@ -302,7 +306,7 @@ def pipeline_weekly(rule: PipelineRule = PIPELINE) -> GoldTable:
         seed=SEED, kind="aggregate", domain=DOMAIN,
         primary_key=("fiscal_week", "geo", "solution", "sales_motion"),
         sources=("gold.agg_pipeline_daily", "gold.dim_date"),
-        foreign_keys=(DATE_FK,),
+        foreign_keys=(SNAPSHOT_DATE_FK,),
         window=_history_window(rule),
         grain="one row per geo x solution x sales motion for the fiscal week ending on the "
         "settled day, written on the next week's first day; other days hold none",
@@ -327,7 +331,7 @@ def pipeline_weekly(rule: PipelineRule = PIPELINE) -> GoldTable:
         )
         SELECT {sk("pipeline_weekly", "w.fiscal_week", "w.geo", "w.solution", "w.sales_motion")}
                    AS pipeline_weekly_key,
-               {", ".join(f"w.{c.strip()}" for c in _SNAPSHOT.split(","))},
+               {_snapshot("w")},
                w.fiscal_week, w.fiscal_week_start, w.day_of_quarter, w.open_opportunities,
                w.won_amount, {money("coalesce(d.pipe_created, 0)")} AS pipe_created,
                p.previous_week_pipe,
@@ -375,7 +379,7 @@ def pipeline_quarterly(rule: PipelineRule = PIPELINE) -> GoldTable:
         seed=SEED, kind="aggregate", domain=DOMAIN,
         primary_key=("fiscal_quarter", "geo", "solution", "sales_motion"),
         sources=("gold.agg_pipeline_daily", "gold.dim_date"),
-        foreign_keys=(DATE_FK,),
+        foreign_keys=(SNAPSHOT_DATE_FK,),
         window=(-(QUARTER_DAYS + 1), 0),
         grain="one row per geo x solution x sales motion for the fiscal quarter ending on the "
         "settled day, written on the next quarter's first day; other days hold none",
@@ -391,7 +395,7 @@ def pipeline_quarterly(rule: PipelineRule = PIPELINE) -> GoldTable:
         )
         SELECT {sk("pipeline_quarterly", "q.fiscal_quarter", "q.geo", "q.solution",
                    "q.sales_motion")} AS pipeline_quarterly_key,
-               {", ".join(f"q.{c.strip()}" for c in _SNAPSHOT.split(","))},
+               {_snapshot("q")},
                d.boq_pipe, d.boq_coverage, q.won_amount, q.won_opportunities, q.lost_amount,
                q.lost_opportunities, {money("d.pipe_created")} AS pipe_created,
                {ratio("q.won_amount", "q.qrf")} AS attainment,
@@ -460,7 +464,7 @@ def stage_conversion(rule: PipelineRule = PIPELINE) -> GoldTable:
         seed="000", kind="aggregate", domain=DOMAIN,
         primary_key=("stage", "geo"),
         sources=("gold.dim_opportunity_versions", "gold.dim_date"),
-        foreign_keys=(DATE_FK,),
+        foreign_keys=(SNAPSHOT_DATE_FK,),
         source_windows=(("gold.dim_opportunity_versions",
                          (-(rule.stale_after_days + rule.closed_window_days), 0)),),
         grain="one row per funnel stage (4 open stages and Unknown) x geo, for the trailing "
@@ -526,7 +530,7 @@ def sales_rep_performance(rule: PipelineRule = PIPELINE) -> GoldTable:
         seed="000", kind="aggregate", domain=DOMAIN,
         primary_key=("sales_rep_key", "geo"),
         sources=("gold.dim_opportunity_versions", "gold.dim_date"),
-        foreign_keys=(DATE_FK,),
+        foreign_keys=(SNAPSHOT_DATE_FK,),
         source_windows=(("gold.dim_opportunity_versions",
                          (-(rule.stale_after_days + days), 0)),),
         grain="one row per sales rep x geo with an open (not stale) opportunity on the settled "
