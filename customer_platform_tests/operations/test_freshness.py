@@ -14,6 +14,7 @@ from dagster import (
     build_sensor_context,
     materialize,
 )
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster._core.test_utils import freeze_time
 
 from customer_platform.gold.audit import AUDIT_GROUP
@@ -65,6 +66,14 @@ def test_a_late_day_fails_visibly_until_it_lands(instance):
     assert late.metadata["expected_partition"].value == "2026-03-02"
     assert late.metadata["last_partition"].value == "2026-03-01"
     assert late.metadata["overdue_minutes"].value == 60
+
+    for event in first.asset_events:  # what the daemon does with them: the UI shows these
+        instance.report_runless_asset_event(event)
+    summaries = instance.event_log_storage.get_asset_check_summary_records(
+        [AssetCheckKey(key, CHECK_NAME) for key in (ON_TIME, LATE)])
+    assert [summaries[AssetCheckKey(key, CHECK_NAME)].last_check_execution_record.status
+            for key in (ON_TIME, LATE)] == [AssetCheckExecutionRecordStatus.SUCCEEDED,
+                                            AssetCheckExecutionRecordStatus.FAILED]
 
     again = sensor(build_sensor_context(instance=instance, cursor=first.cursor))
     assert again.asset_events == [] and "2 of 3 tables late" in again.skip_reason.skip_message
