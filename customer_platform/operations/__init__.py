@@ -14,14 +14,13 @@
 
 Every run these request carries the tag ``customer_platform/trigger`` (``landing_complete``,
 ``landing_cutoff``, ``landing_redelivery``, ``landing_intraday``, ``daily_schedule``,
-``weekly_segmentation``, ``freshness``), so the UI's run list filters by why a run happened.
+``weekly_segmentation``), so the UI's run list filters by why a run happened.
 
 Wiring (``definitions.py``): add ``OPERATIONS_JOBS``, ``SCHEDULES``, ``SENSORS`` and
 ``FRESHNESS_CHECKS`` to the ``Definitions``, and leave the freshness checks out of
-``daily_platform``'s selection (``- AssetSelection.checks(*FRESHNESS_CHECKS)``).
+``daily_platform``'s selection (``- AssetSelection.checks(*FRESHNESS_CHECKS)``);
+``location`` is the code location wired that way.
 """
-
-from dagster import Definitions
 
 from customer_platform.operations.freshness import FRESHNESS_CHECKS, gold_freshness_sensor
 from customer_platform.operations.landing_sensor import (
@@ -41,14 +40,7 @@ from customer_platform.operations.schedules import (
 OPERATIONS_JOBS = [weekly_segmentation_job]
 SENSORS = [landing_zone_sensor, gold_freshness_sensor]
 
-
-def operations_definitions() -> Definitions:
-    """Everything this package adds to the code location."""
-    return Definitions(jobs=OPERATIONS_JOBS, schedules=SCHEDULES, sensors=SENSORS,
-                       asset_checks=FRESHNESS_CHECKS)
-
-
 __all__ = ["FRESHNESS_CHECKS", "INTRADAY_CHAINS", "OPERATIONS_JOBS", "SCHEDULES", "SENSORS",
            "TRIGGER_TAG", "LandingWatch", "build_landing_sensor", "daily_platform_schedule",
-           "gold_freshness_sensor", "landing_zone_sensor", "operations_definitions",
-           "weekly_segmentation_job", "weekly_segmentation_schedule"]
+           "gold_freshness_sensor", "landing_zone_sensor", "weekly_segmentation_job",
+           "weekly_segmentation_schedule"]

@@ -33,12 +33,14 @@ and requests runs of ``daily_platform``:
   in bronze (materialised for the day after the file was written: the CLI, the UI, the
   schedule) is adopted into the cursor without a run.
 
-Identity and memory. A file's identity is the SHA-256 of its contents; its name, size and
-modification time only tell the sensor when to hash it again. The cursor (JSON) remembers, for
-every watched day, the files as last seen and the digests each launch covered, so nothing is
-launched twice for the same files; the run key ``landing:<day>:<kind>:<hash of the covered
-digests>`` makes that hold even if the cursor is reset. Days that leave the lookback window
-are dropped from the cursor.
+Identity and memory. A file's identity is the SHA-256 of its contents; its format, size,
+modification time and inode only tell the sensor when to hash it again. The cursor (JSON)
+remembers, for every watched day, the files as last seen and the digests the day's launches
+covered, so nothing is launched twice for the same files. The run key is
+``landing:<day>:<kind>:<hash of the digests launched before and now>``: a reset cursor asks
+for the same keys again, which Dagster does not launch twice for one sensor, while a file
+that goes back to an earlier version is a new launch. Days that leave the lookback window are
+dropped from the cursor.
 
 Producers should deliver atomically (write elsewhere, then move into place): a file caught
 half-written is launched like any other version and superseded by the complete one.
