@@ -17,25 +17,29 @@ from customer_platform.gold.audit import (
     audit_after_success,
     audit_job,
 )
+from customer_platform.operations import FRESHNESS_CHECKS, OPERATIONS_JOBS, SCHEDULES, SENSORS
 from customer_platform.resources import default_resources
 from customer_platform.silver.assets import SILVER_ASSETS
 
 #: The main job: every asset (and its checks) for one day. The audit tables are not in it: a
 #: failed step would skip them; ``audit_job`` runs after every partitioned run instead. Nor is
 #: the analytics layer: ``gold_analytics_sensor`` launches ``gold_analytics`` for a day once
-#: the day's gold inputs are in and checked.
+#: the day's gold inputs are in and checked. Nor are the freshness checks: a sensor evaluates
+#: them against the clock (``customer_platform/operations``).
 daily_platform_job = define_asset_job(
     "daily_platform",
-    selection=AssetSelection.all() - AssetSelection.groups(AUDIT_GROUP, ANALYTICS_GROUP),
+    selection=AssetSelection.all() - AssetSelection.groups(AUDIT_GROUP, ANALYTICS_GROUP)
+    - AssetSelection.checks(*FRESHNESS_CHECKS),
     description="Materialise the whole graph (bronze -> silver -> gold) for one day, with checks.",
 )
 
 defs = Definitions(
     assets=[*BRONZE_ASSETS, *SILVER_ASSETS, *GOLD_ASSETS, *ANALYTICS_ASSETS],
     # the stand-alone ones; the rest run inside their assets
-    asset_checks=[*GOLD_CHECKS, *ANALYTICS_CHECKS],
-    jobs=[daily_platform_job, audit_job, *ANALYTICS_JOBS],
-    sensors=[audit_after_success, audit_after_failure, *ANALYTICS_SENSORS],
+    asset_checks=[*GOLD_CHECKS, *ANALYTICS_CHECKS, *FRESHNESS_CHECKS],
+    jobs=[daily_platform_job, audit_job, *ANALYTICS_JOBS, *OPERATIONS_JOBS],
+    schedules=SCHEDULES,
+    sensors=[audit_after_success, audit_after_failure, *ANALYTICS_SENSORS, *SENSORS],
     resources=default_resources(),
     # One process, one DuckDB writer: per-step processes cost seconds each on two cores and
     # would contend for the warehouse file lock.

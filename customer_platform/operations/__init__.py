@@ -16,10 +16,9 @@ Every run these request carries the tag ``customer_platform/trigger`` (``landing
 ``landing_cutoff``, ``landing_redelivery``, ``landing_intraday``, ``daily_schedule``,
 ``weekly_segmentation``), so the UI's run list filters by why a run happened.
 
-Wiring (``definitions.py``): add ``OPERATIONS_JOBS``, ``SCHEDULES``, ``SENSORS`` and
-``FRESHNESS_CHECKS`` to the ``Definitions``, and leave the freshness checks out of
-``daily_platform``'s selection (``- AssetSelection.checks(*FRESHNESS_CHECKS)``);
-``location`` is the code location wired that way.
+``definitions.py`` adds ``OPERATIONS_JOBS``, ``SCHEDULES``, ``SENSORS`` and
+``FRESHNESS_CHECKS`` to the code location and leaves the freshness checks out of
+``daily_platform``'s selection.
 """
 
 from customer_platform.operations.freshness import FRESHNESS_CHECKS, gold_freshness_sensor

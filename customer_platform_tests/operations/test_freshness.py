@@ -17,6 +17,7 @@ from dagster import (
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster._core.test_utils import freeze_time
 
+from customer_platform.definitions import defs
 from customer_platform.gold.audit import AUDIT_GROUP
 from customer_platform.operations.freshness import (
     CHECK_NAME,
@@ -25,7 +26,6 @@ from customer_platform.operations.freshness import (
     expected_day,
     gold_freshness,
 )
-from customer_platform.operations.location import defs
 from customer_platform.partitions import daily_partitions
 
 from .conftest import at
