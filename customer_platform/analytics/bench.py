@@ -93,8 +93,8 @@ def synthesise_history(data_root: Path, landing: Path, bench_day: str) -> dict:
     config = ChurnModelConfig()
     label_days = _label_days(day, config)
     feature_days = [d - dt.timedelta(days=config.horizon_days) for d in label_days]
-    with duckdb.connect(str(settings.warehouse_path()),
-                        config={"enable_progress_bar": False}) as con:
+    with duckdb.connect(str(settings.warehouse_path())) as con:
+        con.execute("SET enable_progress_bar = false")
         con.execute("""
             INSERT INTO gold.customer_daily_summary BY NAME
             SELECT * EXCLUDE (k) REPLACE (activity_date - k AS activity_date,
