@@ -177,14 +177,24 @@ def write_partition(con, table: str, day: dt.date, select_from: str) -> None:
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {select_from}")
 
 
+def _key_source(con, table: str) -> str:
+    """Where ``gold.<table>``'s keys are: an SCD2 dimension's stored versions hold every key
+    its view has, without computing the history (the view costs ~1 s at 100k customers)."""
+    versions, = con.execute("SELECT count(*) FROM information_schema.tables WHERE "
+                            "table_schema = 'gold' AND table_name = ?",
+                            [f"{table}_versions"]).fetchone()
+    return f"gold.{table}_versions" if versions else f"gold.{table}"
+
+
 def _foreign_key_result(con, fk: ForeignKey, rows_table: str) -> AssetCheckResult:
+    keys = _key_source(con, fk.table)
     orphans, total = con.execute(
-        f"SELECT count(*) FILTER (NOT EXISTS (SELECT 1 FROM gold.{fk.table} d "
+        f"SELECT count(*) FILTER (NOT EXISTS (SELECT 1 FROM {keys} d "
         f"WHERE d.{fk.references} = f.{fk.column})), count(*) FROM {rows_table} f "
         f"WHERE f.{fk.column} IS NOT NULL").fetchone()
     sample = [r[0] for r in con.execute(
         f"SELECT DISTINCT f.{fk.column} FROM {rows_table} f WHERE f.{fk.column} IS NOT NULL "
-        f"AND NOT EXISTS (SELECT 1 FROM gold.{fk.table} d WHERE d.{fk.references} = "
+        f"AND NOT EXISTS (SELECT 1 FROM {keys} d WHERE d.{fk.references} = "
         f"f.{fk.column}) ORDER BY 1 LIMIT 10").fetchall()]
     return AssetCheckResult(check_name=f"fk_{fk.column}", passed=orphans == 0,
                             severity=AssetCheckSeverity.ERROR if fk.blocking
