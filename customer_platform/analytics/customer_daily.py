@@ -1,6 +1,6 @@
 """gold.customer_daily_summary: one small row per customer per activity day, built once.
 
-Every trailing-window figure of the analytics layer (30, 90 and 365 days: revenue, usage,
+Every trailing-window figure of the analytics layer (7, 30, 90 and 365 days: revenue, usage,
 tickets, payments, campaign responses) is a sum over these rows, never over the facts: a day's
 partition aggregates only the fact rows received that day (``load_date = D``), by customer and
 business day (``event_date``). So

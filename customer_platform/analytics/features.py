@@ -11,8 +11,10 @@ expression. Four kinds:
 - **derived** features: rates, trends and early-warning flags computed from the others.
 
 customer_360 computes them all in one ``SELECT`` (``select_sql``) over the customer as of D,
-the windowed sums of ``gold.customer_daily_summary`` (``window_aggregates_sql``) and D's
-licence snapshot; churn_features projects them for the active customers. The model reads
+the windowed sums of ``gold.customer_daily_summary`` (the year's rows summed per customer into
+disjoint bands of days, ``band_columns_sql``, then each window adds its bands,
+``window_aggregates_sql``) and the licence snapshot loaded on D; churn_features projects them
+for the active customers. The model reads
 ``scaling`` to prepare each one, and ``customer-platform docs`` writes docs/churn_features.md
 from the same list. Nothing here is written twice: adding a feature is adding one entry.
 

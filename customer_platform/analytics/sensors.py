@@ -36,8 +36,10 @@ import json
 from collections.abc import Iterable, Mapping
 
 from dagster import (
+    AssetCheckKey,
     AssetKey,
     AssetSelection,
+    DagsterEventType,
     DagsterInstance,
     DefaultSensorStatus,
     RunRequest,
@@ -46,8 +48,6 @@ from dagster import (
     define_asset_job,
     sensor,
 )
-from dagster._core.definitions.asset_key import AssetCheckKey
-from dagster._core.events import DagsterEventType
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from customer_platform.analytics.common import GROUP

@@ -5,7 +5,9 @@ plus every gold table and dimension view, empty, so an analytics table (or a rea
 asset) can run on exactly the rows a test puts in.
 """
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 
 import polars as pl
 import pytest
@@ -15,6 +17,7 @@ from customer_platform.gold import GOLD_TABLES, SCD2_DIMENSIONS
 from customer_platform.gold.base import GoldTable, ensure_table, sk
 from customer_platform.gold.customer import DIM_CUSTOMER
 from customer_platform.gold.scd2 import view_sql
+from customer_platform.resources import open_warehouse
 from customer_platform_tests.gold.conftest import TinyWarehouse
 
 D = dt.date(2026, 3, 2)
@@ -63,6 +66,15 @@ class AnalyticsWarehouse(TinyWarehouse):
         self.put_versions(DIM_CUSTOMER, [row], loaded)
 
 
+@contextlib.contextmanager
+def analytics_warehouse(path) -> Iterator[AnalyticsWarehouse]:
+    """An AnalyticsWarehouse held open while in use, as a run holds the warehouse: each
+    connection then joins the open database instead of opening and checkpointing the file."""
+    with open_warehouse(str(path)):
+        yield AnalyticsWarehouse(path)
+
+
 @pytest.fixture
-def wh(tmp_path) -> AnalyticsWarehouse:
-    return AnalyticsWarehouse(tmp_path / "analytics.duckdb")
+def wh(tmp_path) -> Iterator[AnalyticsWarehouse]:
+    with analytics_warehouse(tmp_path / "analytics.duckdb") as warehouse:
+        yield warehouse

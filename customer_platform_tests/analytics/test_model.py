@@ -24,7 +24,7 @@ from customer_platform.analytics.model import (
     training_set,
 )
 
-from .conftest import AnalyticsWarehouse, D, days_before
+from .conftest import D, analytics_warehouse, days_before
 
 N = 30
 LABEL_DAYS = [days_before(k) for k in (21, 14, 7, 0)]
@@ -55,7 +55,11 @@ def synthetic_features(day: dt.date, customers: int, seed: int) -> tuple[pl.Data
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """Features of four feature days (and of D), their labels, and the model trained on D."""
-    wh = AnalyticsWarehouse(tmp_path_factory.mktemp("model") / "analytics.duckdb")
+    with analytics_warehouse(tmp_path_factory.mktemp("model") / "analytics.duckdb") as wh:
+        yield _train(wh)
+
+
+def _train(wh):
     for k, label_day in enumerate(LABEL_DAYS):
         feature_day = label_day - dt.timedelta(days=N)
         frame, churned = synthetic_features(feature_day, 300, seed=k)

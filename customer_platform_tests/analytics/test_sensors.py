@@ -19,8 +19,6 @@ from customer_platform.gold import GOLD_ASSETS
 from customer_platform.settings import partition_start
 from customer_platform_tests.gold.conftest import silver_lineage
 
-from .conftest import AnalyticsWarehouse
-
 D1, D2, D3 = (partition_start() + dt.timedelta(days=k) for k in range(3))
 INPUTS = [a for a in GOLD_ASSETS if set(a.keys) & set(INPUT_KEYS)]
 REST = [k for k in ANALYTICS_KEYS if k not in BASE_KEYS]
@@ -29,8 +27,8 @@ REST = [k for k in ANALYTICS_KEYS if k not in BASE_KEYS]
 class Platform:
     """A tiny warehouse, a temporary instance, and the sensor's cursor between ticks."""
 
-    def __init__(self, root, instance):
-        self.wh = AnalyticsWarehouse(root / "analytics.duckdb")
+    def __init__(self, wh, instance):
+        self.wh = wh
         self.instance = instance
         self.cursor = None
 
@@ -63,9 +61,9 @@ def summary(requests):
 
 
 @pytest.fixture
-def platform(tmp_path):
+def platform(wh):
     with DagsterInstance.ephemeral() as instance:
-        yield Platform(tmp_path, instance)
+        yield Platform(wh, instance)
 
 
 def test_a_day_launches_once_its_inputs_are_in_and_their_checks_passed(platform):
