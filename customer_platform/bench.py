@@ -202,11 +202,12 @@ def run_auc(customers: int, days: int, seed: int) -> dict:
 
 def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None = None,
                    auc_days: int | None = None) -> list[dict]:
-    """The figures for each size; then (unless ``auc_customers`` is 0) the model's AUC."""
+    """The figures for each size (a size of 0 is skipped); then, unless ``auc_customers`` is
+    0, the churn model's held-out AUC."""
     from customer_platform.analytics.bench import AUC_CUSTOMERS, AUC_DAYS
 
     rows = []
-    for customers in sizes:
+    for customers in (size for size in sizes if size > 0):
         with tempfile.TemporaryDirectory(prefix="customer_platform_bench_") as tmp:
             root = Path(tmp)
             landing = root / "landing"
@@ -264,7 +265,8 @@ def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None =
             f"{r['analytics']['first_rss_mib']:,.0f} / {r['analytics']['steady_rss_mib']:,.0f}",
             f"{r['revops']['seconds']:.1f}", f"{r['revops_rss_mib']:,.0f}",
         )
-    console.print(table)
+    if rows:
+        console.print(table)
     if auc_customers != 0:
         auc = run_auc(auc_customers or AUC_CUSTOMERS, auc_days or AUC_DAYS, seed)
         rows.append({"auc": auc})
