@@ -164,10 +164,11 @@ ATTRIBUTES = [
             CUSTOMER, "status = 'Inactive'", bool, "attribute", "flag"),
     Feature("days_in_status", "Days since the customer's current CRM status began", "as of D",
             CUSTOMER, f"{DAY} - status_since", int, "attribute", "log"),
-    Feature("licences_held", "Platform licences of the customer's users in D's snapshot",
-            "as of D", "gold.fact_license_utilization", "coalesce(licences_held_on_day, 0)",
+    Feature("licences_held", "Platform licences of the customer's users in the licence "
+            "snapshot loaded on D (gold's settled day, D-1)", "as of D",
+            "gold.fact_license_utilization", "coalesce(licences_held_on_day, 0)",
             int, "attribute", "log"),
-    Feature("licences_active", "Of those, licences in force on D", "as of D",
+    Feature("licences_active", "Of those, licences in force on their snapshot day", "as of D",
             "gold.fact_license_utilization", "coalesce(licences_active_on_day, 0)", int,
             "attribute", "log"),
 ]

@@ -69,7 +69,7 @@ class ChurnModelConfig(Config):
     max_negatives: int = Field(default=100_000, ge=1_000, description="Non-churners kept in "
                                "the training set (sampled, then weighted back)")
     regularisation: float = Field(default=0.01, gt=0, description="Inverse L2 strength (C): "
-                                  "strong, as the 153 features are many and correlated")
+                                  "strong, as the features are many and correlated")
     min_positives: int = Field(default=5, ge=1, description="Churners needed in both the "
                                "training and the held-out days to train at all")
 
