@@ -3,6 +3,7 @@ observed days), the customer as of D, and point in time: data that arrives after
 moves the row of D."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -123,3 +124,15 @@ def test_data_arriving_after_d_never_moves_the_row_of_d(customers):
     c1_next = row(wh, "C1", d1)
     assert (c1_next["data_mb_7d"], c1_next["tickets_opened_7d"], c1_next["status"]) == (
         505.0, 1, "Churned")
+
+
+def test_the_layer_reads_facts_and_loaded_versions_never_aggregates_or_dimension_views():
+    from customer_platform.analytics.sensors import INPUT_KEYS
+    from customer_platform.analytics.tables import ANALYTICS_TABLES
+
+    inputs = {key.path[-1] for key in INPUT_KEYS}
+    assert "dim_customer_versions" in inputs and "fact_invoice" in inputs
+    assert not {name for name in inputs if name.startswith("agg_") or name == "dim_customer"}
+    for table in ANALYTICS_TABLES:
+        assert "gold.agg_" not in table.sql, table.name
+        assert not re.search(r"gold\.dim_\w+\b(?<!_versions)", table.sql), table.name
