@@ -1,10 +1,12 @@
 """``customer-platform``: the terminal side of the platform.
 
   generate     write the synthetic landing zone (the embedded default source)
-  materialize  run the daily job for a range of days, with progress
+  materialize  run the daily job for a range of days (a backfill), with progress
+  status       which days are materialised, which checks fail
+  export       write the BI exports (CSV + Parquet, PII masked) for a range of days
   demo         generate a few days, materialise them, say where to look
-  docs         regenerate the data dictionary from the contracts
-  bench        print the performance figures (generator, bronze + silver)
+  docs         regenerate the data dictionary, data model and metrics documents
+  bench        print the performance figures
 
 Errors print one line with the fix; ``--verbose`` shows the traceback.
 """
@@ -13,6 +15,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+import uuid
 from pathlib import Path
 
 from rich.console import Console
@@ -37,8 +40,8 @@ def _progress() -> Progress:
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[current]}"),
         TimeRemainingColumn(),
+        TextColumn("{task.fields[current]}"),
         console=console,
     )
 
@@ -76,9 +79,9 @@ def cmd_generate(args) -> None:
     )
 
 
-#: Step-by-step events go to the run's event log (the UI); the terminal shows progress and
-#: warnings only.
-QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+#: Step-by-step events go to the run's event log (the UI); the terminal shows progress, and
+#: for a failed step one line with its cause (``_report_failures``), not Dagster's traceback.
+QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def _report_failures(result, day, failed: list[str]) -> None:
@@ -87,8 +90,11 @@ def _report_failures(result, day, failed: list[str]) -> None:
     failed.append(day.isoformat())
     for event in result.all_events:
         if event.is_step_failure:
-            console.print(f"[red]{day} {event.step_key}: "
-                          f"{event.step_failure_data.error.message.strip()}")
+            error = event.step_failure_data.error
+            while error.cause:  # the project's own error, not Dagster's wrapper around it
+                error = error.cause
+            message = error.message.strip().splitlines()[0] if error.message.strip() else ""
+            console.print(f"[red]{day} {event.step_key}:[/] {message}", soft_wrap=True)
 
 
 def run_analytics_requests(instance, cursor: str | None, failed: list[str]) -> str | None:
@@ -107,14 +113,17 @@ def run_analytics_requests(instance, cursor: str | None, failed: list[str]) -> s
     return cursor
 
 
-def materialize_days(start: dt.date, end: dt.date, select: str | None = None) -> list[str]:
-    """Run the daily job for each day in order (then, without ``select``, the analytics the
-    sensor requests and the audit); return the failed partition keys."""
+def materialize_days(start: dt.date, end: dt.date, select: str | None = None,
+                     groups: tuple[str, ...] = ()) -> list[str]:
+    """Run the daily job for each day in order (then, without a selection, the analytics the
+    sensor requests and the audit); return the failed partition keys. The progress bar shows
+    the days done, the time left, the asset being materialised and the rows written so far."""
     from dagster import AssetSelection, DagsterInstance
 
     from customer_platform.definitions import defs
     from customer_platform.generator import days_between
     from customer_platform.gold.audit import AUDIT_JOB_NAME
+    from customer_platform.run_progress import RunWatcher
 
     _ensure_dagster_home()
     job = defs.resolve_job_def("daily_platform")
@@ -122,19 +131,27 @@ def materialize_days(start: dt.date, end: dt.date, select: str | None = None) ->
     selection = None
     if select:
         selection = AssetSelection.from_coercible(select.split(","))
+    if groups:
+        selection = AssetSelection.groups(*groups)
     failed: list[str] = []
     cursor = None
     days = days_between(start, end)
     with DagsterInstance.get() as instance, _progress() as progress:
         task = progress.add_task("materialising", total=len(days), current="")
         for day in days:
-            progress.update(task, current=f"day {day}")
+            progress.update(task, current=f"{day}")
             kwargs = {"asset_selection": list(selection.resolve(defs.resolve_asset_graph()))} \
                 if selection else {}
-            result = job.execute_in_process(
-                partition_key=day.isoformat(), instance=instance, raise_on_error=False,
-                run_config=QUIET_RUN, **kwargs
-            )
+            run_id = str(uuid.uuid4())
+
+            def show(step: str, rows: int, day=day) -> None:
+                progress.update(task, current=f"{day} {step} · {rows:,} rows")
+
+            with RunWatcher(instance, run_id, show):
+                result = job.execute_in_process(
+                    partition_key=day.isoformat(), instance=instance, raise_on_error=False,
+                    run_config=QUIET_RUN, run_id=run_id, **kwargs
+                )
             _report_failures(result, day, failed)
             if not selection:  # what the sensors do under `dagster dev`
                 cursor = run_analytics_requests(instance, cursor, failed)
@@ -150,6 +167,37 @@ def cmd_materialize(args) -> None:
         raise CliError(f"{len(failed)} day(s) failed: {', '.join(failed)}; see the messages above "
                        "or the run in the UI (`dagster dev`)")
     console.print(f"[green]materialised {args.start} .. {args.end}")
+
+
+def cmd_export(args) -> None:
+    if args.root:
+        os.environ["CUSTOMER_PLATFORM_EXPORTS"] = str(Path(args.root).resolve())
+    failed = materialize_days(args.start, args.end, groups=("gold_exports",))
+    if failed:
+        raise CliError(f"exports failed for {', '.join(failed)}: materialise those days first "
+                       "(customer-platform materialize --start ... --end ...)")
+    from customer_platform.gold.exports import exports_root
+
+    console.print(f"[green]exported {args.start} .. {args.end} to {exports_root()}")
+
+
+def cmd_status(args) -> None:
+    from rich.table import Table
+
+    from customer_platform.status import platform_status
+
+    _ensure_dagster_home()
+    days = platform_status(args.start, args.end)
+    table = Table(title="customer_platform: materialised days and failing checks")
+    for column in ("day", "assets materialised", "failing checks"):
+        table.add_column(column)
+    for day in days:
+        failing = ", ".join(day.failing_checks[:6]) + (
+            f" (+{len(day.failing_checks) - 6} more)" if len(day.failing_checks) > 6 else "")
+        style = "red" if day.failing_checks else ("green" if day.complete else "yellow")
+        table.add_row(day.day.isoformat(), f"{day.materialised}/{day.assets}",
+                      failing or "-", style=style)
+    Console().print(table)
 
 
 def cmd_demo(args) -> None:
@@ -212,6 +260,15 @@ def build_parser() -> argparse.ArgumentParser:
     window(mat)
     mat.add_argument("--select", help="comma-separated asset keys, e.g. bronze/crm_customers")
     mat.set_defaults(func=cmd_materialize)
+
+    status = sub.add_parser("status", help="which days are materialised, which checks fail")
+    window(status)
+    status.set_defaults(func=cmd_status)
+
+    export = sub.add_parser("export", help="write the BI exports (CSV + Parquet) for the days")
+    window(export)
+    export.add_argument("--root", help="default: $CUSTOMER_PLATFORM_EXPORTS or data/exports")
+    export.set_defaults(func=cmd_export)
 
     demo = sub.add_parser("demo", help="generate, materialise and say where to look")
     window(demo)

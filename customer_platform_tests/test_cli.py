@@ -1,0 +1,94 @@
+"""The terminal: a backfill with progress, status, one-line errors, and the run watcher that
+feeds the progress bar."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+from dagster import DagsterInstance, Definitions, define_asset_job
+
+from customer_platform.bronze.assets import BRONZE_ASSETS
+from customer_platform.cli import main
+from customer_platform.resources import warehouse_resources
+from customer_platform.run_progress import RunWatcher
+from customer_platform.silver.assets import SILVER_ASSETS
+
+DAY = dt.date(2026, 1, 1)
+CHAIN = "bronze/crm_customers,silver/stg_crm_customers,silver/stg_crm_customers_rejects"
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """Runs ``customer-platform`` as a person does: a new process, settings from the
+    environment (a temporary data folder and Dagster home)."""
+    env = {**os.environ, "CUSTOMER_PLATFORM_DATA": str(tmp_path / "data"),
+           "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+           "CUSTOMER_PLATFORM_PARTITION_START": DAY.isoformat(), "COLUMNS": "200"}
+    for name in ("CUSTOMER_PLATFORM_WAREHOUSE", "CUSTOMER_PLATFORM_LANDING_ROOT"):
+        env.pop(name, None)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "customer_platform.cli", *args], env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    generated = run("generate", "--start", str(DAY), "--end", str(DAY), "--customers", "30")
+    assert generated.returncode == 0, generated.stderr
+    return run
+
+
+def test_materialize_then_status_shows_the_day(cli):
+    done = cli("materialize", "--start", str(DAY), "--end", str(DAY), "--select", CHAIN)
+    assert done.returncode == 0, done.stderr
+    assert "materialised" in done.stderr
+    status = cli("status", "--start", str(DAY), "--end", str(DAY + dt.timedelta(days=1)))
+    assert status.returncode == 0, status.stderr
+    out = status.stdout
+    lines = [line for line in out.splitlines() if str(DAY) in line]
+    assert lines and " 3/" in lines[0]  # the three assets of the chain, of the daily job's
+    later = [line for line in out.splitlines() if str(DAY + dt.timedelta(days=1)) in line]
+    assert later and " 0/" in later[0]
+
+
+def test_a_failure_is_one_readable_line(cli):
+    missing = DAY + dt.timedelta(days=3)  # no landing files for that day
+    failed = cli("materialize", "--start", str(missing), "--end", str(missing),
+                 "--select", "bronze/crm_customers")
+    assert failed.returncode == 1
+    err = failed.stderr
+    assert "Traceback" not in err and "Stack Trace" not in err
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and str(missing) in errors[0] and "--verbose" in errors[0]
+    # the failed step: one line naming the missing file and the fix
+    assert "missing landing file for crm.customers" in err and "Deliver the extract" in err
+
+
+def test_a_bad_date_is_one_line_with_the_fix(capsys):
+    with pytest.raises(SystemExit):
+        main(["materialize", "--start", "2026-13-01"])
+    assert "use YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_the_run_watcher_reports_the_current_step_and_rows(tmp_path):
+    from customer_platform.generator import generate
+
+    generate(tmp_path / "landing", DAY, DAY, customers=30, seed=1)
+    seen = []
+    run_id = str(uuid.uuid4())
+    with DagsterInstance.ephemeral() as instance:
+        with RunWatcher(instance, run_id, lambda step, rows: seen.append((step, rows)),
+                        interval=0.05):
+            chain = Definitions(
+                assets=[*BRONZE_ASSETS, *SILVER_ASSETS],
+                jobs=[define_asset_job("chain", selection=CHAIN.split(","))],
+                resources=warehouse_resources(tmp_path / "w.duckdb", tmp_path / "landing"),
+            ).resolve_job_def("chain")
+            result = chain.execute_in_process(instance=instance, run_id=run_id,
+                                              partition_key=DAY.isoformat())
+    assert result.success
+    steps = {step for step, _ in seen}
+    assert any("crm_customers" in step for step in steps)
+    assert seen[-1][1] > 0  # rows written, as the materialisations reported them
+    assert [rows for _, rows in seen] == sorted(rows for _, rows in seen)
