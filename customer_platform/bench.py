@@ -190,13 +190,17 @@ def run_auc(customers: int, days: int, seed: int) -> dict:
         f"  {auc['source_rows']:,} source rows generated in {auc['generate_s']:.0f} s, gold "
         f"inputs loaded in {auc['load_s']:.0f} s, analytics in {auc['analytics_s']:.0f} s "
         f"(peak RSS {rss:,.0f} MiB)")
+    if m.get("status") != "trained":
+        console.print(f"  model of {auc['last_day']}: {m.get('status')} (the window is too "
+                      "short for labels in both the training and the held-out days)")
+        return auc
     console.print(
-        f"  model of {auc['last_day']} ({m.get('status')}): trained on feature days "
-        f"{m.get('train_from')} .. {m.get('train_to')}, held out {m.get('holdout_from')} .. "
-        f"{m.get('holdout_to')} (gap {m.get('split_gap_days')} days); held-out ROC AUC "
-        f"[bold]{m.get('roc_auc') or 0:.3f}[/], PR AUC {m.get('pr_auc') or 0:.3f}, lift at the "
-        f"top decile {m.get('lift_top_decile') or 0:.1f}, base rate {m.get('base_rate') or 0:.3%}"
-        f", {m.get('holdout_positives')} churners in {m.get('holdout_rows')} held-out rows")
+        f"  model of {auc['last_day']}: trained on feature days {m['train_from']} .. "
+        f"{m['train_to']}, held out {m['holdout_from']} .. {m['holdout_to']} (gap "
+        f"{m['split_gap_days']} days); held-out ROC AUC [bold]{m['roc_auc']:.3f}[/], PR AUC "
+        f"{m['pr_auc']:.3f}, lift at the top decile {m['lift_top_decile']:.1f}, base rate "
+        f"{m['base_rate']:.2%}, {m['holdout_positives']} churners in {m['holdout_rows']} "
+        "held-out rows")
     return auc
 
 

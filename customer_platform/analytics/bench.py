@@ -157,7 +157,8 @@ def held_out_auc(data_root: Path, customers: int, days: int, seed: int) -> dict:
     stats = generate(landing, AUC_START, last, customers=customers, seed=seed)
     generated = time.perf_counter() - began
     inputs_job = define_asset_job("bench_analytics_inputs",
-                                  selection=AssetSelection.assets(*INPUT_KEYS).upstream())
+                                  selection=AssetSelection.assets(*INPUT_KEYS).upstream()
+                                  .required_multi_asset_neighbors())
     definitions = _definitions([inputs_job])
     inputs, analytics = (definitions.resolve_job_def(name)
                          for name in ("bench_analytics_inputs", JOB_NAME))
