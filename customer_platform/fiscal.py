@@ -50,8 +50,8 @@ _QUARTER = re.compile(r"^\s*(?:FY)?\s*(\d{2}|\d{4})\s*[-_ /]?\s*Q\s*[-_ ]?([1-4]
 
 
 def _year(text: str) -> int:
-    year = int(text)
-    return 2000 + year if year < 100 else year
+    """``26`` -> 2026, but a four-digit year as written (``0026`` is not 2026)."""
+    return 2000 + int(text) if len(text) == 2 else int(text)
 
 
 def normalise_fiscal_week(text: str | None) -> str | None:
@@ -61,7 +61,7 @@ def normalise_fiscal_week(text: str | None) -> str | None:
     match = _WEEK.match(text)
     if not match or not 1 <= int(match.group(2)) <= 53:
         return None
-    return f"FY{_year(match.group(1))}-W{int(match.group(2)):02d}"
+    return f"FY{_year(match.group(1)):04d}-W{int(match.group(2)):02d}"
 
 
 def normalise_fiscal_quarter(text: str | None) -> str | None:
@@ -71,4 +71,4 @@ def normalise_fiscal_quarter(text: str | None) -> str | None:
     match = _QUARTER.match(text)
     if not match:
         return None
-    return f"FY{_year(match.group(1))}-Q{int(match.group(2))}"
+    return f"FY{_year(match.group(1)):04d}-Q{int(match.group(2))}"

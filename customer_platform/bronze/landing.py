@@ -19,6 +19,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -27,6 +28,10 @@ import polars as pl
 from customer_platform.contracts import SourceTable
 
 FORMATS = ("csv", "jsonl", "parquet")
+#: The line a text file's first record is on (Parquet has no lines).
+FIRST_RECORD_LINE = {".csv": 2, ".jsonl": 1}
+#: What some exporters (Excel among them) put before UTF-8 text; not part of the first value.
+BOM = "\ufeff"
 
 #: Columns bronze adds to every table (ingestion metadata).
 PARTITION_COLUMN = "_partition_date"
@@ -44,6 +49,9 @@ class LandingFileError(Exception):
     """A landing file that cannot be ingested; the message says where and how to fix it."""
 
     def __init__(self, path: Path | str, problem: str, line: int | None = None):
+        # One line whatever the problem quotes (reader errors span lines): logs, the UI and
+        # alerts show the first line only.
+        problem = " ".join(problem.split())
         self.path, self.problem, self.line = str(path), problem, line
         where = f"{self.path}, line {line}" if line is not None else self.path
         super().__init__(f"{where}: {problem}")
@@ -96,7 +104,7 @@ def _read_header(path: Path) -> list[str]:
         rest = handle.read(1)
     if not first.strip() and not rest:
         raise LandingFileError(path, "file is empty: expected a header line with column names", 1)
-    text = _decode(path, first)
+    text = _decode(path, first).removeprefix(BOM)
     if "\x00" in text:
         raise LandingFileError(path, "NUL byte in the header (binary data?)", 1)
     try:
@@ -109,8 +117,10 @@ def _read_header(path: Path) -> list[str]:
 def _read_csv(path: Path) -> pl.DataFrame:
     """Parse with DuckDB's CSV reader (fast, and it reports the line of every bad record)."""
     header = _read_header(path)
-    if len(set(header)) != len(header) or "" in header:
-        raise LandingFileError(path, f"header has empty or duplicate column names: {header}", 1)
+    # DuckDB, and so the warehouse, does not tell column names apart by case.
+    if len({name.lower() for name in header}) != len(header) or "" in header:
+        raise LandingFileError(path, "header has empty or duplicate column names (case is "
+                               f"ignored): {header}", 1)
     columns = "{" + ", ".join(f"'{name.replace(chr(39), chr(39) * 2)}': 'VARCHAR'"
                               for name in header) + "}"
     con = duckdb.connect()
@@ -123,17 +133,50 @@ def _read_csv(path: Path) -> pl.DataFrame:
         )
         frame = relation.pl()
         problems = con.sql(
-            "SELECT line, error_type, error_message FROM reject_errors ORDER BY line"
+            "SELECT line, line_byte_position, error_type, error_message FROM reject_errors "
+            "ORDER BY line"
         ).fetchall()
     except duckdb.Error as exc:
-        raise LandingFileError(path, f"malformed CSV: {exc}") from None
+        problem, line = f"malformed CSV: {exc}", None
+    else:
+        if not problems:
+            return frame.cast(pl.String)
+        line, position, kind, message = problems[0]
+        more = f" ({len(problems) - 1} more problem(s) after it)" if len(problems) > 1 else ""
+        problem = f"{kind.lower()}: {message}{more}"
+        line = _line_at(path, position) if position is not None else int(line)
     finally:
         con.close()
-    if problems:
-        line, kind, message = problems[0]
-        more = f" ({len(problems) - 1} more problem(s) after it)" if len(problems) > 1 else ""
-        raise LandingFileError(path, f"{kind.lower()}: {message}{more}", int(line))
-    return frame.cast(pl.String)
+    # DuckDB reports mixed line ends as a quoting problem, or without a line: say what it is
+    mixed = _odd_line_end(path.read_bytes())
+    if mixed is not None and (line is None or mixed <= line):
+        problem, line = "line ends differently from the header (\\r\\n and \\n mixed)", mixed
+    raise LandingFileError(path, problem, line)
+
+
+def _odd_line_end(data: bytes) -> int | None:
+    """The line of the first record that ends unlike the header (\\r\\n among \\n, say), if
+    any: DuckDB refuses a file that mixes them, without saying where or as a quoting error."""
+    first, line, record, quoted = None, 1, 1, False
+    for match in re.finditer(rb'"|\r\n|\r|\n', data):
+        end = match.group()
+        if end == b'"':
+            quoted = not quoted
+            continue
+        if not quoted:
+            first = first or end
+            if end != first:
+                return record
+        line += end.endswith(b"\n")  # lines counted as everywhere else: by \n
+        record = record if quoted else line
+    return None
+
+
+def _line_at(path: Path, position: int) -> int:
+    """The line a byte is on, as an editor counts lines. DuckDB's own ``line`` counts records,
+    and a record with a quoted line break spans several lines."""
+    with path.open("rb") as handle:
+        return handle.read(position).count(b"\n") + 1
 
 
 def _as_text(value) -> str | None:
@@ -143,62 +186,119 @@ def _as_text(value) -> str | None:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    return json.dumps(value, sort_keys=True)
+    if isinstance(value, dict | list):  # nested: as JSON, dates and the like as text
+        return json.dumps(value, sort_keys=True, default=str)
+    return str(value)  # a Parquet duration, say
+
+
+#: A \\uD800-\\uDFFF escape. Polars reads a lone surrogate as NUL; the json module keeps it, and
+#: it is not Unicode text, so files with such escapes take the line-by-line path.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _maybe_nested(column: pl.Series) -> bool:
+    """Objects or arrays, which the json module writes as JSON text. Polars reads a column of
+    them as structs or lists, and one mixing them with strings as strings that are not always
+    JSON (control characters unescaped), so both take the line-by-line path."""
+    if column.dtype.is_nested():
+        return True
+    return column.dtype == pl.String and bool(
+        column.str.starts_with("{").any() or column.str.starts_with("[").any())
 
 
 def _read_jsonl(path: Path) -> pl.DataFrame:
-    """Parse with Polars; if it refuses, find the first bad line with the json module."""
+    """Parse with Polars; if it refuses (or would misread), read line by line with the json
+    module, which also finds the first bad line."""
     data = path.read_bytes()
     text = _decode(path, data)
+    if text.startswith(BOM):
+        text, data = text[1:], data[len(BOM.encode()):]
     if not data:
         return pl.DataFrame()  # JSON Lines has no header: a 0-byte file is a day without records
     if not text.strip():
         raise LandingFileError(path, "file holds only whitespace: expected one JSON object per "
                                "line, or a 0-byte file for a day without records", 1)
-    try:
-        frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
-        if all(dtype != pl.Struct and dtype != pl.List for dtype in frame.dtypes):
-            return _all_text(frame)
-    except Exception:  # noqa: BLE001 - fall through to the line-by-line diagnosis
-        pass
+    if not _SURROGATE_ESCAPE.search(data):
+        try:
+            frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
+            if not any(_maybe_nested(frame.get_column(name)) for name in frame.columns):
+                return _all_text(frame, path)
+        except Exception:  # noqa: BLE001 - fall through to the line-by-line diagnosis
+            pass
     header: dict[str, None] = {}
     records: list[dict] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at \n only: str.splitlines also breaks at U+2028, \x85 and other characters a
+    # JSON string may hold as they are.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
+            if not isinstance(record, dict):
+                raise LandingFileError(path, "expected a JSON object per line", number)
+            record = {key: _as_text(value) for key, value in record.items()}
+            if _SURROGATE_ESCAPE.search(line.encode()):
+                json.dumps(record, ensure_ascii=False).encode()
         except json.JSONDecodeError as exc:
             raise LandingFileError(
                 path, f"invalid JSON at column {exc.colno}: {exc.msg}", number
             ) from None
-        if not isinstance(record, dict):
-            raise LandingFileError(path, "expected a JSON object per line", number)
+        except RecursionError:
+            raise LandingFileError(path, "JSON nested too deeply to read", number) from None
+        except UnicodeEncodeError as exc:
+            raise LandingFileError(path, f"{exc.object[exc.start]!r} escapes a lone surrogate, "
+                                   "which is not Unicode text", number) from None
         for key in record:
             header.setdefault(key, None)
         records.append(record)
-    names = list(header)
-    return pl.DataFrame(
-        {name: pl.Series(name, [_as_text(r.get(name)) for r in records], dtype=pl.String)
-         for name in names}
-    )
+    frame = pl.DataFrame({name: pl.Series(name, [r.get(name) for r in records], dtype=pl.String)
+                          for name in header})
+    # a record without any field still counts (a frame without columns cannot say so)
+    return frame if header else pl.DataFrame({"": [None] * len(records)}).drop("")
 
 
-def _all_text(frame: pl.DataFrame) -> pl.DataFrame:
-    """Every column as text, dates and times in ISO 8601, booleans as true/false."""
-    casts = []
-    for name, dtype in frame.schema.items():
-        column = pl.col(name)
+def _all_text(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
+    """Every column as text, dates and times in ISO 8601, booleans as true/false, nested values
+    as JSON (as a JSON Lines file holds them), bytes as the UTF-8 text they must be.
+
+    Column by column as Series: an expression would read a column named ``*`` or ``^a.*$`` as
+    a wildcard or a pattern."""
+    if frame.width == 0:
+        return frame  # records without fields: keep their count
+    texts = []
+    for column in frame.get_columns():
+        dtype = column.dtype
         if isinstance(dtype, pl.Datetime):
-            casts.append(column.dt.to_string("%Y-%m-%dT%H:%M:%S%.f").alias(name))
+            texts.append(column.dt.to_string("%Y-%m-%dT%H:%M:%S%.f"))
         elif dtype == pl.Date:
-            casts.append(column.dt.to_string("%Y-%m-%d").alias(name))
-        elif dtype == pl.Boolean:
-            casts.append(pl.when(column).then(pl.lit("true")).when(~column)
-                         .then(pl.lit("false")).alias(name))
-        else:
-            casts.append(column.cast(pl.String).alias(name))
-    return frame.select(casts)
+            texts.append(column.dt.to_string("%Y-%m-%d"))
+        elif dtype == pl.Binary:
+            texts.append(pl.Series(column.name, _utf8(column, path), dtype=pl.String))
+        elif dtype.is_nested() or dtype in (pl.Duration, pl.Object):  # no cast to text
+            texts.append(pl.Series(column.name, [_as_text(v) for v in column.to_list()],
+                                   dtype=pl.String))
+        else:  # booleans become true/false
+            texts.append(column.cast(pl.String))
+    return pl.DataFrame(texts)
+
+
+def _utf8(column: pl.Series, path: Path) -> list[str | None]:
+    """A Parquet column of bytes holds text like any other; bytes that are not UTF-8 are
+    refused as in a CSV file, naming the column and row."""
+    try:
+        return [None if value is None else value.decode() for value in column.to_list()]
+    except UnicodeDecodeError:
+        row = next(i for i, v in enumerate(column, 1) if v is not None and not _decodes(v))
+        raise LandingFileError(path, f"column {column.name!r}, row {row}: bytes that are not "
+                               "UTF-8 text") from None
+
+
+def _decodes(value: bytes) -> bool:
+    try:
+        value.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _read_parquet(path: Path) -> pl.DataFrame:
@@ -208,7 +308,7 @@ def _read_parquet(path: Path) -> pl.DataFrame:
         frame = pl.read_parquet(path)
     except Exception as exc:  # noqa: BLE001 - any reader failure means an unreadable file
         raise LandingFileError(path, f"not a readable Parquet file ({exc})") from None
-    return _all_text(frame)
+    return _all_text(frame, path)
 
 
 def read_landing_file(path: Path) -> pl.DataFrame:
@@ -236,12 +336,13 @@ def to_bronze(
     """
     frame = read_landing_file(path)
     expected = list(table.columns())
-    if frame.width == 0:  # a 0-byte JSON Lines file: no records, so no columns either
+    if frame.width == 0 and frame.height == 0:  # a 0-byte JSON Lines file: no columns either
         frame = pl.DataFrame(schema={name: pl.String for name in expected})
     if frame.height == 0 and table.extract == "snapshot":
         raise LandingFileError(
             path, f"no records: {table.qualified_name} is a snapshot extract (the whole current "
-            "state every day), so an empty file means a failed export"
+            "state every day), so an empty file means a failed export",
+            FIRST_RECORD_LINE.get(path.suffix),
         )
     missing = [name for name in expected if name not in frame.columns]
     extra = [name for name in frame.columns if name not in expected]
@@ -251,11 +352,11 @@ def to_bronze(
             path,
             f"header lacks key column(s) {lacking_key} of {table.qualified_name}; "
             f"expected columns: {', '.join(expected)}",
-            1 if path.suffix != ".parquet" else None,
+            1 if path.suffix in FIRST_RECORD_LINE else None,
         )
-    if extra:
-        extras = frame.select(pl.struct(extra).struct.json_encode().alias("_extra_columns"))
-        extras_column = extras["_extra_columns"]
+    if extra:  # by Series, not by name: pl.col would read a column named "*" as a wildcard
+        extras_column = pl.DataFrame([frame.get_column(name) for name in extra]).to_struct(
+            "_extra_columns").struct.json_encode()
     else:
         extras_column = pl.Series("_extra_columns", [None] * frame.height, dtype=pl.String)
     try:

@@ -1,0 +1,311 @@
+"""Landing files in each format, generated from a table's contract, and what reading them
+must give: every record as delivered, or an error on a known line.
+
+A ``LandingCase`` is the bytes (or the frame, for Parquet) of one file plus the expectation:
+``error_line``/``error_words`` when the file carries a defect the reader must name, else the
+delivered values per record (``records``), against which the bronze frame is compared.
+"""
+
+import dataclasses
+import datetime as dt
+import decimal
+import json
+import math
+import struct
+from typing import Any
+
+import polars as pl
+from hypothesis import strategies as st
+
+from customer_platform.contracts import SourceTable
+
+from .strategies import _printable, any_text, csv_field, csv_records, dirty_rows
+
+MISSING = object()  # a JSON key left out of a record (not the same as null)
+
+
+@dataclasses.dataclass
+class LandingCase:
+    data: bytes | pl.DataFrame
+    records: list[dict[str, Any]]  # delivered value per column; absent column -> None
+    extras: list[str] = dataclasses.field(default_factory=list)
+    error: bool = False  # the reader must refuse the file (or may, if ``error_optional``)...
+    error_optional: bool = False
+    error_line: int | None = None  # ...naming this line (text formats), or a later one if
+    error_line_later: bool = False  # the defect (a quote left open) swallows what follows...
+    error_words: tuple[str, ...] = ()  # ...and saying each of these ("a|b": a or b)
+    style: str = ""
+
+    def expect_error(self, line: int | None, *words: str) -> None:
+        self.error, self.error_line, self.error_words = True, line, words
+
+
+def extra_names(table: SourceTable) -> st.SearchStrategy[str]:
+    """Column names the contract does not know (even ignoring case)."""
+    known = {name.lower() for name in table.columns()}
+    return st.one_of(
+        st.sampled_from(["legacy_flag", "_source_row", "_extra_columns", "record", "Notes", "*",
+                         "^.*$", "__row",
+                         "a,b", 'say "hi"', "it's", "{x}", "\\z", "é", "😀"]),
+        st.text(_printable, min_size=1, max_size=8),
+    ).filter(lambda name: name.strip() == name and name.lower() not in known)
+
+
+def _optional(table: SourceTable) -> list[str]:
+    return [name for name, col in table.columns().items()
+            if col.nullable and name not in table.primary_key]
+
+
+@st.composite
+def _layout(draw, table: SourceTable) -> tuple[list[str], list[str], list[dict]]:
+    """Columns in any order, some optional ones left out, some extra ones added, and rows."""
+    optional = _optional(table)
+    dropped = draw(st.lists(st.sampled_from(optional), unique=True, max_size=2)) \
+        if optional else []
+    extras = draw(st.lists(extra_names(table), unique_by=str.lower, max_size=2))
+    header = draw(st.permutations([n for n in table.columns() if n not in dropped] + extras))
+    rows = draw(dirty_rows(table))
+    for row in rows:
+        for name in extras:
+            row[name] = draw(st.one_of(st.none(), any_text))
+    return header, extras, rows
+
+
+# -- CSV ----------------------------------------------------------------------------------
+
+
+def _blank(value: str | None) -> str | None:
+    """CSV cannot tell an empty field from a missing value: both are read as null."""
+    return None if value == "" else value
+
+
+@st.composite
+def csv_files(draw, table: SourceTable) -> LandingCase:
+    header, extras, rows = draw(_layout(table))
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    quote_all, bom = draw(st.booleans()), draw(st.booleans())
+    records = [[row[name] for name in header] for row in rows]
+    case = LandingCase(b"", [{name: _blank(row[name]) for name in header} for row in rows],
+                       extras, style=f"newline={newline!r} quote_all={quote_all} bom={bom}")
+
+    defect = draw(st.sampled_from(["none", "none", "duplicate", "case", "empty", "no_key",
+                                   "long", "short", "quote", "utf8", "line_end"]))
+    if defect in ("duplicate", "case", "empty"):
+        at, name = draw(st.integers(0, len(header))), draw(st.sampled_from(header))
+        twin = {"duplicate": name, "case": name.upper() if name.upper() != name
+                else name.lower(), "empty": ""}[defect]
+        header = [*header[:at], twin, *header[at:]]
+        records = [[*r[:at], None, *r[at:]] for r in records]
+        case.expect_error(1, "duplicate" if twin else "empty")
+    elif defect == "no_key":
+        key = draw(st.sampled_from(table.primary_key))
+        records = [[v for n, v in zip(header, r, strict=True) if n != key] for r in records]
+        header = [n for n in header if n != key]
+        case.expect_error(1, "key column")
+
+    lines = [",".join(csv_field(n, quote_all) for n in header) + newline,
+             *csv_records(records, newline, quote_all)]
+    if defect == "line_end" and len(records) < 2:
+        defect = "none"  # the last line may end either way
+    if records and defect in ("long", "short", "quote", "utf8", "line_end"):
+        k = draw(st.integers(1, len(records) - (defect == "line_end")))
+        record = records[k - 1]
+        # (a surplus field that is empty is ignored, not an error: it holds nothing)
+        broken = {"long": [*record, "surplus"], "short": record[:-1]}.get(defect, record)
+        line = csv_records([broken], newline, quote_all)[0]
+        if defect == "quote":  # the first field opens a quote and never closes it
+            line = '"unterminated' + line[len(csv_field(record[0], quote_all)):]
+        elif defect == "line_end":
+            line = line.removesuffix(newline) + {"\n": "\r\n", "\r\n": "\n"}[newline]
+        lines[k] = line
+        case.expect_error("".join(lines[:k]).count("\n") + 1,
+                          {"long": "column", "short": "column", "quote": "quote|column|line end",
+                           "utf8": "utf-8", "line_end": "line end"}[defect])
+        case.error_line_later = defect == "quote"
+        # DuckDB reads a line end unlike the others correctly after an empty last field
+        case.error_optional = defect == "line_end"
+    data = "".join(lines).encode()
+    if defect == "utf8" and records:
+        before = "".join(lines[:k]).encode()
+        data = before + b"\xff" + data[len(before):]
+    if not draw(st.booleans()) and not case.error:
+        data = data.removesuffix(newline.encode())  # no line break after the last record
+    case.data = (b"\xef\xbb\xbf" if bom else b"") + data
+    if not rows and table.extract == "snapshot" and not case.error:
+        case.expect_error(2, "no records")
+    return case
+
+
+# -- JSON Lines ---------------------------------------------------------------------------
+
+json_scalar = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
+)
+json_nested = st.one_of(
+    st.lists(st.one_of(st.integers(-9, 9), st.text(max_size=3)), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.one_of(st.integers(-9, 9), st.none()), max_size=2),
+)
+
+#: Lines a JSON Lines reader must refuse, each on its own line.
+BROKEN_JSON = (
+    "[1, 2]", "5", '"text"', "null", "true", "[]", "not json", "{'a': 1}", '{"a": 1,}',
+    '{"a": 1}{"b": 2}', '{"a": 1} x', '{"a": undefined}', "{", "}", '{"a": "\\x"}',
+    '{"a": "\x01"}', '{"a": "\\ud800"}', '{"a": "x\\udc00y"}',
+    '{"a": ' + "[" * 3000 + "]" * 3000 + "}",
+)
+
+
+@st.composite
+def _json_value(draw, text: str | None) -> Any:
+    kind = draw(st.sampled_from(["text", "text", "text", "scalar", "nested", "missing"]))
+    if kind == "text":
+        return text
+    if kind == "missing":
+        return MISSING
+    return draw(json_scalar if kind == "scalar" else json_nested)
+
+
+@st.composite
+def jsonl_files(draw, table: SourceTable) -> LandingCase:
+    _, extras, rows = draw(_layout(table))
+    objects = [{name: draw(_json_value(value)) for name, value in row.items()} for row in rows]
+    objects = [{k: v for k, v in obj.items() if v is not MISSING} for obj in objects]
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    ascii_only, bom = draw(st.booleans()), draw(st.booleans())
+    lines = [json.dumps(obj, ensure_ascii=ascii_only) for obj in objects]
+    for _ in range(draw(st.integers(0, 2))):  # blank lines are skipped, not records
+        lines.insert(draw(st.integers(0, len(lines))), draw(st.sampled_from(["", "  "])))
+    extras = [name for name in extras if any(name in obj for obj in objects)]
+    case = LandingCase(b"", [{name: obj.get(name) for name in [*table.columns(), *extras]}
+                             for obj in objects], extras,
+                       style=f"newline={newline!r} ascii={ascii_only} bom={bom}")
+
+    defect = draw(st.sampled_from(["none", "none", "broken", "utf8", "no_key"]))
+    if defect in ("broken", "utf8"):
+        k = draw(st.integers(0, len(lines)))
+        lines.insert(k, draw(st.sampled_from(BROKEN_JSON)) if defect == "broken" else "\udcff")
+        case.expect_error(k + 1)
+    elif defect == "no_key" and objects:
+        key = draw(st.sampled_from(table.primary_key))
+        lines = [json.dumps({k: v for k, v in obj.items() if k != key}) for obj in objects]
+        case.expect_error(1, "key column")
+    elif objects and any(all(key not in obj for obj in objects) for key in table.primary_key):
+        case.expect_error(1, "key column")  # no record has the key: the file lacks it
+    data = newline.join(lines).encode("utf-8", "surrogateescape")
+    if lines and draw(st.booleans()):
+        data += newline.encode()
+    case.data = (b"\xef\xbb\xbf" if bom else b"") + data
+    if not case.error and not objects:
+        if data:
+            case.expect_error(1, "whitespace")
+        elif table.extract == "snapshot":
+            case.expect_error(1, "no records")
+    return case
+
+
+def json_text_matches(text: str | None, value: Any) -> bool:
+    """Bronze's text for a JSON value: strings as they are, numbers as numbers, booleans as
+    true/false, objects and arrays as JSON."""
+    if value is None or text is None:
+        return value is None and text is None
+    if isinstance(value, bool):
+        return text == ("true" if value else "false")
+    if isinstance(value, int | float):
+        number = float(text)
+        return number == float(value) or (math.isnan(number) and math.isnan(value))
+    if isinstance(value, str):
+        return text == value
+    return json.loads(text) == value
+
+
+# -- Parquet ------------------------------------------------------------------------------
+
+#: Column types a Parquet extract may use for a column, with values of that type.
+PARQUET_TYPES: dict[str, tuple[Any, st.SearchStrategy]] = {
+    "int": (pl.Int64, st.integers(-(2**63), 2**63 - 1)),
+    "int8": (pl.Int8, st.integers(-128, 127)),
+    "uint64": (pl.UInt64, st.integers(0, 2**64 - 1)),
+    "float": (pl.Float64, st.floats(allow_nan=True, allow_infinity=True)),
+    "float32": (pl.Float32, st.floats(width=32)),
+    "bool": (pl.Boolean, st.booleans()),
+    "date": (pl.Date, st.dates()),
+    "datetime": (pl.Datetime("us"), st.datetimes()),
+    "datetime_ns": (pl.Datetime("ns"), st.datetimes(dt.datetime(1700, 1, 1),
+                                                     dt.datetime(2200, 1, 1))),
+    "datetime_tz": (pl.Datetime("ms", "Europe/Paris"), st.datetimes(dt.datetime(1900, 1, 1),
+                                                                    dt.datetime(2100, 1, 1))),
+    "time": (pl.Time, st.times()),
+    "duration": (pl.Duration("us"), st.timedeltas(dt.timedelta(days=-(10**5)),
+                                                  dt.timedelta(days=10**5))),
+    "decimal": (pl.Decimal(12, 3), st.decimals(-(10**8), 10**8, places=3, allow_nan=False)),
+    "categorical": (pl.Categorical, st.text(max_size=5)),
+    "list": (pl.List(pl.Int64), st.lists(st.integers(-9, 9), max_size=3)),
+    "struct": (pl.Struct({"a": pl.Int64, "b": pl.String}),
+               st.fixed_dictionaries({"a": st.integers(-9, 9), "b": st.text(max_size=3)})),
+    "binary": (pl.Binary, st.text(max_size=5).map(str.encode)),
+    "null": (pl.Null, st.none()),
+}
+
+
+@st.composite
+def parquet_files(draw, table: SourceTable) -> LandingCase:
+    header, extras, rows = draw(_layout(table))
+    columns: list[pl.Series] = []
+    case = LandingCase(pl.DataFrame(), [{} for _ in rows], extras)
+    for name in header:
+        kind = draw(st.sampled_from(["string"] * 6 + list(PARQUET_TYPES)))
+        if kind == "string":
+            dtype, values = pl.String, [row[name] for row in rows]
+        else:
+            dtype, strategy = PARQUET_TYPES[kind]
+            values = [draw(st.one_of(st.none(), strategy)) for _ in rows]
+        columns.append(pl.Series(name, values, dtype=dtype))
+        for record, value in zip(case.records, values, strict=True):
+            record[name] = (value, kind)
+    case.data = pl.DataFrame(columns)
+    case.style = f"types={case.data.schema}"
+
+    defect = draw(st.sampled_from(["none", "none", "no_key", "not_utf8"]))
+    if defect == "no_key":
+        case.data = case.data.drop(draw(st.sampled_from(table.primary_key)))
+        case.expect_error(None, "key column")
+    elif defect == "not_utf8" and rows:
+        name, row = draw(st.sampled_from(header)), draw(st.integers(0, len(rows) - 1))
+        values = [b"ok"] * len(rows)
+        values[row] = b"\xffbad"
+        case.data = case.data.with_columns(pl.Series(name, values, dtype=pl.Binary))
+        case.expect_error(None, repr(name), f"row {row + 1}", "utf-8")
+    if not rows and table.extract == "snapshot" and not case.error:
+        case.expect_error(None, "no records")
+    return case
+
+
+def _float32(number: float) -> float:
+    return struct.unpack("f", struct.pack("f", number))[0]
+
+
+def parquet_text_matches(text: str | None, delivered: tuple[Any, str] | None) -> bool:
+    value, kind = delivered or (None, "absent")
+    if value is None or text is None:
+        return value is None and text is None
+    if kind in ("string", "categorical"):
+        return text == value
+    if kind in ("int", "int8", "uint64"):
+        return int(text) == value
+    if kind in ("float", "float32"):
+        number = float(text) if kind == "float" else _float32(float(text))
+        return number == value or (math.isnan(value) and math.isnan(number))
+    if kind == "bool":
+        return text == ("true" if value else "false")
+    if kind == "date":
+        return text == value.isoformat()
+    if kind in ("datetime", "datetime_ns"):
+        return dt.datetime.fromisoformat(text[:26]) == value.replace(tzinfo=None)
+    if kind == "decimal":
+        return decimal.Decimal(text) == value
+    if kind in ("list", "struct"):
+        return json.loads(text) == value
+    if kind == "binary":
+        return text == value.decode()
+    return bool(text)  # time, duration, zoned datetime: some faithful text

@@ -1,0 +1,94 @@
+"""Every bronze reader, fed files generated from each table's contract and then broken.
+
+For every source table and every landing format (a table may arrive in any of the three):
+columns in any order, optional ones missing, extra ones added, any text in any field
+(quotes, delimiters, line breaks, NUL, odd Unicode), CRLF, a byte-order mark, no final line
+break, JSON values of the wrong type, huge numbers, NaN, nested objects, Parquet columns of
+the wrong type. A file the reader can take is read record for record, each value as
+delivered; a file it cannot take fails with a ``LandingFileError`` naming the file, the line
+and the problem. Any other exception is a bug.
+"""
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from customer_platform.bronze.landing import LandingFileError
+from customer_platform.contracts import SOURCE_TABLES
+
+from .files import (
+    LandingCase,
+    csv_files,
+    json_text_matches,
+    jsonl_files,
+    parquet_files,
+    parquet_text_matches,
+)
+from .outcomes import assert_bronze_layout, assert_clear_error
+from .strategies import examples, landing_path, landing_zone, load
+
+TABLES = pytest.mark.parametrize("table", SOURCE_TABLES, ids=lambda t: t.qualified_name)
+
+
+def read(table, case: LandingCase, fmt: str) -> None:
+    """Write ``case`` as ``fmt`` and read it: the error it must raise, or its every record."""
+    with landing_zone() as root:
+        path = landing_path(root, table, fmt)
+        if fmt == "parquet":
+            case.data.write_parquet(path)
+        else:
+            path.write_bytes(case.data)
+        try:
+            frame = load(table, path, root).frame
+        except LandingFileError as error:
+            assert_clear_error(error, path)
+            assert case.error, f"refused a readable file ({case.style}): {error}"
+            if case.error_line_later:
+                assert error.line >= case.error_line, f"{error} ({case.style})"
+            elif case.error_line is not None:
+                assert error.line == case.error_line, f"{error} ({case.style})"
+            for words in case.error_words:
+                assert any(w in error.problem.lower() for w in words.lower().split("|")), error
+            return
+    assert not case.error or case.error_optional, \
+        f"read a file it should refuse ({case.style}): {case.error_words}"
+    assert frame.height == len(case.records), "records lost or invented"
+    assert_bronze_layout(table, frame)
+    for record, row in zip(case.records, frame.iter_rows(named=True), strict=True):
+        extras = json.loads(row["_extra_columns"]) if case.extras else {}
+        assert set(extras) == set(case.extras)
+        values = {**{name: None for name in table.columns()}, **row, **extras}
+        for name in [*table.columns(), *case.extras]:
+            delivered = record.get(name)
+            assert _matches(fmt, values[name], delivered), (name, values[name], delivered)
+
+
+def _matches(fmt: str, text, delivered) -> bool:
+    if fmt == "csv":
+        return text == delivered
+    if fmt == "jsonl":
+        return json_text_matches(text, delivered)
+    return parquet_text_matches(text, delivered)
+
+
+@TABLES
+@examples(6)
+@given(data=st.data())
+def test_csv(table, data):
+    read(table, data.draw(csv_files(table), label="file"), "csv")
+
+
+@TABLES
+@examples(6)
+@given(data=st.data())
+def test_jsonl(table, data):
+    read(table, data.draw(jsonl_files(table), label="file"), "jsonl")
+
+
+@TABLES
+@examples(6)
+@given(data=st.data())
+def test_parquet(table, data):
+    read(table, data.draw(parquet_files(table), label="file"), "parquet")
