@@ -9,6 +9,8 @@ import pytest
 from dagster import DagsterInstance, build_sensor_context, materialize
 
 from customer_platform.analytics import ANALYTICS_ASSETS
+from customer_platform.analytics.churn_features import CHURN_FEATURES
+from customer_platform.analytics.features import FEATURES
 from customer_platform.analytics.sensors import (
     ANALYTICS_KEYS,
     BASE_KEYS,
@@ -102,6 +104,11 @@ def test_catch_up_after_a_backfill_in_waves(platform):
                               (D2.isoformat(), "base", BASE_KEYS),
                               (D3.isoformat(), "base", BASE_KEYS)]
     platform.run(wave1[::-1])  # whatever order they finish in
+    # the feature statistics are in the materialisation's metadata, visible in the UI
+    features = platform.instance.get_latest_materialization_event(CHURN_FEATURES.key)
+    metadata = features.asset_materialization.metadata
+    assert metadata["features"].value == len(FEATURES)
+    assert "| data_mb_30d |" in metadata["feature_statistics"].value
     wave2 = platform.tick()
     assert summary(wave2) == [(D2.isoformat(), "analytics", tuple(REST)),
                               (D3.isoformat(), "analytics", tuple(REST))]
