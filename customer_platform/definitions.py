@@ -18,6 +18,7 @@ from customer_platform.gold.audit import (
     audit_job,
 )
 from customer_platform.operations import FRESHNESS_CHECKS, OPERATIONS_JOBS, SCHEDULES, SENSORS
+from customer_platform.report import REPORT_ASSETS, REPORT_GROUP
 from customer_platform.resources import default_resources
 from customer_platform.silver.assets import SILVER_ASSETS
 
@@ -28,13 +29,14 @@ from customer_platform.silver.assets import SILVER_ASSETS
 #: them against the clock (``customer_platform/operations``).
 daily_platform_job = define_asset_job(
     "daily_platform",
-    selection=AssetSelection.all() - AssetSelection.groups(AUDIT_GROUP, ANALYTICS_GROUP)
+    selection=AssetSelection.all()
+    - AssetSelection.groups(AUDIT_GROUP, ANALYTICS_GROUP, REPORT_GROUP)
     - AssetSelection.checks(*FRESHNESS_CHECKS),
     description="Materialise the whole graph (bronze -> silver -> gold) for one day, with checks.",
 )
 
 defs = Definitions(
-    assets=[*BRONZE_ASSETS, *SILVER_ASSETS, *GOLD_ASSETS, *ANALYTICS_ASSETS],
+    assets=[*BRONZE_ASSETS, *SILVER_ASSETS, *GOLD_ASSETS, *ANALYTICS_ASSETS, *REPORT_ASSETS],
     # the stand-alone ones; the rest run inside their assets
     asset_checks=[*GOLD_CHECKS, *ANALYTICS_CHECKS, *FRESHNESS_CHECKS],
     jobs=[daily_platform_job, audit_job, *ANALYTICS_JOBS, *OPERATIONS_JOBS],
