@@ -198,7 +198,7 @@ def draw_mrr(frame: pl.DataFrame) -> go.Figure:
                      secondary_y=True)
     figure.update_yaxes(title_text="movement (USD)", tickprefix="$", secondary_y=False)
     figure.update_yaxes(title_text="MRR (USD)", tickprefix="$", rangemode="tozero",
-                        showgrid=False, secondary_y=True)
+                        showgrid=False, tickmode="auto", secondary_y=True)
     return _figure(figure, barmode="relative", xaxis={"type": "category"})
 
 
@@ -239,8 +239,9 @@ CHARTS = (
           data.SEGMENTS, draw_segments,
           "gold.segment_summary has no rows for this day (the analytics layer has not run)."),
     Chart("churn-risk", "Churn-risk distribution",
-          f"Customers by predicted probability of churning within {DEFAULT_HORIZON_DAYS} days, "
-          "coloured by risk band (High: the day's top decile, Medium: the next 20%).",
+          "Customers by predicted probability of churning within the model's horizon "
+          f"({DEFAULT_HORIZON_DAYS} days unless configured), coloured by risk band (High: the "
+          "day's top decile, Medium: the next 20%).",
           data.CHURN_RISK, draw_churn_risk,
           "No customer is scored for this day: the churn model needs the labels of its first "
           "weeks before it trains."),
