@@ -13,6 +13,8 @@ from customer_platform.report.html import NO_DATA
 
 from .conftest import GENERATED_DAY
 
+pytestmark = pytest.mark.e2e
+
 KEYS = [chart.key for chart in CHARTS]
 #: What a first day always has: health, pipeline, activation and segments come from that day's
 #: snapshots; no model is trained before its first labels, and no calendar month has closed.
