@@ -4,6 +4,7 @@
   materialize  run the daily job for a range of days (a backfill), with progress
   status       which days are materialised, which checks fail
   export       write the BI exports (CSV + Parquet, PII masked) for a range of days
+  report       write the day's HTML dashboard (one self-contained file)
   demo         generate a few days, materialise them, say where to look
   docs         regenerate the data dictionary, data model and metrics documents
   bench        print the performance figures
@@ -181,6 +182,14 @@ def cmd_export(args) -> None:
     console.print(f"[green]exported {args.start} .. {args.end} to {exports_root()}")
 
 
+def cmd_report(args) -> None:
+    from customer_platform.report import write_report
+
+    report = write_report(args.day, args.out)
+    console.print(f"[green]wrote {report.path}[/] ({report.size_bytes / 1e6:.1f} MB, "
+                  f"{len(report.drawn)} of {report.charts} charts with data for {args.day})")
+
+
 def cmd_status(args) -> None:
     from rich.table import Table
 
@@ -209,11 +218,15 @@ def cmd_demo(args) -> None:
     if failed:
         raise CliError(f"demo run failed for {', '.join(failed)}")
     home = os.environ["DAGSTER_HOME"]
+    from customer_platform.report import write_report
+
+    report = write_report(args.end)
     console.print(
         "\n[bold green]Done.[/] The whole graph is materialised for "
         f"{args.start} .. {args.end}.\n"
         f"  warehouse (DuckDB): {settings.warehouse_path()}\n"
         f"  landing zone:       {settings.landing_root()}\n"
+        f"  the day's report:   {report.path}\n"
         f"  browse the lineage: DAGSTER_HOME={home} .venv/bin/dagster dev -h 127.0.0.1 -p 3000\n"
         "                      then open http://127.0.0.1:3000\n"
         "  query it:           .venv/bin/python -c \"import duckdb; print(duckdb.connect("
@@ -269,6 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
     window(export)
     export.add_argument("--root", help="default: $CUSTOMER_PLATFORM_EXPORTS or data/exports")
     export.set_defaults(func=cmd_export)
+
+    report = sub.add_parser("report", help="write the day's HTML dashboard")
+    report.add_argument("--day", type=_date, required=True, help="the day (YYYY-MM-DD)")
+    report.add_argument("--out", help="default: $CUSTOMER_PLATFORM_REPORTS or data/reports/")
+    report.set_defaults(func=cmd_report)
 
     demo = sub.add_parser("demo", help="generate, materialise and say where to look")
     window(demo)

@@ -92,3 +92,13 @@ def test_the_run_watcher_reports_the_current_step_and_rows(tmp_path):
     assert any("crm_customers" in step for step in steps)
     assert seen[-1][1] > 0  # rows written, as the materialisations reported them
     assert [rows for _, rows in seen] == sorted(rows for _, rows in seen)
+
+
+def test_report_writes_the_days_dashboard(cli, tmp_path):
+    done = cli("materialize", "--start", str(DAY), "--end", str(DAY), "--select", CHAIN)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "report.html"
+    report = cli("report", "--day", str(DAY), "--out", str(out))
+    assert report.returncode == 0, report.stderr
+    assert "charts with data" in report.stderr and out.stat().st_size > 100_000
+    assert "<html" in out.read_text()[:2000].lower()
