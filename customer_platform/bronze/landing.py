@@ -24,10 +24,15 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from customer_platform.contracts import SourceTable
 
 FORMATS = ("csv", "jsonl", "parquet")
+#: How Polars fails on a file it cannot parse: an exception, or a panic of its Rust core on
+#: corrupt bytes (a ``BaseException``, so ``except Exception`` lets it through).
+READER_FAILURES = (Exception, pl.exceptions.PanicException)
 #: The line a text file's first record is on (Parquet has no lines).
 FIRST_RECORD_LINE = {".csv": 2, ".jsonl": 1}
 #: What some exporters (Excel among them) put before UTF-8 text; not part of the first value.
@@ -102,9 +107,10 @@ def _read_header(path: Path) -> list[str]:
     with path.open("rb") as handle:
         first = handle.readline()
         rest = handle.read(1)
-    if not first.strip() and not rest:
-        raise LandingFileError(path, "file is empty: expected a header line with column names", 1)
     text = _decode(path, first).removeprefix(BOM)
+    if not text.strip():
+        raise LandingFileError(path, "file is empty: expected a header line with column names"
+                               if not rest else "blank first line: expected the header", 1)
     if "\x00" in text:
         raise LandingFileError(path, "NUL byte in the header (binary data?)", 1)
     try:
@@ -223,7 +229,7 @@ def _read_jsonl(path: Path) -> pl.DataFrame:
             frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
             if not any(_maybe_nested(frame.get_column(name)) for name in frame.columns):
                 return _all_text(frame, path)
-        except Exception:  # noqa: BLE001 - fall through to the line-by-line diagnosis
+        except READER_FAILURES:  # fall through to the line-by-line diagnosis
             pass
     header: dict[str, None] = {}
     records: list[dict] = []
@@ -302,13 +308,31 @@ def _decodes(value: bytes) -> bool:
 
 
 def _read_parquet(path: Path) -> pl.DataFrame:
+    """Read with pyarrow, then hand the table to Polars: on some corrupt files Polars' own reader
+    aborts the whole process (an allocation of exabytes fails), where pyarrow raises."""
     if path.stat().st_size == 0:
         raise LandingFileError(path, "file is empty: expected a Parquet file")
     try:
-        frame = pl.read_parquet(path)
-    except Exception as exc:  # noqa: BLE001 - any reader failure means an unreadable file
+        table = pq.read_table(path)
+        _check_columns(table, path)
+        frame = pl.from_arrow(table)
+    except LandingFileError:
+        raise
+    except READER_FAILURES as exc:  # any reader failure means an unreadable file
         raise LandingFileError(path, f"not a readable Parquet file ({exc})") from None
     return _all_text(frame, path)
+
+
+def _check_columns(table: pa.Table, path: Path) -> None:
+    """pyarrow reads text columns without checking that they are UTF-8, and Polars fails on
+    such text later, in any step: refuse the column here, naming it (and the row)."""
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        try:
+            column.validate(full=True)
+        except pa.ArrowInvalid as exc:
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                _utf8(pl.Series(name, column.cast(pa.large_binary())), path)  # names the row
+            raise LandingFileError(path, f"column {name!r}: {exc}") from None
 
 
 def read_landing_file(path: Path) -> pl.DataFrame:

@@ -19,22 +19,27 @@ from hypothesis import strategies as st
 
 from customer_platform.contracts import SourceTable
 
-from .strategies import _printable, any_text, csv_field, csv_records, dirty_rows
+from .strategies import any_text, csv_field, csv_records, dirty_rows, printable
 
 MISSING = object()  # a JSON key left out of a record (not the same as null)
 
 
 @dataclasses.dataclass
 class LandingCase:
+    """One landing file and what reading it must give."""
+
     data: bytes | pl.DataFrame
-    records: list[dict[str, Any]]  # delivered value per column; absent column -> None
-    extras: list[str] = dataclasses.field(default_factory=list)
-    error: bool = False  # the reader must refuse the file (or may, if ``error_optional``)...
+    records: list[dict[str, Any]]  # per record: the value delivered in each column it has
+    extras: list[str] = dataclasses.field(default_factory=list)  # beyond the contract
+    style: str = ""  # how the file was written, for failure messages
+    # A defect the reader must refuse, naming ``error_line`` (text formats; or a later line
+    # if ``error_line_later``: a quote left open swallows what follows) and saying each of
+    # ``error_words`` ("a|b": a or b). ``error_optional``: reading it correctly is fine too.
+    error: bool = False
+    error_line: int | None = None
+    error_line_later: bool = False
     error_optional: bool = False
-    error_line: int | None = None  # ...naming this line (text formats), or a later one if
-    error_line_later: bool = False  # the defect (a quote left open) swallows what follows...
-    error_words: tuple[str, ...] = ()  # ...and saying each of these ("a|b": a or b)
-    style: str = ""
+    error_words: tuple[str, ...] = ()
 
     def expect_error(self, line: int | None, *words: str) -> None:
         self.error, self.error_line, self.error_words = True, line, words
@@ -47,7 +52,7 @@ def extra_names(table: SourceTable) -> st.SearchStrategy[str]:
         st.sampled_from(["legacy_flag", "_source_row", "_extra_columns", "record", "Notes", "*",
                          "^.*$", "__row",
                          "a,b", 'say "hi"', "it's", "{x}", "\\z", "é", "😀"]),
-        st.text(_printable, min_size=1, max_size=8),
+        st.text(printable, min_size=1, max_size=8),
     ).filter(lambda name: name.strip() == name and name.lower() not in known)
 
 
@@ -309,3 +314,42 @@ def parquet_text_matches(text: str | None, delivered: tuple[Any, str] | None) ->
     if kind == "binary":
         return text == value.decode()
     return bool(text)  # time, duration, zoned datetime: some faithful text
+
+
+# -- any bytes ----------------------------------------------------------------------------
+
+
+#: Byte sequences that are not UTF-8: a stray byte, a truncated sequence, an encoded surrogate,
+#: a code point past U+10FFFF, an overlong encoding, Latin-1 text.
+NOT_UTF8 = (b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xc0\xaf", b"caf\xe9")
+
+
+@st.composite
+def mangled(draw, data: bytes) -> bytes:
+    """``data`` cut, spliced, overwritten, re-encoded or replaced, one to three times."""
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(data)))
+        edit = draw(st.sampled_from(["cut", "insert", "overwrite", "delete", "not_utf8", "bom",
+                                     "crlf", "cr", "repeat_line", "replace"]))
+        if edit == "cut":
+            data = data[:at]
+        elif edit in ("insert", "not_utf8"):
+            inserted = draw(st.binary(min_size=1, max_size=8) if edit == "insert"
+                            else st.sampled_from(NOT_UTF8))
+            data = data[:at] + inserted + data[at:]
+        elif edit == "overwrite":
+            data = data[:at] + draw(st.binary(min_size=1, max_size=4)) + data[at + 4:]
+        elif edit == "delete":
+            data = data[:at] + data[at + draw(st.integers(1, 16)):]
+        elif edit == "bom":
+            data = b"\xef\xbb\xbf" + data
+        elif edit in ("crlf", "cr"):
+            data = data.replace(b"\n", b"\r\n" if edit == "crlf" else b"\r")
+        elif edit == "repeat_line":
+            lines = data.splitlines(keepends=True)
+            if lines:
+                k = draw(st.integers(0, len(lines) - 1))
+                data = b"".join([*lines[:k], lines[k], *lines[k:]])
+        else:
+            data = draw(st.binary(max_size=64))
+    return data

@@ -9,6 +9,8 @@ numbers, unknown enum values, empty strings, nulls, near duplicates.
 
 import datetime as dt
 import functools
+import io
+import json
 import os
 import re
 import string
@@ -18,11 +20,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
-from customer_platform.bronze.landing import LandingFile, to_bronze
-from customer_platform.contracts import SourceTable
+from customer_platform.bronze.landing import FORMATS, LandingFile, to_bronze
+from customer_platform.contracts import SOURCE_TABLES, SourceTable
 
 DAY = dt.date(2026, 3, 2)
 LOADED = dt.datetime(2026, 3, 2, 6, 0)
@@ -43,6 +46,11 @@ HOSTILE = settings(
                            HealthCheck.filter_too_much],
 )
 
+
+#: Run a test for every source table, or for every landing format (any table may arrive in any).
+EACH_TABLE = pytest.mark.parametrize("table", SOURCE_TABLES, ids=lambda t: t.qualified_name)
+EACH_FORMAT = pytest.mark.parametrize("fmt", FORMATS)
+any_table = st.sampled_from(SOURCE_TABLES)
 
 
 def examples(count: int) -> settings:
@@ -73,7 +81,7 @@ ODD_TEXT = (
 any_text = st.one_of(st.sampled_from(ODD_TEXT), st.text(max_size=20),
                      st.text(st.characters(codec="ascii"), max_size=8))
 
-_printable = st.characters(codec="utf-8", categories=("L", "N", "P", "S"))
+printable = st.characters(codec="utf-8", categories=("L", "N", "P", "S"))
 
 
 def _checks(table: SourceTable, name: str) -> dict[str, dict]:
@@ -114,7 +122,7 @@ def valid_text(table: SourceTable, name: str) -> st.SearchStrategy[str]:
         size = checks["str_length"]["exact_value"]
         return st.text(string.ascii_uppercase, min_size=size, max_size=size)
     if dtype == pl.String:
-        return st.text(_printable, min_size=1, max_size=12)
+        return st.text(printable, min_size=1, max_size=12)
     if dtype == pl.Boolean:
         return st.sampled_from(["true", "false", "True", "FALSE", "t", "f", "yes", "no", "1", "0"])
     if dtype == pl.Date:
@@ -192,29 +200,29 @@ def dirty_rows(draw, table: SourceTable, max_rows: int = 6) -> list[Row]:
 
 
 @contextmanager
-def landing_zone() -> Iterator[Path]:
-    """A fresh landing root per example (pytest's ``tmp_path`` is shared by all examples)."""
+def landed(table: SourceTable, content: bytes | pl.DataFrame, fmt: str) -> Iterator[Path]:
+    """``content`` (bytes, or a frame for Parquet) delivered as ``table``'s landing file in
+    ``fmt``, in a landing zone of its own (pytest's ``tmp_path`` is shared by all examples)."""
     with tempfile.TemporaryDirectory(prefix="hostile-") as root:
-        yield Path(root)
+        path = table.landing_path(root, DAY, fmt)
+        path.parent.mkdir(parents=True)
+        if isinstance(content, pl.DataFrame):
+            content.write_parquet(path)
+        else:
+            path.write_bytes(content)
+        yield path
 
 
-def landing_path(root: Path, table: SourceTable, fmt: str) -> Path:
-    path = table.landing_path(root, DAY, fmt)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
+def load(table: SourceTable, path: Path) -> LandingFile:
+    """Read a file made by ``landed`` into bronze, as the bronze asset does."""
+    return to_bronze(table, path, path.parents[2], DAY, LOADED)
 
 
-def load(table: SourceTable, path: Path, root: Path) -> LandingFile:
-    return to_bronze(table, path, root, DAY, LOADED)
-
-
-def bronze_of(table: SourceTable, rows: list[Row], root: Path) -> pl.DataFrame:
+def bronze_of(table: SourceTable, rows: list[Row]) -> pl.DataFrame:
     """``rows`` delivered as an all-text Parquet file (which keeps any string, and null apart
-    from empty) and read into bronze the way the bronze asset does."""
-    path = landing_path(root, table, "parquet")
-    pl.DataFrame({name: pl.Series(name, [row[name] for row in rows], dtype=pl.String)
-                  for name in table.columns()}).write_parquet(path)
-    return load(table, path, root).frame
+    from empty) and read into bronze."""
+    with landed(table, encode(table, rows, "parquet"), "parquet") as path:
+        return load(table, path).frame
 
 
 def csv_field(value: str | None, quote_all: bool = False) -> str:
@@ -229,3 +237,17 @@ def csv_records(records: list[list[str | None]], newline: str = "\n",
                 quote_all: bool = False) -> list[str]:
     return [",".join(csv_field(value, quote_all) for value in record) + newline
             for record in records]
+
+
+def encode(table: SourceTable, rows: list[Row], fmt: str) -> bytes:
+    """``rows`` as a landing file of ``table`` in ``fmt``, as a well-behaved exporter writes it."""
+    if fmt == "csv":
+        header = list(table.columns())
+        return "".join([",".join(header) + "\n",
+                        *csv_records([[row[n] for n in header] for row in rows])]).encode()
+    if fmt == "jsonl":
+        return "".join(json.dumps(row) + "\n" for row in rows).encode()
+    buffer = io.BytesIO()
+    pl.DataFrame({name: pl.Series(name, [row[name] for row in rows], dtype=pl.String)
+                  for name in table.columns()}).write_parquet(buffer)
+    return buffer.getvalue()

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from customer_platform.bronze.landing import LandingFileError
-from customer_platform.contracts import SOURCE_TABLES
+from customer_platform.silver.cleaning import clean
 
 from .files import (
     LandingCase,
@@ -27,21 +27,14 @@ from .files import (
     parquet_text_matches,
 )
 from .outcomes import assert_bronze_layout, assert_clear_error
-from .strategies import examples, landing_path, landing_zone, load
-
-TABLES = pytest.mark.parametrize("table", SOURCE_TABLES, ids=lambda t: t.qualified_name)
+from .strategies import EACH_FORMAT, EACH_TABLE, encode, examples, landed, load
 
 
 def read(table, case: LandingCase, fmt: str) -> None:
     """Write ``case`` as ``fmt`` and read it: the error it must raise, or its every record."""
-    with landing_zone() as root:
-        path = landing_path(root, table, fmt)
-        if fmt == "parquet":
-            case.data.write_parquet(path)
-        else:
-            path.write_bytes(case.data)
+    with landed(table, case.data, fmt) as path:
         try:
-            frame = load(table, path, root).frame
+            frame = load(table, path).frame
         except LandingFileError as error:
             assert_clear_error(error, path)
             assert case.error, f"refused a readable file ({case.style}): {error}"
@@ -73,22 +66,44 @@ def _matches(fmt: str, text, delivered) -> bool:
     return parquet_text_matches(text, delivered)
 
 
-@TABLES
-@examples(6)
+@EACH_TABLE
+@examples(5)
 @given(data=st.data())
 def test_csv(table, data):
     read(table, data.draw(csv_files(table), label="file"), "csv")
 
 
-@TABLES
-@examples(6)
+@EACH_TABLE
+@examples(5)
 @given(data=st.data())
 def test_jsonl(table, data):
     read(table, data.draw(jsonl_files(table), label="file"), "jsonl")
 
 
-@TABLES
-@examples(6)
+@EACH_TABLE
+@examples(5)
 @given(data=st.data())
 def test_parquet(table, data):
     read(table, data.draw(parquet_files(table), label="file"), "parquet")
+
+
+@EACH_TABLE
+@EACH_FORMAT
+@pytest.mark.parametrize("content", ["0 bytes", "no records"])
+def test_empty_files(table, fmt, content):
+    """A day without records is a header-only CSV, a Parquet file without rows or a 0-byte JSON
+    Lines file, and an empty day of a snapshot is an error; a 0-byte CSV or Parquet file is
+    always an error (a header or footer is missing)."""
+    with landed(table, b"" if content == "0 bytes" else encode(table, [], fmt), fmt) as path:
+        try:
+            bronze = load(table, path).frame
+        except LandingFileError as error:
+            assert_clear_error(error, path)
+            cut_short = content == "0 bytes" and fmt != "jsonl"
+            assert cut_short or table.extract == "snapshot", error
+            assert ("empty" if cut_short else "no records") in error.problem
+            return
+    assert table.extract == "incremental" and (content == "no records" or fmt == "jsonl")
+    assert_bronze_layout(table, bronze)
+    assert clean(bronze, table).counts() == {"silver_rows": 0, "rejected_rows": 0,
+                                             "duplicate_rows": 0}

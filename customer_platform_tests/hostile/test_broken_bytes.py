@@ -1,0 +1,39 @@
+"""Any bytes under a landing file's name: well-formed files of every table, then cut short,
+spliced with random or non-UTF-8 bytes, given a byte-order mark or other line ends, a line
+repeated, or replaced by noise. Whatever arrives ends as a clear error, or as bronze rows that
+silver accounts for, every one."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from customer_platform.bronze.landing import LandingFileError
+from customer_platform.silver.cleaning import clean
+
+from .files import mangled
+from .outcomes import assert_bronze_layout, assert_clear_error, assert_nothing_lost
+from .strategies import (
+    EACH_FORMAT,
+    any_table,
+    encode,
+    examples,
+    landed,
+    load,
+    valid_rows,
+)
+
+
+@EACH_FORMAT
+@examples(30)
+@given(data=st.data())
+def test_any_bytes_end_as_a_clear_error_or_accounted_rows(fmt, data):
+    table = data.draw(any_table, label="table")
+    rows = data.draw(valid_rows(table), label="rows")
+    damaged = data.draw(mangled(encode(table, rows, fmt)), label="bytes")
+    with landed(table, damaged, fmt) as path:
+        try:
+            bronze = load(table, path).frame
+        except LandingFileError as error:
+            assert_clear_error(error, path)
+            return
+    assert_bronze_layout(table, bronze)
+    assert_nothing_lost(table, bronze, clean(bronze, table))
