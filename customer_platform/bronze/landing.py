@@ -1,7 +1,8 @@
 """Reading one landing file into a bronze frame: every value kept as delivered, as text.
 
 ``_source_row`` is the record number within the file (1 = the first data record): the line
-number for JSON Lines, the line number minus the header for CSV, the row for Parquet.
+number for JSON Lines, the line number minus the header for CSV, the row for Parquet (blank
+lines, and CSV values holding line breaks, make records and lines differ).
 
 Bronze keeps the extract exactly as it came, so every column is read as a string whatever
 the file format; typing is silver's job, where a value that does not parse becomes a
@@ -20,6 +21,7 @@ import datetime as dt
 import io
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -35,6 +37,8 @@ FORMATS = ("csv", "jsonl", "parquet")
 READER_FAILURES = (Exception, pl.exceptions.PanicException)
 #: The line a text file's first record is on (Parquet has no lines).
 FIRST_RECORD_LINE = {".csv": 2, ".jsonl": 1}
+#: CSV lines must be shorter than this (DuckDB's default); a longer one fails the file.
+MAX_LINE_BYTES = 2_000_000
 #: What some exporters (Excel among them) put before UTF-8 text; not part of the first value.
 BOM = "\ufeff"
 
@@ -127,6 +131,10 @@ def _read_csv(path: Path) -> pl.DataFrame:
     if len({name.lower() for name in header}) != len(header) or "" in header:
         raise LandingFileError(path, "header has empty or duplicate column names (case is "
                                f"ignored): {header}", 1)
+    long_line = _long_line(path, MAX_LINE_BYTES)
+    if long_line is not None:
+        raise LandingFileError(path, f"line of {MAX_LINE_BYTES:,} bytes or more (the CSV "
+                               "reader takes shorter lines only)", long_line)
     columns = "{" + ", ".join(f"'{name.replace(chr(39), chr(39) * 2)}': 'VARCHAR'"
                               for name in header) + "}"
     con = duckdb.connect()
@@ -134,55 +142,82 @@ def _read_csv(path: Path) -> pl.DataFrame:
         relation = con.sql(
             f"SELECT * FROM read_csv(?, auto_detect=false, header=true, columns={columns}, "
             "delim=',', quote='\"', escape='\"', strict_mode=true, null_padding=false, "
-            "store_rejects=true)",
+            f"store_rejects=true, max_line_size={MAX_LINE_BYTES})",
             params=[str(path)],
         )
         frame = relation.pl()
         problems = con.sql(
-            "SELECT line, line_byte_position, error_type, error_message FROM reject_errors "
-            "ORDER BY line"
+            "SELECT line, error_type, error_message FROM reject_errors ORDER BY line"
         ).fetchall()
     except duckdb.Error as exc:
         problem, line = f"malformed CSV: {exc}", None
     else:
         if not problems:
             return frame.cast(pl.String)
-        line, position, kind, message = problems[0]
+        record, kind, message = problems[0]
         more = f" ({len(problems) - 1} more problem(s) after it)" if len(problems) > 1 else ""
-        problem = f"{kind.lower()}: {message}{more}"
-        line = _line_at(path, position) if position is not None else int(line)
+        problem, line = f"{kind.lower()}: {message}{more}", int(record)
     finally:
         con.close()
+    data = path.read_bytes()
+    line = _record_start(data, line) if line is not None else None
     # DuckDB reports mixed line ends as a quoting problem, or without a line: say what it is
-    mixed = _odd_line_end(path.read_bytes())
+    mixed = _odd_line_end(data)
     if mixed is not None and (line is None or mixed <= line):
         problem, line = "line ends differently from the header (\\r\\n and \\n mixed)", mixed
     raise LandingFileError(path, problem, line)
 
 
-def _odd_line_end(data: bytes) -> int | None:
-    """The line of the first record that ends unlike the header (\\r\\n among \\n, say), if
-    any: DuckDB refuses a file that mixes them, without saying where or as a quoting error."""
-    first, line, record, quoted = None, 1, 1, False
+def _long_line(path: Path, limit: int) -> int | None:
+    """The first line of ``limit`` bytes or more. DuckDB reports such a line, but one longer
+    than its read buffer (16 times the limit) it skips without a word: a record lost."""
+    if path.stat().st_size < limit:
+        return None
+    line, carry = 1, 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 24):
+            parts = chunk.split(b"\n")
+            lengths = [carry + len(parts[0]), *map(len, parts[1:])]
+            if max(lengths) >= limit:
+                return line + next(i for i, n in enumerate(lengths) if n >= limit)
+            line, carry = line + len(parts) - 1, lengths[-1]
+    return None
+
+
+def _records(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """Where each CSV record starts (lines counted by \\n, as everywhere else) and how it ends
+    (\\n, \\r\\n, \\r; empty for the last without a line end), reading quotes as DuckDB does."""
+    line, start, quoted = 1, 1, False
     for match in re.finditer(rb'"|\r\n|\r|\n', data):
         end = match.group()
         if end == b'"':
             quoted = not quoted
             continue
+        line += end.endswith(b"\n")
         if not quoted:
-            first = first or end
-            if end != first:
-                return record
-        line += end.endswith(b"\n")  # lines counted as everywhere else: by \n
-        record = record if quoted else line
+            yield start, end
+            start = line
+    yield start, b""
+
+
+def _record_start(data: bytes, record: int) -> int:
+    """The line record ``record`` (1 = the header) starts on. DuckDB numbers records, and a
+    record with a quoted line break spans lines; the records before a bad one are sound."""
+    for number, (start, _) in enumerate(_records(data), start=1):
+        if number == record:
+            return start
+    return start
+
+
+def _odd_line_end(data: bytes) -> int | None:
+    """The line of the first record that ends unlike the header (\\r\\n among \\n, say), if
+    any: DuckDB refuses a file that mixes them, without saying where or as a quoting error."""
+    first = None
+    for start, end in _records(data):
+        first = first or end
+        if end and end != first:
+            return start
     return None
-
-
-def _line_at(path: Path, position: int) -> int:
-    """The line a byte is on, as an editor counts lines. DuckDB's own ``line`` counts records,
-    and a record with a quoted line break spans several lines."""
-    with path.open("rb") as handle:
-        return handle.read(position).count(b"\n") + 1
 
 
 def _as_text(value) -> str | None:

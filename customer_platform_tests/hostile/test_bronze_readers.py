@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from customer_platform.bronze.landing import LandingFileError
+from customer_platform.bronze.landing import MAX_LINE_BYTES, LandingFileError
+from customer_platform.contracts import source_table
 from customer_platform.silver.cleaning import clean
 
 from .files import (
@@ -107,3 +108,20 @@ def test_empty_files(table, fmt, content):
     assert_bronze_layout(table, bronze)
     assert clean(bronze, table).counts() == {"silver_rows": 0, "rejected_rows": 0,
                                              "duplicate_rows": 0}
+
+
+@pytest.mark.parametrize("length", [MAX_LINE_BYTES - 1, MAX_LINE_BYTES])
+def test_a_line_too_long_for_the_csv_reader_is_named(length):
+    """DuckDB skips a line longer than its read buffer without a word; every line at the
+    limit or over it fails the file instead, naming it."""
+    table = source_table("crm.customers")
+    rows = [{name: "x" for name in table.columns()} for _ in range(3)]
+    rows[1]["customer_name"] = "x" * (length - 2 * (len(table.columns()) - 1))  # + x and ,
+    with landed(table, encode(table, rows, "csv"), "csv") as path:
+        try:
+            assert load(table, path).frame.height == 3
+        except LandingFileError as error:
+            assert_clear_error(error, path)
+            assert length >= MAX_LINE_BYTES and error.line == 3, error
+        else:
+            assert length < MAX_LINE_BYTES
