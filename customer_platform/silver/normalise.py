@@ -86,15 +86,15 @@ def parse_expr(name: str, dtype: pl.DataType) -> pl.Expr:
             .otherwise(None).cast(pl.Boolean)
         )
     if dtype == pl.Date:
-        return pl.coalesce(
+        return _years_1_to_9999(pl.coalesce(
             text.str.to_date("%Y-%m-%d", strict=False),
             *(text.str.to_datetime(f, strict=False, time_unit="us").dt.date()
               for f in _DATETIME_FORMATS[:4]),
-        )
+        ))
     if isinstance(dtype, pl.Datetime):
-        return pl.coalesce(
+        return _years_1_to_9999(pl.coalesce(
             *(text.str.to_datetime(f, strict=False, time_unit="us") for f in _DATETIME_FORMATS)
-        ).cast(dtype)
+        ).cast(dtype))
     if dtype in (pl.Int64, pl.Int32, pl.Int16, pl.Int8):
         as_float = text.cast(pl.Float64, strict=False)
         whole = as_float.is_finite() & (as_float == as_float.round(0))
@@ -103,3 +103,9 @@ def parse_expr(name: str, dtype: pl.DataType) -> pl.Expr:
         as_float = text.cast(pl.Float64, strict=False)
         return pl.when(as_float.is_finite()).then(as_float).otherwise(None).cast(dtype)
     raise TypeError(f"no parser for {dtype} (column {name})")
+
+
+def _years_1_to_9999(parsed: pl.Expr) -> pl.Expr:
+    """Polars reads ``-0001-01-01``, ``0000-01-01`` and ``+12026-01-01``, which Python (and so
+    Pandera's table-level checks, previews and every consumer) cannot hold: not a date here."""
+    return pl.when(parsed.dt.year().is_between(1, 9999)).then(parsed)
