@@ -199,6 +199,19 @@ class Warehouse(HeldOpenDuringRun, DuckDBResource):
         with open_warehouse(self.database) as conn:
             yield conn
 
+    def replace_partition(self, con, table: str, partition_column: str, day,
+                          select_from: str) -> None:
+        """Replace ``table``'s partition ``day`` by the rows of ``select_from`` (the caller
+        holds the transaction that makes it atomic)."""
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {table.split('.')[0]}")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM {select_from} LIMIT 0")
+        con.execute(f"DELETE FROM {table} WHERE {partition_column} = ?", [day])
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {select_from}")
+
+    def define(self, con, ddl: str) -> None:
+        """Create or replace a derived object (a view, a table macro) over the stored tables."""
+        con.execute(ddl)
+
     def count(self, table: str, where: str = "true", params: Sequence = ()) -> int:
         with self.get_connection() as conn:
             try:
@@ -218,5 +231,12 @@ def warehouse_resources(warehouse: Path | str, landing_root: Path | str) -> dict
 
 
 def default_resources() -> dict:
-    """Resources for the local, embedded deployment (paths from ``settings``)."""
+    """The resources of the configured deployment (``settings``): the embedded DuckDB file, or
+    Delta Lake tables with ``CUSTOMER_PLATFORM_STORAGE=delta`` (``customer_platform.lakehouse``).
+    The one place that chooses; the assets only name ``io_manager`` and ``warehouse``."""
+    if settings.storage() == "delta":
+        from customer_platform.lakehouse import delta_resources
+
+        return {**delta_resources(settings.lakehouse_root()),
+                "landing": LandingZone(root=str(settings.landing_root()))}
     return warehouse_resources(settings.warehouse_path(), settings.landing_root())

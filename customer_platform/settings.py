@@ -43,3 +43,24 @@ def warehouse_hold() -> str:
     if hold not in ("run", "step"):
         raise ValueError(f"CUSTOMER_PLATFORM_WAREHOUSE_HOLD must be run or step, not {hold!r}")
     return hold
+
+
+#: The storage backends the same assets can write (see docs/scaling.md).
+STORAGE_BACKENDS = ("duckdb", "delta")
+
+
+def storage() -> str:
+    """Where the tables live: ``duckdb`` (default: one embedded file, ``warehouse_path``) or
+    ``delta`` (a Delta Lake table per asset under ``lakehouse_root``, readable by Spark, Trino
+    and DuckDB alike; CUSTOMER_PLATFORM_STORAGE)."""
+    backend = os.environ.get("CUSTOMER_PLATFORM_STORAGE", "duckdb")
+    if backend not in STORAGE_BACKENDS:
+        raise ValueError(f"CUSTOMER_PLATFORM_STORAGE must be one of {', '.join(STORAGE_BACKENDS)}"
+                         f", not {backend!r}")
+    return backend
+
+
+def lakehouse_root() -> Path:
+    """Root of the Delta Lake tables: ``<root>/<layer>/<table>/`` (CUSTOMER_PLATFORM_LAKEHOUSE)."""
+    env = os.environ.get("CUSTOMER_PLATFORM_LAKEHOUSE")
+    return Path(env).resolve() if env else data_root() / "lakehouse"

@@ -222,8 +222,9 @@ def with_weekly_view(warehouse: Warehouse, table: GoldTable, day: dt.date):
     (ISO: Sunday), seed 001's weekly segmentation."""
     rows, results = run_gold_sql(warehouse, table, day)
     with warehouse.get_connection() as con:
-        con.execute(f"CREATE OR REPLACE VIEW gold.{table.name}_weekly AS SELECT load_date AS "
-                    f"week_ending, * FROM gold.{table.name} WHERE isodow(load_date) = 7")
+        warehouse.define(con, f"CREATE OR REPLACE VIEW gold.{table.name}_weekly AS SELECT "
+                         f"load_date AS week_ending, * FROM gold.{table.name} "
+                         "WHERE isodow(load_date) = 7")
     return rows, results
 
 

@@ -100,11 +100,11 @@ from dagster import (
 from customer_platform.contracts import SOURCE_TABLES
 from customer_platform.contracts.base import column
 from customer_platform.gold.base import (
+    PARTITION_COLUMN,
     GoldModel,
     GoldTable,
     gold_check_specs,
     sql_type,
-    write_partition,
 )
 from customer_platform.partitions import daily_partitions, partition_day
 from customer_platform.quality.checks import evaluate_schema
@@ -615,7 +615,8 @@ def write_audit_partition(warehouse: Warehouse, table: str, schema, rows: pl.Dat
         con.execute(f"CREATE OR REPLACE TEMP TABLE _audit_rows AS SELECT {columns} FROM incoming")
         con.begin()
         try:
-            write_partition(con, f"gold.{table}", day, "_audit_rows")
+            warehouse.replace_partition(con, f"gold.{table}", PARTITION_COLUMN, day,
+                                        "_audit_rows")
             con.commit()
         except BaseException:
             con.rollback()

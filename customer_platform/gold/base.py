@@ -169,14 +169,6 @@ def ensure_table(con, table: GoldTable) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS gold.{table.name} ({columns})")
 
 
-def write_partition(con, table: str, day: dt.date, select_from: str) -> None:
-    """Replace ``table``'s partition ``day`` by the rows of ``select_from``, atomically."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS gold")
-    con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM {select_from} LIMIT 0")
-    con.execute(f"DELETE FROM {table} WHERE {PARTITION_COLUMN} = ?", [day])
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {select_from}")
-
-
 def _key_source(con, table: str) -> str:
     """Where ``gold.<table>``'s keys are: an SCD2 dimension's stored versions hold every key
     its view has, without computing the history (the view costs ~1 s at 100k customers)."""
@@ -233,7 +225,8 @@ def run_gold_sql(warehouse: Warehouse, table: GoldTable, day: dt.date
             results += [_foreign_key_result(con, fk, "_gold_rows") for fk in table.foreign_keys]
             con.begin()
             try:
-                write_partition(con, f"gold.{table.name}", day, "_gold_rows")
+                warehouse.replace_partition(con, f"gold.{table.name}", PARTITION_COLUMN, day,
+                                            "_gold_rows")
                 con.commit()
             except BaseException:
                 con.rollback()

@@ -241,9 +241,10 @@ def build_scd2_assets(dim: Scd2Dimension) -> list[AssetsDefinition]:
     )
     def _view(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
         with warehouse.get_connection() as con:
-            con.execute(f"CREATE OR REPLACE VIEW gold.{dim.name} AS {view_sql(dim)}")
-            con.execute(f"CREATE OR REPLACE MACRO gold.{dim.name}_as_of(day) AS TABLE "
-                        f"SELECT * FROM gold.{dim.name} WHERE day BETWEEN valid_from AND valid_to")
+            warehouse.define(con, f"CREATE OR REPLACE VIEW gold.{dim.name} AS {view_sql(dim)}")
+            warehouse.define(con, f"CREATE OR REPLACE MACRO gold.{dim.name}_as_of(day) AS TABLE "
+                             f"SELECT * FROM gold.{dim.name} WHERE day BETWEEN valid_from AND "
+                             "valid_to")
             versions_count, current = con.execute(
                 f"SELECT count(*), count(*) FILTER (is_current) FROM gold.{dim.name}").fetchone()
             check = history_check(con, dim)

@@ -20,7 +20,7 @@ from customer_platform import settings
 from customer_platform.report.charts import CHARTS, Chart
 from customer_platform.report.data import fetch
 from customer_platform.report.html import Panel, figure_html, render_page
-from customer_platform.resources import open_warehouse
+from customer_platform.resources import default_resources, open_warehouse
 
 
 def reports_root() -> Path:
@@ -89,8 +89,13 @@ def save(report: Report, path: Path | str) -> ReportFile:
 def write_report(day: dt.date | str, out_path: Path | str | None = None, *,
                  warehouse: Path | str | None = None) -> ReportFile:
     """Write the report of ``day`` to ``out_path`` (default ``report_path(day)``) from the
-    warehouse file (default ``settings.warehouse_path()``); return what was written."""
+    warehouse file ``warehouse``, else from the configured storage (``default_resources``:
+    the DuckDB file or the Delta tables); return what was written."""
     day = dt.date.fromisoformat(day) if isinstance(day, str) else day
+    if warehouse is None and settings.storage() == "delta":
+        with default_resources()["warehouse"].get_connection() as con:
+            report = render_report(con, day)
+        return save(report, out_path or report_path(day))
     database = Path(warehouse) if warehouse else settings.warehouse_path()
     if not database.exists():
         raise FileNotFoundError(f"no warehouse at {database}: materialise some days first "

@@ -5,7 +5,7 @@ The run is a real Dagster run of the day (every bronze and silver asset, and the
 up to fact_invoice) in a child process. To kill it *inside* a write, the child wraps one
 writer so that, mid-transaction, it prints a marker and waits; the parent then SIGKILLs it.
 Two writers are covered: the I/O manager's (silver, killed after its insert, before the
-commit) and gold's ``write_partition`` (killed after its delete, before the insert)."""
+commit) and gold's ``Warehouse.replace_partition`` (killed after its delete, before the insert)."""
 
 import datetime as dt
 import os
@@ -29,9 +29,8 @@ CHILD = textwrap.dedent('''
     from dagster import AssetSelection, DagsterInstance, materialize
     from customer_platform.bronze.assets import BRONZE_ASSETS
     from customer_platform.gold import GOLD_ASSETS
-    from customer_platform.resources import PolarsFrameHandler, warehouse_resources
+    from customer_platform.resources import PolarsFrameHandler, Warehouse, warehouse_resources
     from customer_platform.silver.assets import SILVER_ASSETS
-    import customer_platform.gold.base as gold_base
 
     warehouse, landing, day, pause_in = sys.argv[1:5]
 
@@ -48,13 +47,13 @@ CHILD = textwrap.dedent('''
             return result
         PolarsFrameHandler.handle_output = paused_output
     elif pause_in == "gold":  # after the delete of fact_invoice's day, before the insert
-        write_partition = gold_base.write_partition
-        def paused_write(con, table, day, select_from):
+        replace_partition = Warehouse.replace_partition
+        def paused_write(self, con, table, column, day, select_from):
             if table == "gold.fact_invoice":
-                con.execute(f"DELETE FROM {{table}} WHERE load_date = ?", [day])
+                con.execute(f"DELETE FROM {{table}} WHERE {{column}} = ?", [day])
                 pause()
-            write_partition(con, table, day, select_from)
-        gold_base.write_partition = paused_write
+            replace_partition(self, con, table, column, day, select_from)
+        Warehouse.replace_partition = paused_write
 
     selection = (AssetSelection.groups(*[g for a in [*BRONZE_ASSETS, *SILVER_ASSETS]
                                          for g in a.group_names_by_key.values()])
