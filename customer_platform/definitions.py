@@ -1,7 +1,17 @@
 """The code location: assembles assets, checks, jobs and resources. Nothing heavy happens here."""
 
-from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
+import importlib
 
+from dagster import (
+    AssetSelection,
+    Definitions,
+    ExecutorDefinition,
+    define_asset_job,
+    in_process_executor,
+    multiprocess_executor,
+)
+
+from customer_platform import settings
 from customer_platform.analytics import (
     ANALYTICS_ASSETS,
     ANALYTICS_CHECKS,
@@ -35,6 +45,29 @@ daily_platform_job = define_asset_job(
     description="Materialise the whole graph (bronze -> silver -> gold) for one day, with checks.",
 )
 
+#: The cluster executors, from their integrations (installed with the cluster's image).
+CLUSTER_EXECUTORS = {"k8s": ("dagster_k8s", "k8s_job_executor"),
+                     "celery": ("dagster_celery", "celery_executor")}
+
+
+def platform_executor() -> ExecutorDefinition:
+    """The executor ``CUSTOMER_PLATFORM_EXECUTOR`` names. By default one process: per-step
+    processes cost seconds each on two cores and, on the DuckDB file, would take turns with
+    the one writer anyway. With the Delta storage, steps in many processes write at once."""
+    name = settings.executor()
+    if name == "in_process":
+        return in_process_executor
+    if name == "multiprocess":
+        return multiprocess_executor.configured(
+            {"max_concurrent": settings.max_concurrent_steps()})
+    module, attribute = CLUSTER_EXECUTORS[name]
+    try:
+        return getattr(importlib.import_module(module), attribute)
+    except ImportError:
+        raise ImportError(f"CUSTOMER_PLATFORM_EXECUTOR={name} needs {module.replace('_', '-')} "
+                          f"(pip install {module.replace('_', '-')})") from None
+
+
 defs = Definitions(
     assets=[*BRONZE_ASSETS, *SILVER_ASSETS, *GOLD_ASSETS, *ANALYTICS_ASSETS, *REPORT_ASSETS],
     # the stand-alone ones; the rest run inside their assets
@@ -43,7 +76,5 @@ defs = Definitions(
     schedules=SCHEDULES,
     sensors=[audit_after_success, audit_after_failure, *ANALYTICS_SENSORS, *SENSORS],
     resources=default_resources(),
-    # One process, one DuckDB writer: per-step processes cost seconds each on two cores and
-    # would contend for the warehouse file lock.
-    executor=in_process_executor,
+    executor=platform_executor(),
 )

@@ -64,3 +64,25 @@ def lakehouse_root() -> Path:
     """Root of the Delta Lake tables: ``<root>/<layer>/<table>/`` (CUSTOMER_PLATFORM_LAKEHOUSE)."""
     env = os.environ.get("CUSTOMER_PLATFORM_LAKEHOUSE")
     return Path(env).resolve() if env else data_root() / "lakehouse"
+
+
+#: The executors a run can use (see docs/scaling.md): one process, a process per step here,
+#: or a pod or Celery worker per step on a cluster.
+EXECUTORS = ("in_process", "multiprocess", "k8s", "celery")
+
+
+def executor() -> str:
+    """How a run executes its steps (CUSTOMER_PLATFORM_EXECUTOR): ``in_process`` (default: one
+    process, one DuckDB writer, no per-step process cost), ``multiprocess`` (a process per step,
+    at most CUSTOMER_PLATFORM_MAX_CONCURRENT_STEPS at once, default 2; pair it with the Delta
+    storage, which has no single writer), ``k8s`` or ``celery`` (dagster-k8s / dagster-celery,
+    installed with the cluster's image)."""
+    name = os.environ.get("CUSTOMER_PLATFORM_EXECUTOR", "in_process")
+    if name not in EXECUTORS:
+        raise ValueError(f"CUSTOMER_PLATFORM_EXECUTOR must be one of {', '.join(EXECUTORS)}, "
+                         f"not {name!r}")
+    return name
+
+
+def max_concurrent_steps() -> int:
+    return int(os.environ.get("CUSTOMER_PLATFORM_MAX_CONCURRENT_STEPS", "2"))
