@@ -39,10 +39,15 @@ def partition_start() -> dt.date:
 def warehouse_hold() -> str:
     """How long a run keeps the warehouse file: ``run`` (default: the whole run, fastest) or
     ``step`` (each step's connections only, so parallel runs interleave)."""
-    hold = os.environ.get("CUSTOMER_PLATFORM_WAREHOUSE_HOLD", "run")
-    if hold not in ("run", "step"):
-        raise ValueError(f"CUSTOMER_PLATFORM_WAREHOUSE_HOLD must be run or step, not {hold!r}")
-    return hold
+    return _one_of("CUSTOMER_PLATFORM_WAREHOUSE_HOLD", ("run", "step"))
+
+
+def _one_of(variable: str, choices: tuple[str, ...]) -> str:
+    """The value of ``variable``, one of ``choices`` (default: the first)."""
+    value = os.environ.get(variable, choices[0])
+    if value not in choices:
+        raise ValueError(f"{variable} must be one of {', '.join(choices)}, not {value!r}")
+    return value
 
 
 #: The storage backends the same assets can write (see docs/scaling.md).
@@ -53,11 +58,7 @@ def storage() -> str:
     """Where the tables live: ``duckdb`` (default: one embedded file, ``warehouse_path``) or
     ``delta`` (a Delta Lake table per asset under ``lakehouse_root``, readable by Spark, Trino
     and DuckDB alike; CUSTOMER_PLATFORM_STORAGE)."""
-    backend = os.environ.get("CUSTOMER_PLATFORM_STORAGE", "duckdb")
-    if backend not in STORAGE_BACKENDS:
-        raise ValueError(f"CUSTOMER_PLATFORM_STORAGE must be one of {', '.join(STORAGE_BACKENDS)}"
-                         f", not {backend!r}")
-    return backend
+    return _one_of("CUSTOMER_PLATFORM_STORAGE", STORAGE_BACKENDS)
 
 
 def lakehouse_root() -> Path:
@@ -77,11 +78,7 @@ def executor() -> str:
     at most CUSTOMER_PLATFORM_MAX_CONCURRENT_STEPS at once, default 2; pair it with the Delta
     storage, which has no single writer), ``k8s`` or ``celery`` (dagster-k8s / dagster-celery,
     installed with the cluster's image)."""
-    name = os.environ.get("CUSTOMER_PLATFORM_EXECUTOR", "in_process")
-    if name not in EXECUTORS:
-        raise ValueError(f"CUSTOMER_PLATFORM_EXECUTOR must be one of {', '.join(EXECUTORS)}, "
-                         f"not {name!r}")
-    return name
+    return _one_of("CUSTOMER_PLATFORM_EXECUTOR", EXECUTORS)
 
 
 def max_concurrent_steps() -> int:
