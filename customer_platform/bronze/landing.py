@@ -130,7 +130,7 @@ def _read_csv(path: Path) -> pl.DataFrame:
     # DuckDB, and so the warehouse, does not tell column names apart by case.
     if len({name.lower() for name in header}) != len(header) or "" in header:
         raise LandingFileError(path, "header has empty or duplicate column names (case is "
-                               f"ignored): {header}", 1)
+                               f"ignored): {_header_problems(header)}", 1)
     long_line = _long_line(path, MAX_LINE_BYTES)
     if long_line is not None:
         raise LandingFileError(path, f"line of {MAX_LINE_BYTES:,} bytes or more (the CSV "
@@ -166,6 +166,27 @@ def _read_csv(path: Path) -> pl.DataFrame:
     if mixed is not None and (line is None or mixed <= line):
         problem, line = "line ends differently from the header (\\r\\n and \\n mixed)", mixed
     raise LandingFileError(path, problem, line)
+
+
+#: What a column name looks like; only such a name is quoted in an error message.
+_COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def _header_problems(header: list[str]) -> str:
+    """The empty and repeated names of a header, by position (1 = the first column).
+
+    A name is quoted only if it looks like a column name: a file delivered without its header
+    has a record on line 1, and its values (names, emails, addresses) must not reach an error
+    message, and so the logs and the UI."""
+    first: dict[str, int] = {}
+    problems = []
+    for number, name in enumerate(header, start=1):
+        if not name:
+            problems.append(f"column {number} is empty")
+        elif (earlier := first.setdefault(name.lower(), number)) != number:
+            quoted = f" ({name!r})" if _COLUMN_NAME.fullmatch(name) else ""
+            problems.append(f"column {number}{quoted} repeats column {earlier}")
+    return "; ".join(problems)
 
 
 def _long_line(path: Path, limit: int) -> int | None:

@@ -108,6 +108,31 @@ def test_missing_key_column_fails_naming_it(tmp_path, clean_customers_file, cust
     assert "header lacks key column(s) ['customer_id'] of crm.customers" in err.value.problem
 
 
+def test_a_file_without_its_header_fails_without_quoting_the_record(tmp_path,
+                                                                   clean_customers_file,
+                                                                   customers_table):
+    """Line 1 is then a record: the error names the columns by position, not the values
+    (names, emails, addresses), which would reach the logs, the UI and the alerts."""
+    frame = pl.read_csv(clean_customers_file, infer_schema=False).with_columns(
+        pl.lit(None, pl.String).alias("phone"))
+    frame.write_csv(clean_customers_file, include_header=False)
+    with pytest.raises(LandingFileError) as err:
+        load(customers_table, clean_customers_file, tmp_path)
+    assert err.value.line == 1 and "column 4 is empty" in err.value.problem
+    first = frame.row(0, named=True)
+    pii = [first[name] for name in customers_table.pii_columns() if first[name]]
+    assert len(pii) >= 3 and [v for v in pii if v in str(err.value)] == []
+
+
+def test_a_repeated_header_name_is_named(tmp_path, clean_customers_file, customers_table):
+    header, rest = clean_customers_file.read_text().split("\n", 1)
+    clean_customers_file.write_text(f"{header},Email\n{rest}")
+    with pytest.raises(LandingFileError) as err:
+        load(customers_table, clean_customers_file, tmp_path)
+    assert err.value.line == 1
+    assert err.value.problem.endswith(": column 15 ('Email') repeats column 3")
+
+
 def test_wrong_optional_and_extra_columns_are_kept_not_lost(tmp_path, clean_customers_file,
                                                             customers_table):
     frame = pl.read_csv(clean_customers_file, infer_schema=False)
