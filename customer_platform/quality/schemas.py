@@ -46,7 +46,10 @@ def bronze_schema(table: SourceTable) -> pa.DataFrameSchema:
             "_source_row": _lineage_column("_source_row", pl.Int64, checks=pa.Check.ge(1),
                                            unique=True),
             "_loaded_at": _lineage_column("_loaded_at", pl.Datetime("us")),
-            "_extra_columns": _lineage_column("_extra_columns", pl.String, nullable=True),
+            # Columns the contract does not know are unclassified, so they may hold PII: the
+            # column is classified like the rejects' ``record``, and masked in previews.
+            "_extra_columns": _lineage_column("_extra_columns", pl.String, nullable=True,
+                                              metadata={"pii": "contact"}),
         }
     )
     assert set(columns) >= set(METADATA_COLUMNS)
