@@ -6,6 +6,12 @@ through Dagster's in-process executor in a child process on a fresh warehouse, a
 the child's wall time, the time per layer (from the steps' own durations), rows/s and peak
 RSS (from the kernel's accounting of the child, ``wait4``), so each size is measured alone.
 The day is the first partition, so gold loads the snapshots' full history: the dearest day.
+
+Then the backfill figures: the wall time of a 30-day backfill of the whole graph (the daily
+job, the analytics the sensor requests and the audit, as ``customer-platform materialize``
+runs it) with one worker and with two (``--workers 2``, ``customer_platform/backfill.py``),
+each on the same generated landing zone with a fresh warehouse and Dagster home, in a child
+process whose peak RSS is reported, and the speed-up.
 """
 
 import datetime as dt
@@ -23,6 +29,8 @@ from rich.table import Table
 console = Console(width=None if Console().is_terminal else 120)
 
 BENCH_DAY = dt.date(2026, 3, 2)
+#: The backfill benchmark's window: 30 days from the first partition.
+BACKFILL_START, BACKFILL_DAYS, BACKFILL_CUSTOMERS = dt.date(2026, 1, 1), 30, 1_000
 
 
 def _generate(landing: Path, customers: int, seed: int) -> dict:
@@ -204,10 +212,76 @@ def run_auc(customers: int, days: int, seed: int) -> dict:
     return auc
 
 
+def _backfill_child(data_root: Path, landing: Path, start: str, end: str, workers: int
+                    ) -> dict:
+    """Runs in the child process: ``customer-platform materialize --workers N`` of the window
+    on a fresh warehouse and Dagster home under ``data_root``."""
+    os.environ["CUSTOMER_PLATFORM_DATA"] = str(data_root)
+    os.environ["CUSTOMER_PLATFORM_LANDING_ROOT"] = str(landing)
+    os.environ["CUSTOMER_PLATFORM_PARTITION_START"] = start
+    os.environ["DAGSTER_HOME"] = str(Path(data_root) / "dagster_home")
+    from customer_platform import cli
+    from customer_platform.backfill import parallel_backfill
+
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    cli._ensure_dagster_home()
+    peaks: list[float] = []
+    began = time.perf_counter()
+    if workers == 1:
+        failed = cli.materialize_days(first, last)
+    else:
+        failed = parallel_backfill(first, last, workers, cli.console, peaks=peaks)
+    return {"seconds": time.perf_counter() - began, "failed": failed,
+            "worker_peak_rss_mib": peaks}
+
+
+def run_backfill(customers: int, seed: int, days: int = BACKFILL_DAYS,
+                 workers: tuple[int, ...] = (1, 2)) -> dict:
+    """The wall time of a ``days``-day backfill of the whole graph with each worker count."""
+    end = BACKFILL_START + dt.timedelta(days=days - 1)
+    with tempfile.TemporaryDirectory(prefix="customer_platform_bench_backfill_") as tmp:
+        root = Path(tmp)
+        landing = root / "landing"
+        console.print(f"[bold]backfill[/]: {customers:,} customers, {days} days "
+                      f"({BACKFILL_START} .. {end}), the whole graph (daily job, analytics, "
+                      "audit), generating ...")
+        from customer_platform.generator import generate
+
+        stats = generate(landing, BACKFILL_START, end, customers=customers, seed=seed)
+        console.print(f"  generated {stats.rows:,} rows in {stats.files} files "
+                      f"({stats.seconds:.0f} s)")
+        figures = {}
+        for n in workers:
+            log = Path(tempfile.gettempdir()) / f"customer_platform_bench_backfill_{n}.log"
+            console.print(f"  {n} worker(s): a fresh warehouse and Dagster home (progress and "
+                          f"Dagster log: {log}) ...")
+            result, rss = _run_child("customer_platform.bench:_backfill_child", log,
+                                     root / f"backfill_{n}.json", root / f"workers_{n}",
+                                     landing, BACKFILL_START.isoformat(), end.isoformat(), n)
+            if result["failed"]:
+                raise RuntimeError(f"the backfill with {n} worker(s) failed on "
+                                   f"{', '.join(result['failed'])} (see {log})")
+            result["peak_rss_mib"] = rss
+            figures[n] = result
+            workers_rss = result["worker_peak_rss_mib"]
+            detail = (f"; workers {' + '.join(f'{w:,.0f}' for w in workers_rss)} MiB"
+                      if workers_rss else "")
+            console.print(f"  {n} worker(s): [bold]{result['seconds']:,.0f} s[/] "
+                          f"({result['seconds'] / days:.1f} s a day), peak RSS "
+                          f"{rss:,.0f} MiB (the largest process{detail})")
+    if 1 in figures:
+        for n in (n for n in figures if n != 1):
+            console.print(f"  speed-up with {n} workers: [bold]"
+                          f"{figures[1]['seconds'] / figures[n]['seconds']:.2f}x[/]")
+    return {"customers": customers, "days": days, "workers": figures}
+
+
 def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None = None,
-                   auc_days: int | None = None) -> list[dict]:
-    """The figures for each size (a size of 0 is skipped); then, unless ``auc_customers`` is
-    0, the churn model's held-out AUC."""
+                   auc_days: int | None = None,
+                   backfill_customers: int | None = BACKFILL_CUSTOMERS) -> list[dict]:
+    """The figures for each size (a size of 0 is skipped); then, unless
+    ``backfill_customers`` is 0, the backfill's wall time with one and two workers; then,
+    unless ``auc_customers`` is 0, the churn model's held-out AUC."""
     from customer_platform.analytics.bench import AUC_CUSTOMERS, AUC_DAYS
 
     rows = []
@@ -271,6 +345,8 @@ def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None =
         )
     if rows:
         console.print(table)
+    if backfill_customers != 0:
+        rows.append({"backfill": run_backfill(backfill_customers or BACKFILL_CUSTOMERS, seed)})
     if auc_customers != 0:
         auc = run_auc(auc_customers or AUC_CUSTOMERS, auc_days or AUC_DAYS, seed)
         rows.append({"auc": auc})

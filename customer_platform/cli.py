@@ -16,7 +16,6 @@ import argparse
 import datetime as dt
 import os
 import sys
-import uuid
 from pathlib import Path
 
 from rich.console import Console
@@ -80,38 +79,9 @@ def cmd_generate(args) -> None:
     )
 
 
-#: Step-by-step events go to the run's event log (the UI); the terminal shows progress, and
-#: for a failed step one line with its cause (``_report_failures``), not Dagster's traceback.
-QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-
-
-def _report_failures(result, day, failed: list[str]) -> None:
-    if result.success:
-        return
-    failed.append(day.isoformat())
-    for event in result.all_events:
-        if event.is_step_failure:
-            error = event.step_failure_data.error
-            while error.cause:  # the project's own error, not Dagster's wrapper around it
-                error = error.cause
-            message = error.message.strip().splitlines()[0] if error.message.strip() else ""
-            console.print(f"[red]{day} {event.step_key}:[/] {message}", soft_wrap=True)
-
-
-def run_analytics_requests(instance, cursor: str | None, failed: list[str]) -> str | None:
-    """What ``gold_analytics_sensor`` does under ``dagster dev``: one tick, its runs in order."""
-    from customer_platform.analytics.sensors import JOB_NAME, evaluate
-    from customer_platform.definitions import defs
-
-    requests, cursor = evaluate(instance, cursor)
-    job = defs.resolve_job_def(JOB_NAME)
-    for request in requests:
-        result = job.execute_in_process(
-            partition_key=request.partition_key, instance=instance, raise_on_error=False,
-            asset_selection=list(request.asset_selection), tags=request.tags,
-            run_config=QUIET_RUN)
-        _report_failures(result, dt.date.fromisoformat(request.partition_key), failed)
-    return cursor
+def _say(day: str, step: str, message: str) -> None:
+    """A failed step: one line with its cause, not Dagster's traceback."""
+    console.print(f"[red]{day} {step}:[/] {message}", soft_wrap=True)
 
 
 def materialize_days(start: dt.date, end: dt.date, select: str | None = None,
@@ -121,19 +91,17 @@ def materialize_days(start: dt.date, end: dt.date, select: str | None = None,
     the days done, the time left, the asset being materialised and the rows written so far."""
     from dagster import AssetSelection, DagsterInstance
 
+    from customer_platform.backfill import run_day
     from customer_platform.definitions import defs
     from customer_platform.generator import days_between
-    from customer_platform.gold.audit import AUDIT_JOB_NAME
-    from customer_platform.run_progress import RunWatcher
 
     _ensure_dagster_home()
-    job = defs.resolve_job_def("daily_platform")
-    job_audit = defs.resolve_job_def(AUDIT_JOB_NAME)
     selection = None
     if select:
         selection = AssetSelection.from_coercible(select.split(","))
     if groups:
         selection = AssetSelection.groups(*groups)
+    keys = list(selection.resolve(defs.resolve_asset_graph())) if selection else None
     failed: list[str] = []
     cursor = None
     days = days_between(start, end)
@@ -141,29 +109,27 @@ def materialize_days(start: dt.date, end: dt.date, select: str | None = None,
         task = progress.add_task("materialising", total=len(days), current="")
         for day in days:
             progress.update(task, current=f"{day}")
-            kwargs = {"asset_selection": list(selection.resolve(defs.resolve_asset_graph()))} \
-                if selection else {}
-            run_id = str(uuid.uuid4())
 
             def show(step: str, rows: int, day=day) -> None:
-                progress.update(task, current=f"{day} {step} · {rows:,} rows")
+                progress.update(task, current=f"{day} {step}" + (f" · {rows:,} rows" if rows
+                                                                 else ""))
 
-            with RunWatcher(instance, run_id, show):
-                result = job.execute_in_process(
-                    partition_key=day.isoformat(), instance=instance, raise_on_error=False,
-                    run_config=QUIET_RUN, run_id=run_id, **kwargs
-                )
-            _report_failures(result, day, failed)
-            if not selection:  # what the sensors do under `dagster dev`
-                cursor = run_analytics_requests(instance, cursor, failed)
-                job_audit.execute_in_process(partition_key=day.isoformat(), instance=instance,
-                                             raise_on_error=False, run_config=QUIET_RUN)
+            _, cursor = run_day(instance, day.isoformat(), keys, not selection, cursor, failed,
+                                show, _say)
             progress.update(task, advance=1)
     return sorted(set(failed))
 
 
 def cmd_materialize(args) -> None:
-    failed = materialize_days(args.start, args.end, args.select)
+    if args.workers < 1:
+        raise CliError("--workers must be 1 or more")
+    if args.workers == 1:
+        failed = materialize_days(args.start, args.end, args.select)
+    else:
+        from customer_platform.backfill import parallel_backfill
+
+        _ensure_dagster_home()
+        failed = parallel_backfill(args.start, args.end, args.workers, console, args.select)
     if failed:
         raise CliError(f"{len(failed)} day(s) failed: {', '.join(failed)}; see the messages above "
                        "or the run in the UI (`dagster dev`)")
@@ -246,7 +212,7 @@ def cmd_bench(args) -> None:
     from customer_platform.bench import run_benchmarks
 
     run_benchmarks(sizes=args.customers, seed=args.seed, auc_customers=args.auc_customers,
-                   auc_days=args.auc_days)
+                   auc_days=args.auc_days, backfill_customers=args.backfill_customers)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -272,6 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
     mat = sub.add_parser("materialize", help="materialise the daily job for a range of days")
     window(mat)
     mat.add_argument("--select", help="comma-separated asset keys, e.g. bronze/crm_customers")
+    mat.add_argument("--workers", type=int, default=1,
+                     help="worker processes: 1 runs the days in order here; N > 1 runs each "
+                     "day's ingest (bronze + silver) in parallel, ahead, and gold in day order "
+                     "(see customer_platform/backfill.py)")
     mat.set_defaults(func=cmd_materialize)
 
     status = sub.add_parser("status", help="which days are materialised, which checks fail")
@@ -306,6 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="customers of the churn model's AUC window (0 skips it)")
     bench.add_argument("--auc-days", type=int, default=None,
                        help="days of the churn model's AUC window")
+    bench.add_argument("--backfill-customers", type=int, default=1_000,
+                       help="customers of the 30-day backfill with 1 and 2 workers (0 skips "
+                       "it)")
     bench.set_defaults(func=cmd_bench)
     return parser
 

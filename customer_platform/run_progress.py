@@ -2,7 +2,9 @@
 
 The CLI runs a day in process and gives the run an id up front; a background thread reads the
 run's events every half second: the step that started last (the current asset) and the rows
-the materialisations so far reported (``dagster/row_count``).
+the materialisations so far reported (``dagster/row_count``). Each poll reads only the events
+after the last one seen (a storage cursor): re-reading the whole run took about 50 ms a poll by
+the end of a day's run on SQLite, time taken from the run itself.
 """
 
 import threading
@@ -22,7 +24,7 @@ class RunWatcher:
         self.interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._seen, self.current, self.rows = 0, "", 0
+        self._cursor, self.current, self.rows = None, "", 0
 
     def __enter__(self) -> "RunWatcher":
         self._thread.start()
@@ -41,15 +43,16 @@ class RunWatcher:
                 pass
 
     def poll(self) -> None:
-        events = self.instance.all_logs(self.run_id, of_type=WATCHED)
-        for entry in events[self._seen:]:
-            event = entry.dagster_event
+        found = self.instance.get_records_for_run(self.run_id, cursor=self._cursor,
+                                                  of_type=WATCHED)
+        for record in found.records:
+            event = record.event_log_entry.dagster_event
             if event.event_type == DagsterEventType.STEP_START:
                 self.current = event.step_key
             else:
                 value = event.step_materialization_data.materialization.metadata.get(
                     "dagster/row_count")
                 self.rows += int(getattr(value, "value", value) or 0)
-        if len(events) > self._seen:
-            self._seen = len(events)
+        if found.records:
+            self._cursor = found.cursor
             self.on_change(self.current, self.rows)

@@ -28,9 +28,11 @@ def all_tables():
     return tables
 
 
-def content_hashes(platform) -> dict[str, tuple[int, str]]:
+def content_hashes(platform, tables=None) -> dict[str, tuple[int, str]]:
+    """(rows, MD5 of the sorted rows) of each table (default: ``all_tables()``), without the
+    load-time columns."""
     hashes = {}
-    for table in all_tables():
+    for table in tables or all_tables():
         schema, name = table.split(".")
         columns = [c for c, in platform.query(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND "
