@@ -278,7 +278,8 @@ def run_backfill(customers: int, seed: int, days: int = BACKFILL_DAYS,
 
 def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None = None,
                    auc_days: int | None = None,
-                   backfill_customers: int | None = BACKFILL_CUSTOMERS) -> list[dict]:
+                   backfill_customers: int | None = BACKFILL_CUSTOMERS,
+                   backfill_days: int = BACKFILL_DAYS) -> list[dict]:
     """The figures for each size (a size of 0 is skipped); then, unless
     ``backfill_customers`` is 0, the backfill's wall time with one and two workers; then,
     unless ``auc_customers`` is 0, the churn model's held-out AUC."""
@@ -346,7 +347,8 @@ def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None =
     if rows:
         console.print(table)
     if backfill_customers != 0:
-        rows.append({"backfill": run_backfill(backfill_customers or BACKFILL_CUSTOMERS, seed)})
+        rows.append({"backfill": run_backfill(backfill_customers or BACKFILL_CUSTOMERS, seed,
+                                              backfill_days)})
     if auc_customers != 0:
         auc = run_auc(auc_customers or AUC_CUSTOMERS, auc_days or AUC_DAYS, seed)
         rows.append({"auc": auc})

@@ -212,7 +212,8 @@ def cmd_bench(args) -> None:
     from customer_platform.bench import run_benchmarks
 
     run_benchmarks(sizes=args.customers, seed=args.seed, auc_customers=args.auc_customers,
-                   auc_days=args.auc_days, backfill_customers=args.backfill_customers)
+                   auc_days=args.auc_days, backfill_customers=args.backfill_customers,
+                   backfill_days=args.backfill_days)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -277,8 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--auc-days", type=int, default=None,
                        help="days of the churn model's AUC window")
     bench.add_argument("--backfill-customers", type=int, default=1_000,
-                       help="customers of the 30-day backfill with 1 and 2 workers (0 skips "
-                       "it)")
+                       help="customers of the backfill with 1 and 2 workers (0 skips it)")
+    bench.add_argument("--backfill-days", type=int, default=30,
+                       help="days of the backfill with 1 and 2 workers")
     bench.set_defaults(func=cmd_bench)
     return parser
 
