@@ -252,21 +252,21 @@ def run_backfill(customers: int, seed: int, days: int = BACKFILL_DAYS,
                       f"({stats.seconds:.0f} s)")
         figures = {}
         for n in workers:
+            label = f"{n} worker{'s' if n > 1 else ''}"
             log = Path(tempfile.gettempdir()) / f"customer_platform_bench_backfill_{n}.log"
-            console.print(f"  {n} worker(s): a fresh warehouse and Dagster home (progress and "
-                          f"Dagster log: {log}) ...")
+            console.print(f"  {label}: a fresh warehouse and Dagster home (progress: {log}) ...")
             result, rss = _run_child("customer_platform.bench:_backfill_child", log,
                                      root / f"backfill_{n}.json", root / f"workers_{n}",
                                      landing, BACKFILL_START.isoformat(), end.isoformat(), n)
             if result["failed"]:
-                raise RuntimeError(f"the backfill with {n} worker(s) failed on "
+                raise RuntimeError(f"the backfill with {label} failed on "
                                    f"{', '.join(result['failed'])} (see {log})")
             result["peak_rss_mib"] = rss
             figures[n] = result
             workers_rss = result["worker_peak_rss_mib"]
             detail = (f"; workers {' + '.join(f'{w:,.0f}' for w in workers_rss)} MiB"
                       if workers_rss else "")
-            console.print(f"  {n} worker(s): [bold]{result['seconds']:,.0f} s[/] "
+            console.print(f"  {label}: [bold]{result['seconds']:,.0f} s[/] "
                           f"({result['seconds'] / days:.1f} s a day), peak RSS "
                           f"{rss:,.0f} MiB (the largest process{detail})")
     if 1 in figures:
