@@ -292,6 +292,7 @@ def metrics_doc() -> str:
     from customer_platform.analytics import common as analytics_module
     from customer_platform.analytics import segments as segments_module
     from customer_platform.gold import METRICS
+    from customer_platform.gold import completeness as completeness_module
     from customer_platform.gold import metrics as metrics_module
 
     lines = ["# Metric definitions", "",
@@ -302,7 +303,9 @@ def metrics_doc() -> str:
              "## Analytics: segmentation, churn model and CLV", "",
              (analytics_module.__doc__ or "").strip().split("\n\n")[1], "",
              (segments_module.__doc__ or "").strip(), "",
-             *_metric_table(ANALYTICS_METRICS)]
+             *_metric_table(ANALYTICS_METRICS), "",
+             "## Dirty and incomplete input", "",
+             (completeness_module.__doc__ or "").strip()]
     return "\n".join([*lines, ""])
 
 
