@@ -44,6 +44,9 @@ BOM = "\ufeff"
 
 #: Columns bronze adds to every table (ingestion metadata).
 PARTITION_COLUMN = "_partition_date"
+#: The contract columns a row's file lacked, comma-separated in contract order (null when every
+#: column came): their nulls mean "not delivered", not "empty" (``gold/completeness.py``).
+MISSING_COLUMNS = "_missing_columns"
 METADATA_COLUMNS = {
     PARTITION_COLUMN: pl.Date,
     "_source_system": pl.String,
@@ -51,6 +54,7 @@ METADATA_COLUMNS = {
     "_source_row": pl.Int64,
     "_loaded_at": pl.Datetime("us"),
     "_extra_columns": pl.String,
+    MISSING_COLUMNS: pl.String,
 }
 
 
@@ -411,8 +415,9 @@ def to_bronze(
 
     Contract columns come first, as text; a contract column the file lacks is added as nulls
     (silver rejects the rows if the column was required); columns the contract does not know
-    are kept, as a JSON object per row, in ``_extra_columns``. A file lacking a key column
-    cannot be ingested at all.
+    are kept, as a JSON object per row, in ``_extra_columns``, and the contract columns it
+    lacks are named in ``_missing_columns``, so gold can tell "not delivered" from "empty".
+    A file lacking a key column cannot be ingested at all.
     """
     frame = read_landing_file(path)
     expected = list(table.columns())
@@ -455,5 +460,6 @@ def to_bronze(
         pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_source_row"),
         pl.lit(loaded_at, pl.Datetime("us")).alias("_loaded_at"),
         extras_column,
+        pl.lit(",".join(missing) or None, pl.String).alias(MISSING_COLUMNS),
     )
     return LandingFile(path, bronze.rechunk(), missing, extra)

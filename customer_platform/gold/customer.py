@@ -13,10 +13,10 @@ from customer_platform.gold.base import (
 )
 from customer_platform.gold.metrics import AGGREGATE_WINDOW, PERIOD_DAYS, PERIOD_END, Metric
 from customer_platform.gold.scd2 import Scd2Dimension, inferred_members, snapshot_filter
+from customer_platform.silver.cleaning import SILVER_LINEAGE
 from customer_platform.vocabulary import DISCOUNT_BANDS, REGION_GEO, SEAT_PRODUCTS, TICKET_TYPES
 
 CUSTOMER_KEY = sk("customer", "customer_id")
-SILVER_LINEAGE = "_event_date, _partition_date, _source_file, _source_row, _loaded_at"
 
 
 # -- dim_customer (SCD type 2 over segment, tier, status and address) --------------------------
@@ -77,7 +77,7 @@ DIM_CUSTOMER = Scd2Dimension(
         )
         SELECT {CUSTOMER_KEY} AS customer_key,
                {sk("customer_version", "customer_id", "updated_at")} AS customer_version_key,
-               * EXCLUDE (updated_at, {SILVER_LINEAGE}),
+               * EXCLUDE (updated_at, {", ".join(SILVER_LINEAGE)}),
                FALSE AS is_inferred,
                updated_at AS source_updated_at,
                CAST($day AS DATE) AS load_date,

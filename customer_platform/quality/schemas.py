@@ -12,7 +12,7 @@ import pandera.polars as pa
 import polars as pl
 from dagster import TableColumn, TableColumnConstraints, TableSchema
 
-from customer_platform.bronze.landing import METADATA_COLUMNS, PARTITION_COLUMN
+from customer_platform.bronze.landing import METADATA_COLUMNS, MISSING_COLUMNS, PARTITION_COLUMN
 from customer_platform.contracts import SourceTable
 from customer_platform.contracts.base import PII_CLASSES, column_meta
 
@@ -23,6 +23,8 @@ _LINEAGE_DESCRIPTIONS = {
     "_source_row": "Record number in the landing file (1 = first data record)",
     "_loaded_at": "When bronze ingested the file",
     "_extra_columns": "Columns the file had beyond the contract, as a JSON object (null if none)",
+    MISSING_COLUMNS: "Contract columns the file lacked, comma-separated (null if every column "
+    "came): their values were not delivered, so unknown, not empty",
     "_event_date": "Business day the row belongs to (differs from the partition for late rows)",
 }
 
@@ -50,6 +52,7 @@ def bronze_schema(table: SourceTable) -> pa.DataFrameSchema:
             # column is classified like the rejects' ``record``, and masked in previews.
             "_extra_columns": _lineage_column("_extra_columns", pl.String, nullable=True,
                                               metadata={"pii": "contact"}),
+            MISSING_COLUMNS: _lineage_column(MISSING_COLUMNS, pl.String, nullable=True),
         }
     )
     assert set(columns) >= set(METADATA_COLUMNS)
@@ -63,6 +66,7 @@ def silver_schema(table: SourceTable) -> pa.DataFrameSchema:
         "_source_file": _lineage_column("_source_file", pl.String),
         "_source_row": _lineage_column("_source_row", pl.Int64, checks=pa.Check.ge(1)),
         "_loaded_at": _lineage_column("_loaded_at", pl.Datetime("us")),
+        MISSING_COLUMNS: _lineage_column(MISSING_COLUMNS, pl.String, nullable=True),
     }
     schema = table.schema().add_columns(lineage)
     schema.unique = list(table.primary_key)

@@ -14,14 +14,15 @@ import dataclasses
 import pandera.polars as pa
 import polars as pl
 
-from customer_platform.bronze.landing import PARTITION_COLUMN
+from customer_platform.bronze.landing import MISSING_COLUMNS, PARTITION_COLUMN
 from customer_platform.contracts import SourceTable
 from customer_platform.silver.normalise import normalise_text, parse_expr
 from customer_platform.silver.rejects import REJECT_DTYPES
 
 #: Lineage columns silver keeps from bronze, plus the business day the row belongs to.
 EVENT_DATE_COLUMN = "_event_date"
-SILVER_LINEAGE = (EVENT_DATE_COLUMN, PARTITION_COLUMN, "_source_file", "_source_row", "_loaded_at")
+SILVER_LINEAGE = (EVENT_DATE_COLUMN, PARTITION_COLUMN, "_source_file", "_source_row",
+                  "_loaded_at", MISSING_COLUMNS)
 
 _ROW = "__row"
 _UNIQUENESS_CHECKS = ("field_uniqueness", "multiple_fields_uniqueness")

@@ -144,6 +144,17 @@ def test_wrong_optional_and_extra_columns_are_kept_not_lost(tmp_path, clean_cust
     assert json.loads(loaded.frame["_extra_columns"][0]) == {"legacy_flag": "x"}
 
 
+def test_columns_not_delivered_are_named_on_every_row(tmp_path, clean_customers_file,
+                                                      customers_table):
+    """The nulls of a column the file lacked mean "not delivered": every row says which."""
+    complete = load(customers_table, clean_customers_file, tmp_path)
+    assert complete.frame["_missing_columns"].null_count() == complete.frame.height
+    frame = pl.read_csv(clean_customers_file, infer_schema=False)
+    frame.drop("address_line", "phone").write_csv(clean_customers_file)
+    loaded = load(customers_table, clean_customers_file, tmp_path)
+    assert loaded.frame["_missing_columns"].to_list() == ["phone,address_line"] * frame.height
+
+
 def test_garbage_bytes_fail_with_the_line(tmp_path, clean_customers_file, customers_table):
     data = clean_customers_file.read_bytes().splitlines(keepends=True)
     data[3] = b"\xff\xfe\x00garbage" + data[3]
