@@ -2,22 +2,34 @@
 
 Method (a retention-based formula, documented in docs/metrics.md):
 
-- ``monthly_value`` m: the customer's average monthly net revenue over the last 90 days
-  (recurring + add-on revenue + fulfilled order value - refunds, per observed day x 30).
+- ``monthly_value`` m: the customer's recurring revenue (subscription fees and renewals of
+  gold.fact_billing, through the daily summary) per whole calendar month, averaged over the
+  last ``VALUE_MONTHS`` whole months the warehouse and the customer were both there for
+  (the month begins on or after the warehouse's first day and the signup, and ends by D).
+  A fee is billed once per monthly period, so a whole month holds each fee once; a partial
+  month scaled up holds two fees or none. One-off revenue (add-ons, orders) and refunds are
+  not extrapolated. Fewer than ``MIN_VALUE_MONTHS`` whole months: m is not published (empty,
+  ``value_method`` insufficient_history), and neither is the predictive CLV.
 - ``monthly_churn_probability`` p: the churn model's probability for the customer on D
   (gold.churn_scores), converted to a 30-day probability when the model's horizon is not 30
   days (``1 - (1 - p) ** (30 / horizon)``); ``DEFAULT_MONTHLY_CHURN`` while no model is
   trained yet (the first horizon of the warehouse); 1 for a churned customer.
 - ``predictive_clv`` = sum over the next ``HORIZON_MONTHS`` months t of m * r^t / (1 + d)^t,
   with retention r = 1 - p and monthly discount rate d = ``MONTHLY_DISCOUNT``:
-  m * q * (1 - q^H) / (1 - q) with q = r / (1 + d).
+  m * q * (1 - q^H) / (1 - q) with q = r / (1 + d); 0 once churned.
 - ``historical_revenue_365d``: what the customer brought in the last 365 days (the window the
-  platform keeps), and ``historical_clv``: the lifetime revenue to date, estimated as the
-  average monthly net revenue of that window times the months of tenure (history older than a
-  year is not re-read every day).
+  platform keeps), one-off revenue included, and ``historical_clv``: the lifetime revenue to
+  date, that observed revenue plus the tenure the window does not see (before the warehouse
+  or older than a year, not re-read daily) at m per 30 days; empty when part of the tenure is
+  unseen and m is not published.
 """
 
-from customer_platform.analytics.common import DAY, analytics_table
+from customer_platform.analytics.common import (
+    DAY,
+    LONGEST_WINDOW,
+    analytics_table,
+    history_start_sql,
+)
 from customer_platform.analytics.features import obs
 from customer_platform.contracts.base import column
 from customer_platform.gold.base import GoldModel
@@ -26,6 +38,13 @@ from customer_platform.gold.metrics import Metric
 HORIZON_MONTHS = 36
 MONTHLY_DISCOUNT = 0.01  # about 12.7% a year
 DEFAULT_MONTHLY_CHURN = 0.02  # until the first model is trained
+#: The monthly value averages the recurring revenue of at most this many whole months ...
+VALUE_MONTHS = 3
+#: ... and is published from this many on.
+MIN_VALUE_MONTHS = 1
+#: Days of daily summaries those months can span (D included): 3 months + D's month.
+VALUE_LOOKBACK_DAYS = 31 * (VALUE_MONTHS + 1)
+VALUE_METHODS = ("whole_months", "insufficient_history", "churned")
 
 
 class CustomerClv(GoldModel):
@@ -35,9 +54,20 @@ class CustomerClv(GoldModel):
     tenure_days: int = column("Days from signup to D", ge=0)
     historical_revenue_365d: float = column("Net revenue of the last 365 days (recurring + "
                                             "add-on + fulfilled orders - refunds)")
-    historical_clv: float = column("Estimated lifetime revenue to date: average monthly net "
-                                   "revenue over the 365-day window x months of tenure")
-    monthly_value: float = column("Average monthly net revenue over the last 90 days (m)")
+    historical_clv: float = column(
+        "Estimated lifetime revenue to date: historical_revenue_365d + the tenure the window "
+        "does not see x monthly_value / 30; empty when some tenure is unseen and no "
+        "monthly_value is published", nullable=True)
+    months_observed: int = column(
+        f"Whole calendar months (at most {VALUE_MONTHS}, ending by D, begun on or after the "
+        "warehouse's first day and the signup) monthly_value averages", ge=0, le=VALUE_MONTHS)
+    monthly_value: float = column(
+        "Recurring revenue (subscription fees and renewals) per whole month observed (m); "
+        f"empty with fewer than {MIN_VALUE_MONTHS} whole month(s)", nullable=True)
+    value_method: str = column(
+        "whole_months (m and predictive_clv published), insufficient_history (fewer than "
+        f"{MIN_VALUE_MONTHS} whole month(s) observed: both empty) or churned (predictive 0)",
+        isin=list(VALUE_METHODS))
     monthly_churn_probability: float = column(
         "Probability of churning within a month used (p): the churn model's, the default "
         "while no model is trained, 1 when churned", ge=0.0, le=1.0)
@@ -47,20 +77,48 @@ class CustomerClv(GoldModel):
     expected_lifetime_months: float = column(
         f"Expected months retained within the next {HORIZON_MONTHS}: sum of r^t", ge=0.0)
     predictive_clv: float = column(
-        f"Discounted value of the next {HORIZON_MONTHS} months: sum of m r^t / (1+d)^t")
+        f"Discounted value of the next {HORIZON_MONTHS} months: sum of m r^t / (1+d)^t; 0 "
+        "when churned, empty when m is not published", nullable=True)
 
 
 Q = f"(monthly_retention / (1 + {MONTHLY_DISCOUNT}))"
+#: The first day after the last whole month by D, and the first day of the months m may read.
+VALUE_TO = f"CAST(date_trunc('month', {DAY} + 1) AS DATE)"
+VALUE_FROM = f"CAST({VALUE_TO} - INTERVAL {VALUE_MONTHS} MONTH AS DATE)"
+
+
+def first_whole_month(day: str) -> str:
+    """SQL: the first day of the first calendar month that begins on or after ``day``."""
+    return f"CAST(date_trunc('month', {day} - 1) + INTERVAL 1 MONTH AS DATE)"
+
+
+def tenure_unseen() -> str:
+    """SQL: the days of the customer's tenure (signup to D) that the 365-day revenue window
+    does not see: before the warehouse's first day, or older than the window."""
+    return f"tenure_days + 1 - {obs(LONGEST_WINDOW)}"
+
 
 CLV_SQL = f"""
 WITH scores AS (
     SELECT customer_key, churn_probability, horizon_days
     FROM gold.churn_scores WHERE load_date = {DAY} AND churn_probability IS NOT NULL
+), customers AS (
+    SELECT customer_key, customer_id, status, tenure_days, net_revenue_365d,
+           greatest({tenure_unseen()}, 0) AS unseen_days,
+           greatest({VALUE_FROM},
+                    {first_whole_month(f"greatest({history_start_sql()}, signup_date)")})
+               AS value_from
+    FROM gold.customer_360 WHERE load_date = {DAY}
+), recurring AS (  -- the recurring revenue of each customer's whole months
+    SELECT c.customer_key, sum(s.recurring_revenue) AS recurring_revenue
+    FROM customers c JOIN gold.customer_daily_summary s USING (customer_key)
+    WHERE s.load_date BETWEEN {DAY} - {VALUE_LOOKBACK_DAYS - 1} AND {DAY}
+      AND s.activity_date >= c.value_from AND s.activity_date < {VALUE_TO}
+    GROUP BY c.customer_key
 ), base AS (
-    SELECT c.customer_key, c.customer_id, c.status, c.tenure_days, c.net_revenue_365d,
-           c.net_revenue_365d / {obs(365)} * 30
-               AS monthly_revenue_365d,
-           c.monthly_revenue_90d,
+    SELECT c.*, greatest(date_diff('month', c.value_from, {VALUE_TO}), 0) AS months_observed,
+           CASE WHEN months_observed >= {MIN_VALUE_MONTHS}
+                THEN coalesce(r.recurring_revenue, 0) / months_observed END AS monthly_value,
            CASE WHEN c.status = 'Churned' THEN 1.0
                 WHEN s.churn_probability IS NOT NULL
                 THEN 1 - pow(1 - s.churn_probability, 30.0 / s.horizon_days)
@@ -68,19 +126,25 @@ WITH scores AS (
            CASE WHEN c.status = 'Churned' THEN 'churned'
                 WHEN s.churn_probability IS NOT NULL THEN 'model' ELSE 'default' END
                AS probability_source
-    FROM gold.customer_360 c LEFT JOIN scores s USING (customer_key)
-    WHERE c.load_date = {DAY}
+    FROM customers c LEFT JOIN recurring r USING (customer_key)
+    LEFT JOIN scores s USING (customer_key)
 )
 SELECT customer_key, customer_id, status, tenure_days,
        net_revenue_365d AS historical_revenue_365d,
-       monthly_revenue_365d * tenure_days / 30.0 AS historical_clv,
-       monthly_revenue_90d AS monthly_value,
+       net_revenue_365d + CASE WHEN unseen_days = 0 THEN 0
+                               ELSE monthly_value * unseen_days / 30.0 END AS historical_clv,
+       months_observed, monthly_value,
+       CASE WHEN status = 'Churned' THEN 'churned'
+            WHEN monthly_value IS NULL THEN 'insufficient_history'
+            ELSE 'whole_months' END AS value_method,
        monthly_churn_probability, probability_source,
        1 - monthly_churn_probability AS monthly_retention,
        CASE WHEN monthly_retention >= 1 THEN {HORIZON_MONTHS}
             ELSE monthly_retention * (1 - pow(monthly_retention, {HORIZON_MONTHS}))
                  / (1 - monthly_retention) END AS expected_lifetime_months,
-       monthly_value * {Q} * (1 - pow({Q}, {HORIZON_MONTHS})) / (1 - {Q}) AS predictive_clv,
+       CASE WHEN status = 'Churned' THEN 0.0
+            ELSE monthly_value * {Q} * (1 - pow({Q}, {HORIZON_MONTHS})) / (1 - {Q})
+       END AS predictive_clv,
        {DAY} AS load_date, {DAY} AS update_date, 'analytics' AS source_system
 FROM base
 """
@@ -90,36 +154,54 @@ CUSTOMER_CLV = analytics_table(
     model=CustomerClv,
     description="Customer lifetime value per customer and day (seed 004): historical (revenue "
     "of the last year, lifetime revenue to date) and predictive (retention-based: the next "
-    f"{HORIZON_MONTHS} months of monthly value, retained with the churn model's probability "
-    "and discounted); the basis of the value-based segments.",
+    f"{HORIZON_MONTHS} months of recurring monthly value, retained with the churn model's "
+    "probability and discounted), published once a whole month of the customer's recurring "
+    "revenue is observed; the basis of the value-based segments.",
     seed="004",
-    sources=("gold.customer_360", "gold.churn_scores"),
+    sources=("gold.customer_360", "gold.customer_daily_summary", "gold.churn_scores"),
+    source_windows=(("gold.customer_daily_summary", (-(VALUE_LOOKBACK_DAYS - 1), 0)),),
     grain="one row per customer of customer_360 on the partition day",
     sql=CLV_SQL,
 )
 
 METRICS = [
     Metric(
+        name="monthly_value",
+        table="customer_clv",
+        formula="m = recurring revenue (subscription fees + renewals of fact_billing) of the "
+        f"last whole calendar months, at most {VALUE_MONTHS}, / their number (months_observed)"
+        "; a whole month begins on or after the warehouse's first day and the customer's "
+        "signup and ends by D. Add-ons, orders and refunds are one-off: not in m",
+        grain="customer, per partition day",
+        filters=f"empty (value_method insufficient_history) with fewer than {MIN_VALUE_MONTHS} "
+        "whole month(s): a young warehouse or a new customer has no estimate rather than a few "
+        "days scaled up",
+        periods=f"the last {VALUE_MONTHS} whole calendar months ending by the partition day",
+        seed="004",
+    ),
+    Metric(
         name="predictive_clv",
         table="customer_clv",
         formula=f"m * q * (1 - q^{HORIZON_MONTHS}) / (1 - q), q = r / (1 + d): the sum over "
-        f"the next {HORIZON_MONTHS} months t of m r^t / (1 + d)^t, with m = monthly_value "
-        "(net revenue of the last 90 days per observed day x 30), r = 1 - p where p is the "
-        "churn model's probability converted to 30 days (1 - (1 - p)^(30 / horizon)), "
-        f"{DEFAULT_MONTHLY_CHURN} while no model is trained, 1 once churned; d = "
-        f"{MONTHLY_DISCOUNT} a month",
+        f"the next {HORIZON_MONTHS} months t of m r^t / (1 + d)^t, with m = monthly_value, "
+        "r = 1 - p where p is the churn model's probability converted to 30 days "
+        f"(1 - (1 - p)^(30 / horizon)), {DEFAULT_MONTHLY_CHURN} while no model is trained, "
+        f"1 once churned; d = {MONTHLY_DISCOUNT} a month",
         grain="customer, per partition day",
-        filters="every customer of customer_360 (a churned customer's is 0)",
+        filters="every customer of customer_360: 0 once churned, empty while m is not "
+        "published (value_method says which)",
         periods="as of the partition day",
         seed="004",
     ),
     Metric(
         name="historical_clv",
         table="customer_clv",
-        formula="net_revenue_365d per observed day x 30 x tenure_days / 30: the lifetime "
-        "revenue to date estimated from the last year's monthly average (older history is "
-        "not re-read daily); historical_revenue_365d is the year's actual net revenue",
+        formula="historical_revenue_365d (the year's actual net revenue, one-off revenue "
+        "included) + m x the tenure days the window does not see (before the warehouse's "
+        "first day or older than 365 days) / 30",
         grain="customer, per partition day",
+        filters="equal to historical_revenue_365d when the whole tenure is observed; empty "
+        "when some is not and m is not published",
         periods="as of the partition day (365-day window)",
         seed="004",
     ),

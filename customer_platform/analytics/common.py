@@ -35,11 +35,16 @@ def history_start() -> dt.date:
     return partition_start()
 
 
+def history_start_sql() -> str:
+    """SQL: the warehouse's first day as a DATE literal."""
+    return f"DATE '{history_start().isoformat()}'"
+
+
 def observed_days(window: int, since: str = "") -> str:
     """SQL: the days of a ``window``-day window ending D that the warehouse has facts for,
     and (given ``since``, a DATE expression such as a signup date) that the customer existed.
     Rates per day divide by this, so a young warehouse or a new customer is not diluted."""
-    first = f"DATE '{history_start().isoformat()}'"
+    first = history_start_sql()
     if since:
         first = f"greatest({first}, {since})"
     return f"greatest(least({window}, {DAY} - {first} + 1), 1)"

@@ -76,6 +76,9 @@ MEASURES: tuple[Measure, ...] = (
             "Refunds given (positive amount)", float),
     Measure("refunds", "fact_billing", _count("event_type = 'Refund'"), "Refunds given",
             windows=(90, 365)),
+    Measure("billing_charges", "fact_billing", _count("event_type <> 'Refund'"),
+            "Billing charges (subscription fees, renewals, add-on purchases): purchase events "
+            "of RFM", windows=(365,)),
     # invoices and payment behaviour
     Measure("invoices_issued", "fact_invoice", _count(OPEN), "Invoices issued",
             windows=(90, 365)),

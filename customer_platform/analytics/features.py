@@ -62,12 +62,18 @@ WINDOWS = (7, 30, 90, LONGEST_WINDOW)
 BAND = "CASE " + " ".join(f"WHEN activity_date > {DAY} - {days} THEN {i}"
                           for i, days in enumerate(WINDOWS[:-1])) + f" ELSE {len(WINDOWS) - 1} END"
 ACTIVE_DAY_WINDOWS = (7, 30, 90)
+#: The purchase events of RFM, one set for recency, frequency and monetary value: billing
+#: charges (fees, renewals, add-ons; not refunds) and fulfilled orders (not cancelled or
+#: returned). Invoices are left out: they bill the fees already counted here.
+PURCHASE_MEASURES = ("billing_charges", "completed_orders")
 #: (name, what, condition on a summary row, source): the days-since-last features.
 RECENCY_EVENTS = (
     ("activity", "active day", "is_active_day", SUMMARY),
     ("payment", "invoice payment", "invoices_paid > 0", "gold.fact_invoice"),
     ("ticket", "support ticket", "tickets_opened > 0", "gold.fact_support_ticket"),
     ("order", "order", "orders > 0", "gold.fact_order"),
+    ("purchase", "purchase (billing charge or fulfilled order)",
+     " OR ".join(f"{m} > 0" for m in PURCHASE_MEASURES), "gold.fact_billing, gold.fact_order"),
     ("meeting", "meeting hosted", "meetings_hosted > 0", "gold.fact_meeting_usage"),
 )
 
@@ -181,6 +187,9 @@ DERIVED = [
               f"refunds in the {d} days ending D", f"{d} days", REVENUE,
               f"recurring_revenue_{d}d + addon_revenue_{d}d + order_value_{d}d "
               f"- refund_amount_{d}d", scaling="log") for d in (30, 90, 365)),
+    Feature("purchases_365d", "Purchase events in the last 365 days: billing charges "
+            "(fees, renewals, add-ons) + fulfilled orders (the F of RFM)", "365 days", REVENUE,
+            " + ".join(f"{m}_365d" for m in PURCHASE_MEASURES), int, scaling="log"),
     Feature("monthly_revenue_90d", "Average monthly net revenue over the last 90 days "
             "(net_revenue_90d per observed day x 30)", "90 days", REVENUE,
             f"net_revenue_90d / {obs(90)} * 30", scaling="log"),

@@ -7,18 +7,24 @@ priority score. The rules (also in docs/metrics.md, rendered from ``METRICS``):
 
 - **traditional**: the CRM segment (Residential, SMB, Enterprise, Government) as of D.
 - **value** (High / Medium / Low): by predictive CLV (customer_clv) among the customers not
-  churned: the top 20% High, the next 30% Medium, the rest Low (ties share a percentile); a
-  churned customer is Low.
+  churned whose CLV is published: the top 20% High, the next 30% Medium, the rest Low (ties
+  share a percentile); a churned customer is Low; a customer without a published CLV (fewer
+  than a whole month of recurring revenue observed) is Unknown, never ranked on a guess.
 - **behavioural**: Churned (CRM status Churned), else At-risk (rule-based churn-risk level
   High, or the model's risk band High), else New (tenure under 90 days), else Loyal.
 - **lifecycle**: by tenure: Onboarding (< 90 days), Growing (< 1 year), Mature (< 3 years),
   Veteran.
-- **RFM**: recency (days since the last payment or order), frequency (payments, fulfilled
-  orders and add-on purchases in 365 days) and monetary value (net revenue in 365 days), each
-  scored 1-5 by quintile among the customers not churned (5 = most recent / most / highest).
+- **RFM**: one set of purchase events for all three: billing charges (subscription fees,
+  renewals, add-on purchases of fact_billing) and fulfilled orders (fact_order; cancelled and
+  returned orders count nowhere). Recency: days since the last purchase event; frequency:
+  purchase events in 365 days; monetary: their value in 365 days less refunds (net revenue;
+  a refund gives part of a purchase back, it is no purchase). Invoices are left out: they
+  bill the fees already counted, and a payment is not a purchase. Each is scored 1-5 by
+  quintile among the customers not churned (5 = most recent / most / highest).
 - **priority score** (0-100): the percentile of the customer's value at risk (predictive CLV,
-  when positive, x monthly churn probability) among the customers not churned; a segment's
-  priority score is its value at risk relative to the largest segment of the same scheme.
+  when positive, x monthly churn probability) among the customers not churned whose CLV is
+  published (unknown otherwise); a segment's priority score is its value at risk relative to
+  the largest segment of the same scheme.
 
 Seed 001 updates segmentation weekly: the daily partitions stay the backbone (the sensor keeps
 them fresh), and the views ``gold.customer_segments_weekly`` and ``gold.segment_summary_weekly``
@@ -48,8 +54,10 @@ RISK_RULES = (("Churned", "status = 'Churned'"),
               ("High", "is_inactive_status OR early_warning_count >= 3"),
               ("Medium", "early_warning_count >= 1"), ("Low", "TRUE"))
 RISK_LEVEL = _case(RISK_RULES)
-#: value segment: lowest percentile of predictive CLV for each segment (customers not churned)
+#: value segment: lowest percentile of predictive CLV for each segment (customers not churned
+#: with a published CLV); UNKNOWN_VALUE for those without
 VALUE_RULES = (("High", 0.8), ("Medium", 0.5), ("Low", 0.0))
+UNKNOWN_VALUE = "Unknown"
 NEW_CUSTOMER_DAYS = 90
 BEHAVIOUR_RULES = (("Churned", "NOT is_active"),
                    ("At-risk", "churn_risk_level = 'High' OR coalesce(risk_band = 'High', FALSE)"),
@@ -64,33 +72,49 @@ def _quintile(order: str) -> str:
             f"PARTITION BY is_active ORDER BY {order}))) END")
 
 
+def _rank_known(value: str) -> str:
+    """SQL: percent_rank of ``value`` among the customers not churned whose ``value`` is
+    known (an unknown one is ranked among the unknown, and its rank is never used)."""
+    return (f"percent_rank() OVER (PARTITION BY is_active, {value} IS NULL "
+            f"ORDER BY {value})")
+
+
 class CustomerSegments(GoldModel):
     customer_key: str = column("Customer (dim_customer.customer_key)")
     customer_id: str = column("Customer business key")
     status: str = column("CRM status on D")
     traditional_segment: str = column("Residential, SMB, Enterprise or Government")
-    value_segment: str = column("High, Medium or Low by predictive CLV",
-                                isin=[name for name, _ in VALUE_RULES])
+    value_segment: str = column(f"High, Medium or Low by predictive CLV; {UNKNOWN_VALUE} "
+                                "while the CLV is not published",
+                                isin=[*(name for name, _ in VALUE_RULES), UNKNOWN_VALUE])
     behavioural_segment: str = column("Loyal, At-risk, New or Churned",
                                       isin=[name for name, _ in BEHAVIOUR_RULES])
     lifecycle_segment: str = column("Onboarding, Growing, Mature or Veteran",
                                     isin=[name for name, _ in LIFECYCLE_RULES])
-    rfm_recency_score: int = column("1-5, 5 = most recent payment or order (not churned)",
+    purchase_recency_days: int = column("Days since the last purchase event (billing charge "
+                                        "or fulfilled order); the days observed when none",
+                                        ge=0)
+    purchases_365d: int = column("Purchase events (billing charges + fulfilled orders) in "
+                                 "365 days", ge=0)
+    rfm_recency_score: int = column("1-5, 5 = most recent purchase event (not churned)",
                                     nullable=True, ge=1, le=5)
-    rfm_frequency_score: int = column("1-5, 5 = most payments and orders in 365 days",
+    rfm_frequency_score: int = column("1-5, 5 = most purchase events in 365 days",
                                       nullable=True, ge=1, le=5)
-    rfm_monetary_score: int = column("1-5, 5 = highest net revenue in 365 days", nullable=True,
-                                     ge=1, le=5)
+    rfm_monetary_score: int = column("1-5, 5 = highest net revenue of the purchase events in "
+                                     "365 days", nullable=True, ge=1, le=5)
     rfm_score: str = column("The three RFM scores as one code, e.g. '545'", nullable=True)
-    predictive_clv: float = column("Predictive CLV (customer_clv)")
+    predictive_clv: float = column("Predictive CLV (customer_clv); empty while not published",
+                                   nullable=True)
     monthly_churn_probability: float = column("Monthly churn probability used by the CLV",
                                               ge=0.0, le=1.0)
     risk_band: str = column("The churn model's risk band (empty when not scored)",
                             nullable=True)
     value_at_risk: float = column("max(predictive_clv, 0) x monthly_churn_probability (a "
-                                  "customer of negative value puts nothing at risk)", ge=0.0)
+                                  "customer of negative value puts nothing at risk); empty "
+                                  "while the CLV is not published", nullable=True, ge=0.0)
     priority_score: float = column("0-100: percentile of value_at_risk among the customers "
-                                   "not churned (0 when churned)", ge=0.0, le=100.0)
+                                   "not churned whose CLV is published (0 when churned, empty "
+                                   "while unknown)", nullable=True, ge=0.0, le=100.0)
     net_revenue_30d: float = column("Net revenue of the last 30 days (for the summary)")
     net_revenue_365d: float = column("Net revenue of the last 365 days (for the summary)")
     completed_orders_365d: int = column("Fulfilled orders in 365 days (for the summary)", ge=0)
@@ -103,38 +127,41 @@ WITH base AS (
     SELECT c.customer_key, c.customer_id, c.status, c.customer_segment, c.lifecycle_stage,
            c.churn_risk_level, c.tenure_days, c.net_revenue_30d, c.net_revenue_365d,
            c.completed_orders_365d, c.order_value_365d,
-           least(c.days_since_last_payment, c.days_since_last_order) AS recency_days,
-           c.invoices_paid_365d + c.completed_orders_365d + c.addon_purchases_365d
-               AS frequency_365d,
+           c.days_since_last_purchase AS purchase_recency_days, c.purchases_365d,
            c.status = 'Churned' AND c.status_since > {DAY} - 30 AS churned_last_30d,
            v.predictive_clv, v.monthly_churn_probability, s.risk_band,
            c.status <> 'Churned' AS is_active,
-           greatest(v.predictive_clv, 0) * v.monthly_churn_probability AS value_at_risk
+           CASE WHEN v.predictive_clv IS NOT NULL  -- greatest() would skip an unknown
+                THEN greatest(v.predictive_clv, 0) * v.monthly_churn_probability END
+               AS value_at_risk
     FROM gold.customer_360 c
     JOIN gold.customer_clv v ON v.customer_key = c.customer_key AND v.load_date = {DAY}
     LEFT JOIN gold.churn_scores s ON s.customer_key = c.customer_key AND s.load_date = {DAY}
     WHERE c.load_date = {DAY}
 ), ranked AS (
     SELECT *,
-           percent_rank() OVER (PARTITION BY is_active ORDER BY predictive_clv) AS clv_rank,
-           {_quintile("recency_days DESC")} AS rfm_recency_score,
-           {_quintile("frequency_365d")} AS rfm_frequency_score,
+           {_rank_known("predictive_clv")} AS clv_rank,
+           {_quintile("purchase_recency_days DESC")} AS rfm_recency_score,
+           {_quintile("purchases_365d")} AS rfm_frequency_score,
            {_quintile("net_revenue_365d")} AS rfm_monetary_score,
-           percent_rank() OVER (PARTITION BY is_active ORDER BY value_at_risk) AS risk_rank
+           {_rank_known("value_at_risk")} AS risk_rank
     FROM base
 )
 SELECT customer_key, customer_id, status,
        customer_segment AS traditional_segment,
-       CASE WHEN NOT is_active THEN 'Low' {" ".join(
+       CASE WHEN NOT is_active THEN 'Low'
+            WHEN predictive_clv IS NULL THEN '{UNKNOWN_VALUE}' {" ".join(
            f"WHEN clv_rank >= {floor} THEN '{name}'" for name, floor in VALUE_RULES)} END
            AS value_segment,
        {_case(BEHAVIOUR_RULES)} AS behavioural_segment,
        lifecycle_stage AS lifecycle_segment,
+       purchase_recency_days, purchases_365d,
        rfm_recency_score, rfm_frequency_score, rfm_monetary_score,
        CAST(rfm_recency_score AS INTEGER) || CAST(rfm_frequency_score AS INTEGER)
            || CAST(rfm_monetary_score AS INTEGER) AS rfm_score,
        predictive_clv, monthly_churn_probability, risk_band, value_at_risk,
-       CASE WHEN is_active THEN round(100 * risk_rank, 1) ELSE 0 END AS priority_score,
+       CASE WHEN NOT is_active THEN 0 WHEN value_at_risk IS NOT NULL
+            THEN round(100 * risk_rank, 1) END AS priority_score,
        net_revenue_30d, net_revenue_365d, completed_orders_365d, order_value_365d,
        churned_last_30d,
        {DAY} AS load_date, {DAY} AS update_date, 'analytics' AS source_system
@@ -160,10 +187,12 @@ class SegmentSummary(GoldModel):
     orders_365d: int = column("Fulfilled orders in the last 365 days", ge=0)
     average_order_value: float = column("Fulfilled order value / fulfilled orders over 365 "
                                         "days (seed 004); empty without orders", nullable=True)
-    avg_predictive_clv: float = column("Average predictive CLV of the active customers",
-                                       nullable=True)
-    total_predictive_clv: float = column("Sum of predictive CLV")
-    value_at_risk: float = column("Sum of the customers' value at risk", ge=0.0)
+    avg_predictive_clv: float = column("Average predictive CLV of the active customers whose "
+                                       "CLV is published", nullable=True)
+    total_predictive_clv: float = column("Sum of the published predictive CLVs; empty when "
+                                         "none is published", nullable=True)
+    value_at_risk: float = column("Sum of the customers' known value at risk; empty when "
+                                  "none is known", nullable=True, ge=0.0)
     priority_score: float = column("0-100: value at risk relative to the largest segment of "
                                    "the scheme", nullable=True, ge=0.0, le=100.0)
 
@@ -230,8 +259,10 @@ def with_weekly_view(warehouse: Warehouse, table: GoldTable, day: dt.date):
 
 METRICS = [
     Metric(name="value_segment", table="customer_segments",
-           formula="percent_rank of predictive_clv among the customers not churned: >= 0.8 "
-           "High, >= 0.5 Medium, else Low (ties share a rank); churned customers Low",
+           formula="percent_rank of predictive_clv among the customers not churned whose CLV "
+           "is published: >= 0.8 High, >= 0.5 Medium, else Low (ties share a rank); churned "
+           f"customers Low; {UNKNOWN_VALUE} while the CLV is not published (value_method "
+           "insufficient_history: no whole month of recurring revenue observed yet)",
            grain="customer, per partition day", periods="as of the partition day; weekly: "
            "customer_segments_weekly", seed="001"),
     Metric(name="behavioural_segment", table="customer_segments",
@@ -249,14 +280,18 @@ METRICS = [
     Metric(name="rfm_recency_score, rfm_frequency_score, rfm_monetary_score",
            table="customer_segments",
            formula="least(5, 1 + floor(5 x percent_rank)) among the customers not churned, "
-           "of: recency = days since the last payment or order (descending: recent = 5), "
-           "frequency = payments + fulfilled orders + add-on purchases in 365 days, monetary = "
-           "net revenue in 365 days", grain="customer, per partition day",
-           filters="empty for churned customers", periods="365 days ending the partition day",
+           "over one set of purchase events: billing charges (subscription fees, renewals, "
+           "add-on purchases) and fulfilled orders. Recency = days since the last purchase "
+           "event (descending: recent = 5; the days observed when none), frequency = purchase "
+           "events in 365 days, monetary = their value less refunds in 365 days (net revenue)",
+           grain="customer, per partition day",
+           filters="empty for churned customers; cancelled or returned orders, refunds and "
+           "invoice payments are no purchase events", periods="365 days ending the partition day",
            seed="001"),
     Metric(name="priority_score (customer)", table="customer_segments",
            formula="100 x percent_rank of value_at_risk = max(predictive_clv, 0) x "
-           "monthly_churn_probability among the customers not churned; 0 when churned",
+           "monthly_churn_probability among the customers not churned whose CLV is published; "
+           "0 when churned, empty while the CLV is not published",
            grain="customer, per partition day", periods="as of the partition day", seed="001"),
     Metric(name="priority_score (segment)", table="segment_summary",
            formula="100 x the segment's sum of value_at_risk / the largest such sum among the "

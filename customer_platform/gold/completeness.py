@@ -31,9 +31,29 @@ the choice is written down here, per table, where ``docs/metrics.md`` shows it.
 
 ### Customer value in a young warehouse
 
-(to be written)
+gold.customer_clv values a customer's future from its recurring revenue (subscription
+fees and renewals) per whole calendar month, the period a fee is billed for, averaged over
+the last 3 whole months that began on or after both the warehouse's first day and the
+customer's signup and ended by D (``months_observed``). A few days are never scaled up to a
+month: on the warehouse's third day they made $1,977 of revenue a monthly value of $19,770,
+and at 34 days a customer billed twice got 1.76 times its fee. Until a whole month is
+observed, ``monthly_value`` and ``predictive_clv`` are empty and ``value_method`` says
+``insufficient_history``; such a customer's value segment is Unknown and its value at risk
+and priority score are empty, so the ranks are made of published estimates only. One-off
+revenue (add-ons, orders) and refunds count in the historical value, never in the monthly
+value. ``historical_clv`` is the revenue observed in the last 365 days plus the tenure the
+window does not see (before the warehouse or older than a year) at the monthly value; with
+unseen tenure and no monthly value it is empty, not the revenue seen so far.
 
 ### RFM: one set of purchase events
 
-(to be written)
+Recency, frequency and monetary value (gold.customer_segments) read one set of purchase
+events: billing charges (subscription fees, renewals and add-on purchases with a valid
+amount, gold.fact_billing) and fulfilled orders (gold.fact_order). Recency is the days since
+the last of them (``days_since_last_purchase``; the days observed when none was seen),
+frequency their number in 365 days (``purchases_365d``), monetary their value in 365 days
+less refunds (``net_revenue_365d``). A cancelled or returned order, a refund and an invoice
+payment are no purchase events: they counted in recency (cancelled orders, payments) or
+frequency (payments) before, though monetary read billing. Invoices stay out because they
+bill the fees already counted as billing charges.
 """

@@ -69,6 +69,8 @@ def test_a_day_of_facts_sums_per_customer_and_business_day(wh):
     assert (c1["customer_key"], c1["activity_date"]) == (customer_key("C1"), D)
     assert (c1["recurring_revenue"], c1["addon_revenue"], c1["addon_purchases"],
             c1["refund_amount"], c1["refunds"]) == (50.0, 20.0, 1, 5.0, 1)
+    # RFM's purchase events: the fee and the add-on; not the refund, not the invalid fee
+    assert c1["billing_charges"] == 2
     assert (c1["invoices_issued"], c1["invoiced_amount"], c1["invoices_paid"], c1["paid_amount"],
             c1["late_payments"], c1["days_to_pay"], c1["invoices_overdue"]) == (
         1, 60.0, 1, 40.0, 1, 12, 1)
