@@ -11,7 +11,26 @@ the choice is written down here, per table, where ``docs/metrics.md`` shows it.
 
 ### Columns that were not delivered
 
-(to be written)
+A file may lack an optional contract column (a file lacking a required one is refused).
+Bronze fills it with nulls and names it, on every row of the file, in ``_missing_columns``;
+silver keeps that column, and gold calls it ``undelivered_columns``. Such a null means
+"unknown", never "empty": it must not overwrite a known value nor count as "not done".
+``undelivered(column)`` is the SQL test.
+
+- SCD2 dimensions (``gold/scd2.py``: dim_customer, dim_user, dim_opportunity, dim_campaign,
+  dim_support_ticket, dim_account_hierarchy, dim_product): the stored versions keep the
+  nulls and the list, so a partition stays a pure function of its silver days; the view gives
+  a column that was not delivered (and a column computed from it, ``derived``) the entity's
+  last delivered value, before it folds unchanged versions. A file without ``company``
+  therefore neither blanks a user's company nor opens a version by itself; a value delivered
+  empty is still a change. With no earlier delivery the value stays empty: unknown.
+- ``fact_support_ticket`` keeps the nulls (a fact row is the change as received) and says
+  which they are in ``undelivered_columns``.
+- ``agg_ticket_resolution``: a Resolved change whose file lacked ``resolved_at`` is a
+  resolution whose time is unknown. It counts in ``resolved_tickets``; its hours are those of
+  the ticket's last Resolved change that delivered ``resolved_at`` (in the window), else
+  unknown: ``untimed_resolved_tickets`` counts those, and ``avg_resolution_hours`` averages
+  the known times only.
 
 ### Periods that begin before the warehouse's first day
 
@@ -57,3 +76,13 @@ payment are no purchase events: they counted in recency (cancelled orders, payme
 frequency (payments) before, though monetary read billing. Invoices stay out because they
 bill the fees already counted as billing charges.
 """
+
+
+#: Gold's name for bronze's ``_missing_columns``: the source columns a row's file lacked.
+UNDELIVERED = "undelivered_columns"
+
+
+def undelivered(column: str, listing: str = UNDELIVERED) -> str:
+    """SQL predicate: ``column`` was not in the file the row came from, so its NULL is unknown,
+    not empty. ``listing`` is the comma-separated list bronze wrote (``_missing_columns``)."""
+    return f"coalesce(list_contains(string_split({listing}, ','), '{column}'), FALSE)"

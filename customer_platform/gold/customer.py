@@ -11,8 +11,14 @@ from customer_platform.gold.base import (
     date_key,
     sk,
 )
+from customer_platform.gold.completeness import UNDELIVERED, undelivered
 from customer_platform.gold.metrics import AGGREGATE_WINDOW, PERIOD_DAYS, PERIOD_END, Metric
-from customer_platform.gold.scd2 import Scd2Dimension, inferred_members, snapshot_filter
+from customer_platform.gold.scd2 import (
+    Scd2Dimension,
+    inferred_members,
+    snapshot_filter,
+    undelivered_column,
+)
 from customer_platform.silver.cleaning import SILVER_LINEAGE
 from customer_platform.vocabulary import DISCOUNT_BANDS, REGION_GEO, SEAT_PRODUCTS, TICKET_TYPES
 
@@ -42,6 +48,7 @@ class DimCustomerVersion(GoldModel):
         "Inferred member: referenced by another system on a day the CRM snapshot lacked it "
         "(its row was rejected, or it is not in the CRM yet); attributes are 'Unknown' until "
         "a real version arrives")
+    undelivered_columns: str = undelivered_column()
     source_updated_at: dt.datetime = column("When the CRM recorded this version "
                                             "(1900-01-01 for an inferred member)")
 
@@ -78,7 +85,7 @@ DIM_CUSTOMER = Scd2Dimension(
         SELECT {CUSTOMER_KEY} AS customer_key,
                {sk("customer_version", "customer_id", "updated_at")} AS customer_version_key,
                * EXCLUDE (updated_at, {", ".join(SILVER_LINEAGE)}),
-               FALSE AS is_inferred,
+               FALSE AS is_inferred, _missing_columns AS {UNDELIVERED},
                updated_at AS source_updated_at,
                CAST($day AS DATE) AS load_date,
                CAST(updated_at AS DATE) AS update_date,
@@ -183,7 +190,8 @@ def scd2_dimension(*, entity: str, business_key: str, version_model: type[GoldMo
                    changed_at: str = "updated_at", from_clause: str | None = None,
                    sources: tuple[str, ...] = (),
                    foreign_keys: tuple[ForeignKey, ...] = (),
-                   referenced_by: tuple[tuple[str, str], ...] = ()) -> Scd2Dimension:
+                   referenced_by: tuple[tuple[str, str], ...] = (),
+                   derived: tuple[tuple[str, str], ...] = ()) -> Scd2Dimension:
     """An SCD2 dimension over one silver table.
 
     The versions SELECT reads ``source``'s day-``$day`` partition; ``columns`` are the
@@ -192,17 +200,21 @@ def scd2_dimension(*, entity: str, business_key: str, version_model: type[GoldMo
     and the entities new since yesterday's snapshot (``snapshot_filter``); incremental sources
     contribute every row they received. ``referenced_by`` lists the (silver table, column)
     pairs whose rows refer to the entity: an entity they refer to on a day the snapshot lacks
-    it gets an inferred version (``inferred_members``).
+    it gets an inferred version (``inferred_members``). A model with ``undelivered_columns``
+    gets the source's ``_missing_columns`` there; ``derived`` names the source column of each
+    column computed from an optional one (``Scd2Dimension.derived``).
     """
     name = f"dim_{view_name}"
     where = "_partition_date = $day"
+    lineage = (f"\n           _missing_columns AS {UNDELIVERED},"
+               if UNDELIVERED in version_model.to_schema().columns else "")
     if snapshot:
         where += f" AND {snapshot_filter(source, business_key, changed_at)}"
     sql = f"""
     SELECT {sk(entity, business_key)} AS {entity}_key,
            {sk(f"{entity}_version", business_key, changed_at)} AS {entity}_version_key,
            {columns},
-           {changed_at} AS source_updated_at,
+           {changed_at} AS source_updated_at,{lineage}
            {metadata_columns(system, changed_at)}
     FROM {from_clause or source}
     WHERE {where}
@@ -221,6 +233,7 @@ def scd2_dimension(*, entity: str, business_key: str, version_model: type[GoldMo
         business_key=business_key,
         tracked=tracked,
         changed_at="source_updated_at",
+        derived=derived,
     )
 
 
@@ -250,6 +263,7 @@ class DimOpportunityVersion(GoldModel):
     pipe_actual: float = column("Pipeline value counted: amount while open or won, 0 when lost",
                                 ge=0.0)
     created_at: dt.datetime = column("When the opportunity was opened")
+    undelivered_columns: str = undelivered_column()
     source_updated_at: dt.datetime = column("When the opportunity moved to this stage")
 
 
@@ -287,6 +301,7 @@ class DimCampaignVersion(GoldModel):
     start_date: dt.date = column("First day the campaign runs")
     end_date: dt.date = column("Last day the campaign runs")
     duration_days: int = column("Days the campaign runs, both ends included")
+    undelivered_columns: str = undelivered_column()
     source_updated_at: dt.datetime = column("When the marketing system recorded this version")
 
 
@@ -331,6 +346,7 @@ class DimSupportTicketVersion(GoldModel):
     resolved_at: dt.datetime = column("When the ticket was resolved", nullable=True)
     satisfaction_score: int = column("Satisfaction survey answer 1..5", nullable=True,
                                      ge=1, le=5)
+    undelivered_columns: str = undelivered_column()
     source_updated_at: dt.datetime = column("When the ticket moved to this status")
 
 
@@ -437,6 +453,7 @@ class DimAccountHierarchyVersion(GoldModel):
     geo: str = column("Sales geography of the region (AMER, EMEA, APAC, LATAM)")
     vertical: str = column("Industry vertical")
     customer_type: str = column("Account type for sales coverage")
+    undelivered_columns: str = undelivered_column()
     source_updated_at: dt.datetime = column("When the CRM recorded this version")
 
 
@@ -461,6 +478,9 @@ DIM_ACCOUNT_HIERARCHY = scd2_dimension(
              "customer_type"),
     grain="one row per account version seen in the day's CRM hierarchy snapshot",
     sources=("gold.dim_customer",), foreign_keys=(customer_fk(),),
+    derived=(*((name, "parent_account_id") for name in (
+        "parent_account_key", "rollup_account_key", "rollup_company_name", "is_child_account")),
+        ("rollup_company_name", "parent_company_name")),
 )
 
 
@@ -490,6 +510,7 @@ class DimProductVersion(GoldModel):
     band_c_unit_price: float = band_price("C")
     band_d_unit_price: float = band_price("D")
     band_e_unit_price: float = band_price("E")
+    undelivered_columns: str = undelivered_column()
     source_updated_at: dt.datetime = column(
         "Latest of the product's and the discount bands' change times: a band revision opens "
         "a version of every product")
@@ -622,6 +643,9 @@ class FactSupportTicket(GoldModel):
                                      nullable=True)
     satisfaction_score: int = column("Satisfaction survey answer 1..5, once given",
                                      nullable=True, ge=1, le=5)
+    undelivered_columns: str = column(
+        "Source columns the row's file did not deliver, comma-separated (empty when every "
+        "column came): their empty values here are unknown, not empty", nullable=True)
     source_updated_at: dt.datetime = column("When the ticket moved to this status")
 
 
@@ -651,7 +675,7 @@ FACT_SUPPORT_TICKET = GoldTable(
            opened_at, CAST(opened_at AS DATE) AS open_date, first_response_at, resolved_at,
            {hours_between("opened_at", "first_response_at")} AS first_response_hours,
            {hours_between("opened_at", "resolved_at")} AS resolution_hours,
-           satisfaction_score,
+           satisfaction_score, _missing_columns AS {UNDELIVERED},
            updated_at AS source_updated_at,
            {metadata_columns("support", "updated_at")}
     FROM silver.stg_sup_tickets
@@ -887,9 +911,12 @@ class AggTicketResolution(GoldModel):
     period_start: dt.date = column("First day of the period")
     period_end: dt.date = column("Last day of the period (the day before the partition day)")
     resolved_tickets: int = column("Tickets resolved in the period", ge=0)
+    untimed_resolved_tickets: int = column(
+        "Tickets of resolved_tickets whose resolution time is unknown (no file delivered their "
+        "resolved_at): left out of the average", ge=0)
     avg_resolution_hours: float = column(
-        "Average hours from opening to resolution of the tickets resolved in the period; "
-        "empty when none was", nullable=True, ge=0.0)
+        "Average hours from opening to resolution of the tickets resolved in the period whose "
+        "resolution time is known; empty when none is", nullable=True, ge=0.0)
 
 
 PERIODS = " UNION ALL ".join(f"SELECT '{name}' AS period_type, {days} AS days"
@@ -912,24 +939,32 @@ AGG_TICKET_RESOLUTION = GoldTable(
     grain="one row per ticket type x period type, for the periods ending on the day before "
     "the partition day (the settled day, see gold/metrics.py)",
     sql=f"""
-    WITH resolved AS (  -- each ticket's resolution, counted on its business day
-        SELECT ticket_type, event_date, resolution_hours
+    WITH resolved AS (  -- each ticket's resolution, counted on its business day; its hours
+                        -- from its last change that delivered resolved_at, else unknown
+        SELECT ticket_type, event_date,
+               last_value(resolution_hours IGNORE NULLS) OVER (
+                   PARTITION BY support_ticket_key ORDER BY source_updated_at, load_date
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+                   AS resolution_hours
         FROM gold.fact_support_ticket
         WHERE load_date BETWEEN CAST($day AS DATE) + {FIRST_LOAD}
                             AND CAST($day AS DATE) + {LAST_LOAD}
           AND event_date BETWEEN {PERIOD_END} - {LONGEST - 1} AND {PERIOD_END}
-          AND status = 'Resolved' AND resolution_hours IS NOT NULL
+          AND status = 'Resolved'
+          AND (resolution_hours IS NOT NULL OR {undelivered("resolved_at")})
         QUALIFY row_number() OVER (PARTITION BY support_ticket_key
                                    ORDER BY source_updated_at DESC, load_date DESC) = 1
     ), daily AS (  -- per type and day, so windows add up small summaries
-        SELECT ticket_type, event_date, count(*) AS tickets, sum(resolution_hours) AS hours
+        SELECT ticket_type, event_date, count(*) AS tickets,
+               count(resolution_hours) AS timed, sum(resolution_hours) AS hours
         FROM resolved GROUP BY ticket_type, event_date
     ), periods AS (
         SELECT period_type, {PERIOD_END} - (days - 1) AS period_start FROM ({PERIODS})
     )
     SELECT t.ticket_type, p.period_type, p.period_start, {PERIOD_END} AS period_end,
            coalesce(sum(d.tickets), 0) AS resolved_tickets,
-           round(sum(d.hours) / sum(d.tickets), 2) AS avg_resolution_hours,
+           coalesce(sum(d.tickets - d.timed), 0) AS untimed_resolved_tickets,
+           round(sum(d.hours) / nullif(sum(d.timed), 0), 2) AS avg_resolution_hours,
            {metadata_columns("support")}
     FROM (SELECT unnest([{TYPES}]) AS ticket_type) t
     CROSS JOIN periods p
@@ -943,20 +978,31 @@ METRICS = [
     Metric(
         name="avg_resolution_hours",
         table="agg_ticket_resolution",
-        formula="sum(resolution_hours) / count(tickets) over the tickets resolved in the "
-        "period, where resolution_hours = (resolved_at - opened_at) in hours; rounded to 2 "
-        "decimals",
+        formula="sum(resolution_hours) / count(resolution_hours) over the tickets resolved in "
+        "the period whose resolution time is known, where resolution_hours = (resolved_at - "
+        "opened_at) in hours; rounded to 2 decimals",
         grain="ticket_type x period_type, per period end (the day before the partition day)",
-        filters="fact_support_ticket rows with status = 'Resolved' and a resolved_at, one per "
-        "ticket (its latest Resolved change), counted on their event_date (late rows on their "
-        "business day); empty when no ticket of the type was resolved in the period",
+        filters="as resolved_tickets; a ticket's hours come from its last Resolved change that "
+        "delivered resolved_at; empty when no resolved ticket of the type has a known "
+        "resolution time",
     ),
     Metric(
         name="resolved_tickets",
         table="agg_ticket_resolution",
         formula="count of distinct tickets resolved in the period",
         grain="ticket_type x period_type, per period end (the day before the partition day)",
-        filters="as avg_resolution_hours; 0 when none was resolved",
+        filters="fact_support_ticket rows with status = 'Resolved' and a resolved_at, or whose "
+        "file did not deliver resolved_at (resolved, time unknown: never 'not resolved'); one "
+        "per ticket (its latest Resolved change), counted on their event_date (late rows on "
+        "their business day); 0 when none was resolved",
+    ),
+    Metric(
+        name="untimed_resolved_tickets",
+        table="agg_ticket_resolution",
+        formula="count of the resolved_tickets whose resolution time is unknown: no Resolved "
+        "change of the ticket in the window delivered resolved_at",
+        grain="ticket_type x period_type, per period end (the day before the partition day)",
+        filters="as resolved_tickets; 0 when every resolution time is known",
     ),
 ]
 

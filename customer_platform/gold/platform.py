@@ -55,7 +55,12 @@ from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, date_k
 from customer_platform.gold.calendar import CALENDAR_START
 from customer_platform.gold.customer import CUSTOMER_KEY
 from customer_platform.gold.metrics import AGGREGATE_WINDOW, PERIOD_DAYS, PERIOD_END, Metric
-from customer_platform.gold.scd2 import INFERRED_SINCE, Scd2Dimension, versions_filter
+from customer_platform.gold.scd2 import (
+    INFERRED_SINCE,
+    Scd2Dimension,
+    undelivered_column,
+    versions_filter,
+)
 
 SEED = "002"
 DOMAIN = "platform"
@@ -139,6 +144,7 @@ class DimUserVersion(GoldModel):
     created_date: dt.date = column("Day the user account was created", nullable=True)
     is_inferred: bool = column("Inferred member: referenced by a fact before (or without) its "
                                "snapshot row; attributes unknown")
+    undelivered_columns: str = undelivered_column()
     source_updated_at: dt.datetime = column("When the platform recorded this version "
                                             "(1900-01-01 for an inferred member)")
 
@@ -164,7 +170,7 @@ SELECT {USER_KEY} AS user_key,
        s.user_id, s.user_name, s.email,
        CASE WHEN c.known_customer_id IS NOT NULL THEN {CUSTOMER_KEY} END AS customer_key,
        s.customer_id, s.company, s.plan_type, s.created_date,
-       FALSE AS is_inferred,
+       FALSE AS is_inferred, s._missing_columns AS undelivered_columns,
        s.updated_at AS source_updated_at,
        {DAY} AS load_date,
        CAST(s.updated_at AS DATE) AS update_date,
@@ -177,7 +183,7 @@ SELECT {USER_KEY} AS user_key,
        {sk("user_version", "user_id", INFERRED_SINCE)} AS user_version_key,
        user_id, NULL AS user_name, NULL AS email, NULL AS customer_key, NULL AS customer_id,
        NULL AS company, NULL AS plan_type, NULL AS created_date,
-       TRUE AS is_inferred,
+       TRUE AS is_inferred, NULL AS undelivered_columns,
        {INFERRED_SINCE} AS source_updated_at,
        {DAY} AS load_date,
        {DAY} AS update_date,

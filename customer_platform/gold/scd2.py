@@ -14,6 +14,11 @@ stores ``valid_to`` would have to rewrite old partitions. Instead:
   columns equal the previous one is folded into it - with ``valid_from`` = the day of the
   change, ``valid_to`` = the day before the next version (9999-12-31 while current) and
   ``is_current``. ``gold.<dim>_as_of(day)`` is the table macro for as-of lookups.
+
+A column the day's file did not deliver (``undelivered_columns``, from bronze's
+``_missing_columns``) is unknown, not NULL: the view gives it the entity's last delivered value
+before folding, so a file without an optional column neither blanks a known value nor opens a
+version by itself (``gold/completeness.py``, "Columns that were not delivered").
 """
 
 import dataclasses
@@ -40,6 +45,7 @@ from customer_platform.gold.base import (
     ordered_schema,
     sk,
 )
+from customer_platform.gold.completeness import UNDELIVERED, undelivered
 from customer_platform.partitions import daily_partitions
 from customer_platform.quality.schemas import table_schema
 from customer_platform.resources import Warehouse
@@ -58,6 +64,8 @@ class Scd2Dimension:
     business_key: str  # e.g. customer_id
     tracked: tuple[str, ...]  # columns whose change opens a new version
     changed_at: str  # timestamp column of the change, e.g. source_updated_at
+    #: (column, source column it is computed from) for columns named unlike their source
+    derived: tuple[tuple[str, str], ...] = ()
 
     @functools.cached_property
     def view_model(self) -> type[GoldModel]:
@@ -86,6 +94,35 @@ class Scd2Dimension:
         loaded (versions with ``load_date <= day``). Facts and aggregates look dimensions up
         through this, not through the view, so re-running an old day ignores later loads."""
         return f"({view_sql(self, loaded_by=day)})"
+
+
+def undelivered_column():
+    """The versions' lineage column a model declares when its source has optional columns."""
+    return column("Source columns the version's file did not deliver, comma-separated (empty "
+                  "when every column came): the view carries their last delivered values",
+                  nullable=True)
+
+
+def _carried_columns(dim: Scd2Dimension) -> str:
+    """SQL ``REPLACE`` list: each column a file may not have delivered (an optional, so
+    nullable, column, or one computed from such a column), as its last delivered value in
+    the entity's versions (ordered by change, then load). A delivered NULL is a value; a list
+    wraps it so ``IGNORE NULLS`` skips only the rows that did not deliver it."""
+    schema = dim.versions.model.to_schema()
+    sources: dict[str, list[str]] = {}
+    for name, source in dim.derived:
+        sources.setdefault(name, []).append(source)
+    fixed = {dim.entity_key, *dim.versions.primary_key, dim.business_key, dim.changed_at,
+             "is_inferred", UNDELIVERED}
+    for name, col in schema.columns.items():
+        if col.nullable and name not in fixed:
+            sources.setdefault(name, [name])
+    fills = []
+    for name, names in sources.items():
+        missing = " OR ".join(undelivered(source) for source in names)
+        fills.append(f"(last_value(CASE WHEN NOT ({missing}) THEN [{name}] END IGNORE NULLS) "
+                     f"OVER carry)[1] AS {name}")
+    return ",\n               ".join(fills)
 
 
 def versions_filter(updated_at: str) -> str:
@@ -166,11 +203,18 @@ def view_sql(dim: Scd2Dimension, loaded_by: str | None = None) -> str:
     changed = dim.changed_at
     key = dim.business_key
     loaded = f"WHERE load_date <= {loaded_by}" if loaded_by else ""
+    stored = f"gold.{dim.versions.name} {loaded}"
+    if UNDELIVERED in dim.versions.model.to_schema().columns:
+        stored = f"""(  -- a column a file did not deliver keeps its last delivered value
+        SELECT * REPLACE ({_carried_columns(dim)})
+        FROM {stored}
+        WINDOW carry AS (PARTITION BY {key} ORDER BY {changed}, load_date
+                         ROWS UNBOUNDED PRECEDING))"""
     return f"""
     WITH seen AS (  -- one row per version, whichever days saw it
         SELECT * EXCLUDE (load_date), min(load_date) OVER (PARTITION BY {key}, {changed})
                AS load_date
-        FROM gold.{dim.versions.name} {loaded}
+        FROM {stored}
         QUALIFY row_number() OVER (PARTITION BY {key}, {changed} ORDER BY load_date DESC) = 1
     ), daily AS (  -- the last change of a day wins
         SELECT * FROM seen

@@ -80,3 +80,10 @@ def silver_lineage(day: dt.date, event_date: dt.date | None = None) -> dict:
     return {"_event_date": event_date or day, "_partition_date": day,
             "_source_file": "test.csv", "_source_row": 1,
             "_loaded_at": dt.datetime.combine(day, dt.time(6))}
+
+
+def undelivered(rows: list[dict], *columns: str) -> list[dict]:
+    """``rows`` as from a file that lacked ``columns``: empty there, and saying so (bronze's
+    ``_missing_columns``)."""
+    return [{**row, **dict.fromkeys(columns), "_missing_columns": ",".join(columns)}
+            for row in rows]

@@ -11,7 +11,7 @@ from customer_platform.gold.customer import (
 )
 from customer_platform.gold.metrics import Metric
 
-from .conftest import silver_lineage
+from .conftest import silver_lineage, undelivered
 
 D = dt.date(2026, 3, 31)  # the periods' last day
 PARTITION = D + dt.timedelta(days=1)  # the partition that holds them
@@ -100,8 +100,49 @@ def test_a_ticket_resolved_twice_in_the_window_counts_once(tiny):
     assert weekly.select("resolved_tickets", "avg_resolution_hours").rows() == [(1, 70.0)]
 
 
+def no_tickets_table(tiny):
+    """The gold schema with the foreign-key targets of fact_support_ticket (unchecked)."""
+    tiny.execute("CREATE SCHEMA gold")
+    for table in ("dim_customer", "dim_support_ticket", "dim_date"):
+        tiny.execute(f"CREATE TABLE gold.{table} (customer_key VARCHAR, "
+                     "support_ticket_key VARCHAR, date_key INTEGER)")
+
+
+def test_a_resolution_whose_time_was_not_delivered_counts_as_resolved_time_unknown(tiny):
+    """D's tickets file lacks resolved_at. T10's resolution counts, its time unknown; T11 was
+    resolved after 6 h on D-2 and again on D: counted once, on D, with the 6 h of its last
+    delivery; T12's Open change is no resolution; T13 is an ordinary resolution (8 h)."""
+    earlier = resolved("T000000011", TECH, days_before(2), 6)
+    on_d = undelivered([
+        resolved("T000000010", TECH, D, 5),
+        {**resolved("T000000011", TECH, D, 1), "opened_at": earlier["opened_at"]},
+        resolved("T000000012", BILL, D, 1, status="Open"),
+    ], "resolved_at")
+    tiny.put("silver.stg_sup_tickets", [earlier, *on_d, resolved("T000000013", BILL,
+                                                                 days_before(3), 8)])
+    no_tickets_table(tiny)
+    for day in (days_before(3), days_before(2), D):
+        tiny.run(FACT_SUPPORT_TICKET, day)
+    out = tiny.run(AGG_TICKET_RESOLUTION, PARTITION)
+    got = {(r["ticket_type"], r["period_type"]): (
+        r["resolved_tickets"], r["untimed_resolved_tickets"], r["avg_resolution_hours"])
+        for r in out.iter_rows(named=True)}
+    assert got == {  # (resolved, of which time unknown, average of the known), by hand
+        (TECH, "Daily"): (2, 1, 6.0), (TECH, "Weekly"): (2, 1, 6.0),
+        (TECH, "Monthly"): (2, 1, 6.0),
+        (BILL, "Daily"): (0, 0, None), (BILL, "Weekly"): (1, 0, 8.0),
+        (BILL, "Monthly"): (1, 0, 8.0),
+        (FEAT, "Daily"): (0, 0, None), (FEAT, "Weekly"): (0, 0, None),
+        (FEAT, "Monthly"): (0, 0, None),
+    }
+    fact = tiny.read("SELECT ticket_id, undelivered_columns FROM gold.fact_support_ticket "
+                     "WHERE load_date = ? ORDER BY ticket_id", [D]).rows()
+    assert fact == [(f"T00000001{i}", "resolved_at") for i in range(3)]
+
+
 def test_metrics_are_declared():
     names = {m.name: m for m in METRICS}
-    assert set(names) == {"avg_resolution_hours", "resolved_tickets"}
+    assert set(names) == {"avg_resolution_hours", "resolved_tickets",
+                          "untimed_resolved_tickets"}
     assert all(isinstance(m, Metric) and m.table == AGG_TICKET_RESOLUTION.name and m.formula
                and m.grain and m.filters for m in METRICS)

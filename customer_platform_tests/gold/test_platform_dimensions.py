@@ -19,7 +19,7 @@ from customer_platform.gold.platform import (
 from customer_platform.gold.scd2 import view_sql
 from customer_platform.settings import partition_start
 
-from .conftest import silver_lineage
+from .conftest import silver_lineage, undelivered
 
 START = partition_start()
 D = [START + dt.timedelta(days=i) for i in range(5)]
@@ -184,6 +184,44 @@ def test_dim_user_marks_pii():
     columns = DIM_USER.versions.schema().columns
     assert columns["user_name"].metadata["pii"] == "personal_identifier"
     assert columns["email"].metadata["pii"] == "contact"
+
+
+def test_a_users_file_without_company_neither_blanks_it_nor_opens_versions(tiny):
+    """Day 2's file lacks ``company``: U1's plan change keeps Acme, U3 (re-read in the
+    lookback) keeps Acme, U4's untracked change opens no version. Day 3 delivers company
+    again, and U1's delivered empty company is a value (a new version)."""
+    customers(tiny, "C0000001")
+    recent = dt.datetime.combine(D[0] - dt.timedelta(days=2), dt.time(9))
+    tiny.put("silver.stg_plt_users", users(
+        D[0], U0000001=({}, dt.datetime(2025, 3, 1, 8)), U0000003=({}, recent),
+        U0000004=({}, dt.datetime(2025, 2, 1))))
+    day2 = dict(U0000001=({"plan_type": "Business"}, dt.datetime.combine(D[1], dt.time(10))),
+                U0000003=({}, recent),
+                U0000004=({"user_name": "Ava Jones"}, dt.datetime.combine(D[1], dt.time(11))))
+    tiny.put("silver.stg_plt_users", undelivered(users(D[1], **day2), "company"))
+    for day in D[:2]:
+        empty_platform(tiny, day)
+        tiny.run(DIM_USER.versions, day)
+    refresh(tiny, DIM_USER)
+    history = ("SELECT user_id, plan_type, company, valid_from, valid_to FROM gold.dim_user "
+               "ORDER BY user_id, valid_from")
+    open_end = dt.date(9999, 12, 31)
+    assert tiny.read(history).rows() == [
+        ("U0000001", "Pro", "Acme", dt.date(2025, 3, 1), D[0]),
+        ("U0000001", "Business", "Acme", D[1], open_end),
+        ("U0000003", "Pro", "Acme", recent.date(), open_end),
+        ("U0000004", "Pro", "Acme", dt.date(2025, 2, 1), open_end),
+    ]
+    day3 = {**day2, "U0000001": ({"plan_type": "Business", "company": None},
+                                 dt.datetime.combine(D[2], dt.time(12)))}
+    tiny.put("silver.stg_plt_users", users(D[2], **day3))
+    empty_platform(tiny, D[2])
+    tiny.run(DIM_USER.versions, D[2])
+    refresh(tiny, DIM_USER)
+    assert tiny.read(history).rows()[1:3] == [
+        ("U0000001", "Business", "Acme", D[1], D[1]),
+        ("U0000001", "Business", None, D[2], open_end),
+    ]
 
 
 # -- dim_meeting / dim_webinar ----------------------------------------------------------------
