@@ -7,7 +7,39 @@ the choice is written down here, per table, where ``docs/metrics.md`` shows it.
 
 ### Rejected rows of snapshot tables
 
-(to be written)
+A snapshot extract delivers every entity every day, so an entity missing from a day's silver
+rows either left the source or had its row rejected (``silver.stg_<code>_<table>_rejects``
+keeps the row whole). A rejected row never makes its entity vanish. Gold tables that read a
+snapshot by day read it through ``snapshot_as_of``: the day's silver rows plus, for each key
+rejected that day (read from the reject's record, spelled as silver spells it) and absent
+from the day's rows, its last good row of the 7 partitions before (``CARRY_FORWARD_DAYS``,
+declared in the table's source windows, so any day order gives the same rows), flagged with
+the day it was carried from. A rejected row with nothing to carry (no good row in the
+look-back, or a broken key) is in ``unrecovered_rejects``: the metric says it is
+incomplete, never zero. Per snapshot table:
+
+- ``lic.seat_entitlements`` (agg_seat_activation): carried forward
+  (``entitlements_carried``). An entitlement with nothing to carry, or with seat usage on E
+  but no snapshot row, is unknown (``entitlements_unknown``): its seats are not in
+  ``entitled_seats``, ``is_complete`` is false and the activation and assignment rates are
+  empty. agg_account_adoption and agg_account_health inherit ``is_complete``; an account
+  whose seats are not all known has no activation rate nor installed-base coverage, scores
+  no points for them and is at least Yellow: never Green on missing evidence.
+- ``crm.sales_quota_plan`` (agg_pipeline_daily and its roll-ups): carried forward
+  (``qrf_carried_from``). A segment whose row has nothing to carry has ``is_qrf_rejected``
+  and an empty QRF, coverage, gap and gap ratio (a field of the record that cannot be read
+  matches every value, so the flag errs on the side of "unknown").
+- ``crm.customers``, ``crm.account_hierarchy``, ``mkt.campaigns``,
+  ``prv.service_catalogue``, ``sup.kb_articles``, ``plt.users``, ``cat.products``: SCD type 2
+  dimensions. A day's rejected row adds no version, so the entity's last version stays in
+  force (the carry-forward is the dimension itself); it is written again when its row comes
+  back (``snapshot_filter``), and an entity referenced before any good row is an inferred
+  member.
+- ``plt.licenses`` (fact_license_utilization, a periodic snapshot of D - 1) and
+  ``cat.discount_bands`` (band prices of dim_product, fact_order_line's band): still read by
+  day. A rejected license row drops the license from the day's utilisation, a rejected band
+  row empties that band's price; both are to move to ``snapshot_as_of`` (a carried license
+  keeping its own ``snapshot_date``).
 
 ### Columns that were not delivered
 
@@ -46,7 +78,19 @@ silver keeps that column, and gold calls it ``undelivered_columns``. Such a null
 
 ### Open pipeline before the first full extract
 
-(to be written)
+Opportunities arrive only when they change (``crm.opportunities`` is a changes-only
+extract), so an open deal is invisible until its next stage change and a young warehouse's
+pipeline starts near zero (coverage 0.22 on 2026-01-02 rising to 0.77 on 01-20 with QRF
+flat). The pipeline of settled day E counts opportunities changed in the ``stale_after_days``
+(180) days to E, so the warehouse holds all of it once those days all fall on or after the
+first partition (``changes_held``), or from the partition of an opening full extract on:
+``PipelineRule.opening_extract`` names the day whose opportunities file holds every open
+opportunity (an initial snapshot, or an opening-pipeline import delivered as that day's file
+with each opportunity's last change; ``CUSTOMER_PLATFORM_PIPELINE_RULE='{"opening_extract":
+"2026-01-01"}'``). Until then every coverage and gap row (agg_pipeline_daily, weekly, BOQ,
+quarterly) has ``is_pipeline_complete`` false: its pipeline leaves out the unseen deals. The
+installed-base coverage of agg_account_health reads the same pipeline: while it is
+incomplete the coverage is low, which can add a risk point but never hides one.
 
 ### Customer value in a young warehouse
 
@@ -77,6 +121,13 @@ frequency (payments) before, though monetary read billing. Invoices stay out bec
 bill the fees already counted as billing charges.
 """
 
+import datetime as dt
+
+from customer_platform.contracts import BY_BRONZE_NAME
+from customer_platform.contracts.base import SourceTable
+from customer_platform.gold.metrics import PERIOD_END
+from customer_platform.settings import partition_start
+from customer_platform.silver.normalise import enum_key
 
 #: Gold's name for bronze's ``_missing_columns``: the source columns a row's file lacked.
 UNDELIVERED = "undelivered_columns"
@@ -86,3 +137,129 @@ def undelivered(column: str, listing: str = UNDELIVERED) -> str:
     """SQL predicate: ``column`` was not in the file the row came from, so its NULL is unknown,
     not empty. ``listing`` is the comma-separated list bronze wrote (``_missing_columns``)."""
     return f"coalesce(list_contains(string_split({listing}, ','), '{column}'), FALSE)"
+
+
+#: SQL: the partition day a gold table writes
+DAY = "CAST($day AS DATE)"
+#: Partitions before the day in which a snapshot row rejected on the day is looked for (its
+#: last good version); a gold table reading ``snapshot_as_of`` declares them with
+#: ``carry_forward_windows`` so any day order gives the same rows.
+CARRY_FORWARD_DAYS = 7
+
+
+def snapshot_table(bronze_name: str) -> SourceTable:
+    """The snapshot-extract source table named ``<code>_<table>`` (refuses an incremental one:
+    carrying its rows forward would repeat events)."""
+    table = BY_BRONZE_NAME[bronze_name]
+    if table.extract != "snapshot":
+        raise ValueError(f"{bronze_name} is an {table.extract} extract, not a snapshot")
+    return table
+
+
+def match_text(expr: str) -> str:
+    """SQL: a key value in a form both silver and a rejected record's text reduce to (silver
+    trims and canonicalises spellings; letters and digits survive both)."""
+    return f"regexp_replace(lower(trim(CAST({expr} AS VARCHAR))), '[^a-z0-9]', '', 'g')"
+
+
+def _silver_key(table: SourceTable, alias: str) -> str:
+    parts = ", ".join(match_text(f"{alias}.{c}") for c in table.primary_key)
+    return f"concat_ws('|', {parts})"
+
+
+def record_field(column: str, alias: str = "r") -> str:
+    """SQL: the text a reject's ``record`` (the bronze row as JSON) holds for ``column``."""
+    return f"json_extract_string({alias}.record, '$.{column}')"
+
+
+def _record_key(table: SourceTable, alias: str) -> str:
+    """SQL: the match key read from a reject's record; NULL when a key value is missing."""
+    parts = [f"nullif({match_text(record_field(c, alias))}, '')" for c in table.primary_key]
+    return (f"CASE WHEN {' AND '.join(f'{p} IS NOT NULL' for p in parts)} "
+            f"THEN concat_ws('|', {', '.join(parts)}) END")
+
+
+def _lost(table: SourceTable, day: str) -> str:
+    """SQL subquery: the rows of ``table`` rejected on ``day`` whose key the day's silver rows
+    lack (a removed duplicate, or a rejected twin of a valid row, loses nothing): their
+    ``record`` and match key ``_key`` (NULL when the record lacks a key value)."""
+    return f"""(
+        SELECT DISTINCT r.record, {_record_key(table, "r")} AS _key
+        FROM silver.{table.rejects_table} r
+        WHERE r._partition_date = {day} AND r.disposition = 'rejected'
+          AND coalesce({_record_key(table, "r")}, '') NOT IN (
+              SELECT {_silver_key(table, "s")} FROM silver.{table.silver_table} s
+              WHERE s._partition_date = {day})
+    )"""
+
+
+def _carried(table: SourceTable, day: str, days: int) -> str:
+    """SQL subquery: for each key lost on ``day``, its latest silver row of the ``days``
+    partitions before."""
+    return f"""(
+        SELECT s.* FROM silver.{table.silver_table} s
+        WHERE s._partition_date BETWEEN {day} - {days} AND {day} - 1
+          AND {_silver_key(table, "s")} IN (SELECT _key FROM {_lost(table, day)})
+        QUALIFY row_number() OVER (PARTITION BY {_silver_key(table, "s")}
+                                   ORDER BY s._partition_date DESC) = 1
+    )"""
+
+
+def snapshot_as_of(table: SourceTable, day: str = DAY, days: int = CARRY_FORWARD_DAYS) -> str:
+    """SQL subquery: the rows of snapshot ``table`` as of ``day``, a rejected row never making
+    its entity vanish.
+
+    The day's silver rows (``carried_from`` empty), plus, for each key whose row was rejected
+    on ``day``, its last good version from the ``days`` partitions before, ``carried_from``
+    naming that partition. What cannot be carried is in ``unrecovered_rejects``.
+    """
+    return f"""(
+        SELECT s.*, CAST(NULL AS DATE) AS carried_from FROM silver.{table.silver_table} s
+        WHERE s._partition_date = {day}
+        UNION ALL BY NAME
+        SELECT c.*, c._partition_date AS carried_from FROM {_carried(table, day, days)} c
+    )"""
+
+
+def unrecovered_rejects(table: SourceTable, day: str = DAY,
+                        days: int = CARRY_FORWARD_DAYS) -> str:
+    """SQL subquery: the ``record`` (bronze text as JSON) of each row of ``table`` rejected on
+    ``day`` that ``snapshot_as_of`` could not carry forward: no good version in the look-back,
+    or a key that is itself broken. Its entity is unknown that day, never absent."""
+    return f"""(
+        SELECT l.record FROM {_lost(table, day)} l
+        WHERE l._key IS NULL OR l._key NOT IN (
+            SELECT {_silver_key(table, "c")} FROM {_carried(table, day, days)} c)
+    )"""
+
+
+def carry_forward_windows(table: SourceTable, days: int = CARRY_FORWARD_DAYS
+                          ) -> tuple[tuple[str, tuple[int, int]], ...]:
+    """The ``source_windows`` of a gold table reading ``snapshot_as_of(table)``: its silver
+    table over the look-back and its rejects table of the day."""
+    return ((f"silver.{table.silver_table}", (-days, 0)),
+            (f"silver.{table.rejects_table}", (0, 0)))
+
+
+def carry_forward_sources(table: SourceTable) -> tuple[str, str]:
+    """The upstream tables ``snapshot_as_of(table)`` reads."""
+    return f"silver.{table.silver_table}", f"silver.{table.rejects_table}"
+
+
+def canonical(expr: str, values) -> str:
+    """SQL: the vocabulary spelling of a rejected record's text ``expr`` among ``values``
+    (matched as silver matches enums), NULL when none fits."""
+    return f"CASE {match_text(expr)} " + " ".join(
+        f"WHEN '{enum_key(v)}' THEN '{v}'" for v in values) + " END"
+
+
+def changes_held(days: int, opening_extract: dt.date | None = None) -> str:
+    """SQL: whether the warehouse holds the whole state of a changes-only extract on the
+    settled day E, counting only entities changed in the ``days`` days to E: it does once
+    those days all fall on or after the first partition, or from the partition of an opening
+    full extract on. Before, an entity that has not changed since the first partition is
+    unseen, so a total over the entities is incomplete (a flag, never a silent zero)."""
+    held = f"{PERIOD_END} - {days - 1} >= DATE '{partition_start().isoformat()}'"
+    if opening_extract is None:
+        return f"({held})"
+    return f"({DAY} >= DATE '{opening_extract.isoformat()}' OR {held})"

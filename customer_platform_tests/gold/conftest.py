@@ -1,6 +1,7 @@
 """Tiny hand-made warehouses for gold SQL: put a few rows in, run one table's day, read it."""
 
 import datetime as dt
+import json
 
 import polars as pl
 import pytest
@@ -10,6 +11,7 @@ from customer_platform.gold.base import GoldTable, ensure_table, run_gold_sql, s
 from customer_platform.gold.scd2 import Scd2Dimension, view_sql
 from customer_platform.quality.schemas import silver_schema
 from customer_platform.resources import Warehouse
+from customer_platform.silver.cleaning import empty_rejects
 
 
 class TinyWarehouse:
@@ -20,7 +22,8 @@ class TinyWarehouse:
         self._create_empty_silver()
 
     def _create_empty_silver(self) -> None:
-        """Every silver table exists, empty, as in a real warehouse after its first day."""
+        """Every silver table and its rejects table exist, empty, as in a real warehouse after
+        its first day."""
         with self.resource.get_connection() as con:
             con.execute("CREATE SCHEMA IF NOT EXISTS silver")
             for table in SOURCE_TABLES:
@@ -28,6 +31,9 @@ class TinyWarehouse:
                                              silver_schema(table).columns.items()})
                 con.register("empty", empty.to_arrow())
                 con.execute(f"CREATE TABLE silver.{table.silver_table} AS SELECT * FROM empty")
+                con.unregister("empty")
+                con.register("empty", empty_rejects().to_arrow())
+                con.execute(f"CREATE TABLE silver.{table.rejects_table} AS SELECT * FROM empty")
                 con.unregister("empty")
 
     def put(self, table: str, rows: list[dict] | pl.DataFrame, **defaults) -> None:
@@ -80,6 +86,18 @@ def silver_lineage(day: dt.date, event_date: dt.date | None = None) -> dict:
     return {"_event_date": event_date or day, "_partition_date": day,
             "_source_file": "test.csv", "_source_row": 1,
             "_loaded_at": dt.datetime.combine(day, dt.time(6))}
+
+
+def rejected(table: str, record: dict, on: dt.date, row: int = 1,
+             disposition: str = "rejected") -> dict:
+    """A row of ``silver.<table>_rejects``: ``record`` (bronze text) rejected on day ``on``."""
+    return {"error_id": f"{table}:{on}:{row}:{disposition}", "error_type": "Validation",
+            "error_rule": "test", "error_description": "test", "source_system": "test",
+            "source_table": table, "source_file": "test.csv", "source_row": row,
+            "error_timestamp": dt.datetime.combine(on, dt.time(6)), "status": "Open",
+            "disposition": disposition,
+            "record": json.dumps({k: None if v is None else str(v) for k, v in record.items()}),
+            "_partition_date": on}
 
 
 def undelivered(rows: list[dict], *columns: str) -> list[dict]:

@@ -20,6 +20,7 @@ from customer_platform.gold.revops.activation import (
     seat_activation,
 )
 from customer_platform.gold.revops.rules import ActivationRule, HealthRule
+from customer_platform_tests.gold.conftest import rejected
 
 from .conftest import (
     checked,
@@ -142,6 +143,62 @@ def test_seats_rates_and_activation_levels(licensing):
     dc = rows[("C0000001", "Document Cloud")]  # the late usage row of E counts
     assert (dc["entitled_seats"], dc["activated_seats"], dc["qal_seats"],
             dc["activation_rate"]) == (10, 4, 4, 0.4)
+
+
+def entitlement_text(eid, customer, code, seats, start="2025-06-01"):
+    """An entitlement row as delivered (bronze text), for a reject's record."""
+    return {"entitlement_id": eid, "customer_id": customer, "product_code": code,
+            "seats_entitled": seats, "contract_start": start, "contract_end": None,
+            "updated_at": f"{start} 08:00:00"}
+
+
+def test_a_rejected_entitlement_is_carried_from_its_last_good_row(licensing):
+    """C0000004's 79-seat entitlement was delivered whole two days before D, rejected on D: it
+    counts its 79 seats from that row (not 0 against 48 activated)."""
+    stub_customers(licensing, "C0000001", "C0000002", "C0000003", "C0000004")
+    licensing.put("silver.stg_lic_seat_entitlements", [
+        entitlement("E000000006", "C0000004", "CCE", 80, "2025-06-01", D - dt.timedelta(3)),
+        entitlement("E000000006", "C0000004", "CCE", 79, "2025-06-01", D - dt.timedelta(2))])
+    licensing.put("silver.stg_lic_seat_entitlements_rejects", [
+        rejected("licensing.seat_entitlements",
+                 entitlement_text("e000000006", "C0000004", "CCE", "seventy-nine"), D),
+        # a removed duplicate and a rejected twin of a row silver kept lose nothing
+        rejected("licensing.seat_entitlements",
+                 entitlement_text("E000000002", "C0000001", "Stock", 20), D, row=2,
+                 disposition="duplicate_removed"),
+        rejected("licensing.seat_entitlements",
+                 entitlement_text("E000000005", "C0000003", "Stock", -1), D, row=3)])
+    licensing.put("silver.stg_lic_seat_usage", [
+        usage("E000000006", "C0000004", "CCE", E, E, [0, 0, 0, 0, 0, 0, 0, 48])])
+    rows = by_family(checked(licensing, seat_activation(), D))
+    four = rows[("C0000004", "Creative Cloud")]
+    assert (four["entitled_seats"], four["activated_seats"], four["entitlements"],
+            four["entitlements_carried"], four["entitlements_unknown"], four["is_complete"],
+            four["activation_rate"]) == (79, 48, 1, 1, 0, True, round(48 / 79, 6))
+    assert four["entitled_monthly_value"] == 79 * 80.0
+    assert [(r["entitlements_carried"], r["entitlements_unknown"]) for r in rows.values()
+            if r["customer_id"] != "C0000004"] == [(0, 0)] * 3
+    assert rows[("C0000003", "Creative Cloud")]["entitled_seats"] == 10
+
+
+def test_a_rejected_entitlement_older_than_the_look_back_is_unknown_not_zero(licensing):
+    """Nothing to carry (the last good row is 8 days old, a new entitlement's first row
+    rejected) and seat usage without a snapshot row: the seats are unknown, the rate empty."""
+    stub_customers(licensing, "C0000001", "C0000002", "C0000003", "C0000005")
+    licensing.put("silver.stg_lic_seat_entitlements", [
+        entitlement("E000000006", "C0000005", "Sign", 40, "2025-06-01", D - dt.timedelta(8))])
+    licensing.put("silver.stg_lic_seat_entitlements_rejects", [
+        rejected("licensing.seat_entitlements",
+                 entitlement_text("E000000006", "c0000005", "sign", "x"), D),
+        rejected("licensing.seat_entitlements",
+                 entitlement_text("E000000007", " C0000005", "DCE", "", "2026-03-01"), D,
+                 row=2)])
+    licensing.put("silver.stg_lic_seat_usage", [
+        usage("E000000008", "C0000005", "DCE", E, E, [0, 0, 0, 0, 0, 0, 0, 6])])
+    dc = by_family(checked(licensing, seat_activation(), D))[("C0000005", "Document Cloud")]
+    assert (dc["entitled_seats"], dc["activated_seats"], dc["entitlements"],
+            dc["entitlements_carried"], dc["entitlements_unknown"], dc["is_complete"],
+            dc["activation_rate"], dc["assignment_rate"]) == (0, 6, 0, 0, 3, False, None, None)
 
 
 def test_week_over_week(licensing):

@@ -26,7 +26,10 @@ ACCOUNTS = {
     "C0000003": ("solo-3", 0, 0, 0.0, 1, 0),
     "C0000004": ("solo-4", 100, 30, 100.0, 2, 0),
     "C0000005": (PARENT, 100, 10, 200.0, 2, 0),
+    "C0000006": ("solo-6", 0, 48, 0.0, 0, 0),  # its 79 entitled seats lost to a rejected row
 }
+#: accounts whose seats are not all known (agg_account_adoption.is_complete false)
+INCOMPLETE = {"C0000006"}
 #: customer -> (pipe of opportunities closing in FY2026-Q2, points: activation, coverage,
 #: tickets, competitor, total, health)
 EXPECTED = {
@@ -35,6 +38,7 @@ EXPECTED = {
     "C0000003": (0.0, 0, 0, 0, 0, 0, "Green"),  # no seats: no activation nor coverage signal
     "C0000004": (30.0, 1, 1, 1, 0, 3, "Yellow"),  # 0.3; 30 / 300 = 0.1; 2 tickets
     "C0000005": (0.0, 2, 1, 1, 0, 4, "Red"),  # 0.1; 0; 2 tickets
+    "C0000006": (0.0, 0, 0, 0, 0, 0, "Yellow"),  # seats unknown: no points, never Green
 }
 
 
@@ -58,7 +62,8 @@ def accounts(tiny):
          "rollup_company_name": "Parent Co" if rollup == PARENT else f"Company {c}",
          "is_child_account": rollup == PARENT, "geo": "AMER", "vertical": "Retail",
          "entitled_seats": seats, "activated_seats": active,
-         "activation_rate": active / seats if seats else None,
+         "activation_rate": active / seats if seats and c not in INCOMPLETE else None,
+         "is_complete": c not in INCOMPLETE,
          "entitled_monthly_value": value, "tickets_opened_30d": tickets,
          "competitor_mentions_90d": mentions, "load_date": D}
         for c, (rollup, seats, active, value, tickets, mentions) in ACCOUNTS.items()])
@@ -80,7 +85,11 @@ def test_points_and_colours(accounts):
     assert (two["quarterly_seat_value"], two["pipeline_coverage"], two["is_at_risk"],
             two["has_competitive_presence"]) == (1500.0, 1.0, True, True)
     three = rows.filter(customer_id="C0000003").row(0, named=True)
-    assert (three["activation_rate"], three["pipeline_coverage"]) == (None, None)
+    assert (three["activation_rate"], three["pipeline_coverage"], three["is_complete"]) == (
+        None, None, True)
+    six = rows.filter(customer_id="C0000006").row(0, named=True)
+    assert (six["activation_rate"], six["pipeline_coverage"], six["is_complete"]) == (
+        None, None, False)
 
 
 def test_the_rule_is_configurable(accounts):
@@ -88,7 +97,7 @@ def test_the_rule_is_configurable(accounts):
     rows = checked(accounts, account_health(lenient), D)
     assert rows.filter(health="Red").height == 0
     assert sorted(rows.filter(health="Yellow")["customer_id"]) == [
-        "C0000001", "C0000002", "C0000004", "C0000005"]
+        "C0000001", "C0000002", "C0000004", "C0000005", "C0000006"]
     with pytest.raises(ValueError, match="yellow_points <= red_points"):
         HealthRule(red_points=1, yellow_points=2)
 

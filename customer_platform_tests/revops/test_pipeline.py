@@ -19,6 +19,7 @@ from customer_platform.gold.revops.pipeline import (
     stage_conversion,
 )
 from customer_platform.gold.revops.rules import PipelineRule
+from customer_platform_tests.gold.conftest import rejected
 
 from .conftest import checked, copy_of, day, put_calendar, silver_lineage
 
@@ -122,6 +123,66 @@ def test_a_week_later_won_lost_and_late_rows(crm):
     assert (r["pipe_coverage"], r["pipe_gap"], r["gap_ratio"]) == (0.4, 240.0, 0.6)
 
 
+def reject_plan_row(crm, received, geo, solution, motion, quarter="FY2026 Q2", row=1):
+    """The quota row of a segment rejected on ``received``: gone from silver, kept whole (as
+    delivered: spelled loosely) in the rejects table."""
+    crm.execute("DELETE FROM silver.stg_crm_sales_quota_plan WHERE _partition_date = ? AND "
+                "geo = ? AND solution = ? AND sales_motion = ?",
+                [day(received), geo, solution, motion])
+    crm.put("silver.stg_crm_sales_quota_plan_rejects", [rejected(
+        "crm.sales_quota_plan", {"geo": geo and geo.lower(), "solution": solution.upper(),
+                                 "sales_motion": motion.lower(), "fiscal_quarter": quarter,
+                                 "qrf": "four hundred", "currency": "USD",
+                                 "updated_at": "2025-11-01 00:00:00"}, day(received), row)])
+
+
+def test_a_rejected_quota_row_is_carried_from_the_last_good_plan(crm):
+    reject_plan_row(crm, "2026-03-09", "AMER", "Creative Cloud", "New")
+    rows = checked(crm, pipeline_daily(RULE), day("2026-03-09"))
+    r = row(rows, **AMER_CC_NEW)  # the plan of 03-02 (7 days before) still says 400
+    assert (r["qrf"], r["qrf_carried_from"], r["is_qrf_rejected"], r["pipe_coverage"],
+            r["pipe_gap"], r["gap_ratio"]) == (400.0, day("2026-03-02"), False, 0.4, 240.0, 0.6)
+    assert rows.filter(rows["qrf_carried_from"].is_not_null()).height == 1
+    assert rows["is_qrf_rejected"].sum() == 0
+
+
+def test_a_rejected_quota_row_with_nothing_to_carry_is_unknown(crm):
+    """On the plan's first day nothing can be carried: the segment's QRF is unknown (flagged),
+    and a row whose geo cannot be read leaves every geo of its segment unknown."""
+    reject_plan_row(crm, "2026-03-02", "EMEA", "Document Cloud", "True up")
+    reject_plan_row(crm, "2026-03-02", None, "Devices", "New", row=2)
+    reject_plan_row(crm, "2026-03-02", "APAC", "Devices", "True up", "FY2026-Q3", row=3)
+    rows = checked(crm, pipeline_daily(RULE), day("2026-03-02"))
+    unknown = {(r["geo"], r["solution"], r["sales_motion"])
+               for r in rows.filter(is_qrf_rejected=True).iter_rows(named=True)}
+    assert unknown == {("EMEA", "Document Cloud", "True up"), ("AMER", "Devices", "New"),
+                       ("EMEA", "Devices", "New"), ("APAC", "Devices", "New"),
+                       ("LATAM", "Devices", "New")}  # not APAC x True up: another quarter
+    emea = row(rows, **EMEA_DC_TRUE_UP)
+    assert (emea["pipe_actual"], emea["qrf"], emea["pipe_coverage"], emea["pipe_gap"]) == (
+        80.0, None, None, None)
+    assert row(rows, **AMER_CC_NEW)["qrf"] == 400.0
+
+
+def test_pipeline_is_complete_only_once_the_warehouse_holds_the_open_pipeline(crm):
+    """Opportunities arrive only when they change: with the first partition on 2026-01-01 and
+    stale after 180 days nothing says every open deal has been seen on E = 03-01, unless an
+    opening full extract was loaded by D."""
+    def complete(rule, on):
+        return checked(crm, pipeline_daily(rule), day(on))["is_pipeline_complete"].unique()
+
+    assert complete(RULE, "2026-03-02").to_list() == [False]
+    opening = dataclasses.replace(RULE, opening_extract=day("2026-03-05"))
+    assert complete(opening, "2026-03-02").to_list() == [False]
+    assert complete(opening, "2026-03-09").to_list() == [True]
+    # changed in the 60 days to E = 03-01: since 2026-01-01, the first partition
+    assert complete(dataclasses.replace(RULE, stale_after_days=60), "2026-03-02").to_list() == [
+        True]
+    assert complete(dataclasses.replace(RULE, stale_after_days=61), "2026-03-02").to_list() == [
+        False]
+    assert PipelineRule(opening_extract="2026-03-05").opening_extract == day("2026-03-05")
+
+
 def test_stale_rule_is_configurable(crm):
     longer = dataclasses.replace(RULE, stale_after_days=181)
     r = row(checked(crm, pipeline_daily(longer), day("2026-03-02")), **AMER_CC_NEW)
@@ -156,6 +217,8 @@ def test_weekly_rollup_on_the_week_close(daily_days):
     # the previous week closed on 03-01 (same quarter) at 150, which was also the BOQ
     assert (r["previous_week_pipe"], r["pipe_wow_change"]) == (150.0, 10.0)
     assert (r["boq_pipe"], r["boq_coverage"], r["pipe_change_since_boq"]) == (150.0, 0.375, 10.0)
+    assert (r["is_pipeline_complete"], r["is_qrf_rejected"], r["qrf_carried_from"]) == (
+        False, False, None)  # from the week's last daily row
     assert (r["historical_quarters"], r["historical_avg_coverage"]) == (0, None)
 
 
@@ -168,7 +231,8 @@ def daily_row(tiny, snapshot, quarter_start, quarter, **values):
         **AMER_CC_NEW, "snapshot_date": snapshot, "load_date": snapshot + dt.timedelta(1),
         "fiscal_quarter": quarter, "fiscal_quarter_start": day(quarter_start),
         "day_of_quarter": (snapshot - day(quarter_start)).days + 1,
-        "is_boq": snapshot == day(quarter_start), "pipe_created": 0.0, **values}])
+        "is_boq": snapshot == day(quarter_start), "pipe_created": 0.0,
+        "is_qrf_rejected": False, "is_pipeline_complete": True, **values}])
 
 
 def test_boq_snapshot_against_the_previous_quarters(daily_days):

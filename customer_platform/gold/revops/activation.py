@@ -4,7 +4,8 @@ context from support and engagement (seed 003 step 4, Aggregate Activation & Usa
 Sources, for the settled day E = D - 1 (``gold/metrics.py``):
 
 - entitled seats: the licensing entitlement snapshot received on D (the state at the close of
-  E), per entitlement;
+  E), per entitlement; a row rejected on D counts its last good row, and an entitlement the
+  day cannot tell the seats of makes the row incomplete (``gold/completeness.py``);
 - activated seats and their activation level: the seat-usage row of E (whichever of the
   partitions E and D brought it), which splits the activated seats by on how many of the
   trailing seven days each was used; the levels follow ``ActivationRule`` (QAL, MAL, RMAL);
@@ -28,6 +29,16 @@ import datetime as dt
 
 from customer_platform.contracts.base import column
 from customer_platform.gold.base import GoldModel, GoldTable, sk
+from customer_platform.gold.completeness import (
+    CARRY_FORWARD_DAYS,
+    canonical,
+    carry_forward_sources,
+    carry_forward_windows,
+    record_field,
+    snapshot_as_of,
+    snapshot_table,
+    unrecovered_rejects,
+)
 from customer_platform.gold.customer import (
     CUSTOMER_KEY,
     DIM_ACCOUNT_HIERARCHY,
@@ -52,7 +63,12 @@ from customer_platform.gold.revops.common import (
 )
 from customer_platform.gold.revops.rules import ACTIVATION, HEALTH, ActivationRule, HealthRule
 from customer_platform.settings import partition_start
-from customer_platform.vocabulary import ENGAGEMENT_OUTCOMES, ENGAGEMENT_TYPES, PRODUCT_FAMILY
+from customer_platform.vocabulary import (
+    ENGAGEMENT_OUTCOMES,
+    ENGAGEMENT_TYPES,
+    PRODUCT_FAMILY,
+    SEAT_PRODUCTS,
+)
 
 SEED = "003"
 #: a window long enough to mean "every partition up to D" (the seat-event balance)
@@ -62,6 +78,7 @@ FIRST_PARTITION = f"DATE '{partition_start().isoformat()}'"
 #: An entitlement in none of the first partitions' snapshots (so many that a dirty row rejected
 #: on one day is still seen) and whose current term began since is tracked from its start.
 FIRST_SNAPSHOTS = 3
+ENTITLEMENTS = snapshot_table("lic_seat_entitlements")
 
 
 # -- fact_engagement_activity -----------------------------------------------------------------
@@ -147,7 +164,16 @@ class AggSeatActivation(GoldModel):
                       nullable=True)
     product_family: str = column("Product family of the seat products")
     entitlements: int = _count("Entitlements with seats (contracts in force)")
-    entitled_seats: int = _count("Seats entitled by the snapshot received on the partition day")
+    entitlements_carried: int = _count(
+        "Entitlements whose row was rejected on the partition day, counted from their last good "
+        f"snapshot row (at most {CARRY_FORWARD_DAYS} days old)")
+    entitlements_unknown: int = _count(
+        "Entitlements whose seats the day cannot tell: rejected with no good row to carry, or "
+        "with seat usage on snapshot_date but no snapshot row; not in entitled_seats")
+    is_complete: bool = column("entitlements_unknown = 0: entitled seats, rates and monthly "
+                               "value are whole (else the rates are empty)")
+    entitled_seats: int = _count("Seats entitled by the snapshot received on the partition day "
+                                 "(rejected rows carried forward; unknown ones left out)")
     assigned_seats: int = _count("Seats assigned: running balance of the Assigned - Unassigned "
                                  "seat events; empty unless the warehouse holds every "
                                  "entitlement's whole history (see module docs)", nullable=True)
@@ -155,7 +181,7 @@ class AggSeatActivation(GoldModel):
     assignment_rate: float = column("assigned_seats / entitled_seats; empty when either is "
                                     "unknown or 0", nullable=True)
     activation_rate: float = column("activated_seats / entitled_seats; empty without entitled "
-                                    "seats", nullable=True)
+                                    "seats or when not is_complete", nullable=True)
     qal_seats: int = _count(f"Quality-activated seats ({ACTIVATION.describe()})")
     mal_seats: int = _count("Medium-activated seats (MAL)")
     rmal_seats: int = _count("Reduced-activation seats (RMAL)")
@@ -203,19 +229,26 @@ def seat_activation(rule: ActivationRule = ACTIVATION) -> GoldTable:
         "week-over-week change, on each settled day.",
         seed=SEED, kind="aggregate", domain=DOMAIN,
         primary_key=("customer_id", "product_family"),
-        sources=("silver.stg_lic_seat_entitlements", "silver.stg_lic_seat_usage",
+        sources=(*carry_forward_sources(ENTITLEMENTS), "silver.stg_lic_seat_usage",
                  "silver.stg_lic_seat_events", "gold.dim_product", "gold.dim_account_hierarchy",
                  "gold.dim_customer", "gold.dim_date"),
         foreign_keys=(customer_fk(), SNAPSHOT_DATE_FK),
         source_windows=(("silver.stg_lic_seat_usage", (-8, 0)),
-                        ("silver.stg_lic_seat_events", (-ALL_HISTORY, 0)), CALENDAR_WINDOW),
+                        ("silver.stg_lic_seat_events", (-ALL_HISTORY, 0)), CALENDAR_WINDOW,
+                        *carry_forward_windows(ENTITLEMENTS)),
         grain="one row per account x product family with entitled or activated seats (on E or "
         "E - 7), for the settled day E = D - 1",
         sql=f"""
         WITH today AS {calendar()},
-        entitlements AS (
-            SELECT entitlement_id, customer_id, product_code, seats_entitled, contract_start
-            FROM silver.stg_lic_seat_entitlements WHERE _partition_date = {DAY}
+        entitlements AS (  -- the snapshot of D, a rejected row carried from its last good one
+            SELECT entitlement_id, customer_id, product_code, seats_entitled, contract_start,
+                   carried_from
+            FROM {snapshot_as_of(ENTITLEMENTS)}
+        ), lost AS (  -- rejected rows nothing could carry: the account and product they name
+            SELECT DISTINCT upper(trim({record_field("entitlement_id")})) AS entitlement_id,
+                   upper(trim({record_field("customer_id")})) AS customer_id,
+                   {canonical(record_field("product_code"), SEAT_PRODUCTS)} AS product_code
+            FROM {unrecovered_rejects(ENTITLEMENTS)} r
         ), usage AS (  -- the rows of E and E - 7, each once, whichever partition brought it
             SELECT * FROM silver.stg_lic_seat_usage
             WHERE _partition_date BETWEEN {DAY} - 8 AND {DAY} AND usage_date IN ({E}, {E} - 7)
@@ -249,9 +282,12 @@ def seat_activation(rule: ActivationRule = ACTIVATION) -> GoldTable:
             FROM {in_force(DIM_PRODUCT)}
             QUALIFY row_number() OVER (PARTITION BY product_code ORDER BY product_id) = 1
         ), seats AS (
-            SELECT coalesce(e.customer_id, u.customer_id) AS customer_id,
-                   coalesce(e.product_code, u.product_code) AS product_code,
+            SELECT coalesce(e.customer_id, u.customer_id, l.customer_id) AS customer_id,
+                   coalesce(e.product_code, u.product_code, l.product_code) AS product_code,
                    coalesce(e.seats_entitled, 0) AS entitled,
+                   e.carried_from IS NOT NULL AS is_carried,
+                   e.entitlement_id IS NULL AND (u.activated IS NOT NULL
+                                                 OR l.entitlement_id IS NOT NULL) AS is_unknown,
                    coalesce(e.contract_start >= {FIRST_PARTITION}
                             AND (SELECT count(*) > 0 FROM first_snapshots)
                             AND e.entitlement_id NOT IN (
@@ -261,12 +297,16 @@ def seat_activation(rule: ActivationRule = ACTIVATION) -> GoldTable:
                    u.* EXCLUDE (entitlement_id, customer_id, product_code)
             FROM entitlements e
             FULL JOIN used u USING (entitlement_id)
+            FULL JOIN (SELECT * FROM lost WHERE customer_id IS NOT NULL
+                         AND product_code IS NOT NULL) l USING (entitlement_id)
             LEFT JOIN assigned a ON a.entitlement_id = coalesce(e.entitlement_id,
                                                                 u.entitlement_id)
         ), families AS (
             SELECT s.customer_id,
                    coalesce(p.product_family, {family_of("s.product_code")}) AS product_family,
                    count(*) FILTER (s.entitled > 0) AS entitlements,
+                   count(*) FILTER (s.is_carried) AS entitlements_carried,
+                   count(*) FILTER (s.is_unknown) AS entitlements_unknown,
                    sum(s.entitled) AS entitled_seats,
                    CASE WHEN bool_and(s.is_tracked) THEN sum(s.assigned) END AS assigned_seats,
                    coalesce(sum(s.activated), 0) AS activated_seats,
@@ -278,7 +318,7 @@ def seat_activation(rule: ActivationRule = ACTIVATION) -> GoldTable:
                               f"AS {n}_seats_prev_week" for n in _WOW)}
             FROM seats s LEFT JOIN products p USING (product_code)
             GROUP BY ALL
-            HAVING entitled_seats > 0 OR activated_seats > 0
+            HAVING entitled_seats > 0 OR activated_seats > 0 OR entitlements_unknown > 0
                 OR coalesce(activated_seats_prev_week, 0) > 0
         )
         SELECT {sk("seat_activation", E, "f.customer_id", "f.product_family")}
@@ -289,7 +329,9 @@ def seat_activation(rule: ActivationRule = ACTIVATION) -> GoldTable:
                h.rollup_account_key, h.geo,
                f.* EXCLUDE (customer_id),
                {ratio("f.assigned_seats", "f.entitled_seats")} AS assignment_rate,
-               {ratio("f.activated_seats", "f.entitled_seats")} AS activation_rate,
+               f.entitlements_unknown = 0 AS is_complete,
+               CASE WHEN f.entitlements_unknown = 0
+                    THEN {ratio("f.activated_seats", "f.entitled_seats")} END AS activation_rate,
                {ratio("f.activated_seats - f.unused_seats", "f.activated_seats")} AS usage_rate,
                {", ".join(f"f.{n}_seats - f.{n}_seats_prev_week AS {n}_wow_change"
                           for n in _WOW)},
@@ -325,8 +367,11 @@ class AggAccountAdoption(GoldModel):
     qal_seats: int = _count("QAL seats over every family")
     mal_seats: int = _count("MAL seats over every family")
     rmal_seats: int = _count("RMAL seats over every family")
+    is_complete: bool = column("Every product family's entitled seats are known "
+                               "(agg_seat_activation.is_complete); else activation_rate is "
+                               "empty and entitled_seats leaves the unknown ones out")
     activation_rate: float = column("activated_seats / entitled_seats; empty without entitled "
-                                    "seats", nullable=True)
+                                    "seats or when not is_complete", nullable=True)
     entitled_monthly_value: float = column("List value of the entitled seats per month (USD)",
                                            ge=0.0)
     tickets_opened_7d: int = _count("Support tickets the account opened in the 7 days to E")
@@ -377,7 +422,8 @@ def account_adoption(rule: HealthRule = HEALTH) -> GoldTable:
                        AS assigned_seats,
                    sum(activated_seats) AS activated_seats, sum(qal_seats) AS qal_seats,
                    sum(mal_seats) AS mal_seats, sum(rmal_seats) AS rmal_seats,
-                   sum(entitled_monthly_value) AS entitled_monthly_value
+                   sum(entitled_monthly_value) AS entitled_monthly_value,
+                   bool_and(is_complete) AS is_complete
             FROM gold.agg_seat_activation WHERE load_date = {DAY} GROUP BY customer_id
         ), tickets AS (  -- each ticket opened in the 90 days to E, as it stood at E's close
             SELECT * FROM gold.fact_support_ticket
@@ -424,7 +470,9 @@ def account_adoption(rule: HealthRule = HEALTH) -> GoldTable:
                    AS assigned_seats,
                {", ".join(f"coalesce(s.{c}, 0) AS {c}" for c in (
                    "activated_seats", "qal_seats", "mal_seats", "rmal_seats"))},
-               {ratio("s.activated_seats", "s.entitled_seats")} AS activation_rate,
+               coalesce(s.is_complete, TRUE) AS is_complete,
+               CASE WHEN coalesce(s.is_complete, TRUE)
+                    THEN {ratio("s.activated_seats", "s.entitled_seats")} END AS activation_rate,
                {money("coalesce(s.entitled_monthly_value, 0)")} AS entitled_monthly_value,
                {", ".join(f"coalesce(t.{c}, 0) AS {c}" for c in (
                    "tickets_opened_7d", "tickets_opened_30d", "high_priority_tickets_30d",
@@ -447,8 +495,9 @@ def account_adoption(rule: HealthRule = HEALTH) -> GoldTable:
 # -- metrics ----------------------------------------------------------------------------------
 
 _DAY = "The settled day E = D - 1 (written in partition D); is_week_end marks the weekly figure"
-_SEATS = ("entitlement snapshot received on D; seat-usage row of E (late rows included); "
-          "cancelled entitlements count 0 seats")
+_SEATS = ("entitlement snapshot received on D, an entitlement whose row was rejected counted "
+          f"from its last good row of the {CARRY_FORWARD_DAYS} days before (entitlements_carried); "
+          "seat-usage row of E (late rows included); cancelled entitlements count 0 seats")
 
 
 def _metric(name: str, formula: str, filters: str = _SEATS, table: str = "agg_seat_activation",
@@ -467,7 +516,9 @@ METRICS = [
     _metric("Assignment rate", "assigned_seats / entitled_seats", "empty when either is unknown "
             "or entitled_seats = 0"),
     _metric("Activation rate", "activated_seats / entitled_seats",
-            "empty when entitled_seats = 0; account level in agg_account_adoption (all "
+            "empty when entitled_seats = 0, or when an entitlement's seats are unknown "
+            "(entitlements_unknown > 0: rejected with nothing to carry, or usage without a "
+            "snapshot row; is_complete false); account level in agg_account_adoption (all "
             "families)"),
     _metric("QAL / MAL / RMAL seats", "activated seats by the days each was used in the 7 days "
             f"to E: {ACTIVATION.describe()} (ActivationRule, configurable)"),

@@ -14,7 +14,10 @@ An account's health on the settled day E scores four signals with risk points
 - support ticket volume: tickets opened in the 30 days to E;
 - competitive presence: an engagement note of the last 90 days mentioning a competitor.
 
-Missing signals (no seats: no activation rate nor installed base) add no points. The parent
+Signals that do not apply (no seats: no activation rate nor installed base) add no points.
+Signals that are unknown (an entitlement's seats lost to a rejected row, see
+``gold/completeness.py``) add none either, but the account is then at least Yellow: health is
+never Green on evidence the warehouse does not have. The parent
 roll-up (``agg_parent_health``) groups accounts by ``rollup_account_key`` (the parent
 company, else the stand-alone account) so a parent whose seats sit in Red accounts stands out.
 """
@@ -63,13 +66,17 @@ class AggAccountHealth(GoldModel):
     vertical: str = column("Industry vertical", nullable=True)
     entitled_seats: int = column("Entitled seats over every product family", ge=0)
     activated_seats: int = column("Activated seats over every product family", ge=0)
-    activation_rate: float = column("activated / entitled seats; empty without seats",
-                                    nullable=True)
+    is_complete: bool = column("Every signal is known (agg_account_adoption.is_complete); "
+                               "else activation and coverage are empty and the account is at "
+                               "least Yellow")
+    activation_rate: float = column("activated / entitled seats; empty without seats or when "
+                                    "not is_complete", nullable=True)
     pipe_actual: float = column("The account's pipeline of the fiscal quarter (USD)", ge=0.0)
     quarterly_seat_value: float = column("3 x the entitled seats' monthly list value (USD)",
                                          ge=0.0)
     pipeline_coverage: float = column("pipe_actual / quarterly_seat_value: pipeline coverage "
-                                      "of the installed base; empty without seats",
+                                      "of the installed base; empty without seats or when "
+                                      "not is_complete",
                                       nullable=True)
     tickets_opened_30d: int = column("Support tickets opened in the 30 days to E", ge=0)
     has_competitive_presence: bool = column("An engagement note of the last 90 days mentions a "
@@ -109,12 +116,13 @@ def account_health(rule: HealthRule = HEALTH, pipeline: PipelineRule = PIPELINE)
         ), signals AS (
             SELECT a.*, {money("coalesce(p.pipe_actual, 0)")} AS pipe_actual,
                    {money("3 * a.entitled_monthly_value")} AS quarterly_seat_value,
-                   {ratio("coalesce(p.pipe_actual, 0)", "3 * a.entitled_monthly_value")}
+                   CASE WHEN a.is_complete THEN {ratio("coalesce(p.pipe_actual, 0)",
+                                                       "3 * a.entitled_monthly_value")} END
                        AS pipeline_coverage,
                    a.competitor_mentions_90d > 0 AS has_competitive_presence
             FROM gold.agg_account_adoption a LEFT JOIN pipe p USING (customer_id)
             WHERE a.load_date = {DAY}
-        ), scored AS (  -- a missing signal compares as NULL and adds 0
+        ), scored AS (  -- a missing or unknown signal compares as NULL and adds 0
             SELECT *,
                    CASE WHEN activation_rate < {rule.activation_red_below} THEN 2
                         WHEN activation_rate < {rule.activation_yellow_below} THEN 1
@@ -135,11 +143,11 @@ def account_health(rule: HealthRule = HEALTH, pipeline: PipelineRule = PIPELINE)
         SELECT {sk("account_health", E, "customer_id")} AS account_health_key,
                customer_key, customer_id, account_key, company_name, rollup_account_key,
                rollup_company_name, is_child_account, geo, vertical, entitled_seats,
-               activated_seats, activation_rate, pipe_actual, quarterly_seat_value,
+               activated_seats, is_complete, activation_rate, pipe_actual, quarterly_seat_value,
                pipeline_coverage, tickets_opened_30d, has_competitive_presence, activation_points,
                coverage_points, ticket_points, competitor_points, risk_points,
                CASE WHEN risk_points >= {rule.red_points} THEN 'Red'
-                    WHEN risk_points >= {rule.yellow_points} THEN 'Yellow'
+                    WHEN risk_points >= {rule.yellow_points} OR NOT is_complete THEN 'Yellow'
                     ELSE 'Green' END AS health,
                risk_points >= {rule.red_points} AS is_at_risk,
                {settled_columns("licensing+support+crm")}

@@ -11,6 +11,8 @@ received on D.
 - ``agg_pipeline_daily``: partition D, the quarter-to-date pipeline on E per geo x solution x
   sales motion (every combination, zeros included), coverage ``pipe / QRF``, gap ``QRF -
   pipe``, gap ratio ``(QRF - pipe) / QRF``; QRF 0 or missing gives an empty coverage and ratio.
+  A rejected quota row and a pipeline the warehouse does not hold whole yet are flagged, not
+  read as zero (``gold/completeness.py``).
 - ``agg_pipeline_weekly``: written on the partition after a fiscal week's last day: the week's
   closing snapshot, the week's new pipeline, the change since the previous week's close, the
   quarter's BOQ snapshot and the historical coverage at the same day of the quarter.
@@ -27,6 +29,18 @@ import datetime as dt
 
 from customer_platform.contracts.base import column
 from customer_platform.gold.base import GoldModel, GoldTable, sk
+from customer_platform.gold.completeness import (
+    CARRY_FORWARD_DAYS,
+    canonical,
+    carry_forward_sources,
+    carry_forward_windows,
+    changes_held,
+    match_text,
+    record_field,
+    snapshot_as_of,
+    snapshot_table,
+    unrecovered_rejects,
+)
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.revops.common import (
     CALENDAR_WINDOW,
@@ -48,6 +62,7 @@ from customer_platform.vocabulary import GEOS, OPEN_OPPORTUNITY_STAGES, SALES_MO
 
 SEED = "003"
 QUARTER_DAYS = 92  # the longest fiscal quarter
+QUOTA_PLAN = snapshot_table("crm_sales_quota_plan")
 
 
 def _money(description: str, nullable: bool = False, signed: bool = False):
@@ -69,6 +84,17 @@ class _Coverage(_Segment):
     qrf: float = _money("Quota-based revenue forecast of the fiscal quarter, from the quota "
                         "plan received on the partition day; empty when the plan lacks it",
                         nullable=True)
+    qrf_carried_from: dt.date = column(
+        "The segment's quota row was rejected on the partition day: the day of the plan "
+        f"snapshot (at most {CARRY_FORWARD_DAYS} days before) qrf was carried from; empty when "
+        "read from the day's own plan", nullable=True)
+    is_qrf_rejected: bool = column(
+        "The segment's quota row was rejected on the partition day with no good row to carry: "
+        "qrf (and the ratios) are unknown, not absent from the plan")
+    is_pipeline_complete: bool = column(
+        "The warehouse holds the open pipeline (opportunities arrive only when they change): "
+        f"{PIPELINE.describe_completeness()}; while false pipe_actual, coverage and gap leave "
+        "out the unseen opportunities")
     pipe_actual: float = _money("Pipeline of the quarter: pipe_actual of the opportunities "
                                 "(latest version) closing in the quarter, open or won")
     pipe_coverage: float = _rate("pipe_actual / qrf")
@@ -114,11 +140,11 @@ def pipeline_daily(rule: PipelineRule = PIPELINE) -> GoldTable:
         "settled day (seed 003, Compute Pipeline Metrics).",
         seed=SEED, kind="aggregate", domain=DOMAIN,
         primary_key=("snapshot_date", "geo", "solution", "sales_motion"),
-        sources=("gold.dim_opportunity_versions", "silver.stg_crm_sales_quota_plan",
+        sources=("gold.dim_opportunity_versions", *carry_forward_sources(QUOTA_PLAN),
                  "gold.dim_date"),
         foreign_keys=(SNAPSHOT_DATE_FK,),
         source_windows=(("gold.dim_opportunity_versions", (-rule.stale_after_days, 0)),
-                        CALENDAR_WINDOW),
+                        CALENDAR_WINDOW, *carry_forward_windows(QUOTA_PLAN)),
         grain="one row per geo x solution x sales motion (all 36) for the settled day E = D-1",
         sql=f"""
         WITH today AS {calendar()},
@@ -138,13 +164,25 @@ def pipeline_daily(rule: PipelineRule = PIPELINE) -> GoldTable:
                        AS lost_opportunities,
                    sum(amount) FILTER (CAST(created_at AS DATE) = {E}) AS pipe_created
             FROM opportunities GROUP BY ALL
-        ), plan AS (
-            SELECT q.geo, q.solution, q.sales_motion, q.qrf
-            FROM silver.stg_crm_sales_quota_plan q JOIN today t
+        ), plan AS (  -- the plan of D, a rejected row carried from its last good one
+            SELECT q.geo, q.solution, q.sales_motion, q.qrf, q.carried_from AS qrf_carried_from
+            FROM {snapshot_as_of(QUOTA_PLAN)} q JOIN today t
               ON q.fiscal_quarter = t.fiscal_quarter
-            WHERE q._partition_date = {DAY}
+        ), lost AS (  -- rejected quota rows nothing could carry; an unreadable field may be any
+            SELECT {canonical(record_field("geo"), GEOS)} AS geo,
+                   {canonical(record_field("solution"), SOLUTIONS)} AS solution,
+                   {canonical(record_field("sales_motion"), SALES_MOTIONS)} AS sales_motion,
+                   {match_text(record_field("fiscal_quarter"))} AS fiscal_quarter
+            FROM {unrecovered_rejects(QUOTA_PLAN)} r
         ), measured AS (
-            SELECT g.*, t.*, q.qrf,
+            SELECT g.*, t.*, q.qrf, q.qrf_carried_from,
+                   EXISTS (SELECT 1 FROM lost l
+                           WHERE coalesce(l.geo, g.geo) = g.geo
+                             AND coalesce(l.solution, g.solution) = g.solution
+                             AND coalesce(l.sales_motion, g.sales_motion) = g.sales_motion
+                             AND coalesce(nullif(l.fiscal_quarter, ''),
+                                          {match_text("t.fiscal_quarter")})
+                                 = {match_text("t.fiscal_quarter")}) AS is_qrf_rejected,
                    {money("coalesce(p.pipe_actual, 0)")} AS pipe_actual,
                    {money("coalesce(p.open_pipe, 0)")} AS open_pipe,
                    coalesce(p.open_opportunities, 0) AS open_opportunities,
@@ -164,7 +202,10 @@ def pipeline_daily(rule: PipelineRule = PIPELINE) -> GoldTable:
                fiscal_quarter_start, fiscal_quarter_end, day_of_quarter,
                is_beginning_of_quarter AS is_boq, is_fiscal_week_end AS is_week_end,
                is_fiscal_quarter_end AS is_quarter_end,
-               qrf, pipe_actual,
+               qrf, qrf_carried_from, is_qrf_rejected,
+               {changes_held(rule.stale_after_days, rule.opening_extract)}
+                   AS is_pipeline_complete,
+               pipe_actual,
                {ratio("pipe_actual", "qrf")} AS pipe_coverage,
                {money("qrf - pipe_actual")} AS pipe_gap,
                {ratio("qrf - pipe_actual", "qrf")} AS gap_ratio,
@@ -180,7 +221,8 @@ def pipeline_daily(rule: PipelineRule = PIPELINE) -> GoldTable:
 
 #: columns of a roll-up row taken from the daily row it is built on
 _SNAPSHOT = ("geo", "solution", "sales_motion", "fiscal_quarter", "fiscal_quarter_start", "qrf",
-             "pipe_actual", "pipe_coverage", "pipe_gap", "gap_ratio")
+             "qrf_carried_from", "is_qrf_rejected", "is_pipeline_complete", "pipe_actual",
+             "pipe_coverage", "pipe_gap", "gap_ratio")
 
 
 def _snapshot(alias: str) -> str:
@@ -580,7 +622,9 @@ _QTD = ("Quarter to date on the settled day E = D - 1 (written in partition D); 
         "E's fiscal quarter")
 _PIPE_FILTER = ("latest version of each opportunity as of E with close_date in the quarter "
                 f"(open or won; lost ones count 0); stale after {PIPELINE.stale_after_days} days "
-                "without a stage change; Prospecting (no close date) is not pipeline")
+                "without a stage change; Prospecting (no close date) is not pipeline; "
+                "is_pipeline_complete false until the warehouse holds the open pipeline "
+                f"({PIPELINE.describe_completeness()})")
 
 
 def _metric(name: str, table: str, formula: str, grain: str, filters: str = _PIPE_FILTER,
@@ -592,7 +636,10 @@ _SEGMENT = "geo x solution x sales motion"
 METRICS = [
     _metric("Pipe actual", "agg_pipeline_daily", "sum(pipe_actual)", f"{_SEGMENT} x day"),
     _metric("QRF", "agg_pipeline_daily", "qrf of the quarter from the quota plan received on "
-            "the partition day", f"{_SEGMENT} x fiscal quarter", "empty when the plan lacks it"),
+            "the partition day", f"{_SEGMENT} x fiscal quarter", "empty when the plan lacks it; "
+            "a rejected quota row counts its last good row of the "
+            f"{CARRY_FORWARD_DAYS} days before (qrf_carried_from), else QRF is empty and "
+            "is_qrf_rejected true"),
     _metric("Pipeline coverage", "agg_pipeline_daily", "pipe_actual / QRF",
             f"{_SEGMENT} x day (also weekly, BOQ, quarterly tables)",
             _PIPE_FILTER + "; empty when QRF is 0 or missing (never infinite)"),

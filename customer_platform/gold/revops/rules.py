@@ -12,6 +12,7 @@ does not hold together (a QAL threshold below the MAL one) refuses to load.
 """
 
 import dataclasses
+import datetime as dt
 import json
 import os
 from typing import TypeVar
@@ -31,10 +32,26 @@ class PipelineRule:
     history_quarters: int = 4
     #: Trailing days of closed deals behind win/loss rates and sales-rep performance.
     closed_window_days: int = 90
+    #: The partition whose opportunities file is a full extract of every open opportunity
+    #: (an initial snapshot, or an opening-pipeline import delivered as that day's file;
+    #: ISO date in the environment's JSON). The extract is changes-only: without it the
+    #: warehouse holds the open pipeline only once it holds ``stale_after_days`` days.
+    opening_extract: dt.date | None = None
 
     def __post_init__(self):
         if min(self.stale_after_days, self.history_quarters, self.closed_window_days) < 1:
             raise ValueError(f"every PipelineRule field must be at least 1: {self}")
+        if isinstance(self.opening_extract, str):
+            object.__setattr__(self, "opening_extract",
+                               dt.date.fromisoformat(self.opening_extract))
+
+    def describe_completeness(self) -> str:
+        opening = (f"the opening full extract of {self.opening_extract.isoformat()} is loaded "
+                   "(partition D on or after it) or " if self.opening_extract else "")
+        return (f"complete when {opening}the warehouse holds every day an opportunity still "
+                f"counted can have last changed on (E - {self.stale_after_days - 1} on or after "
+                "the first partition); before, opportunities that have not changed since the "
+                "first partition are unseen")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,7 +81,8 @@ class HealthRule:
     """Green / Yellow / Red from risk points (env ``CUSTOMER_PLATFORM_HEALTH_RULE``).
 
     Each signal adds risk points; a missing signal (no seats, no installed-base value) adds
-    none. Red from ``red_points``, Yellow from ``yellow_points``, else Green.
+    none. Red from ``red_points``, Yellow from ``yellow_points`` or when a signal is unknown
+    (seats lost to a rejected row), else Green.
     """
 
     #: activation rate (activated / entitled seats) below these: 2 points, else 1 point
@@ -106,7 +124,8 @@ class HealthRule:
             f"{self.tickets_red_from} -> 2, >= {self.tickets_yellow_from} -> 1; a competitor "
             f"mention ({', '.join(self.competitor_words)}) in an engagement note of the last 90 "
             f"days -> {self.competitor_points}; a missing signal adds 0. Red from "
-            f"{self.red_points} points, Yellow from {self.yellow_points}, else Green")
+            f"{self.red_points} points, Yellow from {self.yellow_points} or when a signal is "
+            "unknown (never Green on missing evidence), else Green")
 
 
 @dataclasses.dataclass(frozen=True)
