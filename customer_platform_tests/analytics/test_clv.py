@@ -19,7 +19,7 @@ from customer_platform.analytics.customer_daily import CUSTOMER_DAILY_SUMMARY
 from customer_platform.analytics.model import CHURN_SCORES
 from customer_platform.settings import partition_start
 
-from .conftest import D, days_before
+from .conftest import D
 
 START = partition_start()  # 2026-01-01: D (2026-03-02) has seen January and February whole
 OBSERVED = (D - START).days + 1
