@@ -136,8 +136,11 @@ def data_dictionary() -> str:
         "| column | added in | description |",
         "|---|---|---|",
     ]
+    # silver's rows keep bronze's lineage but for these, which the rejects' record keeps
+    in_rejects_only = ("_extra_columns", "_duplicate_keys")
     for name, description in _LINEAGE_DESCRIPTIONS.items():
-        layer = "silver" if name == "_event_date" else "bronze (silver keeps it)"
+        layer = "silver" if name == "_event_date" else "bronze (the rejects' record keeps it)" \
+            if name in in_rejects_only else "bronze (silver keeps it)"
         lines.append(f"| `{name}` | {layer} | {_cell(description)} |")
     lines += [
         "",

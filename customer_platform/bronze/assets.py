@@ -62,6 +62,9 @@ def build_bronze_asset(table: SourceTable) -> AssetsDefinition:
         if loaded.extra_columns:
             context.log.warning(f"{path}: column(s) {loaded.extra_columns} not in the contract, "
                                 "kept in _extra_columns")
+        if loaded.renamed_columns:
+            context.log.info(f"{path}: column name(s) matched ignoring case (as delivered -> "
+                             f"contract): {loaded.renamed_columns}")
         yield Output(
             loaded.frame,
             metadata={
@@ -69,6 +72,7 @@ def build_bronze_asset(table: SourceTable) -> AssetsDefinition:
                 "rows": loaded.frame.height,
                 "missing_columns": MetadataValue.json(loaded.missing_columns),
                 "extra_columns": MetadataValue.json(loaded.extra_columns),
+                "renamed_columns": MetadataValue.json(loaded.renamed_columns),
                 "preview": MetadataValue.md(markdown_preview(loaded.frame, pii_columns(schema))),
             },
         )

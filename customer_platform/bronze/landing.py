@@ -7,18 +7,40 @@ lines, and CSV values holding line breaks, make records and lines differ).
 Bronze keeps the extract exactly as it came, so every column is read as a string whatever
 the file format; typing is silver's job, where a value that does not parse becomes a
 rejected row instead of a lost one. A file that cannot be read at all (missing, empty,
-truncated, garbage bytes, no key column) fails with a ``LandingFileError`` naming the file,
-the line and the problem, so a person can open the file at that line.
+truncated, garbage bytes, another format under the name, a required column missing) fails
+with a ``LandingFileError`` naming the file, the line and the problem, so a person can open
+the file at that line.
+
+The decisions behind what counts as delivered:
+
+- **Cut-off files.** Every CSV line, the last included, ends with a line end: a CSV file
+  whose last record has none is refused as cut short in transfer (``15:57:3`` may have been
+  ``15:57:35``; nothing in the file can tell a complete last value from a cut one). A JSON
+  Lines file may end without one: its last object's closing brace shows it complete, and a
+  cut object is invalid JSON. A cut exactly at a line end leaves a well-formed shorter file,
+  which only a record count from the sender could reveal.
+- **Column names match ignoring case** (``Email`` is ``email``), as the warehouse compares
+  them; two names of one file that differ only in case are refused (a CSV or Parquet file),
+  or are one key (JSON Lines). A header (for JSON Lines: the keys of all records) lacking a
+  required column of the contract fails the file, naming the columns: it is another table's
+  file, or a broken export, not a day of rejected rows.
+- **JSON Lines values keep their source text**: ``1.10``, ``1e2`` and ``-0`` stay as
+  written, ``true``/``false`` and nested objects and arrays are their JSON text. A key
+  repeated in one object keeps its last value in the column and every value in
+  ``_duplicate_keys``, where silver finds it and rejects the row (rule
+  ``duplicate_json_key(<key>)``). ``_extra_columns`` holds only the keys a record has.
+- **Other formats under a text name** (Parquet, gzip, zip, UTF-16 text) are named by their
+  first bytes, not reported as "not UTF-8".
 
 Days without records: a CSV file then holds just its header line and a Parquet file zero
 rows; a JSON Lines file, which has no header, is 0 bytes. A 0-byte CSV or Parquet file is an
-error (a header or footer is missing, the transfer was cut), and so is an empty snapshot.
+error (a header or footer is missing, the transfer was cut), and so is an empty snapshot, in
+every format (a snapshot is the whole current state, never nothing).
 """
 
 import csv
 import dataclasses
 import datetime as dt
-import io
 import json
 import re
 from collections.abc import Iterator
@@ -47,6 +69,9 @@ PARTITION_COLUMN = "_partition_date"
 #: The contract columns a row's file lacked, comma-separated in contract order (null when every
 #: column came): their nulls mean "not delivered", not "empty" (``gold/completeness.py``).
 MISSING_COLUMNS = "_missing_columns"
+#: JSON Lines: the keys a record repeated, each with every value it was given, as a JSON object
+#: (null when no key repeats); silver rejects such a row.
+DUPLICATE_KEYS = "_duplicate_keys"
 METADATA_COLUMNS = {
     PARTITION_COLUMN: pl.Date,
     "_source_system": pl.String,
@@ -55,6 +80,7 @@ METADATA_COLUMNS = {
     "_loaded_at": pl.Datetime("us"),
     "_extra_columns": pl.String,
     MISSING_COLUMNS: pl.String,
+    DUPLICATE_KEYS: pl.String,
 }
 
 
@@ -78,6 +104,20 @@ class LandingFile:
     frame: pl.DataFrame
     missing_columns: list[str]
     extra_columns: list[str]
+    #: Columns whose name the file spelled in another case, as delivered -> contract name.
+    renamed_columns: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class ParsedFile:
+    """What a reader found in a file: its records as an all-text frame and, for JSON Lines
+    (where records need not share keys), what a frame alone cannot say."""
+
+    frame: pl.DataFrame
+    #: Per key some records lack: True on the rows lacking it (a null there was not delivered).
+    absent: dict[str, pl.Series] = dataclasses.field(default_factory=dict)
+    #: Per row, the keys repeated within the record with every value (JSON), else null.
+    duplicate_keys: pl.Series | None = None
 
 
 def find_landing_file(landing_root: Path, table: SourceTable, day: dt.date) -> Path:
@@ -101,6 +141,55 @@ def find_landing_file(landing_root: Path, table: SourceTable, day: dt.date) -> P
     return present[0]
 
 
+#: Formats a landing file is sometimes delivered in under the wrong name, by their first bytes.
+_MAGIC = (
+    (b"\x1f\x8b", "gzip-compressed data"),
+    (b"PK\x03\x04", "a zip archive (or an Excel workbook)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel (OLE) workbook"),
+    (b"\xfd7zXZ\x00", "xz-compressed data"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed data"),
+    (b"\xff\xfe\x00\x00", "UTF-32 text"),
+    (b"\x00\x00\xfe\xff", "UTF-32 text"),
+    (b"\xff\xfe", "UTF-16 text"),
+    (b"\xfe\xff", "UTF-16 text"),
+)
+
+
+def _format_found(path: Path, data: bytes) -> str | None:
+    """What ``data`` (the file's first bytes) is, if its magic bytes name another format than
+    the text a CSV or JSON Lines file holds: a person then knows what was delivered."""
+    if data.startswith(b"PAR1") and _last_bytes(path, 4) == b"PAR1":
+        return "a Parquet file"
+    if data.startswith(b"BZh") and data[4:10] == b"1AY&SY":
+        return "bzip2-compressed data"
+    for magic, name in _MAGIC:
+        if data.startswith(magic):
+            return name
+    # UTF-16 without a byte-order mark: ASCII text with a NUL beside every character
+    if len(data) >= 4 and data[1::2][:2] == b"\x00\x00" and data[0:4:2].isascii() \
+            and data[0:4:2].isalnum():
+        return "UTF-16 text (little-endian, no byte-order mark)"
+    if len(data) >= 4 and data[0::2][:2] == b"\x00\x00" and data[1:4:2].isascii() \
+            and data[1:4:2].isalnum():
+        return "UTF-16 text (big-endian, no byte-order mark)"
+    return None
+
+
+def _last_bytes(path: Path, count: int) -> bytes:
+    with path.open("rb") as handle:
+        handle.seek(max(path.stat().st_size - count, 0))
+        return handle.read()
+
+
+def _refuse_other_format(path: Path, data: bytes) -> None:
+    """Fail a text landing file whose first bytes are another format's."""
+    found = _format_found(path, data[:16])
+    if found is not None:
+        expected = {".csv": "CSV", ".jsonl": "JSON Lines"}[path.suffix]
+        raise LandingFileError(path, f"{found}, not {expected} text (UTF-8): deliver the "
+                               f"extract as {expected}, or under its own format's name", 1)
+
+
 def _decode(path: Path, data: bytes) -> str:
     try:
         return data.decode("utf-8")
@@ -113,6 +202,8 @@ def _decode(path: Path, data: bytes) -> str:
 
 def _read_header(path: Path) -> list[str]:
     with path.open("rb") as handle:
+        _refuse_other_format(path, handle.read(16))
+        handle.seek(0)
         first = handle.readline()
         rest = handle.read(1)
     text = _decode(path, first).removeprefix(BOM)
@@ -128,8 +219,11 @@ def _read_header(path: Path) -> list[str]:
     return [name.strip() for name in header]
 
 
-def _read_csv(path: Path) -> pl.DataFrame:
-    """Parse with DuckDB's CSV reader (fast, and it reports the line of every bad record)."""
+def _read_csv(path: Path) -> ParsedFile:
+    """Parse with DuckDB's CSV reader (fast, and it reports the line of every bad record).
+
+    DuckDB reads a last record without a line end like any other, so a file cut in its last
+    value (``15:57:3`` for ``15:57:35``) would load: the final line end is checked here."""
     header = _read_header(path)
     # DuckDB, and so the warehouse, does not tell column names apart by case.
     if len({name.lower() for name in header}) != len(header) or "" in header:
@@ -150,21 +244,32 @@ def _read_csv(path: Path) -> pl.DataFrame:
             params=[str(path)],
         )
         frame = relation.pl()
+        # one row per problem cell: a short record missing 7 fields is 7 rows
         problems = con.sql(
-            "SELECT line, error_type, error_message FROM reject_errors ORDER BY line"
+            "SELECT line, error_type, error_message FROM reject_errors ORDER BY line, column_idx"
         ).fetchall()
     except duckdb.Error as exc:
-        problem, line = f"malformed CSV: {exc}", None
+        problem, record = f"malformed CSV: {exc}", None
     else:
-        if not problems:
-            return frame.cast(pl.String)
-        record, kind, message = problems[0]
-        more = f" ({len(problems) - 1} more problem(s) after it)" if len(problems) > 1 else ""
-        problem, line = f"{kind.lower()}: {message}{more}", int(record)
+        ends_complete = _last_bytes(path, 1) in (b"\n", b"\r")
+        if not problems and ends_complete:
+            return ParsedFile(frame.cast(pl.String))
+        record, problem = None, ""
+        if problems:
+            record, kind, message = problems[0]
+            others = len({line for line, _, _ in problems}) - 1
+            more = f" ({others} more bad record(s) after it)" if others else ""
+            problem = f"{kind.lower()}: {message}{more}"
     finally:
         con.close()
     data = path.read_bytes()
-    line = _record_start(data, line) if line is not None else None
+    *_, (last, _) = _records(data)  # where the last record starts
+    line = _record_start(data, int(record)) if record is not None else None
+    if not data.endswith((b"\n", b"\r")) and (line is None or line == last):
+        problem = "; ".join(filter(None, [problem, "the file ends inside this record, with no "
+                                          "line end after it: cut short in transfer? (every "
+                                          "record, the last included, must end with a line end)"]))
+        line = last
     # DuckDB reports mixed line ends as a quoting problem, or without a line: say what it is
     mixed = _odd_line_end(data)
     if mixed is not None and (line is None or mixed <= line):
@@ -257,70 +362,168 @@ def _as_text(value) -> str | None:
     return str(value)  # a Parquet duration, say
 
 
-#: A \\uD800-\\uDFFF escape. Polars reads a lone surrogate as NUL; the json module keeps it, and
-#: it is not Unicode text, so files with such escapes take the line-by-line path.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+#: A \\uD800-\\uDFFF escape: the json module reads it as a lone surrogate, which is not Unicode
+#: text (Polars cannot hold it), so a line with one is checked.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def _maybe_nested(column: pl.Series) -> bool:
-    """Objects or arrays, which the json module writes as JSON text. Polars reads a column of
-    them as structs or lists, and one mixing them with strings as strings that are not always
-    JSON (control characters unescaped), so both take the line-by-line path."""
-    if column.dtype.is_nested():
-        return True
-    return column.dtype == pl.String and bool(
-        column.str.starts_with("{").any() or column.str.starts_with("[").any())
+class _Number(str):
+    """A JSON number (or NaN, Infinity) as its source text: the json module hands it over
+    instead of a float, so ``1.10`` stays ``1.10`` and ``1e2`` stays ``1e2``."""
+
+    __slots__ = ()
 
 
-def _read_jsonl(path: Path) -> pl.DataFrame:
-    """Parse with Polars; if it refuses (or would misread), read line by line with the json
-    module, which also finds the first bad line."""
+class _Pairs(list):
+    """A JSON object that repeats a key: its (key, value) pairs, every one kept."""
+
+    __slots__ = ()
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict | _Pairs:
+    record = dict(pairs)
+    return record if len(record) == len(pairs) else _Pairs(pairs)
+
+
+#: Exact: numbers marked as such (nested values are written back as JSON), every pair of an
+#: object seen. Fast (no Python call per object, five times faster): numbers as their text,
+#: enough for a line of plain values whose keys are known not to repeat.
+_decode_exact = json.JSONDecoder(object_pairs_hook=_object, parse_float=_Number,
+                                 parse_int=_Number, parse_constant=_Number).decode
+_decode_fast = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str).decode
+#: A key (or a string value followed by a colon, which is a key): '"', blanks, ':'.
+_KEY = re.compile(r'"[ \t\r\n]*:')
+
+
+def _json_text(value) -> str:
+    """``value`` as the JSON text it was read from (numbers as written, keys in order,
+    repeated keys kept), spaced as the json module writes it."""
+    if isinstance(value, _Number):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, dict | _Pairs):
+        pairs = value.items() if isinstance(value, dict) else value
+        return "{" + ", ".join(f"{_json_text(key)}: {_json_text(item)}"
+                               for key, item in pairs) + "}"
+    return "[" + ", ".join(_json_text(item) for item in value) + "]"
+
+
+def _field_text(value) -> str | None:
+    """A top-level JSON value as bronze text: a string as it is, null as null, anything else
+    as its JSON text (``true``, ``1.10``, ``{"a": 1}``)."""
+    return value if value is None or isinstance(value, str) else _json_text(value)
+
+
+def _needs_text(line: str) -> bool:
+    """Whether a line may hold a value that is not a string, null or number (booleans, nested
+    objects or arrays): only such lines need their values converted."""
+    return "true" in line or "false" in line or "[" in line or line.count("{") > 1
+
+
+def _may_repeat_a_key(line: str, record: dict) -> bool:
+    """Whether the object on ``line`` may have more keys than ``record`` (a dict, which keeps
+    one value per key) holds. Every key is a '"' then blanks then ':', so counting those
+    bounds the keys from above; the plain count of '":' does too when no '"' is followed by
+    a blank, and is all most lines need."""
+    if line.count('":') == len(record) and '" ' not in line and '"\t' not in line \
+            and '"\r' not in line:
+        return False
+    return len(_KEY.findall(line)) > len(record)
+
+
+class _JsonKeys:
+    """The columns of a JSON Lines file: its keys, matched ignoring case (the first spelling
+    names the column), as DuckDB and CSV headers match them."""
+
+    def __init__(self):
+        self.columns: dict[str, str] = {}  # lower-case key -> column
+        self.exact: set[str] = set()  # keys spelled as their column
+
+    def known(self, record: dict) -> bool:
+        return self.exact.issuperset(record)
+
+    def fields(self, pairs) -> tuple[dict[str, str | None], dict[str, list] | None]:
+        """The record's value per column (a repeated key: its last value) and, if a key
+        repeats (in any case), every value of each repeated key."""
+        values: dict[str, str | None] = {}
+        repeated: dict[str, list] = {}
+        for key, value in pairs:
+            name = self.columns.setdefault(key.lower(), key)
+            if name == key:
+                self.exact.add(key)
+            text = _field_text(value)
+            if name in values:
+                repeated.setdefault(name, [values[name]]).append(text)
+            values[name] = text
+        return values, repeated or None
+
+
+def _read_jsonl(path: Path) -> ParsedFile:
+    """Parse line by line with the json module, whose hooks keep each number's source text
+    and see a repeated key. (Polars' reader, five times faster, rewrites numbers: one ``2.5``
+    turns every other value of its column into ``N.0``; and it keeps one value of a repeated
+    key without a word.)"""
     data = path.read_bytes()
+    _refuse_other_format(path, data[:16])
     text = _decode(path, data)
     if text.startswith(BOM):
         text, data = text[1:], data[len(BOM.encode()):]
-    if not data:
-        return pl.DataFrame()  # JSON Lines has no header: a 0-byte file is a day without records
+    if not data:  # JSON Lines has no header: a 0-byte file is a day without records
+        return ParsedFile(pl.DataFrame())
     if not text.strip():
         raise LandingFileError(path, "file holds only whitespace: expected one JSON object per "
                                "line, or a 0-byte file for a day without records", 1)
-    if not _SURROGATE_ESCAPE.search(data):
-        try:
-            frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
-            if not any(_maybe_nested(frame.get_column(name)) for name in frame.columns):
-                return _all_text(frame, path)
-        except READER_FAILURES:  # fall through to the line-by-line diagnosis
-            pass
-    header: dict[str, None] = {}
+    keys = _JsonKeys()
     records: list[dict] = []
+    repeats: dict[int, dict] = {}  # record index -> its repeated keys
     # Lines end at \n only: str.splitlines also breaks at U+2028, \x85 and other characters a
     # JSON string may hold as they are.
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        if not line or line.isspace():
             continue
         try:
-            record = json.loads(line)
+            record = _decode_fast(line)
             if not isinstance(record, dict):
                 raise LandingFileError(path, "expected a JSON object per line", number)
-            record = {key: _as_text(value) for key, value in record.items()}
-            if _SURROGATE_ESCAPE.search(line.encode()):
-                json.dumps(record, ensure_ascii=False).encode()
+            if _needs_text(line) or _may_repeat_a_key(line, record) or not keys.known(record):
+                exact = _decode_exact(line)
+                record, repeated = keys.fields(exact.items() if type(exact) is dict else exact)
+                if repeated:
+                    repeats[len(records)] = repeated
+            if "\\u" in line and _SURROGATE_ESCAPE.search(line):
+                json.dumps([list(record.items()), repeats.get(len(records))],
+                           ensure_ascii=False).encode()
         except json.JSONDecodeError as exc:
+            cut = " (the file ends in this line, with no line end after it: cut short in " \
+                  "transfer?)" if number == len(lines) else ""
             raise LandingFileError(
-                path, f"invalid JSON at column {exc.colno}: {exc.msg}", number
+                path, f"invalid JSON at column {exc.colno}: {exc.msg}{cut}", number
             ) from None
         except RecursionError:
             raise LandingFileError(path, "JSON nested too deeply to read", number) from None
         except UnicodeEncodeError as exc:
             raise LandingFileError(path, f"{exc.object[exc.start]!r} escapes a lone surrogate, "
                                    "which is not Unicode text", number) from None
-        for key in record:
-            header.setdefault(key, None)
         records.append(record)
-    frame = pl.DataFrame({name: pl.Series(name, [r.get(name) for r in records], dtype=pl.String)
-                          for name in header})
-    # a record without any field still counts (a frame without columns cannot say so)
-    return frame if header else pl.DataFrame({"": [None] * len(records)}).drop("")
+    columns = list(keys.columns.values())
+    frame = pl.from_dicts(records, schema={name: pl.String for name in columns}) \
+        if columns else pl.DataFrame({"": [None] * len(records)}).drop("")
+    absent = {}
+    if any(len(record) < len(columns) for record in records):
+        for name in columns:
+            lacking = pl.Series(name, [name not in record for record in records])
+            if lacking.any():
+                absent[name] = lacking
+    duplicate_keys = None
+    if repeats:
+        duplicate_keys = pl.Series(DUPLICATE_KEYS, [
+            json.dumps(repeats[index], ensure_ascii=False) if index in repeats else None
+            for index in range(len(records))], dtype=pl.String)
+    return ParsedFile(frame, absent, duplicate_keys)
 
 
 def _all_text(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
@@ -334,7 +537,10 @@ def _all_text(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
     texts = []
     for column in frame.get_columns():
         dtype = column.dtype
-        if isinstance(dtype, pl.Datetime):
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone:  # an instant: as stored, UTC
+            texts.append(column.dt.convert_time_zone("UTC").dt.to_string(
+                "%Y-%m-%dT%H:%M:%S%.fZ"))
+        elif isinstance(dtype, pl.Datetime):
             texts.append(column.dt.to_string("%Y-%m-%dT%H:%M:%S%.f"))
         elif dtype == pl.Date:
             texts.append(column.dt.to_string("%Y-%m-%d"))
@@ -367,11 +573,15 @@ def _decodes(value: bytes) -> bool:
     return True
 
 
-def _read_parquet(path: Path) -> pl.DataFrame:
+def _read_parquet(path: Path) -> ParsedFile:
     """Read with pyarrow, then hand the table to Polars: on some corrupt files Polars' own reader
     aborts the whole process (an allocation of exabytes fails), where pyarrow raises."""
     if path.stat().st_size == 0:
         raise LandingFileError(path, "file is empty: expected a Parquet file")
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    if not head.startswith(b"PAR1") and (found := _format_found(path, head)) is not None:
+        raise LandingFileError(path, f"{found}, not a Parquet file")
     try:
         table = pq.read_table(path)
         _check_columns(table, path)
@@ -380,7 +590,7 @@ def _read_parquet(path: Path) -> pl.DataFrame:
         raise
     except READER_FAILURES as exc:  # any reader failure means an unreadable file
         raise LandingFileError(path, f"not a readable Parquet file ({exc})") from None
-    return _all_text(frame, path)
+    return ParsedFile(_all_text(frame, path))
 
 
 def _check_columns(table: pa.Table, path: Path) -> None:
@@ -395,13 +605,92 @@ def _check_columns(table: pa.Table, path: Path) -> None:
             raise LandingFileError(path, f"column {name!r}: {exc}") from None
 
 
-def read_landing_file(path: Path) -> pl.DataFrame:
+def parse_landing_file(path: Path) -> ParsedFile:
     """Parse ``path`` into an all-text frame, one row per record, in file order."""
     readers = {"csv": _read_csv, "jsonl": _read_jsonl, "parquet": _read_parquet}
     fmt = path.suffix.lstrip(".")
     if fmt not in readers:
         raise LandingFileError(path, f"unsupported format .{fmt}; use one of {FORMATS}")
     return readers[fmt](path)
+
+
+def read_landing_file(path: Path) -> pl.DataFrame:
+    """The records of ``path`` as an all-text frame (``parse_landing_file``'s frame)."""
+    return parse_landing_file(path).frame
+
+
+def _contract_names(frame: pl.DataFrame, expected: list[str], path: Path
+                    ) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The file's columns, those the contract knows under its spelling: names match ignoring
+    case (``Email`` is ``email``), as the warehouse compares them, so two names of one file
+    that differ only in case are refused (CSV headers are refused earlier, JSON Lines keys
+    are one column)."""
+    if len({name.lower() for name in frame.columns}) != frame.width:
+        raise LandingFileError(path, "column names repeat (case is ignored): "
+                               f"{_header_problems(frame.columns)}", _header_line(path))
+    contract = {name.lower(): name for name in expected}
+    renamed = {name: contract[name.lower()] for name in frame.columns
+               if contract.get(name.lower(), name) != name}
+    return frame.rename(renamed), renamed
+
+
+def _header_line(path: Path) -> int | None:
+    """The line a file's column names are on: 1 for the text formats, none for Parquet."""
+    return 1 if path.suffix in FIRST_RECORD_LINE else None
+
+
+def _refuse_lacking_required(table: SourceTable, path: Path, missing: list[str]) -> None:
+    """A file without a required column is not a day of rejected rows but a contract violation
+    of the whole file: another table's file, or a broken export."""
+    lacking = [name for name in table.columns()
+               if name in missing and (name in table.required_columns()
+                                       or name in table.primary_key)]
+    if lacking:
+        where = {".csv": "header lacks", ".jsonl": "no record has"}.get(path.suffix, "file lacks")
+        raise LandingFileError(
+            path,
+            f"{where} required column(s) {', '.join(lacking)} of {table.qualified_name} (the "
+            f"file of another table, or a broken export?); expected columns: "
+            f"{', '.join(table.columns())} (case is ignored)",
+            _header_line(path),
+        )
+
+
+def _extras_json(frame: pl.DataFrame, extra: list[str], absent: dict[str, pl.Series]
+                 ) -> pl.Series:
+    """Per row, the columns beyond the contract as a JSON object holding the keys the record
+    has (JSON Lines records need not share keys: one record's extra key is not every
+    record's null); null when it has none. By Series, not by name: ``pl.col`` would read a
+    column named ``*`` as a wildcard."""
+    if not extra:
+        return pl.Series("_extra_columns", [None] * frame.height, dtype=pl.String)
+    if not absent.keys() & set(extra):
+        return pl.DataFrame([frame.get_column(name) for name in extra]).to_struct(
+            "_extra_columns").struct.json_encode()
+    nothing = pl.Series([None] * frame.height, dtype=pl.String)
+    members = []  # '"key":value', or null where the record lacks the key
+    for number, name in enumerate(extra):
+        member = pl.DataFrame([frame.get_column(name)]).to_struct().struct.json_encode() \
+            .str.slice(1).str.head(-1)
+        if name in absent:
+            member = member.zip_with(~absent[name], nothing)
+        members.append(member.alias(str(number)))
+    joined = pl.concat_str(members, separator=",", ignore_nulls=True)
+    return pl.select(pl.when(joined != "").then(pl.lit("{") + joined + pl.lit("}"))
+                     .alias("_extra_columns")).to_series()
+
+
+def _duplicate_keys(repeated: pl.Series | None, renamed: dict[str, str]) -> pl.Series | pl.Expr:
+    """The ``_duplicate_keys`` column, its keys named as the contract spells them."""
+    if repeated is None:
+        return pl.lit(None, pl.String).alias(DUPLICATE_KEYS)
+    if not renamed:
+        return repeated
+    return pl.Series(DUPLICATE_KEYS, [
+        None if keys is None else json.dumps(
+            {renamed.get(key, key): values for key, values in json.loads(keys).items()},
+            ensure_ascii=False)
+        for keys in repeated], dtype=pl.String)
 
 
 def to_bronze(
@@ -417,10 +706,12 @@ def to_bronze(
     (silver rejects the rows if the column was required); columns the contract does not know
     are kept, as a JSON object per row, in ``_extra_columns``, and the contract columns it
     lacks are named in ``_missing_columns``, so gold can tell "not delivered" from "empty".
-    A file lacking a key column cannot be ingested at all.
+    A file lacking a required column cannot be ingested at all. Column names match ignoring
+    case; JSON Lines rows that repeat a key are named in ``_duplicate_keys``.
     """
-    frame = read_landing_file(path)
+    parsed = parse_landing_file(path)
     expected = list(table.columns())
+    frame, renamed = _contract_names(parsed.frame, expected, path)
     if frame.width == 0 and frame.height == 0:  # a 0-byte JSON Lines file: no columns either
         frame = pl.DataFrame(schema={name: pl.String for name in expected})
     if frame.height == 0 and table.extract == "snapshot":
@@ -431,19 +722,9 @@ def to_bronze(
         )
     missing = [name for name in expected if name not in frame.columns]
     extra = [name for name in frame.columns if name not in expected]
-    lacking_key = [name for name in table.primary_key if name in missing]
-    if lacking_key:
-        raise LandingFileError(
-            path,
-            f"header lacks key column(s) {lacking_key} of {table.qualified_name}; "
-            f"expected columns: {', '.join(expected)}",
-            1 if path.suffix in FIRST_RECORD_LINE else None,
-        )
-    if extra:  # by Series, not by name: pl.col would read a column named "*" as a wildcard
-        extras_column = pl.DataFrame([frame.get_column(name) for name in extra]).to_struct(
-            "_extra_columns").struct.json_encode()
-    else:
-        extras_column = pl.Series("_extra_columns", [None] * frame.height, dtype=pl.String)
+    _refuse_lacking_required(table, path, missing)
+    absent = {renamed.get(name, name): rows for name, rows in parsed.absent.items()}
+    extras_column = _extras_json(frame, extra, absent)
     try:
         relative = str(path.relative_to(landing_root))
     except ValueError:
@@ -461,5 +742,6 @@ def to_bronze(
         pl.lit(loaded_at, pl.Datetime("us")).alias("_loaded_at"),
         extras_column,
         pl.lit(",".join(missing) or None, pl.String).alias(MISSING_COLUMNS),
+        _duplicate_keys(parsed.duplicate_keys, renamed),
     )
-    return LandingFile(path, bronze.rechunk(), missing, extra)
+    return LandingFile(path, bronze.rechunk(), missing, extra, renamed)

@@ -12,7 +12,12 @@ import pandera.polars as pa
 import polars as pl
 from dagster import TableColumn, TableColumnConstraints, TableSchema
 
-from customer_platform.bronze.landing import METADATA_COLUMNS, MISSING_COLUMNS, PARTITION_COLUMN
+from customer_platform.bronze.landing import (
+    DUPLICATE_KEYS,
+    METADATA_COLUMNS,
+    MISSING_COLUMNS,
+    PARTITION_COLUMN,
+)
 from customer_platform.contracts import SourceTable
 from customer_platform.contracts.base import PII_CLASSES, column_meta
 
@@ -25,6 +30,8 @@ _LINEAGE_DESCRIPTIONS = {
     "_extra_columns": "Columns the file had beyond the contract, as a JSON object (null if none)",
     MISSING_COLUMNS: "Contract columns the file lacked, comma-separated (null if every column "
     "came): their values were not delivered, so unknown, not empty",
+    DUPLICATE_KEYS: "JSON Lines: keys the record gave more than once, each with all its values, "
+    "as a JSON object (null if none); silver rejects the row (duplicate_json_key)",
     "_event_date": "Business day the row belongs to (differs from the partition for late rows)",
 }
 
@@ -53,6 +60,9 @@ def bronze_schema(table: SourceTable) -> pa.DataFrameSchema:
             "_extra_columns": _lineage_column("_extra_columns", pl.String, nullable=True,
                                               metadata={"pii": "contact"}),
             MISSING_COLUMNS: _lineage_column(MISSING_COLUMNS, pl.String, nullable=True),
+            # any column's values, so maybe PII: classified and masked like ``_extra_columns``
+            DUPLICATE_KEYS: _lineage_column(DUPLICATE_KEYS, pl.String, nullable=True,
+                                            metadata={"pii": "contact"}),
         }
     )
     assert set(columns) >= set(METADATA_COLUMNS)

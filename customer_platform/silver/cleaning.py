@@ -6,15 +6,18 @@ the reconciliation check verifies: bronze rows = silver rows + duplicates + reje
 
 The rules are the contract's Pandera checks, the same ones the asset check runs afterwards
 on the stored table: the cleaner uses Pandera's failure cases to route rows, so a rule is
-written once and enforced in both places.
+written once and enforced in both places. One rule is bronze's, not the contract's: a JSON
+object that repeated a key (``_duplicate_keys``) is rejected as ``duplicate_json_key(<key>)``,
+and the rejected ``record`` carries ``_duplicate_keys`` with every value delivered.
 """
 
 import dataclasses
+import json
 
 import pandera.polars as pa
 import polars as pl
 
-from customer_platform.bronze.landing import MISSING_COLUMNS, PARTITION_COLUMN
+from customer_platform.bronze.landing import DUPLICATE_KEYS, MISSING_COLUMNS, PARTITION_COLUMN
 from customer_platform.contracts import SourceTable
 from customer_platform.silver.normalise import normalise_text, parse_expr
 from customer_platform.silver.rejects import REJECT_DTYPES
@@ -64,6 +67,17 @@ def _violations_from_types(raw: pl.DataFrame, typed: pl.DataFrame, dtypes) -> pl
     return pl.concat(frames) if frames else _empty_violations()
 
 
+def _violations_from_repeated_keys(bronze: pl.DataFrame) -> pl.DataFrame:
+    """A JSON object that gave a key more than once: bronze kept every value in
+    ``_duplicate_keys``; which one the sender meant is unknown, so the row is rejected with a
+    rule naming the key, its values in the description."""
+    flagged = bronze.filter(pl.col(DUPLICATE_KEYS).is_not_null()).select(_ROW, DUPLICATE_KEYS)
+    return pl.DataFrame(
+        [(row, key, f"duplicate_json_key({key})", json.dumps(values, ensure_ascii=False))
+         for row, repeated in flagged.iter_rows() for key, values in json.loads(repeated).items()],
+        schema=_empty_violations().schema, orient="row")
+
+
 def _empty_violations() -> pl.DataFrame:
     return pl.DataFrame(schema={_ROW: pl.UInt32, "column": pl.String, "rule": pl.String,
                                 "value": pl.String})
@@ -97,7 +111,8 @@ def clean(bronze: pl.DataFrame, table: SourceTable) -> CleanResult:
     dtypes = table.dtypes()
     source_columns = list(columns)
     original = bronze.with_row_index(_ROW).with_columns(
-        pl.struct(source_columns + ["_extra_columns"]).struct.json_encode().alias("record")
+        pl.struct(source_columns + ["_extra_columns", DUPLICATE_KEYS]).struct.json_encode()
+        .alias("record")
     )
     raw = normalise_text(original.drop("record"), columns)
     typed = raw.with_columns([parse_expr(name, dtype).alias(name)
@@ -109,7 +124,8 @@ def clean(bronze: pl.DataFrame, table: SourceTable) -> CleanResult:
     rule_violations = rule_violations.join(
         type_violations.select(_ROW, "column"), on=[_ROW, "column"], how="anti"
     )
-    violations = pl.concat([type_violations, rule_violations]).with_columns(
+    key_violations = _violations_from_repeated_keys(original)
+    violations = pl.concat([type_violations, rule_violations, key_violations]).with_columns(
         (
             pl.col("column")
             + pl.lit("=")

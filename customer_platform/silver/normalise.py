@@ -3,6 +3,17 @@
 Normalising is not judging: values are brought to one spelling and type here, and the
 contract's checks decide afterwards whether a row is valid. A value that cannot be
 normalised is left as delivered so the rejection shows what arrived.
+
+Dates and timestamps are read as ISO 8601 in its extended format, and nothing else: a value
+a lenient parser would guess at (``15:57:3``, ``1:2:3``, ``2026-3-2``, ``02/03/2026``) is a
+type error naming the column and value, never a changed value. Accepted: ``YYYY-MM-DD``,
+optionally followed by ``T`` (or a space, as RFC 3339 allows) and ``hh:mm``, ``hh:mm:ss``
+or ``hh:mm:ss.fff`` (any number of digits after a dot or comma; the warehouse keeps
+microseconds, further digits are dropped), then optionally an offset: ``Z``, ``+hh:mm``,
+``-hh:mm`` or ``+hh``. A value with an offset is converted to UTC (``10:00:00+02:00`` is
+``08:00:00``); one without is taken as UTC, as the platform's extracts are. Hours run 00-23
+and seconds 00-59 (no ``24:00``, no leap second), years 0001-9999. A date column takes a
+timestamp's UTC date.
 """
 
 import re
@@ -14,13 +25,10 @@ from customer_platform.contracts.base import column_meta
 
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
-_DATETIME_FORMATS = (
-    "%Y-%m-%dT%H:%M:%S%.f",
-    "%Y-%m-%d %H:%M:%S%.f",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d",
-)
+#: ISO 8601, extended format: the date; the time (hh:mm, seconds and a fraction optional); the
+#: offset. ASCII digits only (``\d`` would take other scripts' digits).
+_ISO_8601 = (r"^([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ]([01][0-9]|2[0-3]):([0-5][0-9])"
+             r"(?::([0-5][0-9])(?:[.,]([0-9]+))?)?(Z|[+-](?:[01][0-9]|2[0-3])(?::[0-5][0-9])?)?)?$")
 
 
 def enum_key(value: str) -> str:
@@ -86,15 +94,9 @@ def parse_expr(name: str, dtype: pl.DataType) -> pl.Expr:
             .otherwise(None).cast(pl.Boolean)
         )
     if dtype == pl.Date:
-        return _years_1_to_9999(pl.coalesce(
-            text.str.to_date("%Y-%m-%d", strict=False),
-            *(text.str.to_datetime(f, strict=False, time_unit="us").dt.date()
-              for f in _DATETIME_FORMATS[:4]),
-        ))
+        return _years_1_to_9999(_iso_8601_utc(text).dt.date())
     if isinstance(dtype, pl.Datetime):
-        return _years_1_to_9999(pl.coalesce(
-            *(text.str.to_datetime(f, strict=False, time_unit="us") for f in _DATETIME_FORMATS)
-        ).cast(dtype))
+        return _years_1_to_9999(_iso_8601_utc(text).cast(dtype))
     if dtype in (pl.Int64, pl.Int32, pl.Int16, pl.Int8):
         as_float = text.cast(pl.Float64, strict=False)
         whole = as_float.is_finite() & (as_float == as_float.round(0))
@@ -103,6 +105,24 @@ def parse_expr(name: str, dtype: pl.DataType) -> pl.Expr:
         as_float = text.cast(pl.Float64, strict=False)
         return pl.when(as_float.is_finite()).then(as_float).otherwise(None).cast(dtype)
     raise TypeError(f"no parser for {dtype} (column {name})")
+
+
+def _iso_8601_utc(text: pl.Expr) -> pl.Expr:
+    """ISO 8601 text -> a UTC timestamp (microseconds); null for anything else. The pattern
+    checks the shape (two digits for each field, ranges of hours, minutes, seconds and
+    offsets); the strict parse checks the calendar (no 30 February)."""
+    parts = text.str.extract_groups(_ISO_8601)
+    date, hour, minute, second, fraction, offset = (parts.struct.field(str(group))
+                                                    for group in range(1, 7))
+    local = pl.concat_str(
+        date, pl.lit("T"), hour.fill_null("00"), pl.lit(":"), minute.fill_null("00"),
+        pl.lit(":"), second.fill_null("00"), pl.lit("."),
+        fraction.fill_null("").str.pad_end(6, "0").str.head(6),
+    ).str.to_datetime("%Y-%m-%dT%H:%M:%S%.6f", strict=False, time_unit="us")
+    sign = pl.when(offset.str.starts_with("-")).then(-1).otherwise(1)
+    minutes = sign * (offset.str.slice(1, 2).cast(pl.Int64, strict=False) * 60
+                      + offset.str.slice(4, 2).cast(pl.Int64, strict=False).fill_null(0))
+    return local - pl.duration(minutes=minutes.fill_null(0))  # "Z" and no offset: UTC
 
 
 def _years_1_to_9999(parsed: pl.Expr) -> pl.Expr:

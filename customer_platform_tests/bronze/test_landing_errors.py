@@ -105,7 +105,7 @@ def test_missing_key_column_fails_naming_it(tmp_path, clean_customers_file, cust
     with pytest.raises(LandingFileError) as err:
         load(customers_table, clean_customers_file, tmp_path)
     assert err.value.line == 1
-    assert "header lacks key column(s) ['customer_id'] of crm.customers" in err.value.problem
+    assert "header lacks required column(s) customer_id of crm.customers" in err.value.problem
 
 
 def test_a_file_without_its_header_fails_without_quoting_the_record(tmp_path,

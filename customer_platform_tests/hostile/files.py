@@ -4,6 +4,11 @@ must give: every record as delivered, or an error on a known line.
 A ``LandingCase`` is the bytes (or the frame, for Parquet) of one file plus the expectation:
 ``error_line``/``error_words`` when the file carries a defect the reader must name, else the
 delivered values per record (``records``), against which the bronze frame is compared.
+
+Column names are written in any case (``EMAIL`` for ``email``: names match ignoring case),
+a CSV without a line end after its last record is refused (it may be cut short), and JSON
+values are written in any number spelling (``1.10``, ``1e2``) and sometimes with a key
+repeated: bronze keeps the text as written and names the repeated key.
 """
 
 import dataclasses
@@ -40,6 +45,8 @@ class LandingCase:
     error_line_later: bool = False
     error_optional: bool = False
     error_words: tuple[str, ...] = ()
+    # JSON Lines: per record index, the keys it repeated with every value's bronze text
+    duplicates: dict[int, dict[str, list]] = dataclasses.field(default_factory=dict)
 
     def expect_error(self, line: int | None, *words: str) -> None:
         self.error, self.error_line, self.error_words = True, line, words
@@ -50,10 +57,20 @@ def extra_names(table: SourceTable) -> st.SearchStrategy[str]:
     known = {name.lower() for name in table.columns()}
     return st.one_of(
         st.sampled_from(["legacy_flag", "_source_row", "_extra_columns", "record", "Notes", "*",
-                         "^.*$", "__row",
+                         "^.*$", "__row", "_duplicate_keys", "_missing_columns",
                          "a,b", 'say "hi"', "it's", "{x}", "\\z", "é", "😀"]),
         st.text(printable, min_size=1, max_size=8),
     ).filter(lambda name: name.strip() == name and name.lower() not in known)
+
+
+def spelling(name: str) -> st.SearchStrategy[str]:
+    """``name`` as a sender may spell it: column names match ignoring case."""
+    return st.sampled_from([name, name, name.upper(), name.title()])
+
+
+def _required(table: SourceTable) -> list[str]:
+    return [name for name in table.columns()
+            if name in table.required_columns() or name in table.primary_key]
 
 
 def _optional(table: SourceTable) -> list[str]:
@@ -92,23 +109,25 @@ def csv_files(draw, table: SourceTable) -> LandingCase:
     records = [[row[name] for name in header] for row in rows]
     case = LandingCase(b"", [{name: _blank(row[name]) for name in header} for row in rows],
                        extras, style=f"newline={newline!r} quote_all={quote_all} bom={bom}")
+    shown = {name: draw(spelling(name)) for name in table.columns()}
 
-    defect = draw(st.sampled_from(["none", "none", "duplicate", "case", "empty", "no_key",
+    defect = draw(st.sampled_from(["none", "none", "duplicate", "case", "empty", "no_required",
                                    "long", "short", "quote", "utf8", "line_end"]))
     if defect in ("duplicate", "case", "empty"):
-        at, name = draw(st.integers(0, len(header))), draw(st.sampled_from(header))
-        twin = {"duplicate": name, "case": name.upper() if name.upper() != name
-                else name.lower(), "empty": ""}[defect]
+        at, name = draw(st.integers(0, len(header))), draw(st.sampled_from(
+            header if defect != "case" else [n for n in header if n in table.columns()]))
+        twin = {"duplicate": shown.get(name, name), "case": shown.get(name, name).swapcase(),
+                "empty": ""}[defect]
         header = [*header[:at], twin, *header[at:]]
         records = [[*r[:at], None, *r[at:]] for r in records]
         case.expect_error(1, "duplicate" if twin else "empty")
-    elif defect == "no_key":
-        key = draw(st.sampled_from(table.primary_key))
-        records = [[v for n, v in zip(header, r, strict=True) if n != key] for r in records]
-        header = [n for n in header if n != key]
-        case.expect_error(1, "key column")
+    elif defect == "no_required":
+        gone = draw(st.sampled_from(_required(table)))
+        records = [[v for n, v in zip(header, r, strict=True) if n != gone] for r in records]
+        header = [n for n in header if n != gone]
+        case.expect_error(1, "required column", gone)
 
-    lines = [",".join(csv_field(n, quote_all) for n in header) + newline,
+    lines = [",".join(csv_field(shown.get(n, n), quote_all) for n in header) + newline,
              *csv_records(records, newline, quote_all)]
     if defect == "line_end" and len(records) < 2:
         defect = "none"  # the last line may end either way
@@ -134,7 +153,9 @@ def csv_files(draw, table: SourceTable) -> LandingCase:
         before = "".join(lines[:k]).encode()
         data = before + b"\xff" + data[len(before):]
     if not draw(st.booleans()) and not case.error:
-        data = data.removesuffix(newline.encode())  # no line break after the last record
+        # no line end after the last record: its last value may be cut short, so refused
+        data = data.removesuffix(newline.encode())
+        case.expect_error("".join(lines[:-1]).count("\n") + 1, "cut short")
     case.data = (b"\xef\xbb\xbf" if bom else b"") + data
     if not rows and table.extract == "snapshot" and not case.error:
         case.expect_error(2, "no records")
@@ -161,14 +182,46 @@ BROKEN_JSON = (
 )
 
 
+class RawNumber(str):
+    """A JSON number token, written into the file exactly as it is spelled (``1.10``, ``1e2``,
+    ``-0``): bronze must keep that text."""
+
+
+#: Number tokens in every spelling JSON allows, beyond what the json module writes.
+json_number_text = st.from_regex(
+    r"-?(0|[1-9][0-9]{0,25})(\.[0-9]{1,6})?([eE][+-]?[0-9]{1,3})?", fullmatch=True
+).map(RawNumber)
+
+
 @st.composite
 def _json_value(draw, text: str | None) -> Any:
-    kind = draw(st.sampled_from(["text", "text", "text", "scalar", "nested", "missing"]))
+    kind = draw(st.sampled_from(["text", "text", "text", "scalar", "number", "nested",
+                                 "missing"]))
     if kind == "text":
         return text
     if kind == "missing":
         return MISSING
-    return draw(json_scalar if kind == "scalar" else json_nested)
+    return draw({"scalar": json_scalar, "number": json_number_text,
+                 "nested": json_nested}[kind])
+
+
+def _token(value: Any, ascii_only: bool) -> str:
+    return str(value) if isinstance(value, RawNumber) else json.dumps(value,
+                                                                      ensure_ascii=ascii_only)
+
+
+def json_line(pairs: list[tuple[str, Any]], ascii_only: bool = False) -> str:
+    """One JSON object from its (key, value) pairs, which may repeat a key."""
+    return "{" + ", ".join(f"{json.dumps(key, ensure_ascii=ascii_only)}: "
+                           f"{_token(value, ascii_only)}" for key, value in pairs) + "}"
+
+
+def bronze_text(value: Any) -> str | None:
+    """What bronze keeps of a JSON value: a string as it is, anything else as its JSON text as
+    written (numbers in their spelling, true/false, objects and arrays)."""
+    if value is None or (isinstance(value, str) and not isinstance(value, RawNumber)):
+        return value
+    return _token(value, ascii_only=False)
 
 
 @st.composite
@@ -176,29 +229,44 @@ def jsonl_files(draw, table: SourceTable) -> LandingCase:
     _, extras, rows = draw(_layout(table))
     objects = [{name: draw(_json_value(value)) for name, value in row.items()} for row in rows]
     objects = [{k: v for k, v in obj.items() if v is not MISSING} for obj in objects]
+    # contract keys in any case, record by record (extras as they are: their first spelling
+    # names their column)
+    pairs = [[(draw(spelling(k)) if k in table.columns() else k, v) for k, v in obj.items()]
+             for obj in objects]
     newline = draw(st.sampled_from(["\n", "\r\n"]))
     ascii_only, bom = draw(st.booleans()), draw(st.booleans())
-    lines = [json.dumps(obj, ensure_ascii=ascii_only) for obj in objects]
-    for _ in range(draw(st.integers(0, 2))):  # blank lines are skipped, not records
-        lines.insert(draw(st.integers(0, len(lines))), draw(st.sampled_from(["", "  "])))
     extras = [name for name in extras if any(name in obj for obj in objects)]
-    case = LandingCase(b"", [{name: obj.get(name) for name in [*table.columns(), *extras]}
+    case = LandingCase(b"", [{**{name: obj.get(name) for name in table.columns()},
+                              **{name: obj[name] for name in extras if name in obj}}
                              for obj in objects], extras,
                        style=f"newline={newline!r} ascii={ascii_only} bom={bom}")
 
-    defect = draw(st.sampled_from(["none", "none", "broken", "utf8", "no_key"]))
+    defect = draw(st.sampled_from(["none", "none", "broken", "utf8", "no_required",
+                                   "repeated_key"]))
+    if defect == "repeated_key" and any(objects):
+        index = draw(st.sampled_from([i for i, obj in enumerate(objects) if obj]))
+        at = draw(st.integers(0, len(pairs[index]) - 1))
+        key, last = pairs[index][at]
+        name = key.lower() if key.lower() in table.columns() else key
+        earlier = draw(_json_value(None).filter(lambda v: v is not MISSING))
+        again = draw(spelling(name)) if name in table.columns() else key
+        pairs[index].insert(draw(st.integers(0, at)), (again, earlier))  # the last one stays
+        case.duplicates[index] = {name: [bronze_text(earlier), bronze_text(last)]}
+    lines = [json_line(p, ascii_only) for p in pairs]
+    for _ in range(draw(st.integers(0, 2))):  # blank lines are skipped, not records
+        lines.insert(draw(st.integers(0, len(lines))), draw(st.sampled_from(["", "  "])))
     if defect in ("broken", "utf8"):
         k = draw(st.integers(0, len(lines)))
         lines.insert(k, draw(st.sampled_from(BROKEN_JSON)) if defect == "broken" else "\udcff")
         case.expect_error(k + 1)
-    elif defect == "no_key" and objects:
-        key = draw(st.sampled_from(table.primary_key))
-        lines = [json.dumps({k: v for k, v in obj.items() if k != key}) for obj in objects]
-        case.expect_error(1, "key column")
-    elif objects and any(all(key not in obj for obj in objects) for key in table.primary_key):
-        case.expect_error(1, "key column")  # no record has the key: the file lacks it
+    elif defect == "no_required" and objects:
+        gone = draw(st.sampled_from(_required(table)))
+        lines = [json_line([(k, v) for k, v in obj.items() if k != gone]) for obj in objects]
+        case.expect_error(1, "required column", gone)
+    elif objects and any(all(name not in obj for obj in objects) for name in _required(table)):
+        case.expect_error(1, "required column")  # no record has the key: the file lacks it
     data = newline.join(lines).encode("utf-8", "surrogateescape")
-    if lines and draw(st.booleans()):
+    if lines and draw(st.booleans()):  # optional: a cut object would be invalid JSON
         data += newline.encode()
     case.data = (b"\xef\xbb\xbf" if bom else b"") + data
     if not case.error and not objects:
@@ -210,18 +278,8 @@ def jsonl_files(draw, table: SourceTable) -> LandingCase:
 
 
 def json_text_matches(text: str | None, value: Any) -> bool:
-    """Bronze's text for a JSON value: strings as they are, numbers as numbers, booleans as
-    true/false, objects and arrays as JSON."""
-    if value is None or text is None:
-        return value is None and text is None
-    if isinstance(value, bool):
-        return text == ("true" if value else "false")
-    if isinstance(value, int | float):
-        number = float(text)
-        return number == float(value) or (math.isnan(number) and math.isnan(value))
-    if isinstance(value, str):
-        return text == value
-    return json.loads(text) == value
+    """Bronze's text for a JSON value is exactly what was written (see ``bronze_text``)."""
+    return text == bronze_text(value)
 
 
 # -- Parquet ------------------------------------------------------------------------------
@@ -258,6 +316,7 @@ def parquet_files(draw, table: SourceTable) -> LandingCase:
     header, extras, rows = draw(_layout(table))
     columns: list[pl.Series] = []
     case = LandingCase(pl.DataFrame(), [{} for _ in rows], extras)
+    shown = {name: draw(spelling(name)) if name in table.columns() else name for name in header}
     for name in header:
         kind = draw(st.sampled_from(["string"] * 6 + list(PARQUET_TYPES)))
         if kind == "string":
@@ -265,18 +324,24 @@ def parquet_files(draw, table: SourceTable) -> LandingCase:
         else:
             dtype, strategy = PARQUET_TYPES[kind]
             values = [draw(st.one_of(st.none(), strategy)) for _ in rows]
-        columns.append(pl.Series(name, values, dtype=dtype))
+        columns.append(pl.Series(shown[name], values, dtype=dtype))
         for record, value in zip(case.records, values, strict=True):
             record[name] = (value, kind)
     case.data = pl.DataFrame(columns)
     case.style = f"types={case.data.schema}"
 
-    defect = draw(st.sampled_from(["none", "none", "no_key", "not_utf8"]))
-    if defect == "no_key":
-        case.data = case.data.drop(draw(st.sampled_from(table.primary_key)))
-        case.expect_error(None, "key column")
+    defect = draw(st.sampled_from(["none", "none", "no_required", "case", "not_utf8"]))
+    if defect == "no_required":
+        gone = draw(st.sampled_from(_required(table)))
+        case.data = case.data.drop(shown[gone])
+        case.expect_error(None, "required column", gone)
+    elif defect == "case":  # a second column whose name differs only in case
+        twin = shown[draw(st.sampled_from([n for n in header if n in table.columns()]))] \
+            .swapcase()
+        case.data = case.data.with_columns(pl.lit(None, pl.String).alias(twin))
+        case.expect_error(None, "repeat", "case is ignored")
     elif defect == "not_utf8" and rows:
-        name, row = draw(st.sampled_from(header)), draw(st.integers(0, len(rows) - 1))
+        name, row = shown[draw(st.sampled_from(header))], draw(st.integers(0, len(rows) - 1))
         values = [b"ok"] * len(rows)
         values[row] = b"\xffbad"
         case.data = case.data.with_columns(pl.Series(name, values, dtype=pl.Binary))
@@ -307,13 +372,16 @@ def parquet_text_matches(text: str | None, delivered: tuple[Any, str] | None) ->
         return text == value.isoformat()
     if kind in ("datetime", "datetime_ns"):
         return dt.datetime.fromisoformat(text[:26]) == value.replace(tzinfo=None)
+    if kind == "datetime_tz":  # the instant, in UTC, as Parquet stores it (ms precision)
+        instant = dt.datetime.fromisoformat(text).astimezone(dt.UTC).replace(tzinfo=None)
+        return abs(instant - value) < dt.timedelta(milliseconds=1)
     if kind == "decimal":
         return decimal.Decimal(text) == value
     if kind in ("list", "struct"):
         return json.loads(text) == value
     if kind == "binary":
         return text == value.decode()
-    return bool(text)  # time, duration, zoned datetime: some faithful text
+    return bool(text)  # time, duration: some faithful text
 
 
 # -- any bytes ----------------------------------------------------------------------------

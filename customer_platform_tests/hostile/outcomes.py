@@ -4,7 +4,8 @@
    and, for the text formats (where a person opens the file at a line), the line.
 2. Rows: a bronze frame in the bronze layout, whose every row ends exactly once in silver or
    in the rejects table, with the original record and the rule it broke, so that
-   bronze rows = silver rows + duplicates + rejected rows.
+   bronze rows = silver rows + duplicates + rejected rows. A JSON object that repeated a key
+   (bronze's ``_duplicate_keys``) is rejected, with a rule naming each repeated key.
 """
 
 import json
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from customer_platform.bronze.landing import LandingFileError
+from customer_platform.bronze.landing import DUPLICATE_KEYS, LandingFileError
 from customer_platform.contracts import SourceTable
 from customer_platform.quality.schemas import bronze_schema, silver_schema
 from customer_platform.silver.assets import REJECTS_SCHEMA
@@ -50,7 +51,7 @@ def assert_nothing_lost(table: SourceTable, bronze: pl.DataFrame, result: CleanR
     for reject in result.rejects.iter_rows(named=True):
         original = delivered[reject["source_row"]]
         assert json.loads(reject["record"]) == {
-            name: original[name] for name in [*table.columns(), "_extra_columns"]}
+            name: original[name] for name in [*table.columns(), "_extra_columns", DUPLICATE_KEYS]}
         assert reject["error_rule"] and reject["error_description"]
         if reject["disposition"] == REJECTED:
             assert reject["error_type"] == "Validation" and reject["status"] == "Open"
@@ -58,3 +59,9 @@ def assert_nothing_lost(table: SourceTable, bronze: pl.DataFrame, result: CleanR
             assert reject["disposition"] == DUPLICATE and reject["status"] == "Resolved"
             kept = int(reject["error_description"].split()[3])  # "duplicate of line N on ..."
             assert kept in kept_lines and kept != reject["source_row"]
+    rejected = {reject["source_row"]: reject["error_rule"]
+                for reject in result.rejects.filter(disposition=REJECTED).iter_rows(named=True)}
+    for row in bronze.filter(pl.col(DUPLICATE_KEYS).is_not_null()).iter_rows(named=True):
+        rules = rejected.get(row["_source_row"], "").split("; ")
+        for key in json.loads(row[DUPLICATE_KEYS]):
+            assert f"duplicate_json_key({key})" in rules, (row["_source_row"], key, rules)

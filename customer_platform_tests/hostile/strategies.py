@@ -71,6 +71,8 @@ ODD_TEXT = (
     "１２３", "٣", "true", "yes", "2026-02-30", "2026-13-01", "02/03/2026", "03/02/26",
     "20260302", "2026-3-2", "March 2, 2026", "2026-03-02T24:00:00", "2026-03-02T10:00:00Z",
     "2026-03-02T10:00:00+02:00", "2026-03-02T10:00:00.1234567891", "0000-01-01",
+    "2026-03-02T15:57:3", "2026-03-02 1:2:3", "2026-03-02T10:00:00+0200", "2026-03-02T10Z",
+    "2026-03-02T23:59:60", "2026-03-02T00:30:00+01:00", "0001-01-01T00:30:00+01:00",
     "9999-12-31T23:59:59.999999", "+12026-01-01", "-0001-01-01", "1970-01-01T00:00:00",
     "'", '"', '""', ",", ";", "\n", "\r\n", "\r", "\x00", "\ufeff", "\u2028", "\x85",
     "é", "ß", "İ", "ǅ", "😀", "\u200b", "a" * 300, "{}", "[1, 2]", '{"a": 1}',
@@ -127,9 +129,11 @@ def valid_text(table: SourceTable, name: str) -> st.SearchStrategy[str]:
         return st.sampled_from(["true", "false", "True", "FALSE", "t", "f", "yes", "no", "1", "0"])
     if dtype == pl.Date:
         return st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31)).map(dt.date.isoformat)
-    if dtype == pl.Datetime:
+    if dtype == pl.Datetime:  # ISO 8601, with or without an offset
         return st.tuples(st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2030, 12, 31)),
-                         st.sampled_from(["T", " "])).map(lambda v: v[0].isoformat(v[1]))
+                         st.sampled_from(["T", " "]),
+                         st.sampled_from(["", "", "Z", "+02:00", "-05:30", "+14"])).map(
+            lambda v: v[0].isoformat(v[1]) + v[2])
     low, high = _bounds(table, name)
     if dtype == pl.Int64:
         return st.integers(int(low if low is not None else -10**9),

@@ -1,12 +1,13 @@
 """Every bronze reader, fed files generated from each table's contract and then broken.
 
 For every source table and every landing format (a table may arrive in any of the three):
-columns in any order, optional ones missing, extra ones added, any text in any field
-(quotes, delimiters, line breaks, NUL, odd Unicode), CRLF, a byte-order mark, no final line
-break, JSON values of the wrong type, huge numbers, NaN, nested objects, Parquet columns of
-the wrong type. A file the reader can take is read record for record, each value as
-delivered; a file it cannot take fails with a ``LandingFileError`` naming the file, the line
-and the problem. Any other exception is a bug.
+columns in any order and any letter case, optional ones missing, required ones missing,
+extra ones added, any text in any field (quotes, delimiters, line breaks, NUL, odd
+Unicode), CRLF, a byte-order mark, no final line break (refused in CSV: cut short?), JSON
+values of the wrong type, numbers in any spelling (kept as written), huge numbers, NaN,
+nested objects, repeated keys, Parquet columns of the wrong type. A file the reader can
+take is read record for record, each value as delivered; a file it cannot take fails with a
+``LandingFileError`` naming the file, the line and the problem. Any other exception is a bug.
 """
 
 import json
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from customer_platform.bronze.landing import MAX_LINE_BYTES, LandingFileError
+from customer_platform.bronze.landing import DUPLICATE_KEYS, MAX_LINE_BYTES, LandingFileError
 from customer_platform.contracts import source_table
 from customer_platform.silver.cleaning import clean
 
@@ -50,13 +51,17 @@ def read(table, case: LandingCase, fmt: str) -> None:
         f"read a file it should refuse ({case.style}): {case.error_words}"
     assert frame.height == len(case.records), "records lost or invented"
     assert_bronze_layout(table, frame)
-    for record, row in zip(case.records, frame.iter_rows(named=True), strict=True):
-        extras = json.loads(row["_extra_columns"]) if case.extras else {}
-        assert set(extras) == set(case.extras)
+    for index, (record, row) in enumerate(zip(case.records, frame.iter_rows(named=True),
+                                              strict=True)):
+        # only the extra keys this record has (a JSON record need not have another's)
+        extras = json.loads(row["_extra_columns"]) if row["_extra_columns"] else {}
+        assert set(extras) == {name for name in case.extras if name in record}, extras
         values = {**{name: None for name in table.columns()}, **row, **extras}
-        for name in [*table.columns(), *case.extras]:
+        for name in [*table.columns(), *extras]:
             delivered = record.get(name)
             assert _matches(fmt, values[name], delivered), (name, values[name], delivered)
+        repeated = case.duplicates.get(index)
+        assert (json.loads(row[DUPLICATE_KEYS]) if row[DUPLICATE_KEYS] else None) == repeated
 
 
 def _matches(fmt: str, text, delivered) -> bool:
