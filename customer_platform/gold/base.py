@@ -16,6 +16,12 @@ Every gold table carries seed 002's metadata columns: ``load_date`` (the partiti
 the row was loaded into gold), ``update_date`` (the day the record last changed in its
 source) and ``source_system``.
 
+Re-delivered records: an incremental fact declares ``redelivery`` (``Redelivery``): a record
+received again on a later day is dropped from that day when it is identical to its earlier
+delivery and kept as an explicit update (``is_update``, readers take the latest ``load_date``
+per key) when it changed; the ``key_unique_across_days`` check fails on any other copy of a key
+in another partition (see ``gold/completeness.py``, "Records delivered again").
+
 Keys: gold never joins on names. Every entity gets a stable surrogate key, the first 16 hex
 digits of the MD5 of its entity name and business key (``sk("customer", "customer_id")``),
 so the same customer has the same key in every table, every run and every backfill, and the
@@ -51,6 +57,7 @@ from customer_platform.privacy import markdown_preview
 from customer_platform.quality.checks import evaluate_schema
 from customer_platform.quality.schemas import pii_columns, table_schema
 from customer_platform.resources import Warehouse
+from customer_platform.settings import partition_start
 
 Kind = Literal["dimension", "fact", "aggregate", "audit", "bridge"]
 PARTITION_COLUMN = "load_date"
@@ -103,6 +110,25 @@ class ForeignKey:
     blocking: bool = True
 
 
+#: Column of a fact with ``redelivery``: the row is a changed re-delivery of a record first
+#: received on an earlier day, and supersedes it.
+UPDATE_FLAG = "is_update"
+
+
+@dataclasses.dataclass(frozen=True)
+class Redelivery:
+    """How an incremental fact treats a record (same key) delivered again on a later day.
+
+    Silver removes duplicates within a day only; across days the fact compares a day's rows with
+    the latest earlier delivery of their key in its own partitions of the ``lookback_days``
+    before (a declared window, so any day order gives the same rows once upstream is in).
+    """
+
+    lookback_days: int
+    #: columns describing the delivery rather than the record (ignored when comparing)
+    arrival_columns: tuple[str, ...] = ()
+
+
 @dataclasses.dataclass(frozen=True)
 class GoldTable:
     """One gold table: what it means, what it holds, and the SQL of one day."""
@@ -123,6 +149,9 @@ class GoldTable:
     source_windows: tuple[tuple[str, tuple[int, int]], ...] = ()
     owner: str = "team:data-platform"
     grain: str = ""
+    #: for an incremental fact: how a record delivered again on a later day is treated (the
+    #: model needs an ``is_update`` column, the sources the table itself over the look-back)
+    redelivery: Redelivery | None = None
 
     @property
     def key(self) -> AssetKey:
@@ -195,6 +224,49 @@ def _foreign_key_result(con, fk: ForeignKey, rows_table: str) -> AssetCheckResul
                                       "orphan_keys_sample": sample})
 
 
+def _same_record(table: GoldTable, new: str, old: str) -> str:
+    """SQL predicate: rows ``new`` and ``old`` of ``table`` hold the same record (every column
+    but the metadata, the arrival columns and the update flag)."""
+    ignored = {*METADATA_COLUMNS, *table.redelivery.arrival_columns, UPDATE_FLAG}
+    return " AND ".join(f"{new}.{c} IS NOT DISTINCT FROM {old}.{c}"
+                        for c in table.schema().columns if c not in ignored)
+
+
+def settle_redeliveries(con, table: GoldTable, rows_table: str, day: dt.date) -> dict:
+    """Drop from ``rows_table`` the rows identical to the latest earlier delivery of their key
+    (within the look-back) and flag the changed ones as updates; return the counts."""
+    keys = " AND ".join(f"n.{k} = e.{k}" for k in table.primary_key)
+    earlier = f"""(SELECT * FROM gold.{table.name}
+        WHERE {PARTITION_COLUMN} BETWEEN CAST(? AS DATE) - {table.redelivery.lookback_days}
+                                     AND CAST(? AS DATE) - 1
+        QUALIFY row_number() OVER (PARTITION BY {", ".join(table.primary_key)}
+                                   ORDER BY {PARTITION_COLUMN} DESC) = 1)"""
+    identical = con.execute(
+        f"DELETE FROM {rows_table} n WHERE EXISTS (SELECT 1 FROM {earlier} e "
+        f"WHERE {keys} AND {_same_record(table, 'n', 'e')}) RETURNING 1", [day, day]).fetchall()
+    changed = [r[0] for r in con.execute(
+        f"UPDATE {rows_table} n SET {UPDATE_FLAG} = TRUE WHERE EXISTS (SELECT 1 FROM "
+        f"{earlier} e WHERE {keys}) RETURNING {table.primary_key[0]}", [day, day]).fetchall()]
+    return {"redelivered_identical_dropped": len(identical), "redelivered_changed_updates":
+            len(changed), "updated_keys_sample": sorted(changed)[:10]}
+
+
+def _unique_across_days_result(con, table: GoldTable, rows_table: str, day: dt.date,
+                               settled: dict) -> AssetCheckResult:
+    """The ``key_unique_across_days`` check: no key of the day's rows is in another partition,
+    unless the later of the two rows is a flagged update of the earlier."""
+    keys = " AND ".join(f"n.{k} = o.{k}" for k in table.primary_key)
+    clashes = con.execute(
+        f"SELECT n.{table.primary_key[0]}, o.{PARTITION_COLUMN} FROM {rows_table} n "
+        f"JOIN gold.{table.name} o ON {keys} AND o.{PARTITION_COLUMN} <> ? "
+        f"WHERE NOT (CASE WHEN o.{PARTITION_COLUMN} < ? THEN n.{UPDATE_FLAG} "
+        f"ELSE o.{UPDATE_FLAG} END) ORDER BY 1, 2", [day, day]).fetchall()
+    return AssetCheckResult(
+        check_name="key_unique_across_days", passed=not clashes,
+        metadata={**settled, "keys_in_other_partitions": len(clashes),
+                  "clash_sample": [f"{k} also in {d}" for k, d in clashes[:10]]})
+
+
 def run_gold_sql(warehouse: Warehouse, table: GoldTable, day: dt.date
                  ) -> tuple[int, list[AssetCheckResult]]:
     """Compute, validate and write one partition; return its row count and check results.
@@ -207,11 +279,16 @@ def run_gold_sql(warehouse: Warehouse, table: GoldTable, day: dt.date
     schema = table.schema()
     columns = ", ".join(f"CAST({name} AS {sql_type(col.dtype.type)}) AS {name}"
                         for name, col in schema.columns.items())
+    params = {name: value for name, value in (("day", day), ("first_day", partition_start()))
+              if f"${name}" in table.sql}
     with warehouse.get_connection() as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS gold")
         con.execute(f"CREATE OR REPLACE TEMP TABLE _gold_rows AS SELECT {columns} FROM "
-                    f"({table.sql}) AS computed", {"day": day} if "$day" in table.sql else {})
+                    f"({table.sql}) AS computed", params)
         try:
+            if table.redelivery:
+                ensure_table(con, table)
+                settled = settle_redeliveries(con, table, "_gold_rows", day)
             rows = con.execute("SELECT * FROM _gold_rows").pl()
             verdict = evaluate_schema(rows, schema)
             if not verdict.passed:
@@ -223,6 +300,8 @@ def run_gold_sql(warehouse: Warehouse, table: GoldTable, day: dt.date
             results = [AssetCheckResult(check_name="pandera_schema", passed=True,
                                         metadata=verdict.metadata)]
             results += [_foreign_key_result(con, fk, "_gold_rows") for fk in table.foreign_keys]
+            if table.redelivery:
+                results.append(_unique_across_days_result(con, table, "_gold_rows", day, settled))
             con.begin()
             try:
                 warehouse.replace_partition(con, f"gold.{table.name}", PARTITION_COLUMN, day,
@@ -256,6 +335,13 @@ def gold_check_specs(table: GoldTable) -> list[AssetCheckSpec]:
                              description=f"Every {fk.column} resolves in "
                              f"gold.{fk.table}({fk.references}).")
               for fk in table.foreign_keys]
+    if table.redelivery:
+        specs.append(AssetCheckSpec(
+            "key_unique_across_days", asset=table.key, blocking=True,
+            partitions_def=daily_partitions,
+            description=f"No {table.name} key is in another partition unless the row is a "
+            "flagged update (is_update) of an earlier delivery; identical re-deliveries are "
+            "dropped before the write."))
     return specs
 
 

@@ -66,15 +66,64 @@ silver keeps that column, and gold calls it ``undelivered_columns``. Such a null
 
 ### Periods that begin before the warehouse's first day
 
-(to be written)
+The warehouse's first day is the daily partitions' start (``CUSTOMER_PLATFORM_PARTITION_START``,
+a fixed date; ``FIRST_DAY`` in ``gold/metrics.py``): no day before it was ever loaded. It is a
+setting, not the first partition that happens to be present, so days run in any order agree
+on it. A period is complete only when every one of its days is on or after it (its last
+day's late rows are in by the settled-day rule). Per metric family:
+
+- Rolling Daily, Weekly and Monthly aggregates (agg_active_users, agg_meeting_minutes,
+  agg_feature_adoption, agg_license_utilization, agg_ticket_resolution): flagged, not
+  withheld. Every row has ``is_complete``, false when ``period_start`` is before the first
+  day: partition 2026-01-01's Daily row (for 2025-12-31) holds only that day's late rows, and
+  the Monthly rows up to the one ending 2026-01-30 cover fewer than 30 loaded days. Their
+  figures undercount: filter ``is_complete`` for trends and comparisons.
+- MRR (agg_mrr, agg_mrr_summary): withheld. A calendar month that began before the first day
+  is not closed (its closing partition holds no rows); the first month on the calendar is the
+  first whole one, where every customer with MRR is New (the opening balance).
 
 ### Monthly recurring revenue: late, rejected and repeated fees
 
-(to be written)
+- Normalised, not cash: each customer holds one monthly subscription (the extract carries no
+  subscription id), and its MRR of a month is the amount of its latest valid Subscription Fee
+  or Renewal counted in the month (by event date, then id), the rate in force at the month's
+  end. A second fee in a month is not an expansion; the cash is in ``recurring_billed`` (and
+  ``net_revenue``).
+- Late: a fee may arrive up to 7 days after its month ends (``FEE_LATE_DAYS`` in
+  ``gold/revenue.py``) and the month waits for it: it closes (is written) on its last day + 7.
+  A fee that arrives later does not rewrite the closed month (a partition is final once
+  written): it counts in the month still open when it arrived (``fact_billing.mrr_month``),
+  the non-blocking check ``fee_after_close`` names it, and the closed month shows what was
+  known at its close.
+- Rejected: a fee row that silver rejected (``silver.stg_bil_billing_events_rejects``,
+  disposition ``rejected``, read from its record: customer id, event type and event date as
+  silver would spell them) or that gold keeps with an invalid sign (``is_amount_valid``
+  false) is never read as 0. A customer whose month has such a row and no valid fee keeps
+  its previous month's MRR, flagged ``is_mrr_carried_forward`` (agg_mrr_summary:
+  ``carried_forward_customers``, ``carried_forward_mrr``): no false churn that month and no
+  false New or Reactivated the next. A rejected row whose customer id cannot be read is in
+  the error audit log only. A removed duplicate (``duplicate_removed``) is not a rejected fee.
+- Repeated: a billing event delivered again counts once (next section).
 
 ### Records delivered again
 
-(to be written)
+Silver removes duplicate keys within a day only. Across days, an incremental fact that
+declares ``redelivery`` (``Redelivery`` in ``gold/base.py``; fact_billing, 45 days of
+look-back) compares each row with the latest earlier delivery of its key in its own
+partitions of the look-back (a declared window):
+
+- identical (every column but the metadata and the arrival columns such as
+  ``is_late_arrival``): dropped from the later day, counted in the check's metadata
+  (``redelivered_identical_dropped``);
+- changed: kept as an explicit update, ``is_update`` true, logged in the check's metadata
+  (``redelivered_changed_updates``, ``updated_keys_sample``); readers take the latest
+  ``load_date`` per key (agg_mrr does).
+
+The blocking check ``key_unique_across_days`` fails when a key of the day is in any other
+partition, unless the row is a flagged update of an earlier one: a re-delivery older than
+the look-back, or, when days run out of order, a copy kept by a later day that was
+materialised before the first delivery's day (``clash_sample`` names it; re-running that
+later day drops the copy).
 
 ### Open pipeline before the first full extract
 

@@ -12,7 +12,14 @@ from customer_platform.gold.base import (
     sk,
 )
 from customer_platform.gold.completeness import UNDELIVERED, undelivered
-from customer_platform.gold.metrics import AGGREGATE_WINDOW, PERIOD_DAYS, PERIOD_END, Metric
+from customer_platform.gold.metrics import (
+    AGGREGATE_WINDOW,
+    IS_COMPLETE_DOC,
+    PERIOD_DAYS,
+    PERIOD_END,
+    Metric,
+    period_complete,
+)
 from customer_platform.gold.scd2 import (
     Scd2Dimension,
     inferred_members,
@@ -910,6 +917,7 @@ class AggTicketResolution(GoldModel):
     period_type: str = column("Daily, Weekly (rolling 7 days) or Monthly (rolling 30 days)")
     period_start: dt.date = column("First day of the period")
     period_end: dt.date = column("Last day of the period (the day before the partition day)")
+    is_complete: bool = column(IS_COMPLETE_DOC)
     resolved_tickets: int = column("Tickets resolved in the period", ge=0)
     untimed_resolved_tickets: int = column(
         "Tickets of resolved_tickets whose resolution time is unknown (no file delivered their "
@@ -962,6 +970,7 @@ AGG_TICKET_RESOLUTION = GoldTable(
         SELECT period_type, {PERIOD_END} - (days - 1) AS period_start FROM ({PERIODS})
     )
     SELECT t.ticket_type, p.period_type, p.period_start, {PERIOD_END} AS period_end,
+           {period_complete("p.period_start")} AS is_complete,
            coalesce(sum(d.tickets), 0) AS resolved_tickets,
            coalesce(sum(d.tickets - d.timed), 0) AS untimed_resolved_tickets,
            round(sum(d.hours) / nullif(sum(d.timed), 0), 2) AS avg_resolution_hours,

@@ -15,6 +15,10 @@ shared by every aggregate:
 - Rows count by their business date (``event_date``), never by the day they were received;
   windows are computed from daily per-entity summaries, so a day's cost does not grow with
   the length of history.
+- A period is complete only when every one of its days is on or after the warehouse's first
+  day (``FIRST_DAY``: the daily partitions' fixed start, never the first partition that
+  happens to be loaded, so days run in any order agree). Period rows carry ``is_complete``
+  (``period_complete``); see ``gold/completeness.py``.
 """
 
 import dataclasses
@@ -27,6 +31,20 @@ PERIOD_END = f"(CAST($day AS DATE) - {SETTLE_DAYS})"
 #: Partitions (relative to ``$day``) holding every row of the longest period ending on
 #: ``PERIOD_END``: its first day's rows arrived on that day at the earliest.
 AGGREGATE_WINDOW = (-(max(PERIOD_DAYS.values()) - 1 + SETTLE_DAYS), 0)
+#: SQL: the warehouse's first day, the start of the daily partitions (a fixed setting, bound
+#: at run time by ``run_gold_sql``): days before it were never loaded.
+FIRST_DAY = "CAST($first_day AS DATE)"
+
+
+#: The description of every period aggregate's completeness flag.
+IS_COMPLETE_DOC = ("Every day of the period is on or after the warehouse's first day, so all its "
+                   "rows were loaded; false: a partial period, whose figures undercount")
+
+
+def period_complete(start: str) -> str:
+    """SQL: the period beginning on ``start`` lies wholly on or after the warehouse's first
+    day, so all of its rows were loaded (its last day's late rows are in by ``PERIOD_END``)."""
+    return f"({start} >= {FIRST_DAY})"
 
 
 @dataclasses.dataclass(frozen=True)

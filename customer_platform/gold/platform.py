@@ -54,7 +54,14 @@ from customer_platform.contracts.base import column
 from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, date_key, sk
 from customer_platform.gold.calendar import CALENDAR_START
 from customer_platform.gold.customer import CUSTOMER_KEY
-from customer_platform.gold.metrics import AGGREGATE_WINDOW, PERIOD_DAYS, PERIOD_END, Metric
+from customer_platform.gold.metrics import (
+    AGGREGATE_WINDOW,
+    IS_COMPLETE_DOC,
+    PERIOD_DAYS,
+    PERIOD_END,
+    Metric,
+    period_complete,
+)
 from customer_platform.gold.scd2 import (
     INFERRED_SINCE,
     Scd2Dimension,
@@ -753,6 +760,7 @@ class _PeriodColumns(GoldModel):
     period_days: int = column("Days in the period: 1, 7 (rolling week) or 30 (rolling month)",
                               ge=1)
     period_start: dt.date = column("First day of the period")
+    is_complete: bool = column(IS_COMPLETE_DOC)
 
 
 def _period_select(end: str = PERIOD_END) -> str:
@@ -760,6 +768,7 @@ def _period_select(end: str = PERIOD_END) -> str:
     return f"""
     {end} AS activity_date, {date_key(end)} AS activity_date_key,
     p.period_type, p.period_days, {end} - (p.period_days - 1) AS period_start,
+    {period_complete(f"{end} - (p.period_days - 1)")} AS is_complete,
     {DAY} AS load_date, {DAY} AS update_date, 'platform' AS source_system
 """
 

@@ -1,7 +1,11 @@
 """Revenue (seed 002): fact_billing, and monthly recurring revenue with its movements.
 
 ``gold.fact_billing``: one row per billing event (fee, renewal, add-on purchase, refund), in
-the partition of the day it was received; late rows keep their business ``event_date``.
+the partition of the day it was received; late rows keep their business ``event_date``. An
+event delivered again on a later day is dropped there when identical and kept as an explicit
+update (``is_update``) when changed; the blocking ``key_unique_across_days`` check fails on any
+other copy (``Redelivery`` in ``gold/base.py``). ``mrr_month`` is the month whose MRR counts
+the row: its event month, unless it arrived after that month closed (below).
 Keys: ``customer_key`` (dim_customer), ``user_key`` (dim_user, empty for residential
 customers), ``billing_event_type_key`` (dim_billing_event_type) and ``event_date_key``
 (dim_date). ``is_amount_valid`` flags amounts whose sign contradicts the event type (a fee,
@@ -11,10 +15,16 @@ them out of every revenue figure and reports them in the non-blocking ``amount_s
 
 ``gold.agg_mrr``: monthly recurring revenue per customer and calendar month.
 
-- MRR of month M = the sum of ``Subscription Fee`` and ``Subscription Renewal`` amounts with
-  ``event_date`` in M (every customer is billed its monthly fee once a month on its bill
-  day). Add-on purchases and refunds are one-off, not recurring: they are NOT in MRR, they
-  are reported beside it (``add_on_revenue``, ``refund_amount``, ``net_revenue``).
+- MRR is normalised per subscription and month, not cash: each customer holds one monthly
+  subscription (the extract has no subscription id; the customer is billed its monthly fee
+  on its bill day), and its MRR of month M is the amount of its latest valid ``Subscription
+  Fee`` or ``Subscription Renewal`` of M (by event date, then id): the rate in force at the
+  month's end. Billing twice in a month is not an expansion; the cash is in
+  ``recurring_billed``. Add-on purchases and refunds are one-off, not recurring: they are NOT
+  in MRR, they are reported beside it (``add_on_revenue``, ``refund_amount``, ``net_revenue``).
+- A fee row that was rejected (by silver's contract, e.g. a negative amount, or gold's
+  ``is_amount_valid``) is never read as 0: a customer whose month has a rejected fee and no
+  valid one keeps its previous month's MRR, flagged ``is_mrr_carried_forward``.
 - Movements, with ``previous_mrr`` = the customer's MRR of month M-1 (0 when none):
   ``new`` (previous 0, never had MRR before: the whole MRR), ``reactivated`` (previous 0,
   had MRR in an earlier month: the whole MRR), ``churned`` (previous > 0, now 0: the whole
@@ -23,24 +33,28 @@ them out of every revenue figure and reports them in the non-blocking ``amount_s
   ``mrr_change = new + expansion + reactivated - contraction - churned`` (blocking check
   ``mrr_identity``).
 - Full calendar: month M has a row for every customer that had MRR in M or in any earlier
-  month (a churned month shows 0 rather than no row), plus customers with only add-ons or
-  refunds in M (so ``add_on_revenue`` and ``refund_amount`` add up to fact_billing).
+  month (a churned month shows 0 rather than no row), plus customers with only add-ons,
+  refunds or a rejected fee in M (so ``add_on_revenue`` and ``refund_amount`` add up to
+  fact_billing).
 
 Partitioning. MRR follows calendar months, so the rows of month M are written in ONE
-partition, the *closing day* D = the first day of month M+1 (the settled day rule of
-``gold/metrics.py``: the rows of M's last day that arrive a day late are in by D); every other
-day's partition holds 0 rows. A partition is a pure function of partitions up to D, so it is
-final when written and never rewritten by a later month. To know who "had MRR before"
+partition, the *closing day* D = M's last day + ``FEE_LATE_DAYS`` (the 7th of month M+1): a
+fee may arrive up to that many days after its month ends and still count in it. A fee that
+arrives later counts in the month it arrived in, less the allowance (``mrr_month``), a closed
+month is never rewritten, and the non-blocking ``fee_after_close`` check names such fees.
+Every other day's partition holds 0 rows. A partition is a pure function of partitions up
+to D, so it is final when written and never rewritten by a later month. To know who "had MRR before"
 without scanning all history every month, the closing partition reads
 
-1. ``gold.agg_mrr`` partition of the previous closing day (M's first day): the table's own
+1. ``gold.agg_mrr`` partition of the previous closing day (M's 7th day): the table's own
    previous month (a self dependency). Because of the full calendar, it holds every customer
    that ever had MRR, with its MRR of M-1 and ``first_mrr_month``;
-2. ``gold.fact_billing`` partitions ``month_start .. D``: the month's events, plus those of
-   its last day that arrived late, on D.
+2. ``gold.fact_billing`` partitions ``month_start .. D``: the events whose ``mrr_month`` is M
+   (the latest delivery of each), and ``silver.stg_bil_billing_events_rejects`` of the same
+   days for the rejected fees.
 
 So a month costs one month of facts plus one partition of itself, whatever the length of
-history. The per-source windows differ (fact_billing -31..0, itself -31..-28:
+history. The per-source windows differ (fact_billing and the rejects -37..0, itself -31..-28:
 ``source_windows``), and the asset runs ``run_agg_mrr`` (which checks its inputs first), so it
 is built with ``build_gold_asset(..., run=run_agg_mrr)`` in ``ASSETS`` rather than ``TABLES``.
 A month that began before the warehouse's first partition is not closed (its rows would be
@@ -64,16 +78,19 @@ from dagster import (
 )
 
 from customer_platform.contracts.base import column
+from customer_platform.contracts.crm import CUSTOMER_ID_PATTERN
 from customer_platform.gold.base import (
     PARTITION_COLUMN,
     ForeignKey,
     GoldModel,
     GoldTable,
+    Redelivery,
     build_gold_asset,
     ensure_table,
     run_gold_sql,
     sk,
 )
+from customer_platform.gold.completeness import canonical, record_field
 from customer_platform.gold.customer import CUSTOMER_KEY
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.platform import USER_KEY
@@ -86,6 +103,19 @@ RECURRING_TYPES = ("Subscription Fee", "Subscription Renewal")
 _RECURRING_SQL = ", ".join(f"'{t}'" for t in RECURRING_TYPES)
 #: Money is rounded to cents; the identity is checked to within half a cent.
 TOLERANCE = 0.005
+#: Days after its month's end a fee may be received and still count in that month's MRR: the
+#: month closes (is written) on its last day + this many days.
+FEE_LATE_DAYS = 7
+#: Days before a billing event's partition searched for an earlier delivery of it (covers
+#: agg_mrr's longest read, a month plus the allowance).
+REDELIVERY_LOOKBACK_DAYS = 45
+
+
+def mrr_month(event_date: str, received: str) -> str:
+    """SQL: the month (YYYY-MM) whose MRR counts an event booked on ``event_date`` and received
+    on ``received``: its own, unless it arrived after that month closed, then the month still
+    open when it arrived."""
+    return f"strftime(greatest({event_date}, {received} - {FEE_LATE_DAYS}), '%Y-%m')"
 
 
 # -- fact_billing -----------------------------------------------------------------------------
@@ -113,6 +143,12 @@ class FactBilling(GoldModel):
     is_amount_valid: bool = column("The amount's sign fits the event type (refunds negative, "
                                    "everything else positive); invalid rows count nowhere")
     is_late_arrival: bool = column("Received after its event date")
+    mrr_month: str = column("Month (YYYY-MM) whose MRR and revenue count the row: event_month, "
+                            f"unless received more than {FEE_LATE_DAYS} days after it ended "
+                            "(after it closed): then the month of the receipt day minus "
+                            f"{FEE_LATE_DAYS} days", str_matches=r"^\d{4}-\d{2}$")
+    is_update: bool = column("A changed re-delivery of an event first received on an earlier "
+                             "day: supersedes it (readers take the latest load_date per key)")
 
 
 FACT_BILLING = GoldTable(
@@ -125,7 +161,10 @@ FACT_BILLING = GoldTable(
     domain="revenue",
     primary_key=("billing_event_key",),
     sources=("silver.stg_bil_billing_events", "gold.dim_customer", "gold.dim_user",
-             "gold.dim_billing_event_type", "gold.dim_date"),
+             "gold.dim_billing_event_type", "gold.dim_date", "gold.fact_billing"),
+    source_windows=(("gold.fact_billing", (-REDELIVERY_LOOKBACK_DAYS, -1)),),
+    redelivery=Redelivery(REDELIVERY_LOOKBACK_DAYS, arrival_columns=("is_late_arrival",
+                                                                      "mrr_month")),
     foreign_keys=(ForeignKey("customer_key", "dim_customer", "customer_key"),
                   ForeignKey("user_key", "dim_user", "user_key"),
                   ForeignKey("billing_event_type_key", "dim_billing_event_type",
@@ -146,6 +185,8 @@ FACT_BILLING = GoldTable(
            CASE WHEN event_type = 'Refund' THEN amount < 0 ELSE amount > 0 END
                AS is_amount_valid,
            _event_date < _partition_date AS is_late_arrival,
+           {mrr_month("_event_date", "_partition_date")} AS mrr_month,
+           FALSE AS is_update,
            CAST($day AS DATE) AS load_date,
            _event_date AS update_date,
            'billing' AS source_system
@@ -163,8 +204,10 @@ class AggMrr(GoldModel):
     month_end_date_key: int = column("dim_date.date_key of the month's last day")
     customer_key: str = column("Customer (dim_customer.customer_key)")
     customer_id: str = column("Customer business key")
-    mrr: float = column("Recurring revenue of the month: Subscription Fee + Renewal amounts "
-                        "with event_date in the month (add-ons and refunds excluded)", ge=0.0)
+    mrr: float = column("Recurring revenue of the month, normalised per subscription: the "
+                        "amount of the latest valid Subscription Fee or Renewal counted in the "
+                        "month (add-ons and refunds excluded); the previous month's when the "
+                        "month's fee was rejected (is_mrr_carried_forward)", ge=0.0)
     previous_mrr: float = column("MRR of the previous month (0 when none)", ge=0.0)
     mrr_change: float = column("mrr - previous_mrr")
     new_mrr: float = column("MRR of a customer that never had MRR before", ge=0.0)
@@ -178,54 +221,88 @@ class AggMrr(GoldModel):
                            isin=["New", "Expansion", "Contraction", "Churned", "Reactivated",
                                  "Unchanged", "Inactive"])
     first_mrr_month: str = column("First month with MRR (empty: never had MRR)", nullable=True)
+    is_mrr_carried_forward: bool = column("The month's only fee rows were rejected (silver "
+                                          "rejects or an invalid sign): mrr is the previous "
+                                          "month's, carried forward, not a billed figure")
+    recurring_billed: float = column("Cash of the month's valid fees and renewals (two fees in "
+                                     "one month count twice here, once in mrr)", ge=0.0)
     add_on_revenue: float = column("Add-on purchases of the month (not in MRR)", ge=0.0)
     refund_amount: float = column("Refunds of the month, negative (not in MRR)", le=0.0)
-    net_revenue: float = column("mrr + add_on_revenue + refund_amount")
-    billing_events: int = column("Billing events of the month counted here", ge=0)
+    net_revenue: float = column("recurring_billed + add_on_revenue + refund_amount (cash)")
+    billing_events: int = column("Valid billing events of the month counted here", ge=0)
 
 
-#: SQL: partition ``$day`` closes a month (it is the first day of the next one)
-CLOSES_MONTH = "day(CAST($day AS DATE)) = 1"
-CLOSED_MONTH_END = "(CAST($day AS DATE) - 1)"
+#: SQL: partition ``$day`` closes a month (the month's last day + FEE_LATE_DAYS)
+CLOSES_MONTH = f"day(CAST($day AS DATE)) = {FEE_LATE_DAYS}"
+CLOSED_MONTH_END = f"(CAST($day AS DATE) - {FEE_LATE_DAYS})"
+#: SQL: a rejected billing event's text, as delivered
+_RECORD = {c: record_field(c) for c in ("customer_id", "event_type", "event_date")}
 
 AGG_MRR_SQL = f"""
-WITH period AS (  -- one row on a month's closing day (the next month's first), none otherwise
+WITH period AS (  -- one row on a month's closing day, none otherwise
     SELECT {CLOSED_MONTH_END} AS month_end,
            CAST(date_trunc('month', {CLOSED_MONTH_END}) AS DATE) AS month_start,
            strftime({CLOSED_MONTH_END}, '%Y-%m') AS month
     WHERE {CLOSES_MONTH}
-), billed AS (  -- the month's events by event date: its partitions plus the closing day
-    SELECT f.customer_key, any_value(f.customer_id) AS customer_id,
-           round(coalesce(sum(f.amount) FILTER (f.is_recurring), 0), 2) AS mrr,
-           round(coalesce(sum(f.amount) FILTER (f.event_type = 'Add-on Purchase'), 0), 2)
-               AS add_on_revenue,
-           round(coalesce(sum(f.amount) FILTER (f.event_type = 'Refund'), 0), 2)
-               AS refund_amount,
-           count(*) AS billing_events,
-           max(f.load_date) AS update_date
-    FROM gold.fact_billing f JOIN period p
+), received AS (  -- the latest delivery of each event received since the month began
+    SELECT f.* FROM gold.fact_billing f JOIN period p
       ON f.load_date BETWEEN p.month_start AND CAST($day AS DATE)
-     AND f.event_date BETWEEN p.month_start AND p.month_end
-    WHERE f.is_amount_valid
-    GROUP BY f.customer_key
+    QUALIFY row_number() OVER (PARTITION BY f.billing_event_key ORDER BY f.load_date DESC) = 1
+), billed AS (  -- per customer, the events the month counts
+    SELECT r.customer_key, any_value(r.customer_id) AS customer_id,
+           round(coalesce(arg_max(r.amount, (r.event_date, r.billing_event_id))
+                          FILTER (r.is_recurring AND r.is_amount_valid), 0), 2) AS billed_mrr,
+           coalesce(bool_or(r.is_recurring AND r.is_amount_valid), FALSE) AS has_fee,
+           coalesce(bool_or(r.is_recurring AND NOT r.is_amount_valid), FALSE) AS has_bad_fee,
+           round(coalesce(sum(r.amount) FILTER (r.is_recurring AND r.is_amount_valid), 0), 2)
+               AS recurring_billed,
+           round(coalesce(sum(r.amount) FILTER (r.event_type = 'Add-on Purchase'
+                                                AND r.is_amount_valid), 0), 2) AS add_on_revenue,
+           round(coalesce(sum(r.amount) FILTER (r.event_type = 'Refund' AND r.is_amount_valid),
+                          0), 2) AS refund_amount,
+           count(*) FILTER (r.is_amount_valid) AS billing_events,
+           max(r.load_date) AS update_date
+    FROM received r JOIN period p ON r.mrr_month = p.month
+    GROUP BY r.customer_key
+), rejected AS (  -- customers with a fee row silver rejected, counted in the month
+    SELECT DISTINCT {CUSTOMER_KEY} AS customer_key, customer_id, update_date
+    FROM (SELECT upper(trim({_RECORD["customer_id"]})) AS customer_id,
+                 r._partition_date AS update_date
+          FROM silver.stg_bil_billing_events_rejects r JOIN period p
+            ON r._partition_date BETWEEN p.month_start AND CAST($day AS DATE)
+          WHERE r.disposition = 'rejected'
+            AND {canonical(_RECORD["event_type"], RECURRING_TYPES)} IS NOT NULL
+            AND {mrr_month(f'try_cast({_RECORD["event_date"]} AS DATE)', "r._partition_date")}
+                = p.month)
+    WHERE regexp_full_match(customer_id, '{CUSTOMER_ID_PATTERN}')
+    QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY update_date DESC) = 1
 ), previous AS (  -- the previous closing partition: everyone that ever had MRR
     SELECT a.customer_key, a.customer_id, a.mrr AS previous_mrr, a.first_mrr_month
-    FROM gold.agg_mrr a JOIN period p ON a.load_date = p.month_start
+    FROM gold.agg_mrr a JOIN period p ON a.load_date = p.month_start + {FEE_LATE_DAYS - 1}
     WHERE a.first_mrr_month IS NOT NULL
 ), joined AS (
-    SELECT coalesce(b.customer_key, r.customer_key) AS customer_key,
-           coalesce(b.customer_id, r.customer_id) AS customer_id,
-           coalesce(b.mrr, 0) AS mrr,
+    SELECT coalesce(b.customer_key, r.customer_key, x.customer_key) AS customer_key,
+           coalesce(b.customer_id, r.customer_id, x.customer_id) AS customer_id,
+           coalesce(b.has_fee, FALSE) AS has_fee,
+           coalesce(b.has_bad_fee, FALSE) OR x.customer_key IS NOT NULL AS fee_rejected,
+           coalesce(b.billed_mrr, 0) AS billed_mrr,
            coalesce(r.previous_mrr, 0) AS previous_mrr,
            r.first_mrr_month IS NOT NULL AS had_mrr_before,
            r.first_mrr_month AS earlier_first_mrr_month,
+           coalesce(b.recurring_billed, 0) AS recurring_billed,
            coalesce(b.add_on_revenue, 0) AS add_on_revenue,
            coalesce(b.refund_amount, 0) AS refund_amount,
            coalesce(b.billing_events, 0) AS billing_events,
-           b.update_date
+           greatest(b.update_date, x.update_date) AS update_date
     FROM billed b FULL JOIN previous r ON b.customer_key = r.customer_key
+    FULL JOIN rejected x ON x.customer_key = coalesce(b.customer_key, r.customer_key)
+), carried AS (  -- a rejected fee is never read as 0: the previous month's MRR stands
+    SELECT *, NOT has_fee AND fee_rejected AS is_mrr_carried_forward,
+           CASE WHEN has_fee THEN billed_mrr WHEN fee_rejected THEN previous_mrr ELSE 0 END
+               AS mrr
+    FROM joined
 ), moved AS (
-    SELECT j.*, p.*,
+    SELECT c.*, p.*,
            CASE WHEN previous_mrr = 0 AND mrr > 0 AND NOT had_mrr_before THEN 'New'
                 WHEN previous_mrr = 0 AND mrr > 0 THEN 'Reactivated'
                 WHEN previous_mrr > 0 AND mrr = 0 THEN 'Churned'
@@ -233,7 +310,7 @@ WITH period AS (  -- one row on a month's closing day (the next month's first), 
                 WHEN previous_mrr > 0 AND mrr < previous_mrr THEN 'Contraction'
                 WHEN mrr > 0 THEN 'Unchanged'
                 ELSE 'Inactive' END AS movement
-    FROM joined j, period p
+    FROM carried c, period p
 )
 SELECT month,
        CAST(strftime(month_end, '%Y%m%d') AS INTEGER) AS month_end_date_key,
@@ -248,8 +325,8 @@ SELECT month,
        CASE WHEN movement = 'Reactivated' THEN mrr ELSE 0 END AS reactivated_mrr,
        movement,
        coalesce(earlier_first_mrr_month, CASE WHEN mrr > 0 THEN month END) AS first_mrr_month,
-       add_on_revenue, refund_amount,
-       round(mrr + add_on_revenue + refund_amount, 2) AS net_revenue,
+       is_mrr_carried_forward, recurring_billed, add_on_revenue, refund_amount,
+       round(recurring_billed + add_on_revenue + refund_amount, 2) AS net_revenue,
        billing_events,
        CAST($day AS DATE) AS load_date,
        coalesce(update_date, CAST($day AS DATE)) AS update_date,
@@ -262,22 +339,27 @@ AGG_MRR = GoldTable(
     model=AggMrr,
     description="Monthly Recurring Revenue for financial reporting and revenue trend analysis "
     "(seed 002, Go_Agg_MRR), per customer and calendar month on a full calendar (a churned "
-    "month shows 0), with the movements new, expansion, contraction, churned and reactivated. "
-    "Rows of a month are in the partition of the next month's first day.",
+    "month shows 0), normalised per subscription, with the movements new, expansion, "
+    "contraction, churned and reactivated. Rows of a month are in the partition of its closing "
+    f"day, {FEE_LATE_DAYS} days after its end.",
     seed="002",
     kind="aggregate",
     domain="revenue",
     primary_key=("month", "customer_key"),
     sql=AGG_MRR_SQL,
-    sources=("gold.fact_billing", "gold.agg_mrr"),
+    sources=("gold.fact_billing", "silver.stg_bil_billing_events_rejects", "gold.agg_mrr"),
     foreign_keys=(ForeignKey("customer_key", "dim_customer", "customer_key"),
                   ForeignKey("month_end_date_key", "dim_date", "date_key")),
-    source_windows=(("gold.fact_billing", (-31, 0)), ("gold.agg_mrr", (-31, -28))),
-    grain="one row per customer per calendar month (customers that ever had MRR), in the "
-    "partition of the next month's first day (the month's closing day)",
+    source_windows=(("gold.fact_billing", (-(31 + FEE_LATE_DAYS - 1), 0)),
+                    ("silver.stg_bil_billing_events_rejects", (-(31 + FEE_LATE_DAYS - 1), 0)),
+                    ("gold.agg_mrr", (-31, -28))),
+    grain="one row per customer per calendar month (customers that ever had MRR, or had a "
+    f"rejected fee), in the partition of the month's closing day (its last day + "
+    f"{FEE_LATE_DAYS})",
 )
 
 ONE_DAY = dt.timedelta(days=1)
+LATE = dt.timedelta(days=FEE_LATE_DAYS)
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -297,23 +379,25 @@ def run_agg_mrr(warehouse: Warehouse, table: GoldTable, day: dt.date
     with warehouse.get_connection() as con:  # the SQL reads both, even on an empty day
         ensure_table(con, AGG_MRR)
         ensure_table(con, FACT_BILLING)
-    if day.day != 1:
+    if day.day != FEE_LATE_DAYS:
         return run_gold_sql(warehouse, table, day)  # 0 rows: not a closing day
-    closed = month_start(day - ONE_DAY)  # first day of the month this partition closes
+    closed = month_start(day - LATE)  # first day of the month this partition closes
     if closed < partition_start():
         return run_gold_sql(warehouse, dataclasses.replace(
             table, sql=f"SELECT * FROM ({table.sql}) WHERE FALSE"), day)
     previous = month_start(closed - ONE_DAY)  # first day of the month before
     if previous >= partition_start():
+        previous_close = closed + LATE - ONE_DAY
         with warehouse.get_connection() as con:
             rows, events = con.execute(
                 "SELECT (SELECT count(*) FROM gold.agg_mrr WHERE load_date = ?), "
                 "(SELECT count(*) FROM gold.fact_billing WHERE load_date BETWEEN ? AND ? "
-                "AND event_date BETWEEN ? AND ? AND is_recurring AND is_amount_valid)",
-                [closed, previous, closed, previous, closed - ONE_DAY]).fetchone()
+                "AND mrr_month = ? AND is_recurring AND is_amount_valid)",
+                [previous_close, previous, previous_close, f"{previous:%Y-%m}"]).fetchone()
         if rows == 0 and events > 0:
-            raise Failure(description=f"gold.agg_mrr {day}: the closing partition {closed} of "
-                          f"{previous:%Y-%m} is missing; materialise it first")
+            raise Failure(description=f"gold.agg_mrr {day}: the closing partition "
+                          f"{previous_close} of {previous:%Y-%m} is missing; materialise it "
+                          "first")
     return run_gold_sql(warehouse, table, day)
 
 
@@ -337,9 +421,13 @@ class AggMrrSummary(GoldModel):
     contracted_customers: int = column("Customers with a Contraction movement", ge=0)
     churned_customers: int = column("Customers with a Churned movement", ge=0)
     reactivated_customers: int = column("Customers with a Reactivated movement", ge=0)
+    carried_forward_customers: int = column("Customers whose MRR was carried forward (their "
+                                            "month's fee rows were rejected)", ge=0)
+    carried_forward_mrr: float = column("MRR carried forward, included in mrr", ge=0.0)
+    recurring_billed: float = column("Cash of the month's valid fees and renewals", ge=0.0)
     add_on_revenue: float = column("Add-on purchases of the month (not in MRR)", ge=0.0)
     refund_amount: float = column("Refunds of the month, negative (not in MRR)", le=0.0)
-    net_revenue: float = column("mrr + add_on_revenue + refund_amount")
+    net_revenue: float = column("recurring_billed + add_on_revenue + refund_amount (cash)")
 
 
 AGG_MRR_SUMMARY = GoldTable(
@@ -354,8 +442,8 @@ AGG_MRR_SUMMARY = GoldTable(
     primary_key=("month",),
     sources=("gold.agg_mrr", "gold.dim_date"),
     foreign_keys=(ForeignKey("month_end_date_key", "dim_date", "date_key"),),
-    grain="one row per calendar month, in the month's closing partition (the next month's "
-    "first day)",
+    grain="one row per calendar month, in the month's closing partition (its last day + "
+    f"{FEE_LATE_DAYS})",
     sql=f"""
     SELECT month, month_end_date_key,
            round(sum(mrr), 2) AS mrr, round(sum(previous_mrr), 2) AS previous_mrr,
@@ -370,6 +458,10 @@ AGG_MRR_SUMMARY = GoldTable(
            count(*) FILTER (movement = 'Contraction') AS contracted_customers,
            count(*) FILTER (movement = 'Churned') AS churned_customers,
            count(*) FILTER (movement = 'Reactivated') AS reactivated_customers,
+           count(*) FILTER (is_mrr_carried_forward) AS carried_forward_customers,
+           round(coalesce(sum(mrr) FILTER (is_mrr_carried_forward), 0), 2)
+               AS carried_forward_mrr,
+           round(sum(recurring_billed), 2) AS recurring_billed,
            round(sum(add_on_revenue), 2) AS add_on_revenue,
            round(sum(refund_amount), 2) AS refund_amount,
            round(sum(net_revenue), 2) AS net_revenue,
@@ -435,17 +527,33 @@ def identity_check(table: GoldTable):
     return _identity
 
 
-def amount_sign_result(warehouse: Warehouse, day: dt.date) -> AssetCheckResult:
+def flagged_rows_result(warehouse: Warehouse, day: dt.date, flagged: str, count_name: str
+                        ) -> AssetCheckResult:
+    """A warning check of fact_billing partition ``day``: passes when no row is ``flagged``
+    (SQL predicate); the count and a sample of event ids in the metadata."""
     with warehouse.get_connection() as con:
         total, invalid = con.execute(
-            "SELECT count(*), count(*) FILTER (NOT is_amount_valid) FROM gold.fact_billing "
+            f"SELECT count(*), count(*) FILTER ({flagged}) FROM gold.fact_billing "
             f"WHERE {PARTITION_COLUMN} = ?", [day]).fetchone()
         sample = [r[0] for r in con.execute(
             "SELECT billing_event_id FROM gold.fact_billing "
-            f"WHERE {PARTITION_COLUMN} = ? AND NOT is_amount_valid LIMIT 10", [day]).fetchall()]
+            f"WHERE {PARTITION_COLUMN} = ? AND {flagged} ORDER BY 1 LIMIT 10",
+            [day]).fetchall()]
     return AssetCheckResult(passed=invalid == 0, severity=AssetCheckSeverity.WARN,
-                            metadata={"rows_checked": total, "invalid_sign_rows": invalid,
+                            metadata={"rows_checked": total, count_name: invalid,
                                       "sample": sample})
+
+
+def amount_sign_result(warehouse: Warehouse, day: dt.date) -> AssetCheckResult:
+    return flagged_rows_result(warehouse, day, "NOT is_amount_valid", "invalid_sign_rows")
+
+
+#: SQL: a valid fee received after its month's MRR closed
+AFTER_CLOSE = "is_recurring AND is_amount_valid AND mrr_month <> event_month"
+
+
+def fee_after_close_result(warehouse: Warehouse, day: dt.date) -> AssetCheckResult:
+    return flagged_rows_result(warehouse, day, AFTER_CLOSE, "fees_after_close")
 
 
 @asset_check(asset=FACT_BILLING.key, name="amount_sign", blocking=False,
@@ -456,19 +564,38 @@ def amount_sign(context: AssetCheckExecutionContext, warehouse: Warehouse) -> As
     return amount_sign_result(warehouse, partition_day(context.partition_key))
 
 
+@asset_check(asset=FACT_BILLING.key, name="fee_after_close", blocking=False,
+             partitions_def=daily_partitions,
+             description=f"No fee arrives more than {FEE_LATE_DAYS} days after its month ended: "
+             "one that does missed its month's MRR (closed, never rewritten) and counts in the "
+             "month it arrived in (mrr_month).")
+def fee_after_close(context: AssetCheckExecutionContext, warehouse: Warehouse
+                    ) -> AssetCheckResult:
+    return fee_after_close_result(warehouse, partition_day(context.partition_key))
+
+
 # -- metrics ----------------------------------------------------------------------------------
 
-_MONTHLY = ("Calendar month (YYYY-MM) by event_date, written in the partition of the next "
-            "month's first day (the month's last day's late rows are in by then); a month that "
-            "began before the warehouse's first partition is not reported")
+_MONTHLY = ("Calendar month (YYYY-MM) by fact_billing.mrr_month (the event month; a fee "
+            f"received more than {FEE_LATE_DAYS} days after its month ended counts in the month "
+            "still open), written in the partition of the month's closing day, its last day + "
+            f"{FEE_LATE_DAYS}; a month that began before the warehouse's first partition is not "
+            "reported")
 _MOVEMENT_FILTER = "is_amount_valid; previous_mrr = the customer's MRR of the previous month"
 
 METRICS = [
     Metric("MRR", "agg_mrr",
-           "sum(amount) of fact_billing events of type Subscription Fee or Subscription "
-           "Renewal with event_date in the month (add-ons and refunds excluded)",
+           "normalised per subscription (one per customer): the amount of the customer's "
+           "latest valid Subscription Fee or Renewal of the month (by event_date, then id), "
+           "not the sum (a second fee in a month is not expansion); when the month's only fee "
+           "rows were rejected, the previous month's MRR carried forward "
+           "(is_mrr_carried_forward); add-ons and refunds excluded",
            "customer x month; platform total in agg_mrr_summary",
-           "is_amount_valid", _MONTHLY),
+           "is_amount_valid; the latest delivery of each billing event", _MONTHLY),
+    Metric("Recurring billed", "agg_mrr",
+           "sum(amount) of the month's valid Subscription Fee and Renewal events (cash; "
+           "net_revenue = recurring_billed + add_on_revenue + refund_amount)",
+           "customer x month", "is_amount_valid", _MONTHLY),
     Metric("New MRR", "agg_mrr",
            "mrr when previous_mrr = 0 and the customer never had MRR before (first month with "
            "MRR; in the warehouse's first month every customer with MRR)",
@@ -489,5 +616,6 @@ METRICS = [
 
 TABLES = [FACT_BILLING, AGG_MRR_SUMMARY]
 ASSETS = [build_gold_asset(AGG_MRR, run=run_agg_mrr)]
-CHECKS = [identity_check(AGG_MRR), identity_check(AGG_MRR_SUMMARY), amount_sign]
+CHECKS = [identity_check(AGG_MRR), identity_check(AGG_MRR_SUMMARY), amount_sign,
+          fee_after_close]
 DOCUMENTED = [AGG_MRR]

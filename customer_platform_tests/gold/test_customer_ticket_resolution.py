@@ -62,7 +62,8 @@ EXPECTED = {  # (ticket type, period) -> (resolved tickets, average hours), by h
 }
 
 
-def test_average_resolution_hours_by_type_and_period(tiny):
+def load_tickets(tiny) -> None:
+    """The ticket changes above through fact_support_ticket, every day they were received."""
     tiny.put("silver.stg_sup_tickets", ROWS)
     tiny.execute("CREATE SCHEMA gold")
     for table in ("dim_customer", "dim_support_ticket", "dim_date"):  # FK targets, unchecked
@@ -70,6 +71,10 @@ def test_average_resolution_hours_by_type_and_period(tiny):
                      "support_ticket_key VARCHAR, date_key INTEGER)")
     for day in sorted({row["_partition_date"] for row in ROWS}):
         tiny.run(FACT_SUPPORT_TICKET, day)
+
+
+def test_average_resolution_hours_by_type_and_period(tiny):
+    load_tickets(tiny)
     out = tiny.run(AGG_TICKET_RESOLUTION, PARTITION)
     got = {(r["ticket_type"], r["period_type"]): (r["resolved_tickets"],
                                                   r["avg_resolution_hours"])
@@ -138,6 +143,20 @@ def test_a_resolution_whose_time_was_not_delivered_counts_as_resolved_time_unkno
     fact = tiny.read("SELECT ticket_id, undelivered_columns FROM gold.fact_support_ticket "
                      "WHERE load_date = ? ORDER BY ticket_id", [D]).rows()
     assert fact == [(f"T00000001{i}", "resolved_at") for i in range(3)]
+
+
+def test_periods_begun_before_the_first_day_are_flagged_incomplete(tiny, monkeypatch):
+    """With the warehouse's first day on D-6, the week D-6..D was wholly loaded and the 30
+    days were not: the monthly row keeps its figures and says it is partial."""
+    load_tickets(tiny)
+    monkeypatch.setenv("CUSTOMER_PLATFORM_PARTITION_START", days_before(6).isoformat())
+    out = tiny.run(AGG_TICKET_RESOLUTION, PARTITION)
+    assert {(r["period_type"], r["is_complete"]) for r in out.iter_rows(named=True)} == {
+        ("Daily", True), ("Weekly", True), ("Monthly", False)}
+    monthly = out.filter((out["ticket_type"] == TECH) & (out["period_type"] == "Monthly"))
+    assert monthly["resolved_tickets"].to_list() == [4]
+    monkeypatch.delenv("CUSTOMER_PLATFORM_PARTITION_START")  # the default, 2026-01-01
+    assert tiny.run(AGG_TICKET_RESOLUTION, PARTITION)["is_complete"].all()
 
 
 def test_metrics_are_declared():

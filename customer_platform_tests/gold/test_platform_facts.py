@@ -306,3 +306,30 @@ def test_license_utilization_shares(month):
         expected[(period, "Basic")] = (0, 0, None)
         expected[(period, "Education")] = (0, 0, None)
     assert got == expected
+
+
+# -- periods that begin before the warehouse's first day (gold/completeness.py) --------------
+
+ALL = {"Daily": True, "Weekly": True, "Monthly": True}
+
+
+@pytest.mark.parametrize(("first_day", "complete"), [
+    (dt.date(2026, 1, 1), ALL),  # the default start: every period of E wholly loaded
+    (day(-6), {"Daily": True, "Weekly": True, "Monthly": False}),  # the week's first day
+    (day(-5), {"Daily": True, "Weekly": False, "Monthly": False}),
+    # the first partition is P itself: E was never loaded, only its late row (M8) arrived on P
+    (P, {"Daily": False, "Weekly": False, "Monthly": False}),
+])
+def test_periods_begun_before_the_first_day_are_flagged_not_withheld(month, monkeypatch,
+                                                                      first_day, complete):
+    load(month, RECEIVED)
+    load_licenses(month)
+    monkeypatch.setenv("CUSTOMER_PLATFORM_PARTITION_START", first_day.isoformat())
+    for table in (AGG_ACTIVE_USERS, AGG_MEETING_MINUTES, AGG_FEATURE_ADOPTION,
+                  AGG_LICENSE_UTILIZATION):
+        rows = month.run(table, P)
+        flags = {(r["period_type"], r["is_complete"]) for r in rows.iter_rows(named=True)}
+        assert flags == set(complete.items()), table.name
+    # the figures stay as computed (a flag, not a withholding): DAU / WAU / MAU 3, 4, 5
+    assert by_period(month.run(AGG_ACTIVE_USERS, P), "active_user_count") == {
+        "Daily": (3,), "Weekly": (4,), "Monthly": (5,)}

@@ -4,6 +4,7 @@ a late event counted in its event month, and a dirty negative fee counted nowher
 
 import datetime as dt
 import hashlib
+import json
 
 import polars as pl
 import pytest
@@ -15,6 +16,7 @@ from customer_platform.gold.revenue import (
     AGG_MRR_SUMMARY,
     FACT_BILLING,
     amount_sign_result,
+    fee_after_close_result,
     identity_result,
     run_agg_mrr,
 )
@@ -52,9 +54,9 @@ EVENTS = [
     ("BE000000022", "C0000004", None, FEE, 80.0, D(2026, 5, 22), D(2026, 5, 22)),
     ("BE000000023", "C0000005", None, FEE, 60.0, D(2026, 5, 20), D(2026, 5, 20)),
 ]
-#: each month's rows are written on the next month's first day (its late rows are in by then)
-CLOSING_DAYS = [D(2026, 2, 1), D(2026, 3, 1), D(2026, 4, 1), D(2026, 5, 1), D(2026, 6, 1)]
-MONTH_ENDS = [d - dt.timedelta(days=1) for d in CLOSING_DAYS]
+#: each month's rows are written 7 days after its end (fees late by up to 7 days are in)
+CLOSING_DAYS = [D(2026, 2, 7), D(2026, 3, 7), D(2026, 4, 7), D(2026, 5, 7), D(2026, 6, 7)]
+MONTH_ENDS = [d - dt.timedelta(days=7) for d in CLOSING_DAYS]
 RECEIVED = sorted({e[6] for e in EVENTS})
 CUSTOMERS = sorted({e[1] for e in EVENTS})
 
@@ -94,12 +96,13 @@ def key(entity: str, value: str) -> str:
     return hashlib.md5(f"{entity}|{value}".encode()).hexdigest()[:16]
 
 
-def load_upstream(tiny) -> None:
+def load_upstream(tiny, events=EVENTS) -> None:
     tiny.put("silver.stg_bil_billing_events", [
         {"billing_event_id": i, "customer_id": c, "user_id": u, "event_type": t, "amount": a,
          "currency": "USD", "event_date": e, "plan_type": "Pro" if u else None,
-         **silver_lineage(r, e)} for i, c, u, t, a, e, r in EVENTS])
-    tiny.put("gold.dim_customer", [{"customer_key": key("customer", c)} for c in CUSTOMERS])
+         **silver_lineage(r, e)} for i, c, u, t, a, e, r in events])
+    tiny.put("gold.dim_customer", [{"customer_key": key("customer", c)}
+                                   for c in sorted({e[1] for e in events})])
     tiny.put("gold.dim_user", [{"user_key": key("user", "U0000001")}])
     tiny.put("gold.dim_billing_event_type", [{"billing_event_type_key": key("billing_event_type",
                                                                             t)}
@@ -111,9 +114,14 @@ def load_upstream(tiny) -> None:
 @pytest.fixture
 def warehouse(tiny):
     load_upstream(tiny)
-    for day in RECEIVED:
-        tiny.run(FACT_BILLING, day)
+    run_facts(tiny, RECEIVED)
     return tiny
+
+
+def run_facts(tiny, days):
+    """Run fact_billing for each day; return each day's check results by name."""
+    return {day: {r.check_name: r for r in run_gold_sql(tiny.resource, FACT_BILLING, day)[1]}
+            for day in days}
 
 
 def run_months(tiny, closing_days=CLOSING_DAYS):
@@ -153,7 +161,8 @@ def test_fact_billing_checks(warehouse):
     _, results = run_gold_sql(warehouse.resource, FACT_BILLING, D(2026, 1, 20))
     assert {r.check_name: r.passed for r in results} == {
         "pandera_schema": True, "fk_customer_key": True, "fk_user_key": True,
-        "fk_billing_event_type_key": True, "fk_event_date_key": True}
+        "fk_billing_event_type_key": True, "fk_event_date_key": True,
+        "key_unique_across_days": True}
     sign = amount_sign_result(warehouse.resource, D(2026, 1, 20))
     assert not sign.passed and sign.metadata["invalid_sign_rows"].value == 1
     assert amount_sign_result(warehouse.resource, D(2026, 1, 5)).passed
@@ -169,7 +178,7 @@ def test_agg_mrr_every_movement_hand_computed(warehouse):
                                                   "Reactivated", "Unchanged", "Inactive"}
     # a month's rows live in its closing day's partition, keyed to dim_date and dim_customer
     assert set(zip(agg["month"], agg["load_date"], strict=True)) == {
-        (d.strftime("%Y-%m"), d + dt.timedelta(days=1)) for d in MONTH_ENDS}
+        (d.strftime("%Y-%m"), d + dt.timedelta(days=7)) for d in MONTH_ENDS}
     assert set(agg["month_end_date_key"]) == {int(d.strftime("%Y%m%d")) for d in MONTH_ENDS}
     assert (agg["customer_key"] == agg["customer_id"].map_elements(
         lambda c: key("customer", c), return_dtype=str)).all()
@@ -198,20 +207,20 @@ def test_late_event_counts_in_its_event_month(warehouse):
 def test_other_days_hold_no_rows_and_reruns_are_identical(warehouse):
     before = run_months(warehouse)
     assert run_agg_mrr(warehouse.resource, AGG_MRR, D(2026, 3, 15))[0] == 0
-    run_months(warehouse, [D(2026, 4, 1), D(2026, 3, 1)])  # re-run out of order
+    run_months(warehouse, [D(2026, 4, 7), D(2026, 3, 7)])  # re-run out of order
     assert run_months(warehouse, []).equals(before)
 
 
 def test_a_missing_previous_month_fails_rather_than_calling_everyone_new(warehouse):
     run_months(warehouse, CLOSING_DAYS[:1])
-    with pytest.raises(Failure, match="closing partition 2026-03-01 of 2026-02 is missing"):
-        run_agg_mrr(warehouse.resource, AGG_MRR, D(2026, 4, 1))
+    with pytest.raises(Failure, match="closing partition 2026-03-07 of 2026-02 is missing"):
+        run_agg_mrr(warehouse.resource, AGG_MRR, D(2026, 4, 7))
 
 
 def test_a_month_begun_before_the_first_partition_is_not_closed(warehouse, monkeypatch):
     monkeypatch.setenv("CUSTOMER_PLATFORM_PARTITION_START", "2026-01-15")
-    assert run_agg_mrr(warehouse.resource, AGG_MRR, D(2026, 2, 1))[0] == 0  # January: partial
-    run_months(warehouse, [D(2026, 3, 1)])  # February: the opening balance, everyone new
+    assert run_agg_mrr(warehouse.resource, AGG_MRR, D(2026, 2, 7))[0] == 0  # January: partial
+    run_months(warehouse, [D(2026, 3, 7)])  # February: the opening balance, everyone new
     feb = warehouse.read("SELECT customer_id, mrr, movement FROM gold.agg_mrr "
                          "WHERE month = '2026-02' ORDER BY customer_id").rows()
     assert feb == [("C0000001", 150.0, "New"), ("C0000003", 50.0, "New"),
@@ -237,7 +246,7 @@ def test_summary_is_the_platform_bridge(warehouse):
 
 def test_identity_check_fails_on_a_broken_row(warehouse):
     run_months(warehouse)
-    day = D(2026, 3, 1)  # February's partition
+    day = D(2026, 3, 7)  # February's partition
     assert identity_result(warehouse.resource, "agg_mrr", day).passed
     # break one row: an expansion that does not add up to the change
     warehouse.execute("UPDATE gold.agg_mrr SET expansion_mrr = 70 WHERE load_date = ? "
@@ -246,9 +255,144 @@ def test_identity_check_fails_on_a_broken_row(warehouse):
     assert not result.passed and result.metadata["failing_rows"].value == 1
     assert "'expansion_mrr': 70.0" in result.metadata["failure_sample"].value
     # two movements on one row fail too, even when they add up
-    day = D(2026, 4, 1)  # March's
+    day = D(2026, 4, 7)  # March's
     warehouse.execute("UPDATE gold.agg_mrr SET new_mrr = 10, expansion_mrr = 0, "
                       "contraction_mrr = 40 WHERE load_date = ? AND customer_id = 'C0000001'",
                       [day])
     assert identity_result(warehouse.resource, "agg_mrr", day).metadata[
         "failing_rows"].value == 1
+
+
+# -- dirty and incomplete input (gold/completeness.py) ----------------------------------------
+
+# C1: February's fee was rejected by silver (amount -86): its MRR is carried forward.
+# C2: January's fee arrives 6 days after the month (in time); February's 9 days after (after
+#     February closed on 03-07): it counts in March, February shows the churn it looked like.
+# C3: billed twice in February (its bill day moved): one month of MRR, twice the cash.
+# C4: January's fee delivered again, identical, three days later (dropped); February's
+#     delivered again two days later with a corrected amount (an explicit update).
+DIRTY_EVENTS = [
+    ("BE000000101", "C0000001", None, FEE, 100.0, D(2026, 1, 10), D(2026, 1, 10)),
+    ("BE000000102", "C0000001", None, FEE, 100.0, D(2026, 3, 10), D(2026, 3, 10)),
+    ("BE000000111", "C0000002", None, FEE, 200.0, D(2026, 1, 31), D(2026, 2, 6)),
+    ("BE000000112", "C0000002", None, FEE, 200.0, D(2026, 2, 28), D(2026, 3, 9)),
+    ("BE000000121", "C0000003", None, FEE, 70.0, D(2026, 1, 5), D(2026, 1, 5)),
+    ("BE000000122", "C0000003", None, FEE, 70.0, D(2026, 2, 1), D(2026, 2, 1)),
+    ("BE000000123", "C0000003", None, FEE, 70.0, D(2026, 2, 27), D(2026, 2, 27)),
+    ("BE000000124", "C0000003", None, FEE, 70.0, D(2026, 3, 5), D(2026, 3, 5)),
+    ("BE000000131", "C0000004", None, FEE, 80.0, D(2026, 1, 12), D(2026, 1, 12)),
+    ("BE000000131", "C0000004", None, FEE, 80.0, D(2026, 1, 12), D(2026, 1, 15)),  # again
+    ("BE000000132", "C0000004", None, FEE, 80.0, D(2026, 2, 12), D(2026, 2, 12)),
+    ("BE000000132", "C0000004", None, FEE, 90.0, D(2026, 2, 12), D(2026, 2, 14)),  # changed
+    ("BE000000133", "C0000004", None, FEE, 90.0, D(2026, 3, 12), D(2026, 3, 12)),
+]
+DIRTY_RECEIVED = sorted({e[6] for e in DIRTY_EVENTS} | {D(2026, 2, 10)})
+DIRTY_CLOSING_DAYS = [D(2026, 2, 7), D(2026, 3, 7), D(2026, 4, 7)]
+
+
+def rejected_billing_event(received: dt.date, row: int, record: dict, disposition="rejected"):
+    """A row of silver.stg_bil_billing_events_rejects: the bronze record as delivered."""
+    return {"error_id": f"billing.billing_events:{received}:{row}:{disposition}",
+            "error_type": "Validation", "error_rule": "amount_sign",
+            "error_description": "amount_sign", "source_system": "billing",
+            "source_table": "billing.billing_events", "source_file": "test.jsonl",
+            "source_row": row, "error_timestamp": dt.datetime.combine(received, dt.time(6)),
+            "status": "Open", "disposition": disposition, "record": json.dumps(record),
+            "_partition_date": received}
+
+
+@pytest.fixture
+def dirty(tiny):
+    load_upstream(tiny, DIRTY_EVENTS)
+    tiny.put("silver.stg_bil_billing_events_rejects", [
+        # as delivered: lower-case id, a spelling variant of the type, a negative amount
+        rejected_billing_event(D(2026, 2, 10), 1, {
+            "billing_event_id": "BE000000103", "customer_id": "c0000001",
+            "event_type": "subscription_fee", "amount": "-86", "currency": "USD",
+            "event_date": "2026-02-10"}),
+        # a removed duplicate loses nothing: C2's February is not carried forward by it
+        rejected_billing_event(D(2026, 2, 10), 2, {
+            "billing_event_id": "BE000000113", "customer_id": "C0000002",
+            "event_type": "Subscription Fee", "amount": "200", "currency": "USD",
+            "event_date": "2026-02-10"}, disposition="duplicate_removed"),
+    ])
+    return tiny
+
+
+#: (month, customer) -> mrr, previous, movement, carried forward, recurring billed
+DIRTY_EXPECTED = {
+    ("2026-01", "C0000001"): (100, 0, "New", False, 100),
+    ("2026-01", "C0000002"): (200, 0, "New", False, 200),  # 6 days late: still January's
+    ("2026-01", "C0000003"): (70, 0, "New", False, 70),
+    ("2026-01", "C0000004"): (80, 0, "New", False, 80),  # delivered twice, counted once
+    ("2026-02", "C0000001"): (100, 100, "Unchanged", True, 0),  # the rejected fee: carried
+    ("2026-02", "C0000002"): (0, 200, "Churned", False, 0),  # its fee came after the close
+    ("2026-02", "C0000003"): (70, 70, "Unchanged", False, 140),  # billed twice: no expansion
+    ("2026-02", "C0000004"): (90, 80, "Expansion", False, 90),  # the corrected amount
+    ("2026-03", "C0000001"): (100, 100, "Unchanged", False, 100),  # no false New/Reactivated
+    ("2026-03", "C0000002"): (200, 0, "Reactivated", False, 200),  # February's fee, late
+    ("2026-03", "C0000003"): (70, 70, "Unchanged", False, 70),
+    ("2026-03", "C0000004"): (90, 90, "Unchanged", False, 90),
+}
+
+
+def test_dirty_billing_mrr_hand_computed(dirty):
+    run_facts(dirty, DIRTY_RECEIVED)
+    agg = run_months(dirty, DIRTY_CLOSING_DAYS)
+    got = {(r["month"], r["customer_id"]): (r["mrr"], r["previous_mrr"], r["movement"],
+                                            r["is_mrr_carried_forward"], r["recurring_billed"])
+           for r in agg.iter_rows(named=True)}
+    assert got == {k: (float(m), float(p), mv, c, float(b))
+                   for k, (m, p, mv, c, b) in DIRTY_EXPECTED.items()}
+    for day in DIRTY_CLOSING_DAYS:
+        assert identity_result(dirty.resource, "agg_mrr", day).passed
+        dirty.run(AGG_MRR_SUMMARY, day)
+    feb = dirty.read("SELECT * FROM gold.agg_mrr_summary WHERE month = '2026-02'"
+                     ).row(0, named=True)
+    assert (feb["mrr"], feb["previous_mrr"], feb["churned_mrr"], feb["expansion_mrr"]) == (
+        260.0, 450.0, 200.0, 10.0)
+    assert (feb["carried_forward_customers"], feb["carried_forward_mrr"],
+            feb["recurring_billed"], feb["net_revenue"]) == (1, 100.0, 230.0, 230.0)
+
+
+def test_fee_month_follows_the_late_allowance(dirty):
+    run_facts(dirty, DIRTY_RECEIVED)
+    months = dict(dirty.read("SELECT billing_event_id, mrr_month FROM gold.fact_billing "
+                             "WHERE customer_id = 'C0000002'").rows())
+    assert months == {"BE000000111": "2026-01", "BE000000112": "2026-03"}
+    late = fee_after_close_result(dirty.resource, D(2026, 3, 9))
+    assert not late.passed and late.metadata["sample"].value == ["BE000000112"]
+    assert fee_after_close_result(dirty.resource, D(2026, 2, 6)).passed  # 6 days: in time
+
+
+def test_a_redelivered_event_is_dropped_or_an_explicit_update(dirty):
+    checks = run_facts(dirty, DIRTY_RECEIVED)
+    rows = dirty.read("SELECT billing_event_id, amount, load_date, is_update "
+                      "FROM gold.fact_billing WHERE customer_id = 'C0000004' ORDER BY ALL").rows()
+    assert rows == [("BE000000131", 80.0, D(2026, 1, 12), False),
+                    ("BE000000132", 80.0, D(2026, 2, 12), False),
+                    ("BE000000132", 90.0, D(2026, 2, 14), True),
+                    ("BE000000133", 90.0, D(2026, 3, 12), False)]
+    again = checks[D(2026, 1, 15)]["key_unique_across_days"]
+    assert again.passed and again.metadata["redelivered_identical_dropped"].value == 1
+    update = checks[D(2026, 2, 14)]["key_unique_across_days"]
+    assert update.passed and update.metadata["redelivered_changed_updates"].value == 1
+    assert all(c["key_unique_across_days"].passed for c in checks.values())
+    # re-running the first delivery's day after its update: the later row is the update
+    rerun = run_facts(dirty, [D(2026, 2, 12)])[D(2026, 2, 12)]["key_unique_across_days"]
+    assert rerun.passed and rerun.metadata["keys_in_other_partitions"].value == 0
+
+
+def test_a_key_in_another_partition_fails_the_check_until_rerun(dirty):
+    # days out of order: the re-delivery's day runs before the first delivery's
+    later, first = D(2026, 1, 15), D(2026, 1, 12)
+    run_facts(dirty, [later])
+    check = run_facts(dirty, [first])[first]["key_unique_across_days"]
+    assert not check.passed
+    assert check.metadata["clash_sample"].value == [
+        f"{key('billing_event', 'BE000000131')} also in {later}"]
+    # re-running the later day drops its copy: one row, and both days pass
+    checks = run_facts(dirty, [later, first])
+    assert all(c["key_unique_across_days"].passed for c in checks.values())
+    assert dirty.read("SELECT count(*) AS n FROM gold.fact_billing "
+                      "WHERE billing_event_id = 'BE000000131'")["n"][0] == 1
