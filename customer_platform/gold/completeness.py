@@ -101,8 +101,10 @@ day's late rows are in by the settled-day rule). Per metric family:
   false) is never read as 0. A customer whose month has such a row and no valid fee keeps
   its previous month's MRR, flagged ``is_mrr_carried_forward`` (agg_mrr_summary:
   ``carried_forward_customers``, ``carried_forward_mrr``): no false churn that month and no
-  false New or Reactivated the next. A rejected row whose customer id cannot be read is in
-  the error audit log only. A removed duplicate (``duplicate_removed``) is not a rejected fee.
+  false New or Reactivated the next. A rejected fee of a customer with no MRR before and no
+  other event that month gives no row (its MRR is unknown, not 0), nor does one whose
+  customer id cannot be read: both stay in the error audit log. A removed duplicate
+  (``duplicate_removed``) is not a rejected fee.
 - Repeated: a billing event delivered again counts once (next section).
 
 ### Records delivered again

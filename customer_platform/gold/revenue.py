@@ -33,9 +33,8 @@ them out of every revenue figure and reports them in the non-blocking ``amount_s
   ``mrr_change = new + expansion + reactivated - contraction - churned`` (blocking check
   ``mrr_identity``).
 - Full calendar: month M has a row for every customer that had MRR in M or in any earlier
-  month (a churned month shows 0 rather than no row), plus customers with only add-ons,
-  refunds or a rejected fee in M (so ``add_on_revenue`` and ``refund_amount`` add up to
-  fact_billing).
+  month (a churned month shows 0 rather than no row), plus customers with only add-ons or
+  refunds in M (so ``add_on_revenue`` and ``refund_amount`` add up to fact_billing).
 
 Partitioning. MRR follows calendar months, so the rows of month M are written in ONE
 partition, the *closing day* D = M's last day + ``FEE_LATE_DAYS`` (the 7th of month M+1): a
@@ -265,7 +264,7 @@ WITH period AS (  -- one row on a month's closing day, none otherwise
     FROM received r JOIN period p ON r.mrr_month = p.month
     GROUP BY r.customer_key
 ), rejected AS (  -- customers with a fee row silver rejected, counted in the month
-    SELECT DISTINCT {CUSTOMER_KEY} AS customer_key, customer_id, update_date
+    SELECT DISTINCT {CUSTOMER_KEY} AS customer_key, update_date
     FROM (SELECT upper(trim({_RECORD["customer_id"]})) AS customer_id,
                  r._partition_date AS update_date
           FROM silver.stg_bil_billing_events_rejects r JOIN period p
@@ -281,8 +280,8 @@ WITH period AS (  -- one row on a month's closing day, none otherwise
     FROM gold.agg_mrr a JOIN period p ON a.load_date = p.month_start + {FEE_LATE_DAYS - 1}
     WHERE a.first_mrr_month IS NOT NULL
 ), joined AS (
-    SELECT coalesce(b.customer_key, r.customer_key, x.customer_key) AS customer_key,
-           coalesce(b.customer_id, r.customer_id, x.customer_id) AS customer_id,
+    SELECT coalesce(b.customer_key, r.customer_key) AS customer_key,
+           coalesce(b.customer_id, r.customer_id) AS customer_id,
            coalesce(b.has_fee, FALSE) AS has_fee,
            coalesce(b.has_bad_fee, FALSE) OR x.customer_key IS NOT NULL AS fee_rejected,
            coalesce(b.billed_mrr, 0) AS billed_mrr,
@@ -295,7 +294,8 @@ WITH period AS (  -- one row on a month's closing day, none otherwise
            coalesce(b.billing_events, 0) AS billing_events,
            greatest(b.update_date, x.update_date) AS update_date
     FROM billed b FULL JOIN previous r ON b.customer_key = r.customer_key
-    FULL JOIN rejected x ON x.customer_key = coalesce(b.customer_key, r.customer_key)
+    -- a rejected fee alone (no MRR before, no other event) leaves its MRR unknown: no row
+    LEFT JOIN rejected x ON x.customer_key = coalesce(b.customer_key, r.customer_key)
 ), carried AS (  -- a rejected fee is never read as 0: the previous month's MRR stands
     SELECT *, NOT has_fee AND fee_rejected AS is_mrr_carried_forward,
            CASE WHEN has_fee THEN billed_mrr WHEN fee_rejected THEN previous_mrr ELSE 0 END
@@ -353,9 +353,8 @@ AGG_MRR = GoldTable(
     source_windows=(("gold.fact_billing", (-(31 + FEE_LATE_DAYS - 1), 0)),
                     ("silver.stg_bil_billing_events_rejects", (-(31 + FEE_LATE_DAYS - 1), 0)),
                     ("gold.agg_mrr", (-31, -28))),
-    grain="one row per customer per calendar month (customers that ever had MRR, or had a "
-    f"rejected fee), in the partition of the month's closing day (its last day + "
-    f"{FEE_LATE_DAYS})",
+    grain="one row per customer per calendar month (customers that ever had MRR), in the "
+    f"partition of the month's closing day (its last day + {FEE_LATE_DAYS})",
 )
 
 ONE_DAY = dt.timedelta(days=1)

@@ -315,6 +315,11 @@ def dirty(tiny):
             "billing_event_id": "BE000000113", "customer_id": "C0000002",
             "event_type": "Subscription Fee", "amount": "200", "currency": "USD",
             "event_date": "2026-02-10"}, disposition="duplicate_removed"),
+        # a customer never billed before whose first fee was rejected: MRR unknown, no row
+        rejected_billing_event(D(2026, 2, 10), 3, {
+            "billing_event_id": "BE000000141", "customer_id": "C0000009",
+            "event_type": "Subscription Fee", "amount": "-50", "currency": "USD",
+            "event_date": "2026-02-10"}),
     ])
     return tiny
 
