@@ -9,8 +9,14 @@ business day (``event_date``). So
   most ``LONGEST_WINDOW`` days of them) in customer_360, whatever the length of history;
 - a late row (an event of D-1 received on D) lands in partition D with ``activity_date`` D-1:
   windows of D-1 computed before it arrived never see it, windows of D and later do, and a
-  partition is a pure function of the facts received that day, so any run order stores the
-  same rows.
+  partition is a pure function of the facts received by that day, so any run order stores
+  the same rows;
+- a changed re-delivery (``is_update``, fact_billing: ``gold/completeness.py``, "Records
+  delivered again") received on D supersedes the earlier delivery of its event: partition D
+  adds the new version and takes back the earlier one (the latest of its key in the fact's
+  look-back, on its own customer and day, as its own partition counted it), so a window
+  counts each event once, at its latest delivery received by D. Those measures can be
+  negative in one row, never in a window's sum.
 
 Each ``Measure`` is one column: an aggregate over one fact's rows of a customer-day, defined
 once here; the feature catalogue (``features.py``) turns each into windowed features.
@@ -22,7 +28,8 @@ from collections.abc import Iterable
 
 from customer_platform.analytics.common import DAY, analytics_table
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel
+from customer_platform.gold.base import UPDATE_FLAG, GoldModel, GoldTable
+from customer_platform.gold.revenue import FACT_BILLING
 
 #: Gold facts the summary reads: table -> (source system, row filter).
 FACTS = {
@@ -36,6 +43,8 @@ FACTS = {
     "fact_webinar_usage": ("platform", "TRUE"),
     "fact_service_assignment": ("provisioning", "TRUE"),
 }
+#: Facts of FACTS that keep a changed re-delivery as an update of an earlier partition's row.
+REDELIVERED = {t.name: t for t in (FACT_BILLING,)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,7 +186,13 @@ def _summary_model() -> type[GoldModel]:
     }
     for m in MEASURES:
         annotations[m.name] = m.dtype
-        fields[m.name] = column(f"{m.description} ({m.source}); 0 when none", ge=0)
+        if m.source in REDELIVERED:
+            fields[m.name] = column(
+                f"{m.description} ({m.source}); 0 when none; less the earlier delivery of "
+                "each event re-delivered changed on the partition day (negative when that "
+                "is larger)")
+        else:
+            fields[m.name] = column(f"{m.description} ({m.source}); 0 when none", ge=0)
     annotations["is_active_day"] = bool
     fields["is_active_day"] = column(
         "The customer used a service that day: " + ", ".join(ACTIVITY_MEASURES) + " > 0")
@@ -188,24 +203,51 @@ def _summary_model() -> type[GoldModel]:
 CustomerDailySummary = _summary_model()
 
 
-def _source_cte(fact: str, measures: Iterable[Measure]) -> str:
+def _source_cte(fact: str, measures: Iterable[Measure], rows: str = "", sign: str = "") -> str:
+    """The measures of ``fact``'s ``rows`` (default: those received on D) per customer and
+    business day; a row counts where it was received: on or after its business day."""
     system, where = FACTS[fact]
-    aggregates = ",\n               ".join(f"{m.sql} AS {m.name}" for m in measures)
+    rows = rows or f"(SELECT * FROM gold.{fact} WHERE load_date = {DAY})"
+    aggregates = ",\n               ".join(f"{sign}({m.sql}) AS {m.name}" for m in measures)
     return f"""
         SELECT customer_key, any_value(customer_id) AS customer_id,
                event_date AS activity_date,
                {aggregates},
                '{system}' AS source_system
-        FROM gold.{fact}
-        WHERE load_date = {DAY} AND event_date <= {DAY} AND customer_key IS NOT NULL
+        FROM {rows} AS f
+        WHERE event_date <= load_date AND customer_key IS NOT NULL
           AND {where}
         GROUP BY customer_key, event_date"""
 
 
+def _superseded(table: GoldTable) -> str:
+    """SQL subquery: for each changed re-delivery (``is_update``) of ``table`` received on D,
+    the earlier delivery it supersedes: the latest of its key in the look-back before D."""
+    keys = " AND ".join(f"n.{k} = e.{k}" for k in table.primary_key)
+    return f"""(
+        SELECT e.* FROM gold.{table.name} e
+        WHERE e.load_date BETWEEN {DAY} - {table.redelivery.lookback_days} AND {DAY} - 1
+          AND EXISTS (SELECT 1 FROM gold.{table.name} n
+                      WHERE n.load_date = {DAY} AND n.{UPDATE_FLAG} AND {keys})
+        QUALIFY row_number() OVER (PARTITION BY {", ".join(f"e.{k}" for k in table.primary_key)}
+                                   ORDER BY e.load_date DESC) = 1
+    )"""
+
+
+def _fact_parts(fact: str) -> list[str]:
+    """The day's aggregate of ``fact``, and for a fact with re-deliveries the superseded
+    deliveries' aggregate taken back."""
+    measures = [m for m in MEASURES if m.source == fact]
+    parts = [_source_cte(fact, measures)]
+    if fact in REDELIVERED:
+        parts.append(_source_cte(fact, measures, _superseded(REDELIVERED[fact]), sign="-"))
+    return parts
+
+
 def summary_sql() -> str:
-    """One aggregate per fact over the day's rows, stacked by name, summed per customer-day."""
-    parts = " UNION ALL BY NAME".join(
-        _source_cte(fact, [m for m in MEASURES if m.source == fact]) for fact in FACTS)
+    """One aggregate per fact over the day's rows (and, taken back, the deliveries they
+    supersede), stacked by name, summed per customer-day."""
+    parts = " UNION ALL BY NAME".join(part for fact in FACTS for part in _fact_parts(fact))
     totals = ",\n           ".join(
         f"coalesce(sum({m.name}), 0) AS {m.name}" for m in MEASURES)
     active = " OR ".join(f"coalesce(sum({name}), 0) > 0" for name in ACTIVITY_MEASURES)
@@ -229,6 +271,8 @@ CUSTOMER_DAILY_SUMMARY = analytics_table(
     "customer_360 and the churn features, so a day's cost does not grow with history.",
     primary_key=("customer_key", "activity_date"),
     sources=tuple(f"gold.{fact}" for fact in FACTS),
+    source_windows=tuple((f"gold.{name}", (-table.redelivery.lookback_days, 0))
+                         for name, table in REDELIVERED.items()),
     grain="one row per customer x business day among the fact rows received on the partition "
     "day (a late row's day also appears in the partition it was received in)",
     sql=summary_sql(),

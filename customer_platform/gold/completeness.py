@@ -119,7 +119,11 @@ partitions of the look-back (a declared window):
   (``redelivered_identical_dropped``);
 - changed: kept as an explicit update, ``is_update`` true, logged in the check's metadata
   (``redelivered_changed_updates``, ``updated_keys_sample``); readers take the latest
-  ``load_date`` per key (agg_mrr does).
+  ``load_date`` per key (agg_mrr does). gold.customer_daily_summary sums each day's rows
+  once, so its partition D takes back the earlier delivery of each update received on D (on
+  that delivery's customer and day, as its partition counted it) and adds the update: every
+  window of customer_360, the churn features and CLV counts an event once, at its latest
+  delivery received by D, whatever order the days ran in.
 
 The blocking check ``key_unique_across_days`` fails when a key of the day is in any other
 partition, unless the row is a flagged update of an earlier one: a re-delivery older than

@@ -90,3 +90,49 @@ def test_a_customer_day_without_facts_has_no_row_and_every_measure_has_a_column(
     assert wh.run(CUSTOMER_DAILY_SUMMARY, D).height == 0
     columns = set(CUSTOMER_DAILY_SUMMARY.schema().columns)
     assert {m.name for m in MEASURES} <= columns
+
+
+def _fee(event_id: str, customer: str, event_date: dt.date, amount: float, **changes) -> dict:
+    return {"billing_event_key": f"k-{event_id}", "billing_event_id": event_id,
+            "customer_id": customer, "event_date": event_date, "event_type": "Subscription Fee",
+            "amount": amount, "is_recurring": True, "is_amount_valid": True,
+            "is_update": False, **changes}
+
+
+def test_a_changed_redelivery_replaces_its_earlier_version_in_every_window(wh):
+    """E1 is a 100 fee of D-3 received on D-2, re-delivered changed as 80 on D-1 and as 90 (a
+    day later, D-2) on D; E2, an add-on of D-2 received on D-2, is re-delivered on D as an
+    invalid amount (counts nowhere); E3 is an ordinary fee received on D. Summed over the
+    three partitions each event counts once, at its latest delivery: 90 on D-2 and 40."""
+    d_2, d_3 = days_before(2), days_before(3)
+    wh.put_gold(FACT_BILLING, [
+        _fee("E1", "C1", d_3, 100.0),
+        _fee("E2", "C1", d_2, 30.0, event_type="Add-on Purchase", is_recurring=False)], d_2)
+    wh.put_gold(FACT_BILLING, [_fee("E1", "C1", d_3, 80.0, is_update=True)], D_1)
+    wh.put_gold(FACT_BILLING, [
+        _fee("E1", "C1", d_2, 90.0, is_update=True),
+        _fee("E2", "C1", d_2, -30.0, event_type="Add-on Purchase", is_recurring=False,
+             is_amount_valid=False, is_update=True),
+        _fee("E3", "C1", D, 40.0)], D)
+
+    def windows() -> dict:
+        rows = wh.read("SELECT activity_date, sum(recurring_revenue) AS fees, "
+                       "sum(addon_revenue) AS addons, sum(billing_charges) AS charges "
+                       "FROM gold.customer_daily_summary GROUP BY ALL ORDER BY 1")
+        return {r["activity_date"]: (r["fees"], r["addons"], r["charges"])
+                for r in rows.iter_rows(named=True)}
+
+    for day in (D, D_1, d_2):  # latest day first: the partitions do not depend on run order
+        wh.run(CUSTOMER_DAILY_SUMMARY, day)
+    out_of_order = windows()
+    for day in (d_2, D_1, D):
+        wh.run(CUSTOMER_DAILY_SUMMARY, day)
+    assert windows() == out_of_order == {
+        d_3: (0.0, 0.0, 0),  # E1 moved to D-2 on its last delivery
+        d_2: (90.0, 0.0, 1),  # E1 at 90; E2's add-on taken back
+        D: (40.0, 0.0, 1),
+    }
+    # partition D-1 takes back D-2's 100 and adds 80: a row of -20, not a second fee
+    day_1 = wh.read("SELECT recurring_revenue, billing_charges FROM gold.customer_daily_summary "
+                    "WHERE load_date = ?", [D_1])
+    assert day_1.rows() == [(-20.0, 0)]
