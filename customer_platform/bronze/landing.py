@@ -166,13 +166,15 @@ def _format_found(path: Path, data: bytes) -> str | None:
         if data.startswith(magic):
             return name
     # UTF-16 without a byte-order mark: ASCII text with a NUL beside every character
-    if len(data) >= 4 and data[1::2][:2] == b"\x00\x00" and data[0:4:2].isascii() \
-            and data[0:4:2].isalnum():
+    if len(data) >= 4 and data[1:4:2] == b"\x00\x00" and _printable(data[0:4:2]):
         return "UTF-16 text (little-endian, no byte-order mark)"
-    if len(data) >= 4 and data[0::2][:2] == b"\x00\x00" and data[1:4:2].isascii() \
-            and data[1:4:2].isalnum():
+    if len(data) >= 4 and data[0:4:2] == b"\x00\x00" and _printable(data[1:4:2]):
         return "UTF-16 text (big-endian, no byte-order mark)"
     return None
+
+
+def _printable(data: bytes) -> bool:
+    return all(32 <= byte < 127 for byte in data)
 
 
 def _last_bytes(path: Path, count: int) -> bytes:
@@ -702,12 +704,11 @@ def to_bronze(
 ) -> LandingFile:
     """Read ``path`` and shape it into ``table``'s bronze layout.
 
-    Contract columns come first, as text; a contract column the file lacks is added as nulls
-    (silver rejects the rows if the column was required); columns the contract does not know
-    are kept, as a JSON object per row, in ``_extra_columns``, and the contract columns it
-    lacks are named in ``_missing_columns``, so gold can tell "not delivered" from "empty".
-    A file lacking a required column cannot be ingested at all. Column names match ignoring
-    case; JSON Lines rows that repeat a key are named in ``_duplicate_keys``.
+    Contract columns come first, as text; an optional contract column the file lacks is added
+    as nulls and named in ``_missing_columns``, so gold can tell "not delivered" from "empty"
+    (a file lacking a required column cannot be ingested at all); columns the contract does
+    not know are kept, as a JSON object per row, in ``_extra_columns``. Column names match
+    ignoring case; JSON Lines rows that repeat a key are named in ``_duplicate_keys``.
     """
     parsed = parse_landing_file(path)
     expected = list(table.columns())
