@@ -144,8 +144,12 @@ opportunity (an initial snapshot, or an opening-pipeline import delivered as tha
 with each opportunity's last change; ``CUSTOMER_PLATFORM_PIPELINE_RULE='{"opening_extract":
 "2026-01-01"}'``). Until then every coverage and gap row (agg_pipeline_daily, weekly, BOQ,
 quarterly) has ``is_pipeline_complete`` false: its pipeline leaves out the unseen deals. The
-installed-base coverage of agg_account_health reads the same pipeline: while it is
-incomplete the coverage is low, which can add a risk point but never hides one.
+installed-base coverage of agg_account_health reads the same pipeline, so while it is
+incomplete a low coverage is no evidence: the account's ``is_pipeline_complete`` is false,
+its ``pipeline_coverage`` is unknown (empty) and adds no point, and, as with seats that are
+not all known, health is never Green on that missing evidence: an account is Green only if
+it would stay Green with the coverage point added (a 0 coverage once added false risk to every
+account with seats, making Red accounts of Yellow ones).
 
 ### Customer value in a young warehouse
 

@@ -11,12 +11,14 @@ from customer_platform.gold.base import ensure_table
 from customer_platform.gold.customer import DIM_OPPORTUNITY
 from customer_platform.gold.revops.activation import account_adoption
 from customer_platform.gold.revops.health import account_health, parent_health
-from customer_platform.gold.revops.rules import HealthRule
+from customer_platform.gold.revops.rules import PIPELINE, HealthRule
 
 from .conftest import checked, day, key, put_calendar, stub_customers
 
 D = day("2026-03-09")  # settled day E = 2026-03-08, fiscal quarter FY2026-Q2 (Mar - May)
 PARENT = "parent-1"
+#: an opening full extract before D: the warehouse holds the whole open pipeline on E
+HELD = dataclasses.replace(PIPELINE, opening_extract=day("2026-03-01"))
 
 #: customer -> (roll-up key, entitled, activated, monthly seat value, tickets 30d,
 #: competitor mentions)
@@ -50,23 +52,27 @@ def opportunity(opp, customer, amount, close):
             "created_at": dt.datetime(2026, 2, 1), "source_updated_at": dt.datetime(2026, 3, 2)}
 
 
+def adoption(c, rollup, seats, active, value, tickets, mentions) -> dict:
+    """An agg_account_adoption row of D (seats unknown for the INCOMPLETE accounts)."""
+    return {"customer_id": c, "customer_key": key("customer", c), "account_key": f"a-{c}",
+            "company_name": f"Company {c}", "rollup_account_key": rollup,
+            "rollup_company_name": "Parent Co" if rollup == PARENT else f"Company {c}",
+            "is_child_account": rollup == PARENT, "geo": "AMER", "vertical": "Retail",
+            "entitled_seats": seats, "activated_seats": active,
+            "activation_rate": active / seats if seats and c not in INCOMPLETE else None,
+            "is_complete": c not in INCOMPLETE,
+            "entitled_monthly_value": value, "tickets_opened_30d": tickets,
+            "competitor_mentions_90d": mentions, "load_date": D}
+
+
 @pytest.fixture
 def accounts(tiny):
     put_calendar(tiny, day("2026-03-01"), D)
     stub_customers(tiny, *ACCOUNTS)
     with tiny.resource.get_connection() as con:
         ensure_table(con, account_adoption())
-    tiny.put("gold.agg_account_adoption", [
-        {"customer_id": c, "customer_key": key("customer", c), "account_key": f"a-{c}",
-         "company_name": f"Company {c}", "rollup_account_key": rollup,
-         "rollup_company_name": "Parent Co" if rollup == PARENT else f"Company {c}",
-         "is_child_account": rollup == PARENT, "geo": "AMER", "vertical": "Retail",
-         "entitled_seats": seats, "activated_seats": active,
-         "activation_rate": active / seats if seats and c not in INCOMPLETE else None,
-         "is_complete": c not in INCOMPLETE,
-         "entitled_monthly_value": value, "tickets_opened_30d": tickets,
-         "competitor_mentions_90d": mentions, "load_date": D}
-        for c, (rollup, seats, active, value, tickets, mentions) in ACCOUNTS.items()])
+    tiny.put("gold.agg_account_adoption", [adoption(c, *signals)
+                                           for c, signals in ACCOUNTS.items()])
     tiny.put_versions(DIM_OPPORTUNITY, [
         opportunity("O1", "C0000002", 1500.0, "2026-03-20"),
         opportunity("O2", "C0000004", 30.0, "2026-05-31"),
@@ -76,7 +82,7 @@ def accounts(tiny):
 
 
 def test_points_and_colours(accounts):
-    rows = checked(accounts, account_health(), D)
+    rows = checked(accounts, account_health(pipeline=HELD), D)
     got = {r["customer_id"]: (r["pipe_actual"], r["activation_points"], r["coverage_points"],
                               r["ticket_points"], r["competitor_points"], r["risk_points"],
                               r["health"]) for r in rows.iter_rows(named=True)}
@@ -94,7 +100,7 @@ def test_points_and_colours(accounts):
 
 def test_the_rule_is_configurable(accounts):
     lenient = dataclasses.replace(HealthRule(), red_points=5)
-    rows = checked(accounts, account_health(lenient), D)
+    rows = checked(accounts, account_health(lenient, HELD), D)
     assert rows.filter(health="Red").height == 0
     assert sorted(rows.filter(health="Yellow")["customer_id"]) == [
         "C0000001", "C0000002", "C0000004", "C0000005", "C0000006"]
@@ -103,7 +109,7 @@ def test_the_rule_is_configurable(accounts):
 
 
 def test_parent_rollup_makes_the_at_risk_parent_stand_out(accounts):
-    checked(accounts, account_health(), D)
+    checked(accounts, account_health(pipeline=HELD), D)
     rows = {r["rollup_account_key"]: r for r in checked(
         accounts, parent_health(), D).iter_rows(named=True)}
     parent = rows[PARENT]  # C1 Yellow (100 seats), C2 Red (50), C5 Red (100)
@@ -118,3 +124,30 @@ def test_parent_rollup_makes_the_at_risk_parent_stand_out(accounts):
         60, 0.24, 1500.0, 6, 1)
     assert (rows["solo-3"]["health"], rows["solo-3"]["red_share"]) == ("Green", 0.0)  # 0 seats
     assert (rows["solo-4"]["health"], rows["solo-4"]["at_risk_share"]) == ("Yellow", 1.0)
+
+
+def test_coverage_is_unknown_while_the_pipeline_is_not_whole(accounts):
+    """Without an opening extract, on 2026-03-08 the warehouse (first day 2026-01-01) has not
+    seen 180 days of changes: the coverage reads low only because deals are unseen. It adds
+    no point (C5: 2 + 1 tickets = 3, Yellow, not the 4 and Red a 0 coverage gave) and an
+    account is Green only if it stays Green with the coverage point (C7: 1 ticket point)."""
+    accounts.put("gold.agg_account_adoption", [
+        adoption("C0000007", "solo-7", 100, 50, 100.0, 2, 0),
+        adoption("C0000008", "solo-8", 100, 50, 100.0, 0, 0)])
+    stub_customers(accounts, *ACCOUNTS, "C0000007", "C0000008")
+    rows = checked(accounts, account_health(), D)
+    got = {r["customer_id"]: (r["pipeline_coverage"], r["coverage_points"], r["risk_points"],
+                              r["health"]) for r in rows.iter_rows(named=True)}
+    assert got == {
+        "C0000001": (None, 0, 2, "Yellow"),  # activation 0.2: 2 points
+        "C0000002": (None, 0, 4, "Red"),  # tickets and competitor: red on known points
+        "C0000003": (None, 0, 0, "Green"),  # no seats: coverage does not apply
+        "C0000004": (None, 0, 2, "Yellow"),
+        "C0000005": (None, 0, 3, "Yellow"),
+        "C0000006": (None, 0, 0, "Yellow"),  # seats unknown
+        "C0000007": (None, 0, 1, "Yellow"),  # 1 + the unknown coverage point could be 2
+        "C0000008": (None, 0, 0, "Green"),  # 0 + 1 stays below 2
+    }
+    assert set(rows["is_pipeline_complete"]) == {False}
+    assert set(checked(accounts, account_health(pipeline=HELD), D)["is_pipeline_complete"]) \
+        == {True}

@@ -15,9 +15,12 @@ An account's health on the settled day E scores four signals with risk points
 - competitive presence: an engagement note of the last 90 days mentioning a competitor.
 
 Signals that do not apply (no seats: no activation rate nor installed base) add no points.
-Signals that are unknown (an entitlement's seats lost to a rejected row, see
-``gold/completeness.py``) add none either, but the account is then at least Yellow: health is
-never Green on evidence the warehouse does not have. The parent
+Signals that are unknown add none either, and health is never Green on evidence the warehouse
+does not have (``gold/completeness.py``): an account whose seats are not all known (an
+entitlement lost to a rejected row) is at least Yellow; while the warehouse does not hold the
+whole open pipeline (``is_pipeline_complete`` false, as in ``agg_pipeline_daily``) the
+coverage is unknown, not low, and an account is Green only if it would stay Green with the
+coverage point too. The parent
 roll-up (``agg_parent_health``) groups accounts by ``rollup_account_key`` (the parent
 company, else the stand-alone account) so a parent whose seats sit in Red accounts stands out.
 """
@@ -26,6 +29,7 @@ import datetime as dt
 
 from customer_platform.contracts.base import column
 from customer_platform.gold.base import GoldModel, GoldTable, sk
+from customer_platform.gold.completeness import changes_held
 from customer_platform.gold.customer import customer_fk
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.revops.common import (
@@ -44,6 +48,8 @@ from customer_platform.gold.revops.rules import HEALTH, PIPELINE, HealthRule, Pi
 
 SEED = "003"
 HEALTH_COLOURS = ["Green", "Yellow", "Red"]
+#: Risk points of a thin installed-base pipeline coverage (the most an unknown coverage hides).
+COVERAGE_POINTS = 1
 
 
 def _points(description: str):
@@ -66,9 +72,14 @@ class AggAccountHealth(GoldModel):
     vertical: str = column("Industry vertical", nullable=True)
     entitled_seats: int = column("Entitled seats over every product family", ge=0)
     activated_seats: int = column("Activated seats over every product family", ge=0)
-    is_complete: bool = column("Every signal is known (agg_account_adoption.is_complete); "
+    is_complete: bool = column("Every seat is known (agg_account_adoption.is_complete); "
                                "else activation and coverage are empty and the account is at "
                                "least Yellow")
+    is_pipeline_complete: bool = column(
+        "The warehouse holds the whole open pipeline on E (agg_pipeline_daily."
+        "is_pipeline_complete); else pipeline_coverage is unknown (empty, no points) and the "
+        f"account is Green only if it stays below {HEALTH.yellow_points} points with the "
+        "coverage point added")
     activation_rate: float = column("activated / entitled seats; empty without seats or when "
                                     "not is_complete", nullable=True)
     pipe_actual: float = column("The account's pipeline of the fiscal quarter (USD)", ge=0.0)
@@ -76,7 +87,7 @@ class AggAccountHealth(GoldModel):
                                          ge=0.0)
     pipeline_coverage: float = column("pipe_actual / quarterly_seat_value: pipeline coverage "
                                       "of the installed base; empty without seats or when "
-                                      "not is_complete",
+                                      "not is_complete or not is_pipeline_complete",
                                       nullable=True)
     tickets_opened_30d: int = column("Support tickets opened in the 30 days to E", ge=0)
     has_competitive_presence: bool = column("An engagement note of the last 90 days mentions a "
@@ -108,27 +119,35 @@ def account_health(rule: HealthRule = HEALTH, pipeline: PipelineRule = PIPELINE)
         "E = D - 1",
         sql=f"""
         WITH today AS {calendar()},
+        held AS (SELECT {changes_held(pipeline.stale_after_days, pipeline.opening_extract)}
+                            AS is_pipeline_complete),
         pipe AS (  -- each account's pipeline of E's fiscal quarter
             SELECT o.customer_id, sum(o.pipe_actual) AS pipe_actual
             FROM {latest_opportunities(pipeline)} o JOIN today t
               ON o.close_date BETWEEN t.fiscal_quarter_start AND t.fiscal_quarter_end
             GROUP BY o.customer_id
         ), signals AS (
-            SELECT a.*, {money("coalesce(p.pipe_actual, 0)")} AS pipe_actual,
+            SELECT a.*, h.is_pipeline_complete,
+                   {money("coalesce(p.pipe_actual, 0)")} AS pipe_actual,
                    {money("3 * a.entitled_monthly_value")} AS quarterly_seat_value,
-                   CASE WHEN a.is_complete THEN {ratio("coalesce(p.pipe_actual, 0)",
-                                                       "3 * a.entitled_monthly_value")} END
+                   CASE WHEN a.is_complete AND h.is_pipeline_complete
+                        THEN {ratio("coalesce(p.pipe_actual, 0)",
+                                    "3 * a.entitled_monthly_value")} END
                        AS pipeline_coverage,
+                   -- the coverage signal applies (seats known and valued) but is unknown
+                   a.is_complete AND NOT h.is_pipeline_complete
+                       AND a.entitled_monthly_value > 0 AS is_coverage_unknown,
                    a.competitor_mentions_90d > 0 AS has_competitive_presence
-            FROM gold.agg_account_adoption a LEFT JOIN pipe p USING (customer_id)
+            FROM gold.agg_account_adoption a CROSS JOIN held h
+            LEFT JOIN pipe p USING (customer_id)
             WHERE a.load_date = {DAY}
         ), scored AS (  -- a missing or unknown signal compares as NULL and adds 0
             SELECT *,
                    CASE WHEN activation_rate < {rule.activation_red_below} THEN 2
                         WHEN activation_rate < {rule.activation_yellow_below} THEN 1
                         ELSE 0 END AS activation_points,
-                   CASE WHEN pipeline_coverage < {rule.coverage_yellow_below} THEN 1
-                        ELSE 0 END AS coverage_points,
+                   CASE WHEN pipeline_coverage < {rule.coverage_yellow_below}
+                        THEN {COVERAGE_POINTS} ELSE 0 END AS coverage_points,
                    CASE WHEN tickets_opened_30d >= {rule.tickets_red_from} THEN 2
                         WHEN tickets_opened_30d >= {rule.tickets_yellow_from} THEN 1
                         ELSE 0 END AS ticket_points,
@@ -143,11 +162,15 @@ def account_health(rule: HealthRule = HEALTH, pipeline: PipelineRule = PIPELINE)
         SELECT {sk("account_health", E, "customer_id")} AS account_health_key,
                customer_key, customer_id, account_key, company_name, rollup_account_key,
                rollup_company_name, is_child_account, geo, vertical, entitled_seats,
-               activated_seats, is_complete, activation_rate, pipe_actual, quarterly_seat_value,
+               activated_seats, is_complete, is_pipeline_complete, activation_rate, pipe_actual,
+               quarterly_seat_value,
                pipeline_coverage, tickets_opened_30d, has_competitive_presence, activation_points,
                coverage_points, ticket_points, competitor_points, risk_points,
                CASE WHEN risk_points >= {rule.red_points} THEN 'Red'
-                    WHEN risk_points >= {rule.yellow_points} OR NOT is_complete THEN 'Yellow'
+                    WHEN risk_points >= {rule.yellow_points} OR NOT is_complete
+                         OR (is_coverage_unknown
+                             AND risk_points + {COVERAGE_POINTS} >= {rule.yellow_points})
+                         THEN 'Yellow'
                     ELSE 'Green' END AS health,
                risk_points >= {rule.red_points} AS is_at_risk,
                {settled_columns("licensing+support+crm")}

@@ -80,9 +80,10 @@ class ActivationRule:
 class HealthRule:
     """Green / Yellow / Red from risk points (env ``CUSTOMER_PLATFORM_HEALTH_RULE``).
 
-    Each signal adds risk points; a missing signal (no seats, no installed-base value) adds
-    none. Red from ``red_points``, Yellow from ``yellow_points`` or when a signal is unknown
-    (seats lost to a rejected row), else Green.
+    Each signal adds risk points; a missing signal (no seats, no installed-base value) or an
+    unknown one adds none. Red from ``red_points``; Yellow from ``yellow_points``, when seats
+    are unknown (lost to a rejected row), or when the coverage is unknown (the pipeline not
+    yet whole) and its point would reach ``yellow_points``; else Green.
     """
 
     #: activation rate (activated / entitled seats) below these: 2 points, else 1 point
@@ -123,9 +124,10 @@ class HealthRule:
             f"{self.coverage_yellow_below} -> 1; tickets opened in 30 days >= "
             f"{self.tickets_red_from} -> 2, >= {self.tickets_yellow_from} -> 1; a competitor "
             f"mention ({', '.join(self.competitor_words)}) in an engagement note of the last 90 "
-            f"days -> {self.competitor_points}; a missing signal adds 0. Red from "
-            f"{self.red_points} points, Yellow from {self.yellow_points} or when a signal is "
-            "unknown (never Green on missing evidence), else Green")
+            f"days -> {self.competitor_points}; a missing or unknown signal adds 0. Red from "
+            f"{self.red_points} points, Yellow from {self.yellow_points}, when seats are "
+            "unknown, or when an unknown coverage's point would reach it (never Green on "
+            "missing evidence), else Green")
 
 
 @dataclasses.dataclass(frozen=True)
