@@ -119,7 +119,7 @@ def run_day(instance, day: str, keys: Sequence | None, follow_up: bool, cursor: 
     run_id = str(uuid.uuid4())
     job = defs.resolve_job_def(DAILY_JOB)
     if keys is not None:
-        job = _job_subset(job, keys)
+        job = job_subset(job, keys)
     with RunWatcher(instance, run_id, show):
         result = job.execute_in_process(partition_key=day, instance=instance,
                                         raise_on_error=False, run_config=QUIET_RUN,
@@ -134,7 +134,7 @@ def run_day(instance, day: str, keys: Sequence | None, follow_up: bool, cursor: 
     return result.success, cursor
 
 
-def _job_subset(job, keys: Sequence):
+def job_subset(job, keys: Sequence):
     """The daily job for ``keys`` and the job's own checks of them. (A subset by asset keys
     alone takes every check of the assets in the code location, the freshness checks the job
     leaves to their sensor included.)"""
