@@ -66,6 +66,16 @@ def _column(frame: pl.DataFrame, name: str) -> list:
     return series.to_list()
 
 
+#: Marks a figure the warehouse flags incomplete (``is_complete`` false), in hover and labels.
+INCOMPLETE = "incomplete"
+INCOMPLETE_MARK = "*"
+
+
+def _incomplete(frame: pl.DataFrame) -> list[bool]:
+    """Per row: the figure is flagged incomplete (``is_complete`` false)."""
+    return [flag is False for flag in frame.get_column("is_complete").to_list()]
+
+
 def _days_axis(days: list[str]) -> dict:
     """A date axis from the day before the first to the day after the last (one day alone
     would otherwise be drawn on a scale of milliseconds)."""
@@ -101,16 +111,19 @@ def draw_parent_health(frame: pl.DataFrame) -> go.Figure:
 def draw_pipeline_coverage(frame: pl.DataFrame) -> go.Figure:
     weeks = list(dict.fromkeys(frame.get_column("fiscal_week").to_list()))
     geos = sorted(set(frame.get_column("geo").to_list()))
-    cells = {(row["geo"], row["fiscal_week"]): row for row in frame.iter_rows(named=True)}
+    cells = {(row["geo"], row["fiscal_week"]): (row, partial) for row, partial in zip(
+        frame.iter_rows(named=True), _incomplete(frame), strict=True)}
     z, text, hover = [], [], []
     for geo in geos:
-        rows = [cells.get((geo, week)) for week in weeks]
-        z.append([r["coverage"] if r else None for r in rows])
-        text.append([f"{r['coverage']:.2f}x" if r else "" for r in rows])
+        rows = [cells.get((geo, week), (None, False)) for week in weeks]
+        z.append([r["coverage"] if r else None for r, _ in rows])
+        text.append([f"{r['coverage']:.2f}x" + (INCOMPLETE_MARK if partial else "") if r
+                     else "" for r, partial in rows])
         hover.append([html.escape(f"{geo} {week} (as of {r['as_of']}): pipeline "
-                                  f"${r['pipe_actual']:,.0f} / QRF ${r['qrf']:,.0f}",
-                                  quote=False)
-                      if r else "" for week, r in zip(weeks, rows, strict=True)])
+                                  f"${r['pipe_actual']:,.0f} / QRF ${r['qrf']:,.0f}" +
+                                  (f" ({INCOMPLETE}: the warehouse does not hold the whole "
+                                   "open pipeline yet)" if partial else ""), quote=False)
+                      if r else "" for week, (r, partial) in zip(weeks, rows, strict=True)])
     figure = go.Figure(go.Heatmap(
         x=[html.escape(w, quote=False) for w in weeks],
         y=[html.escape(g, quote=False) for g in geos], z=z, text=text,
@@ -207,12 +220,17 @@ def draw_ticket_resolution(frame: pl.DataFrame) -> go.Figure:
     for ticket_type, colour in zip(TICKET_TYPES, SERIES_COLOURS, strict=False):
         rows = frame.filter(pl.col("ticket_type") == ticket_type)
         if rows.height:
+            partial = _incomplete(rows)
             figure.add_trace(go.Scatter(
                 x=_column(rows, "period_end"), y=_column(rows, "avg_resolution_hours"),
-                customdata=_column(rows, "resolved_tickets"), name=ticket_type,
-                mode="lines+markers", line_color=colour,
-                hovertemplate="%{x}: %{y:.1f} h over %{customdata} resolved tickets ("
-                + ticket_type + ")<extra></extra>"))
+                customdata=[[n, f" ({INCOMPLETE}: begins before the warehouse's first day)"
+                             if p else ""] for n, p in zip(
+                                 _column(rows, "resolved_tickets"), partial, strict=True)],
+                name=ticket_type, mode="lines+markers", line_color=colour,
+                marker={"symbol": ["circle-open" if p else "circle" for p in partial],
+                        "size": 8},
+                hovertemplate="%{x}: %{y:.1f} h over %{customdata[0]} resolved tickets ("
+                + ticket_type + ")%{customdata[1]}<extra></extra>"))
     return _figure(figure, yaxis={"title": "average hours to resolve", "rangemode": "tozero"},
                    xaxis=_days_axis(_column(frame, "period_end")))
 
@@ -225,7 +243,9 @@ CHARTS = (
           "gold.agg_parent_health holds no parent company for this day."),
     Chart("pipeline-coverage", "Pipeline coverage by geo and week",
           "Pipeline of the quarter / quota-based forecast (QRF) at each fiscal week's latest "
-          f"settled day; green from {COVERAGE_SCALE_MAX:.0f}x, red towards 0.",
+          f"settled day; green from {COVERAGE_SCALE_MAX:.0f}x, red towards 0; "
+          f"{INCOMPLETE_MARK}: the warehouse does not hold the whole open pipeline yet, so "
+          "coverage reads low.",
           data.PIPELINE_COVERAGE, draw_pipeline_coverage,
           "gold.agg_pipeline_daily has no segment with a quota in the last 13 weeks."),
     Chart("activation", "Seat activation trends (QAL / MAL / RMAL)",
@@ -259,7 +279,8 @@ CHARTS = (
           "first day)."),
     Chart("ticket-resolution", "Ticket resolution times",
           "Average hours from opened to resolved over the rolling 7 days ending each settled "
-          "day, by ticket type.",
+          "day, by ticket type; open markers: a week that begins before the warehouse's first "
+          "day, so only partly seen.",
           data.TICKET_RESOLUTION, draw_ticket_resolution,
           "No support ticket was resolved in the last 13 weeks."),
 )

@@ -5,6 +5,11 @@ A query reads the gold tables it names, and only their partitions ``load_date`` 
 is reproducible (the same warehouse partitions give the same file). Snapshot charts read the
 day's partition (``lookback_days = 0``), trend charts a trailing window.
 
+Completeness: a chart of a figure the warehouse flags as incomplete (a period that begins
+before its first day, ``is_complete``; a pipeline it does not hold whole,
+``is_pipeline_complete``) reads the flag as ``is_complete`` and marks those points, so an
+undercount is never drawn as a fall (``gold/completeness.py``).
+
 PII: a column keeps its source name through the query, and ``fetch`` masks every column that
 one of the query's source tables classifies as PII (``privacy.mask``), whatever the chart
 then does with it. A name or an e-mail address therefore never reaches a figure unmasked.
@@ -102,7 +107,7 @@ PIPELINE_COVERAGE = Query(
     WITH days AS (  -- geo totals of the segments that have a quota (QRF)
         SELECT fiscal_week, geo, snapshot_date,
                sum(pipe_actual) FILTER (WHERE qrf IS NOT NULL) AS pipe_actual,
-               sum(qrf) AS qrf
+               sum(qrf) AS qrf, coalesce(bool_and(is_pipeline_complete), TRUE) AS is_complete
         FROM gold.agg_pipeline_daily
         WHERE {_window(TREND_DAYS)}
         GROUP BY fiscal_week, geo, snapshot_date
@@ -111,7 +116,7 @@ PIPELINE_COVERAGE = Query(
         QUALIFY snapshot_date = max(snapshot_date) OVER (PARTITION BY fiscal_week)
     )
     SELECT fiscal_week, geo, snapshot_date AS as_of, pipe_actual, qrf,
-           round(pipe_actual / qrf, 4) AS coverage
+           round(pipe_actual / qrf, 4) AS coverage, is_complete
     FROM weeks WHERE qrf > 0
     ORDER BY as_of, geo
     """,
@@ -185,7 +190,8 @@ TICKET_RESOLUTION = Query(
     sources=("agg_ticket_resolution",),
     lookback_days=TREND_DAYS,
     sql=f"""
-    SELECT period_end, ticket_type, resolved_tickets, avg_resolution_hours
+    SELECT period_end, ticket_type, resolved_tickets, avg_resolution_hours,
+           coalesce(is_complete, TRUE) AS is_complete
     FROM gold.agg_ticket_resolution
     WHERE {_window(TREND_DAYS)} AND period_type = 'Weekly' AND resolved_tickets > 0
     ORDER BY period_end, ticket_type

@@ -38,6 +38,8 @@ SECRET_EMAILS = [f"zelda.secret{i:02d}@private.example" for i in range(CUSTOMERS
 HOSTILE_PARENT = ('Zeta "Holdings" </script><script>window.pwned=1</script> '
                   '<a href="https://example.com/x">click</a> & Co')
 FUTURE = D + dt.timedelta(days=1)
+#: First settled day whose agg_pipeline_daily rows hold the whole open pipeline
+PIPELINE_HELD_FROM = dt.date(2026, 2, 1)
 
 
 def days(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -93,7 +95,7 @@ def _pipeline(load: dt.date) -> list[dict]:
     return [{"geo": geo, "solution": "Meetings", "sales_motion": "New", "snapshot_date": settled,
              "fiscal_week": fiscal.fiscal_week_label(settled), "qrf": qrf,
              "pipe_actual": round(qrf * (0.4 + 0.03 * day_of_quarter * (i + 1) / 4), 2),
-             "load_date": load}
+             "is_pipeline_complete": settled >= PIPELINE_HELD_FROM, "load_date": load}
             for i, (geo, qrf) in enumerate((("AMER", 900_000.0), ("EMEA", 600_000.0),
                                             ("APAC", 300_000.0), ("LATAM", 150_000.0)))]
 
@@ -111,7 +113,7 @@ def _tickets(load: dt.date, n: int) -> list[dict]:
     return [{"ticket_type": t, "period_type": "Weekly", "period_start": settled - dt.timedelta(6),
              "period_end": settled, "resolved_tickets": 3 + (n + k) % 5,
              "avg_resolution_hours": round(12 + 8 * k + (n * 7 + k * 3) % 11, 2),
-             "load_date": load}
+             "is_complete": settled - dt.timedelta(6) >= partition_start(), "load_date": load}
             for k, t in enumerate(("Technical Issue", "Billing Question", "Feature Request"))]
 
 

@@ -13,7 +13,11 @@ from dagster import materialize
 
 from customer_platform.privacy import MASK
 from customer_platform.report import REPORT_ASSETS, render_report, write_report
-from customer_platform.report.charts import CHARTS
+from customer_platform.report.charts import (
+    CHARTS,
+    draw_pipeline_coverage,
+    draw_ticket_resolution,
+)
 from customer_platform.report.data import (
     AT_RISK_CUSTOMERS,
     CHURN_RISK,
@@ -21,6 +25,7 @@ from customer_platform.report.data import (
     MRR_MOVEMENTS,
     PARENT_HEALTH,
     PIPELINE_COVERAGE,
+    TICKET_RESOLUTION,
     fetch,
 )
 from customer_platform.report.html import NO_DATA
@@ -29,6 +34,7 @@ from customer_platform.resources import Warehouse
 from .conftest import (
     CUSTOMERS,
     HOSTILE_PARENT,
+    PIPELINE_HELD_FROM,
     SECRET_EMAILS,
     SECRET_NAMES,
     D,
@@ -197,3 +203,27 @@ def test_write_report_refuses_a_missing_warehouse(tmp_path):
     with pytest.raises(FileNotFoundError, match="no warehouse"):
         write_report(D, tmp_path / "r.html", warehouse=tmp_path / "nowhere.duckdb")
     assert not (tmp_path / "r.html").exists()
+
+
+def test_periods_the_warehouse_has_not_fully_seen_are_marked(made_warehouse):
+    """The warehouse's first day is 2026-01-01: a week ending before 2026-01-07 began before
+    it (is_complete false), so its point is an open marker saying so; the pipeline coverage of
+    a week settled before the pipeline was held whole carries a star."""
+    with made_warehouse.resource.get_connection() as con:
+        tickets = fetch(con, TICKET_RESOLUTION, D)
+        weeks = fetch(con, PIPELINE_COVERAGE, D)
+    first_whole = dt.date(2026, 1, 7)
+    figure = draw_ticket_resolution(tickets)
+    for trace in figure.data:  # one per ticket type, 13 weeks of daily period ends
+        ends = [dt.date.fromisoformat(x) for x in trace.x]
+        assert ends[0] == D - dt.timedelta(days=91) and ends[-1] == D - dt.timedelta(days=1)
+        partial = [end < first_whole for end in ends]
+        assert sum(partial) == 37  # 2025-12-01 .. 2026-01-06
+        assert list(trace.marker.symbol) == ["circle-open" if p else "circle" for p in partial]
+        assert [bool(note) for _, note in trace.customdata] == partial
+    cells = draw_pipeline_coverage(weeks).data[0]
+    by_week = {(r["geo"], r["fiscal_week"]): r["as_of"] for r in weeks.iter_rows(named=True)}
+    starred = [(geo, week) for geo, texts in zip(cells.y, cells.text, strict=True)
+               for week, text in zip(cells.x, texts, strict=True) if text.endswith("*")]
+    assert starred and sorted(starred) == sorted(
+        key for key, as_of in by_week.items() if as_of < PIPELINE_HELD_FROM)
