@@ -103,7 +103,7 @@ WITH {customers_as_of(DAY)}, banded AS (  -- the year's summaries, per customer 
     FROM banded
     GROUP BY customer_key
 ), licences AS (
-    SELECT customer_key, count(*) AS licences_held_on_day,
+    SELECT customer_key, count(is_active) AS licences_held_on_day,
            count(*) FILTER (WHERE is_active) AS licences_active_on_day
     FROM gold.fact_license_utilization
     WHERE load_date = {DAY} AND customer_key IS NOT NULL

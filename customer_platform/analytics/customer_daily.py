@@ -99,8 +99,12 @@ MEASURES: tuple[Measure, ...] = (
     Measure("late_payments", "fact_invoice", _count(f"{PAID} AND is_late_payment"),
             "Invoices paid after their due date"),
     Measure("days_to_pay", "fact_invoice", _sum("days_to_pay", PAID),
-            "Days from invoice to payment, summed over the invoices paid",
-            windows=(90, 365)),
+            "Days from invoice to payment, summed over the invoices paid with a known payment "
+            "day", windows=(90, 365)),
+    Measure("dated_payments", "fact_invoice", _count(f"{PAID} AND paid_date IS NOT NULL"),
+            "Invoices paid whose payment day is known (a file without paid_date leaves it "
+            "unknown): the base of the payment-time averages and the late-payment rate",
+            windows=(365,)),
     # orders (seed 004)
     Measure("orders", "fact_order", "count(*)", "Orders placed", windows=(90, 365)),
     Measure("completed_orders", "fact_order", _count("is_completed"),
@@ -121,8 +125,12 @@ MEASURES: tuple[Measure, ...] = (
     Measure("tickets_resolved", "fact_support_ticket", _count(RESOLVED), "Tickets resolved",
             windows=SHORT),
     Measure("resolution_hours", "fact_support_ticket", _sum("resolution_hours", RESOLVED),
-            "Hours from opening to resolution, summed over the tickets resolved", float,
-            windows=(90,)),
+            "Hours from opening to resolution, summed over the tickets resolved with a known "
+            "resolution time", float, windows=(90,)),
+    Measure("timed_resolutions", "fact_support_ticket",
+            _count(f"{RESOLVED} AND resolution_hours IS NOT NULL"),
+            "Tickets resolved whose resolution time is known (a file without resolved_at "
+            "leaves it unknown): the base of the resolution-time average", windows=(90,)),
     Measure("satisfaction_responses", "fact_support_ticket",
             _count(f"{RESOLVED} AND satisfaction_score IS NOT NULL"),
             "Satisfaction survey answers (given at resolution)", windows=(90, 365)),

@@ -50,12 +50,13 @@ silver keeps that column, and gold calls it ``undelivered_columns``. Such a null
 ``undelivered(column)`` is the SQL test.
 
 - SCD2 dimensions (``gold/scd2.py``: dim_customer, dim_user, dim_opportunity, dim_campaign,
-  dim_support_ticket, dim_account_hierarchy, dim_product): the stored versions keep the
-  nulls and the list, so a partition stays a pure function of its silver days; the view gives
-  a column that was not delivered (and a column computed from it, ``derived``) the entity's
-  last delivered value, before it folds unchanged versions. A file without ``company``
-  therefore neither blanks a user's company nor opens a version by itself; a value delivered
-  empty is still a change. With no earlier delivery the value stays empty: unknown.
+  dim_support_ticket, dim_account_hierarchy, dim_product, dim_meeting and dim_webinar, whose
+  topic is optional): the stored versions keep the nulls and the list, so a partition stays a
+  pure function of its silver days; the view gives a column that was not delivered (and a
+  column computed from it, ``derived``) the entity's last delivered value, before it folds
+  unchanged versions. A file without ``company`` therefore neither blanks a user's company
+  nor opens a version by itself; a value delivered empty is still a change. With no earlier
+  delivery the value stays empty: unknown.
 - ``fact_support_ticket`` keeps the nulls (a fact row is the change as received) and says
   which they are in ``undelivered_columns``.
 - ``agg_ticket_resolution``: a Resolved change whose file lacked ``resolved_at`` is a
@@ -63,6 +64,38 @@ silver keeps that column, and gold calls it ``undelivered_columns``. Such a null
   the ticket's last Resolved change that delivered ``resolved_at`` (in the window), else
   unknown: ``untimed_resolved_tickets`` counts those, and ``avg_resolution_hours`` averages
   the known times only.
+- Facts are flagged, not carried (a stored fact partition reads only its own day, so it
+  cannot see the entity's last delivery): fact_invoice, fact_service_assignment,
+  fact_campaign_target, fact_network_usage, fact_order, fact_order_line and
+  fact_engagement_activity keep the nulls and name them in ``undelivered_columns``, and what
+  they compute from a missing column is empty, not a value: ``days_to_pay`` and
+  ``is_late_payment`` without ``paid_date`` (paid, day unknown), ``days_active`` without
+  ``end_date``; fact_campaign_target's ``is_opened``, ``is_responded`` and ``is_converted``
+  are empty when their date was not delivered (never "not opened"), and ``response_stage``
+  is empty when a step past the furthest delivered one is missing (a delivered conversion
+  still settles it). ``order_channel``, ``discount_pct``, ``notes``, ``data_volume_mb`` and
+  ``minutes`` stay empty with the flag.
+- ``fact_license_utilization`` (a snapshot): an ``end_date`` the day's file lacks is the
+  license's last delivered one of the 7 snapshots before (``CARRY_FORWARD_DAYS``, a declared
+  window); with none, ``is_active`` is empty (unknown) instead of "in force", and so is
+  ``is_used_30d`` when it depends on it. ``agg_license_utilization`` counts those in
+  ``unknown_licenses``, outside ``assigned_licenses``, and withholds the type's
+  ``utilization_rate``; customer_360's licences held and active count known ones only.
+- ``agg_seat_activation``: ``usage_minutes`` is empty (unknown) when a usage row of the day
+  came from a file without it, not the sum of the rows that had it.
+- customer_daily_summary (analytics): a payment or resolution of unknown time counts as paid
+  or resolved but is no base of an average: ``dated_payments`` and ``timed_resolutions``
+  divide ``avg_days_to_pay_365d``, ``late_payment_rate_365d`` (an unknown day is neither
+  late nor on time) and ``avg_resolution_hours_90d``.
+- ``fact_billing``: a ``plan_type`` the file did not deliver is the billing contact's plan in
+  force on the event day in dim_user (the user's last delivered plan), empty only without a
+  contact or version; ``undelivered_columns`` flags the row, and a re-delivery differing
+  only in it is the same event (an arrival column of ``Redelivery``).
+- Not yet switched on, so still read as empty: the analytics sums and counts over an
+  optional column (customer_daily_summary's ``data_mb``, ``network_minutes``,
+  ``campaign_opens``, ``campaign_responses``, ``campaign_conversions``) and
+  agg_account_adoption's ``competitor_mentions_90d`` (undelivered ``notes``) add nothing
+  for a day whose file lacked the column, and the trends and rates over them undercount.
 
 ### Periods that begin before the warehouse's first day
 
@@ -190,12 +223,20 @@ from customer_platform.silver.normalise import enum_key
 
 #: Gold's name for bronze's ``_missing_columns``: the source columns a row's file lacked.
 UNDELIVERED = "undelivered_columns"
+#: The same list as silver names it, for SQL reading silver rows.
+SILVER_MISSING = "_missing_columns"
 
 
 def undelivered(column: str, listing: str = UNDELIVERED) -> str:
     """SQL predicate: ``column`` was not in the file the row came from, so its NULL is unknown,
     not empty. ``listing`` is the comma-separated list bronze wrote (``_missing_columns``)."""
     return f"coalesce(list_contains(string_split({listing}, ','), '{column}'), FALSE)"
+
+
+def known(column: str, expr: str, listing: str = UNDELIVERED) -> str:
+    """SQL: ``expr`` (computed from ``column``), or NULL (unknown) when the row's file did not
+    deliver ``column``: a flag or figure over a missing column is unknown, not false or 0."""
+    return f"CASE WHEN NOT {undelivered(column, listing)} THEN {expr} END"
 
 
 #: SQL: the partition day a gold table writes

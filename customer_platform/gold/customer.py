@@ -11,7 +11,7 @@ from customer_platform.gold.base import (
     date_key,
     sk,
 )
-from customer_platform.gold.completeness import UNDELIVERED, undelivered
+from customer_platform.gold.completeness import SILVER_MISSING, UNDELIVERED, known, undelivered
 from customer_platform.gold.metrics import (
     AGGREGATE_WINDOW,
     IS_COMPLETE_DOC,
@@ -129,10 +129,13 @@ class FactInvoice(GoldModel):
     amount: float = column("Invoice total including tax", ge=0.0)
     currency: str = column("ISO 4217 currency")
     paid_status: str = column("Open, Overdue or Paid after this change")
-    paid_date: dt.date = column("Day the invoice was paid", nullable=True)
-    days_to_pay: int = column("Days from invoice to payment (paid rows only)", nullable=True,
-                              ge=0)
-    is_late_payment: bool = column("Paid after the due date (paid rows only)", nullable=True)
+    paid_date: dt.date = column("Day the invoice was paid; unknown on a row whose file did not "
+                                "deliver it (undelivered_columns)", nullable=True)
+    days_to_pay: int = column("Days from invoice to payment (paid rows with a known paid_date "
+                              "only)", nullable=True, ge=0)
+    is_late_payment: bool = column("Paid after the due date (paid rows with a known paid_date "
+                                   "only: empty is unknown, never 'on time')", nullable=True)
+    undelivered_columns: str = undelivered_column(fact=True)
 
 
 FACT_INVOICE = GoldTable(
@@ -157,6 +160,7 @@ FACT_INVOICE = GoldTable(
            invoice_date, due_date, amount, currency, paid_status, paid_date,
            CASE WHEN paid_status = 'Paid' THEN paid_date - invoice_date END AS days_to_pay,
            CASE WHEN paid_status = 'Paid' THEN paid_date > due_date END AS is_late_payment,
+           _missing_columns AS {UNDELIVERED},
            CAST($day AS DATE) AS load_date,
            CAST(updated_at AS DATE) AS update_date,
            'billing' AS source_system
@@ -576,11 +580,12 @@ class FactServiceAssignment(GoldModel):
     event_date_key: int = column("dim_date.date_key of event_date")
     status: str = column("Active from the start, Ended from the end date")
     start_date: dt.date = column("First day the service was active (and billed)")
-    end_date: dt.date = column("First day the service was no longer active; empty while active",
-                               nullable=True)
+    end_date: dt.date = column("First day the service was no longer active; empty while active "
+                               "(unknown when undelivered_columns names it)", nullable=True)
     is_active: bool = column("The assignment is active after this change")
-    days_active: int = column("Days the service was active (ended assignments only)",
-                              nullable=True)
+    days_active: int = column("Days the service was active (ended assignments with a known "
+                              "end_date only)", nullable=True)
+    undelivered_columns: str = undelivered_column(fact=True)
     source_updated_at: dt.datetime = column("When the assignment moved to this status")
 
 
@@ -608,6 +613,7 @@ FACT_SERVICE_ASSIGNMENT = GoldTable(
            {event_columns()},
            status, start_date, end_date, status = 'Active' AS is_active,
            CASE WHEN status = 'Ended' THEN end_date - start_date END AS days_active,
+           _missing_columns AS {UNDELIVERED},
            updated_at AS source_updated_at,
            {metadata_columns("provisioning", "updated_at")}
     FROM silver.stg_prv_service_assignments
@@ -650,9 +656,7 @@ class FactSupportTicket(GoldModel):
                                      nullable=True)
     satisfaction_score: int = column("Satisfaction survey answer 1..5, once given",
                                      nullable=True, ge=1, le=5)
-    undelivered_columns: str = column(
-        "Source columns the row's file did not deliver, comma-separated (empty when every "
-        "column came): their empty values here are unknown, not empty", nullable=True)
+    undelivered_columns: str = undelivered_column(fact=True)
     source_updated_at: dt.datetime = column("When the ticket moved to this status")
 
 
@@ -693,6 +697,26 @@ FACT_SUPPORT_TICKET = GoldTable(
 
 # -- fact_campaign_target ---------------------------------------------------------------------
 
+#: The funnel after sending, furthest step first: (stage, column of its day).
+FUNNEL = (("Converted", "converted_date"), ("Responded", "responded_date"),
+          ("Opened", "opened_date"))
+
+
+def reached(step: str):
+    """The flag of a funnel step: empty (unknown), never FALSE, when its date was not
+    delivered."""
+    return column(f"{step.title()} by this change; empty (unknown) when the file did not "
+                  f"deliver {step}_date", nullable=True)
+
+
+def response_stage() -> str:
+    """SQL: the furthest funnel step a target reached. A delivered date settles it; a step
+    past it whose column was not delivered makes it unknown (NULL), never a lower stage."""
+    steps = " ".join(f"WHEN {col} IS NOT NULL THEN '{stage}' "
+                     f"WHEN {undelivered(col, SILVER_MISSING)} THEN NULL" for stage, col in FUNNEL)
+    return f"CASE {steps} ELSE 'Sent' END"
+
+
 
 class FactCampaignTarget(GoldModel):
     campaign_target_event_key: str = column("Surrogate key of this target state change",
@@ -706,16 +730,18 @@ class FactCampaignTarget(GoldModel):
     event_date: dt.date = column("Business day of the state change (late rows keep theirs)")
     event_date_key: int = column("dim_date.date_key of event_date")
     response_stage: str = column("Furthest funnel step reached: Sent, Opened, Responded or "
-                                 "Converted")
+                                 "Converted; empty (unknown) when a step past the furthest "
+                                 "delivered one was not delivered", nullable=True)
     sent_date: dt.date = column("Day the message was sent")
     opened_date: dt.date = column("Day the customer opened it", nullable=True)
     responded_date: dt.date = column("Day the customer responded", nullable=True)
     converted_date: dt.date = column("Day the customer converted", nullable=True)
-    is_opened: bool = column("Opened by this change")
-    is_responded: bool = column("Responded by this change")
-    is_converted: bool = column("Converted by this change")
+    is_opened: bool = reached("opened")
+    is_responded: bool = reached("responded")
+    is_converted: bool = reached("converted")
     days_to_convert: int = column("Days from sending to conversion (converted only)",
                                   nullable=True)
+    undelivered_columns: str = undelivered_column(fact=True)
     source_updated_at: dt.datetime = column("When the target's state changed")
 
 
@@ -741,13 +767,11 @@ FACT_CAMPAIGN_TARGET = GoldTable(
            {sk("campaign", "campaign_id")} AS campaign_key, campaign_id,
            {CUSTOMER_KEY} AS customer_key, customer_id,
            {event_columns()},
-           CASE WHEN converted_date IS NOT NULL THEN 'Converted'
-                WHEN responded_date IS NOT NULL THEN 'Responded'
-                WHEN opened_date IS NOT NULL THEN 'Opened' ELSE 'Sent' END AS response_stage,
+           {response_stage()} AS response_stage,
            sent_date, opened_date, responded_date, converted_date,
-           opened_date IS NOT NULL AS is_opened, responded_date IS NOT NULL AS is_responded,
-           converted_date IS NOT NULL AS is_converted,
-           converted_date - sent_date AS days_to_convert,
+           {", ".join(f"{known(col, f'{col} IS NOT NULL', SILVER_MISSING)} AS is_{col[:-5]}"
+                      for _, col in reversed(FUNNEL))},
+           converted_date - sent_date AS days_to_convert, _missing_columns AS {UNDELIVERED},
            updated_at AS source_updated_at,
            {metadata_columns("marketing", "updated_at")}
     FROM silver.stg_mkt_campaign_targets
@@ -776,6 +800,7 @@ class FactNetworkUsage(GoldModel):
                               nullable=True, ge=0.0)
     outage_minutes: int = column("Minutes unavailable because of a network outage", ge=0)
     had_outage: bool = column("Any outage minute that day")
+    undelivered_columns: str = undelivered_column(fact=True)
 
 
 FACT_NETWORK_USAGE = GoldTable(
@@ -800,7 +825,7 @@ FACT_NETWORK_USAGE = GoldTable(
            {event_columns()},
            data_volume_mb, minutes, sessions, dropped_sessions,
            CASE WHEN sessions > 0 THEN dropped_sessions / sessions END AS drop_rate,
-           outage_minutes, outage_minutes > 0 AS had_outage,
+           outage_minutes, outage_minutes > 0 AS had_outage, _missing_columns AS {UNDELIVERED},
            {metadata_columns("network")}
     FROM silver.stg_net_daily_usage
     WHERE _partition_date = $day
@@ -825,6 +850,7 @@ class FactOrder(GoldModel):
     total_amount: float = column("Order value after discounts (sum of its lines)", ge=0.0)
     currency: str = column("ISO 4217 currency")
     is_completed: bool = column("The order was fulfilled (not cancelled or returned)")
+    undelivered_columns: str = undelivered_column(fact=True)
     source_updated_at: dt.datetime = column("When the order record last changed")
 
 
@@ -844,7 +870,7 @@ FACT_ORDER = GoldTable(
     SELECT {ORDER_KEY} AS order_key, order_id, {CUSTOMER_KEY} AS customer_key, customer_id,
            {event_columns()},
            order_status, order_channel, total_amount, currency,
-           order_status = 'Completed' AS is_completed,
+           order_status = 'Completed' AS is_completed, _missing_columns AS {UNDELIVERED},
            updated_at AS source_updated_at,
            {metadata_columns("commerce", "updated_at")}
     FROM silver.stg_com_orders
@@ -871,6 +897,7 @@ class FactOrderLine(GoldModel):
     gross_amount: float = column("quantity x unit_price", ge=0.0)
     discount_amount: float = column("gross_amount - line_amount")
     line_amount: float = column("Amount charged after the volume discount", ge=0.0)
+    undelivered_columns: str = undelivered_column(fact=True)
 
 
 FACT_ORDER_LINE = GoldTable(
@@ -901,7 +928,7 @@ FACT_ORDER_LINE = GoldTable(
             WHERE l.quantity BETWEEN b.min_quantity AND b.max_quantity) AS discount_band,
            round(quantity * unit_price, 2) AS gross_amount,
            round(quantity * unit_price - line_amount, 2) AS discount_amount,
-           line_amount,
+           line_amount, _missing_columns AS {UNDELIVERED},
            {metadata_columns("commerce")}
     FROM silver.stg_com_order_lines l
     WHERE _partition_date = $day

@@ -53,6 +53,12 @@ from customer_platform import vocabulary as v
 from customer_platform.contracts.base import column
 from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, date_key, sk
 from customer_platform.gold.calendar import CALENDAR_START
+from customer_platform.gold.completeness import (
+    CARRY_FORWARD_DAYS,
+    SILVER_MISSING,
+    UNDELIVERED,
+    undelivered,
+)
 from customer_platform.gold.customer import CUSTOMER_KEY
 from customer_platform.gold.metrics import (
     AGGREGATE_WINDOW,
@@ -242,6 +248,7 @@ class DimMeetingVersion(GoldModel):
     end_time: dt.datetime = column("When the meeting concluded", nullable=True)
     is_inferred: bool = column("Inferred member: known from feature usage only (its meeting "
                                "row has not arrived); attributes unknown")
+    undelivered_columns: str = undelivered_column()
     source_updated_at: dt.datetime = column("Version time: the meeting's start (midnight of "
                                             "the usage day for an inferred member)")
 
@@ -272,7 +279,8 @@ DIM_MEETING = Scd2Dimension(
                {sk("meeting_version", "meeting_id", "start_time")} AS meeting_version_key,
                meeting_id, meeting_topic, {HOST_USER_KEY} AS host_user_key, host_user_id,
                CAST(start_time AS DATE) AS meeting_date, start_time, end_time,
-               FALSE AS is_inferred, start_time AS source_updated_at,
+               FALSE AS is_inferred, _missing_columns AS undelivered_columns,
+               start_time AS source_updated_at,
                {DAY} AS load_date, _event_date AS update_date, 'platform' AS source_system
         FROM meetings
         UNION ALL BY NAME
@@ -281,7 +289,8 @@ DIM_MEETING = Scd2Dimension(
                    AS meeting_version_key,
                meeting_id, NULL AS meeting_topic, NULL AS host_user_key, NULL AS host_user_id,
                usage_date AS meeting_date, NULL AS start_time, NULL AS end_time,
-               TRUE AS is_inferred, CAST(usage_date AS TIMESTAMP) AS source_updated_at,
+               TRUE AS is_inferred, NULL AS undelivered_columns,
+               CAST(usage_date AS TIMESTAMP) AS source_updated_at,
                {DAY} AS load_date, usage_date AS update_date, 'platform' AS source_system
         FROM inferred
         """,
@@ -304,6 +313,7 @@ class DimWebinarVersion(GoldModel):
     webinar_date: dt.date = column("Day the webinar took place")
     start_time: dt.datetime = column("When the webinar began")
     end_time: dt.datetime = column("When the webinar ended")
+    undelivered_columns: str = undelivered_column()
     source_updated_at: dt.datetime = column("Version time: the webinar's start")
 
 
@@ -326,7 +336,7 @@ DIM_WEBINAR = Scd2Dimension(
                {sk("webinar_version", "webinar_id", "start_time")} AS webinar_version_key,
                webinar_id, webinar_topic, {HOST_USER_KEY} AS host_user_key, host_user_id,
                CAST(start_time AS DATE) AS webinar_date, start_time, end_time,
-               start_time AS source_updated_at,
+               _missing_columns AS undelivered_columns, start_time AS source_updated_at,
                {DAY} AS load_date, _event_date AS update_date, 'platform' AS source_system
         FROM silver.stg_plt_webinars WHERE _partition_date = $day
         """,
@@ -685,16 +695,21 @@ class FactLicenseUtilization(GoldModel):
     start_date: dt.date = column("Date when the license became active for usage tracking and "
                                  "compliance")
     end_date: dt.date = column("Date when the license (term) expires, for renewal planning; "
-                               "empty for open-ended Enterprise licenses", nullable=True)
+                               "empty for open-ended Enterprise licenses. Not delivered on the "
+                               "day: the license's last delivered value of the 7 snapshots "
+                               "before, else unknown", nullable=True)
     snapshot_date: dt.date = column("Day of the snapshot (the license state as of that day): "
                                     "the day before the partition day, whose late meetings "
                                     "have arrived")
     snapshot_date_key: int = column("dim_date.date_key of snapshot_date")
-    is_active: bool = column("The license is in force on the snapshot day (assigned)")
+    is_active: bool = column("The license is in force on the snapshot day (assigned); empty "
+                             "(unknown) when its end_date is unknown", nullable=True)
     last_meeting_date: dt.date = column("Last day in the 30 days up to the snapshot day the "
                                         "user hosted a meeting; empty if none", nullable=True)
     is_used_30d: bool = column("Active license whose user hosted a meeting in the 30 days up to "
-                               "the snapshot day")
+                               "the snapshot day; empty when that depends on an unknown "
+                               "is_active", nullable=True)
+    undelivered_columns: str = undelivered_column(fact=True)
 
 
 FACT_LICENSE_UTILIZATION = GoldTable(
@@ -715,12 +730,26 @@ FACT_LICENSE_UTILIZATION = GoldTable(
                   ForeignKey("license_type_key", "dim_license_type", "license_type_key"),
                   ForeignKey("snapshot_date_key", "dim_date", "date_key")),
     window=AGGREGATE_WINDOW,
-    source_windows=(("silver.stg_plt_licenses", (-1, -1)),),
+    source_windows=(("silver.stg_plt_licenses", (-1 - CARRY_FORWARD_DAYS, -1)),),
     grain="one row per license in the settled day's (D-1's) licenses snapshot (periodic "
     "snapshot: the same license appears once per day)",
     sql=f"""
-    WITH licenses AS (  -- the settled day's snapshot
-        SELECT * FROM silver.stg_plt_licenses WHERE _partition_date = {PERIOD_END}
+    WITH delivered AS (  -- each license's last end_date delivered in the days before
+        SELECT license_id, end_date FROM silver.stg_plt_licenses
+        WHERE _partition_date BETWEEN {PERIOD_END} - {CARRY_FORWARD_DAYS} AND {PERIOD_END} - 1
+          AND NOT {undelivered("end_date", SILVER_MISSING)}
+        QUALIFY row_number() OVER (PARTITION BY license_id ORDER BY _partition_date DESC) = 1
+    ), licenses AS (  -- the settled day's snapshot, an undelivered end_date carried
+        SELECT s.* REPLACE (CASE WHEN {undelivered("end_date", "s." + SILVER_MISSING)}
+                                 THEN d.end_date ELSE s.end_date END AS end_date),
+               {undelivered("end_date", "s." + SILVER_MISSING)} AND d.license_id IS NULL
+                   AS end_unknown
+        FROM silver.stg_plt_licenses s LEFT JOIN delivered d USING (license_id)
+        WHERE s._partition_date = {PERIOD_END}
+    ), states AS (
+        SELECT *, CASE WHEN start_date > _event_date THEN FALSE WHEN NOT end_unknown
+                       THEN coalesce(end_date >= _event_date, TRUE) END AS is_active
+        FROM licenses
     ),
     last_meeting AS (
         SELECT user_id, max(activity_date) AS last_meeting_date
@@ -736,13 +765,12 @@ FACT_LICENSE_UTILIZATION = GoldTable(
            h.customer_key, h.customer_id,
            {LICENSE_TYPE_KEY} AS license_type_key, license_type, start_date, end_date,
            _event_date AS snapshot_date, {date_key("_event_date")} AS snapshot_date_key,
-           start_date <= _event_date AND coalesce(end_date >= _event_date, TRUE) AS is_active,
-           lm.last_meeting_date,
-           start_date <= _event_date AND coalesce(end_date >= _event_date, TRUE)
-               AND lm.last_meeting_date IS NOT NULL AS is_used_30d,
+           is_active, lm.last_meeting_date,
+           is_active AND lm.last_meeting_date IS NOT NULL AS is_used_30d,
+           {SILVER_MISSING} AS {UNDELIVERED},
            {DAY} AS load_date, CAST(updated_at AS DATE) AS update_date,
            'platform' AS source_system
-    FROM licenses
+    FROM states AS licenses
     {_user_customer_join("licenses", "license_id", "user_id", "_event_date")}
     LEFT JOIN last_meeting lm ON lm.user_id = licenses.user_id
     """,
@@ -940,9 +968,11 @@ class AggLicenseUtilization(_PeriodColumns):
                                     ge=0)
     used_licenses: int = column("Of those, licenses whose user hosted a meeting in the period",
                                 ge=0)
+    unknown_licenses: int = column("Licenses of the type whose being in force is unknown (end "
+                                   "date not delivered, none to carry): in neither count", ge=0)
     utilization_rate: float = column("Share of assigned licenses actively used "
                                      "(used_licenses / assigned_licenses, 0-1; empty with none "
-                                     "assigned)", nullable=True, ge=0.0, le=1.0)
+                                     "assigned or any unknown)", nullable=True, ge=0.0, le=1.0)
 
 
 AGG_LICENSE_UTILIZATION = GoldTable(
@@ -960,8 +990,9 @@ AGG_LICENSE_UTILIZATION = GoldTable(
     grain="one row per period type x license type (every current type, held or not)",
     sql=f"""
     WITH licenses AS (
-        SELECT license_type_key, last_meeting_date FROM gold.fact_license_utilization
-        WHERE load_date = $day AND is_active
+        SELECT license_type_key, last_meeting_date, is_active
+        FROM gold.fact_license_utilization
+        WHERE load_date = $day AND coalesce(is_active, TRUE)
     ), types AS (
         SELECT license_type_key, license_type FROM {DIM_LICENSE_TYPE.as_loaded()}
         WHERE is_current
@@ -970,14 +1001,13 @@ AGG_LICENSE_UTILIZATION = GoldTable(
                AS license_utilization_key,
            {_period_select()},
            t.license_type_key, t.license_type,
-           count(l.license_type_key) AS assigned_licenses,
-           count(l.license_type_key) FILTER (
-               WHERE l.last_meeting_date >= {PERIOD_END} - (p.period_days - 1))
+           count(*) FILTER (WHERE l.is_active) AS assigned_licenses,
+           count(*) FILTER (WHERE l.is_active
+                              AND l.last_meeting_date >= {PERIOD_END} - (p.period_days - 1))
                AS used_licenses,
-           CASE WHEN count(l.license_type_key) > 0 THEN
-               count(l.license_type_key) FILTER (
-                   WHERE l.last_meeting_date >= {PERIOD_END} - (p.period_days - 1))
-               / count(l.license_type_key) END AS utilization_rate
+           count(l.license_type_key) FILTER (WHERE l.is_active IS NULL) AS unknown_licenses,
+           CASE WHEN assigned_licenses > 0 AND unknown_licenses = 0
+                THEN used_licenses / assigned_licenses END AS utilization_rate
     FROM {_periods()} CROSS JOIN types t
     LEFT JOIN licenses l ON l.license_type_key = t.license_type_key
     GROUP BY p.period_type, p.period_days, t.license_type_key, t.license_type
@@ -1010,7 +1040,8 @@ METRICS = [
            "user hosted a meeting in the period, over all licenses in force that day",
            "period end day x period type x license type",
            "licenses from the day's snapshot (fact_license_utilization); empty rate when none "
-           "of the type is assigned"),
+           "of the type is assigned, or when one is in force unknown (end_date not delivered "
+           "and none to carry: unknown_licenses)"),
     Metric("Webinar attendance rate", "fact_webinar_usage",
            "attendees / registrants per webinar (empty with no registrants)",
            "one webinar", periods="per webinar (aggregate over any period with "

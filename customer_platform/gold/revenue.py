@@ -89,10 +89,17 @@ from customer_platform.gold.base import (
     run_gold_sql,
     sk,
 )
-from customer_platform.gold.completeness import canonical, record_field
+from customer_platform.gold.completeness import (
+    SILVER_MISSING,
+    UNDELIVERED,
+    canonical,
+    record_field,
+    undelivered,
+)
 from customer_platform.gold.customer import CUSTOMER_KEY
 from customer_platform.gold.metrics import Metric
-from customer_platform.gold.platform import USER_KEY
+from customer_platform.gold.platform import DIM_USER, USER_KEY
+from customer_platform.gold.scd2 import undelivered_column
 from customer_platform.partitions import daily_partitions, partition_day
 from customer_platform.resources import Warehouse
 from customer_platform.settings import partition_start
@@ -137,7 +144,9 @@ class FactBilling(GoldModel):
     event_month: str = column("Calendar month of event_date as YYYY-MM (the MRR period)")
     amount: float = column("Amount before tax in the event currency; negative for refunds")
     currency: str = column("ISO 4217 currency")
-    plan_type: str = column("Plan of the billing contact on the event day", nullable=True)
+    plan_type: str = column("Plan of the billing contact on the event day; when the file did "
+                            "not deliver it, the contact's plan in force that day in dim_user "
+                            "(its last delivered one), else empty (unknown)", nullable=True)
     is_recurring: bool = column("Subscription Fee or Renewal: counts towards MRR")
     is_amount_valid: bool = column("The amount's sign fits the event type (refunds negative, "
                                    "everything else positive); invalid rows count nowhere")
@@ -148,6 +157,7 @@ class FactBilling(GoldModel):
                             f"{FEE_LATE_DAYS} days", str_matches=r"^\d{4}-\d{2}$")
     is_update: bool = column("A changed re-delivery of an event first received on an earlier "
                              "day: supersedes it (readers take the latest load_date per key)")
+    undelivered_columns: str = undelivered_column(fact=True)
 
 
 FACT_BILLING = GoldTable(
@@ -162,8 +172,8 @@ FACT_BILLING = GoldTable(
     sources=("silver.stg_bil_billing_events", "gold.dim_customer", "gold.dim_user",
              "gold.dim_billing_event_type", "gold.dim_date", "gold.fact_billing"),
     source_windows=(("gold.fact_billing", (-REDELIVERY_LOOKBACK_DAYS, -1)),),
-    redelivery=Redelivery(REDELIVERY_LOOKBACK_DAYS, arrival_columns=("is_late_arrival",
-                                                                      "mrr_month")),
+    redelivery=Redelivery(REDELIVERY_LOOKBACK_DAYS, arrival_columns=(
+        "is_late_arrival", "mrr_month", UNDELIVERED)),
     foreign_keys=(ForeignKey("customer_key", "dim_customer", "customer_key"),
                   ForeignKey("user_key", "dim_user", "user_key"),
                   ForeignKey("billing_event_type_key", "dim_billing_event_type",
@@ -179,17 +189,21 @@ FACT_BILLING = GoldTable(
            _event_date AS event_date,
            CAST(strftime(_event_date, '%Y%m%d') AS INTEGER) AS event_date_key,
            strftime(_event_date, '%Y-%m') AS event_month,
-           amount, currency, plan_type,
+           amount, currency,
+           CASE WHEN {undelivered("plan_type", SILVER_MISSING)} THEN (  -- the contact's plan
+                SELECT u.plan_type FROM {DIM_USER.as_loaded()} u
+                WHERE u.user_id = b.user_id AND b._event_date BETWEEN u.valid_from AND u.valid_to
+           ) ELSE plan_type END AS plan_type,
            event_type IN ({_RECURRING_SQL}) AS is_recurring,
            CASE WHEN event_type = 'Refund' THEN amount < 0 ELSE amount > 0 END
                AS is_amount_valid,
            _event_date < _partition_date AS is_late_arrival,
            {mrr_month("_event_date", "_partition_date")} AS mrr_month,
-           FALSE AS is_update,
+           FALSE AS is_update, {SILVER_MISSING} AS {UNDELIVERED},
            CAST($day AS DATE) AS load_date,
            _event_date AS update_date,
            'billing' AS source_system
-    FROM silver.stg_bil_billing_events
+    FROM silver.stg_bil_billing_events b
     WHERE _partition_date = $day
     """,
 )

@@ -96,11 +96,14 @@ class Scd2Dimension:
         return f"({view_sql(self, loaded_by=day)})"
 
 
-def undelivered_column():
-    """The versions' lineage column a model declares when its source has optional columns."""
-    return column("Source columns the version's file did not deliver, comma-separated (empty "
-                  "when every column came): the view carries their last delivered values",
-                  nullable=True)
+def undelivered_column(fact: bool = False):
+    """The lineage column a model declares when its source has optional columns: on a
+    dimension's versions the view carries the last delivered values; a fact row keeps the
+    nulls as received, and this column says they are unknown."""
+    effect = ("their empty values here, and what is computed from them, are unknown, not empty"
+              if fact else "the view carries their last delivered values")
+    return column(f"Source columns the {'row' if fact else 'version'}'s file did not deliver, "
+                  f"comma-separated (empty when every column came): {effect}", nullable=True)
 
 
 def _carried_columns(dim: Scd2Dimension) -> str:

@@ -136,3 +136,20 @@ def test_the_layer_reads_facts_and_loaded_versions_never_aggregates_or_dimension
     for table in ANALYTICS_TABLES:
         assert "gold.agg_" not in table.sql, table.name
         assert not re.search(r"gold\.dim_\w+\b(?<!_versions)", table.sql), table.name
+
+
+def test_averages_and_rates_divide_by_the_events_whose_time_is_known(customers):
+    """C1 paid 4 invoices in the year, 3 with a known day (30 days in all, 1 late), and
+    resolved 3 tickets in 90 days, 2 with a known time (10 h in all): 30 / 3 days, 1 / 3
+    late, 10 / 2 hours; never divided by the payments or resolutions of unknown time."""
+    wh = customers
+    summary(wh, "C1", D, invoices_paid=2, dated_payments=1, days_to_pay=20, late_payments=1,
+            tickets_resolved=2, timed_resolutions=1, resolution_hours=4.0)
+    summary(wh, "C1", days_before(100), invoices_paid=2, dated_payments=2, days_to_pay=10)
+    summary(wh, "C1", days_before(10), tickets_resolved=1, timed_resolutions=1,
+            resolution_hours=6.0)
+    wh.run(CUSTOMER_360, D)
+    c1 = row(wh, "C1")
+    assert (c1["invoices_paid_365d"], c1["avg_days_to_pay_365d"],
+            c1["late_payment_rate_365d"]) == (4, 10.0, pytest.approx(1 / 3))
+    assert (c1["tickets_resolved_90d"], c1["avg_resolution_hours_90d"]) == (3, 5.0)

@@ -136,3 +136,25 @@ def test_a_changed_redelivery_replaces_its_earlier_version_in_every_window(wh):
     day_1 = wh.read("SELECT recurring_revenue, billing_charges FROM gold.customer_daily_summary "
                     "WHERE load_date = ?", [D_1])
     assert day_1.rows() == [(-20.0, 0)]
+
+
+def test_a_payment_or_resolution_whose_time_was_not_delivered_is_no_base_of_an_average(wh):
+    """C1 paid two invoices on D, one in 12 days (late) and one from a file without paid_date;
+    it resolved two tickets, one in 5.5 h and one from a file without resolved_at. Both count
+    as paid / resolved; only the known ones are the base of the averages and the late rate."""
+    wh.put_gold(FACT_INVOICE, [
+        {"customer_id": "C1", "event_date": D, "paid_status": "Paid", "amount": 40.0,
+         "paid_date": D, "days_to_pay": 12, "is_late_payment": True},
+        {"customer_id": "C1", "event_date": D, "paid_status": "Paid", "amount": 10.0,
+         "undelivered_columns": "paid_date"},
+    ], D)
+    wh.put_gold(FACT_SUPPORT_TICKET, [
+        {"customer_id": "C1", "event_date": D, "status": "Resolved", "resolution_hours": 5.5},
+        {"customer_id": "C1", "event_date": D, "status": "Resolved",
+         "undelivered_columns": "resolved_at"},
+    ], D)
+    c1, = wh.run(CUSTOMER_DAILY_SUMMARY, D).to_dicts()
+    assert (c1["invoices_paid"], c1["dated_payments"], c1["days_to_pay"],
+            c1["late_payments"]) == (2, 1, 12, 1)
+    assert (c1["tickets_resolved"], c1["timed_resolutions"], c1["resolution_hours"]) == (
+        2, 1, 5.5)

@@ -8,6 +8,7 @@ import pytest
 from customer_platform.gold.base import run_gold_sql, sk
 from customer_platform.gold.customer import (
     FACT_CAMPAIGN_TARGET,
+    FACT_INVOICE,
     FACT_NETWORK_USAGE,
     FACT_ORDER,
     FACT_ORDER_LINE,
@@ -16,7 +17,7 @@ from customer_platform.gold.customer import (
     TABLES,
 )
 
-from .conftest import silver_lineage
+from .conftest import silver_lineage, undelivered
 
 D = dt.date(2026, 1, 5)
 D_1 = dt.date(2026, 1, 4)
@@ -204,3 +205,69 @@ def test_foreign_key_check_catches_a_customer_missing_from_dim_customer(dims):
     assert not fk.passed
     assert fk.metadata["orphan_rows"].value == 1
     assert fk.metadata["orphan_keys_sample"].value == [key(dims, "customer", "C0009999")]
+
+
+# -- columns a file did not deliver are unknown, not empty (gold/completeness.py) ----------
+
+
+TARGET = {"target_id": "TG000000001", "campaign_id": "CMP000001", "customer_id": "C0000001",
+          "sent_date": dt.date(2026, 1, 1)}
+
+
+def test_campaign_target_flags_are_unknown_when_their_dates_were_not_delivered(dims):
+    """D's file lacks opened_date and converted_date. TG1 responded on D: stage Responded is
+    unknown (a conversion may have come), is_responded TRUE, is_opened / is_converted unknown.
+    TG2 shows nothing delivered: neither 'not opened' nor stage Sent. D-1's late row came in
+    a full file: TG3 only sent, known (stage Sent, every flag FALSE)."""
+    dims.put("silver.stg_mkt_campaign_targets", undelivered([
+        {**TARGET, "responded_date": D, "updated_at": dt.datetime(2026, 1, 5, 9),
+         **silver_lineage(D)},
+        {**TARGET, "target_id": "TG000000002", "responded_date": None,
+         "updated_at": dt.datetime(2026, 1, 5, 10), **silver_lineage(D)},
+    ], "opened_date", "converted_date"))
+    dims.put("silver.stg_mkt_campaign_targets", [
+        {**TARGET, "target_id": "TG000000003", "opened_date": None, "responded_date": None,
+         "converted_date": None, "updated_at": dt.datetime(2026, 1, 4, 9),
+         **silver_lineage(D, D_1), "_missing_columns": None}])
+    rows = run_checked(dims, FACT_CAMPAIGN_TARGET, D).sort("target_id")
+    assert rows.select("target_id", "response_stage", "is_opened", "is_responded",
+                       "is_converted", "undelivered_columns").rows() == [
+        ("TG000000001", None, None, True, None, "opened_date,converted_date"),
+        ("TG000000002", None, None, False, None, "opened_date,converted_date"),
+        ("TG000000003", "Sent", False, False, False, None),
+    ]
+
+
+def test_campaign_target_stage_is_known_when_the_furthest_step_was_delivered(dims):
+    """A delivered conversion settles the stage even though opened_date was not delivered."""
+    dims.put("silver.stg_mkt_campaign_targets", undelivered([
+        {**TARGET, "responded_date": D, "converted_date": D,
+         "updated_at": dt.datetime(2026, 1, 5, 9), **silver_lineage(D)}], "opened_date"))
+    row = run_checked(dims, FACT_CAMPAIGN_TARGET, D).to_dicts()[0]
+    assert (row["response_stage"], row["is_opened"], row["is_converted"],
+            row["days_to_convert"]) == ("Converted", None, True, 4)
+
+
+INVOICE = {"customer_id": "C0000001", "invoice_date": dt.date(2025, 12, 1),
+           "due_date": dt.date(2025, 12, 31), "amount": 100.0, "currency": "USD"}
+
+
+def test_an_invoice_paid_in_a_file_without_paid_date_has_an_unknown_payment_day(dims):
+    """INV1 paid on D in a file lacking paid_date: paid, day unknown, so neither late nor on
+    time (days_to_pay and is_late_payment empty) and flagged. INV2, paid late (2026-01-03,
+    33 days after issue) in a full file on D-1, is known."""
+    dims.put("silver.stg_bil_invoices", undelivered([
+        {**INVOICE, "invoice_id": "INV0000001", "paid_status": "Paid",
+         "updated_at": dt.datetime(2026, 1, 5, 9), **silver_lineage(D)}], "paid_date"))
+    dims.put("silver.stg_bil_invoices", [
+        {**INVOICE, "invoice_id": "INV0000002", "paid_status": "Paid",
+         "paid_date": dt.date(2026, 1, 3), "updated_at": dt.datetime(2026, 1, 3, 9),
+         **silver_lineage(D_1), "_missing_columns": None}])
+    for day in (D_1, D):
+        run_checked(dims, FACT_INVOICE, day)
+    rows = dims.read("SELECT invoice_id, paid_status, paid_date, days_to_pay, is_late_payment, "
+                     "undelivered_columns FROM gold.fact_invoice ORDER BY invoice_id").rows()
+    assert rows == [
+        ("INV0000001", "Paid", None, None, None, "paid_date"),
+        ("INV0000002", "Paid", dt.date(2026, 1, 3), 33, True, None),
+    ]

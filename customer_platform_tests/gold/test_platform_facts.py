@@ -37,6 +37,7 @@ from customer_platform.gold.platform import (
     FACT_WEBINAR_USAGE,
 )
 
+from .conftest import undelivered
 from .test_platform_dimensions import (
     dim_dates,
     feature_row,
@@ -230,6 +231,40 @@ def test_fact_license_utilization_daily_snapshot(month):
         ("L000000005", "Enterprise", "C0000003", E, True, day(-29), True),
         ("L000000006", "Business", "C0000003", E, True, E, True),  # the late row counts
     ]
+
+
+def test_a_license_end_date_not_delivered_is_carried_else_unknown(month):
+    """E's licenses file lacks end_date. E-3's full file delivered L1 (2026-12-31), L4 (ended
+    E-2) and L5 (open-ended, delivered empty): carried, so L1 and L5 are in force, L4 not.
+    L2, L3 and L6 have nothing to carry: in force unknown (L3, without a meeting, is unused
+    either way). agg_license_utilization counts them apart and withholds the Pro and
+    Business rates; Enterprise (L5, last meeting E-29) stays known."""
+    load(month, RECEIVED)
+    month.put("silver.stg_plt_licenses", [license_row(day(-3), lid, user, kind, start, end)
+                                          for lid, user, kind, start, end in LICENSES
+                                          if lid in ("L000000001", "L000000004", "L000000005")])
+    month.put("silver.stg_plt_licenses", undelivered(
+        [license_row(E, lid, user, kind, start, end) for lid, user, kind, start, end in LICENSES],
+        "end_date"))
+    rows = month.run(FACT_LICENSE_UTILIZATION, P).sort("license_id")
+    assert rows.select("license_id", "end_date", "is_active", "is_used_30d",
+                       "undelivered_columns").rows() == [
+        ("L000000001", dt.date(2026, 12, 31), True, True, "end_date"),
+        ("L000000002", None, None, None, "end_date"),
+        ("L000000003", None, None, False, "end_date"),
+        ("L000000004", day(-2), False, False, "end_date"),
+        ("L000000005", None, True, True, "end_date"),
+        ("L000000006", None, None, None, "end_date"),
+    ]
+    agg = month.run(AGG_LICENSE_UTILIZATION, P)
+    got = {(r["period_type"], r["license_type"]): (
+        r["assigned_licenses"], r["used_licenses"], r["unknown_licenses"], r["utilization_rate"])
+        for r in agg.iter_rows(named=True) if r["period_type"] in ("Daily", "Monthly")}
+    assert {k: v for k, v in got.items() if k[1] in ("Pro", "Business", "Enterprise")} == {
+        ("Daily", "Pro"): (1, 1, 2, None), ("Monthly", "Pro"): (1, 1, 2, None),
+        ("Daily", "Business"): (0, 0, 1, None), ("Monthly", "Business"): (0, 0, 1, None),
+        ("Daily", "Enterprise"): (1, 0, 0, 0.0), ("Monthly", "Enterprise"): (1, 1, 0, 1.0),
+    }
 
 
 # -- aggregates -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import pytest
 from dagster import Failure
 
 from customer_platform.gold.base import run_gold_sql
+from customer_platform.gold.platform import DIM_USER
 from customer_platform.gold.revenue import (
     AGG_MRR,
     AGG_MRR_SUMMARY,
@@ -21,7 +22,7 @@ from customer_platform.gold.revenue import (
     run_agg_mrr,
 )
 
-from .conftest import silver_lineage
+from .conftest import silver_lineage, undelivered
 
 D = dt.date
 FEE, RENEWAL, ADDON, REFUND = ("Subscription Fee", "Subscription Renewal", "Add-on Purchase",
@@ -103,7 +104,9 @@ def load_upstream(tiny, events=EVENTS) -> None:
          **silver_lineage(r, e)} for i, c, u, t, a, e, r in events])
     tiny.put("gold.dim_customer", [{"customer_key": key("customer", c)}
                                    for c in sorted({e[1] for e in events})])
-    tiny.put("gold.dim_user", [{"user_key": key("user", "U0000001")}])
+    tiny.put_versions(DIM_USER, [{"user_id": "U0000001", "plan_type": "Business",
+                                  "source_updated_at": dt.datetime(2025, 6, 1)}],
+                      loaded=D(2025, 12, 31))
     tiny.put("gold.dim_billing_event_type", [{"billing_event_type_key": key("billing_event_type",
                                                                             t)}
                                              for t in (FEE, RENEWAL, ADDON, REFUND)])
@@ -155,6 +158,26 @@ def test_fact_billing_rows_and_keys(warehouse):
         "BE000000005"]
     assert warehouse.read("SELECT count(DISTINCT billing_event_key) AS n FROM gold.fact_billing"
                           )["n"][0] == len(EVENTS)
+
+
+def test_a_plan_type_not_delivered_is_the_contacts_plan_that_day(tiny):
+    """Day 1's file lacks plan_type: U1's fee takes U1's plan in force (Business, dim_user),
+    not an empty plan; a residential fee (no contact) stays empty; day 2's full file keeps
+    its delivered Pro."""
+    events = [("BE000000001", "C0000001", "U0000001", FEE, 100.0, D(2026, 1, 5), D(2026, 1, 5)),
+              ("BE000000002", "C0000003", None, FEE, 50.0, D(2026, 1, 5), D(2026, 1, 5)),
+              ("BE000000003", "C0000001", "U0000001", FEE, 100.0, D(2026, 1, 6), D(2026, 1, 6))]
+    load_upstream(tiny, events[2:])
+    tiny.put("silver.stg_bil_billing_events", undelivered([
+        {"billing_event_id": i, "customer_id": c, "user_id": u, "event_type": t, "amount": a,
+         "currency": "USD", "event_date": e, **silver_lineage(r, e)}
+        for i, c, u, t, a, e, r in events[:2]], "plan_type"))
+    tiny.put("gold.dim_customer", [{"customer_key": key("customer", "C0000003")}])
+    run_facts(tiny, [D(2026, 1, 5), D(2026, 1, 6)])
+    assert tiny.read("SELECT billing_event_id, plan_type, undelivered_columns "
+                     "FROM gold.fact_billing ORDER BY 1").rows() == [
+        ("BE000000001", "Business", "plan_type"), ("BE000000002", None, "plan_type"),
+        ("BE000000003", "Pro", None)]
 
 
 def test_fact_billing_checks(warehouse):

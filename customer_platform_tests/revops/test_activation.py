@@ -20,7 +20,7 @@ from customer_platform.gold.revops.activation import (
     seat_activation,
 )
 from customer_platform.gold.revops.rules import ActivationRule, HealthRule
-from customer_platform_tests.gold.conftest import rejected
+from customer_platform_tests.gold.conftest import rejected, undelivered
 
 from .conftest import (
     checked,
@@ -199,6 +199,18 @@ def test_a_rejected_entitlement_older_than_the_look_back_is_unknown_not_zero(lic
     assert (dc["entitled_seats"], dc["activated_seats"], dc["entitlements"],
             dc["entitlements_carried"], dc["entitlements_unknown"], dc["is_complete"],
             dc["activation_rate"], dc["assignment_rate"]) == (0, 6, 0, 0, 3, False, None, None)
+
+
+def test_usage_minutes_from_a_file_without_them_are_unknown_not_zero(licensing):
+    """E5's usage row of E came in a file without usage_minutes: C3's minutes are unknown
+    (empty), its seats still count; C1's two full rows keep their 100 + 100 minutes."""
+    licensing.put("silver.stg_lic_seat_usage", undelivered([
+        usage("E000000005", "C0000003", "Stock", E, E, [0, 1, 1, 1, 1, 1, 0, 0])],
+        "usage_minutes"))
+    rows = by_family(checked(licensing, seat_activation(), D))
+    c3, c1 = rows[("C0000003", "Creative Cloud")], rows[("C0000001", "Creative Cloud")]
+    assert (c3["activated_seats"], c3["usage_minutes"]) == (5, None)
+    assert c1["usage_minutes"] == 200.0
 
 
 def test_week_over_week(licensing):

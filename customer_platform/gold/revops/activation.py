@@ -31,12 +31,15 @@ from customer_platform.contracts.base import column
 from customer_platform.gold.base import GoldModel, GoldTable, sk
 from customer_platform.gold.completeness import (
     CARRY_FORWARD_DAYS,
+    SILVER_MISSING,
+    UNDELIVERED,
     canonical,
     carry_forward_sources,
     carry_forward_windows,
     record_field,
     snapshot_as_of,
     snapshot_table,
+    undelivered,
     unrecovered_rejects,
 )
 from customer_platform.gold.customer import (
@@ -62,6 +65,7 @@ from customer_platform.gold.revops.common import (
     settled_columns,
 )
 from customer_platform.gold.revops.rules import ACTIVATION, HEALTH, ActivationRule, HealthRule
+from customer_platform.gold.scd2 import undelivered_column
 from customer_platform.settings import partition_start
 from customer_platform.vocabulary import (
     ENGAGEMENT_OUTCOMES,
@@ -97,6 +101,7 @@ class FactEngagementActivity(GoldModel):
     outcome: str = column("CSM's read of the customer's sentiment", isin=list(ENGAGEMENT_OUTCOMES))
     is_negative: bool = column("Outcome is Negative (a churn-risk signal)")
     notes: str = column("Short free-text summary of the activity", nullable=True)
+    undelivered_columns: str = undelivered_column(fact=True)
 
 
 FACT_ENGAGEMENT_ACTIVITY = GoldTable(
@@ -115,7 +120,7 @@ FACT_ENGAGEMENT_ACTIVITY = GoldTable(
            {CUSTOMER_KEY} AS customer_key, customer_id,
            {event_columns()},
            activity_type, csm_name, duration_minutes, outcome, outcome = 'Negative' AS is_negative,
-           notes,
+           notes, {SILVER_MISSING} AS {UNDELIVERED},
            {metadata_columns("support")}
     FROM silver.stg_sup_engagement_activities
     WHERE _partition_date = $day
@@ -189,7 +194,9 @@ class AggSeatActivation(GoldModel):
     usage_rate: float = column("(activated_seats - unused_seats) / activated_seats: share of "
                                "activated seats in use; empty without activated seats",
                                nullable=True)
-    usage_minutes: float = column("Minutes the seats were used on snapshot_date", ge=0.0)
+    usage_minutes: float = column("Minutes the seats were used on snapshot_date; empty "
+                                  "(unknown) when a usage row of that day came from a file "
+                                  "without usage_minutes", nullable=True, ge=0.0)
     entitled_monthly_value: float = column("List value of the entitled seats per month: seats x "
                                            "the catalogue's seat price in force (USD)", ge=0.0)
     activated_seats_prev_week: int = _count("activated_seats 7 days earlier; empty when the "
@@ -260,6 +267,8 @@ def seat_activation(rule: ActivationRule = ACTIVATION) -> GoldTable:
                    sum(seats_activated) FILTER (usage_date = {E}) AS activated,
                    {today_sums},
                    sum(usage_minutes) FILTER (usage_date = {E}) AS usage_minutes,
+                   bool_or({undelivered("usage_minutes", SILVER_MISSING)})
+                       FILTER (usage_date = {E}) AS minutes_unknown,
                    sum(seats_activated) FILTER (usage_date = {E} - 7) AS activated_prev,
                    {week_sums}
             FROM usage GROUP BY entitlement_id
@@ -311,7 +320,8 @@ def seat_activation(rule: ActivationRule = ACTIVATION) -> GoldTable:
                    CASE WHEN bool_and(s.is_tracked) THEN sum(s.assigned) END AS assigned_seats,
                    coalesce(sum(s.activated), 0) AS activated_seats,
                    {", ".join(f"coalesce(sum(s.{name}), 0) AS {name}" for name in levels)},
-                   coalesce(sum(s.usage_minutes), 0) AS usage_minutes,
+                   CASE WHEN NOT coalesce(bool_or(s.minutes_unknown), FALSE)
+                        THEN coalesce(sum(s.usage_minutes), 0) END AS usage_minutes,
                    {money("coalesce(sum(s.entitled * p.seat_price), 0)")}
                        AS entitled_monthly_value,
                    {", ".join(f"CASE WHEN {held} THEN coalesce(sum(s.{n}_prev), 0) END "
