@@ -33,3 +33,20 @@ def postgres_server():
         yield server
     finally:
         stop()
+
+
+#: Folders whose modules share a session fixture (the 10-day platform run, the generated
+#: report warehouse, the empty instance home): their tests stay on one worker.
+SHARED_FIXTURE_FOLDERS = ("pipeline", "report", "operations")
+
+
+def pytest_collection_modifyitems(config, items):
+    """With parallel workers (``scripts/test.sh`` runs ``pytest -n 2 --dist loadgroup``), a
+    module, or a folder sharing a session fixture, runs on one worker: its fixtures are built
+    once, not once per worker."""
+    root = Path(__file__).parent
+    for item in items:
+        relative = Path(item.fspath).relative_to(root)
+        group = relative.parts[0] if relative.parts[0] in SHARED_FIXTURE_FOLDERS \
+            else relative.as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))
