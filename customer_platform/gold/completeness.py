@@ -35,11 +35,15 @@ incomplete, never zero. Per snapshot table:
   force (the carry-forward is the dimension itself); it is written again when its row comes
   back (``snapshot_filter``), and an entity referenced before any good row is an inferred
   member.
-- ``plt.licenses`` (fact_license_utilization, a periodic snapshot of D - 1) and
-  ``cat.discount_bands`` (band prices of dim_product, fact_order_line's band): still read by
-  day. A rejected license row drops the license from the day's utilisation, a rejected band
-  row empties that band's price; both are to move to ``snapshot_as_of`` (a carried license
-  keeping its own ``snapshot_date``).
+- ``cat.discount_bands`` (band prices of dim_product, fact_order_line's band): carried
+  forward (``bands_carried_from``, ``discount_band_carried_from``). A band whose row has
+  nothing to carry (a code that cannot be read names every band the day lacks) is unknown:
+  dim_product lists its price in ``undelivered_columns``, so the view keeps the last known
+  price (empty with none) and no version opens by itself; an order line whose quantity is in
+  no known band has ``is_discount_band_unknown``, not "no band".
+- ``plt.licenses`` (fact_license_utilization, a periodic snapshot of D - 1): still read by
+  day. A rejected license row drops the license from the day's utilisation; it is to move to
+  ``snapshot_as_of`` (a carried license keeping its own ``snapshot_date``).
 
 ### Columns that were not delivered
 

@@ -11,7 +11,19 @@ from customer_platform.gold.base import (
     date_key,
     sk,
 )
-from customer_platform.gold.completeness import SILVER_MISSING, UNDELIVERED, known, undelivered
+from customer_platform.gold.completeness import (
+    SILVER_MISSING,
+    UNDELIVERED,
+    canonical,
+    carry_forward_sources,
+    carry_forward_windows,
+    known,
+    record_field,
+    snapshot_as_of,
+    snapshot_table,
+    undelivered,
+    unrecovered_rejects,
+)
 from customer_platform.gold.metrics import (
     AGGREGATE_WINDOW,
     IS_COMPLETE_DOC,
@@ -202,7 +214,9 @@ def scd2_dimension(*, entity: str, business_key: str, version_model: type[GoldMo
                    sources: tuple[str, ...] = (),
                    foreign_keys: tuple[ForeignKey, ...] = (),
                    referenced_by: tuple[tuple[str, str], ...] = (),
-                   derived: tuple[tuple[str, str], ...] = ()) -> Scd2Dimension:
+                   derived: tuple[tuple[str, str], ...] = (),
+                   source_windows: tuple[tuple[str, tuple[int, int]], ...] = ()
+                   ) -> Scd2Dimension:
     """An SCD2 dimension over one silver table.
 
     The versions SELECT reads ``source``'s day-``$day`` partition; ``columns`` are the
@@ -239,7 +253,7 @@ def scd2_dimension(*, entity: str, business_key: str, version_model: type[GoldMo
             name=f"{name}_versions", model=version_model, description=description, seed=seed,
             kind="dimension", domain="customer", primary_key=(f"{entity}_version_key",),
             sql=sql, sources=(source, *sources), foreign_keys=foreign_keys, grain=grain,
-            window=(-1, 0) if snapshot else (0, 0)),
+            window=(-1, 0) if snapshot else (0, 0), source_windows=source_windows),
         entity_key=f"{entity}_key",
         business_key=business_key,
         tracked=tracked,
@@ -500,8 +514,26 @@ DIM_ACCOUNT_HIERARCHY = scd2_dimension(
 
 def band_price(band: str):
     return column(f"Unit price after volume discount band {band} (list_price x (1 - its "
-                  "discount)); empty when the band is missing from the day's band snapshot",
+                  "discount)); empty when the band is missing from the day's band snapshot; "
+                  "the last known price when its row was rejected with nothing to carry",
                   nullable=True, ge=0.0)
+
+
+#: The volume discount bands, a snapshot read as of the day (``gold/completeness.py``): a
+#: rejected band row carried from its last good one of the 7 days before.
+BANDS = snapshot_table("cat_discount_bands")
+#: SQL: the bands of day ``$day``, a rejected row carried forward (``carried_from``)
+BANDS_AS_OF = snapshot_as_of(BANDS)
+#: SQL: the band codes of ``$day`` that are unknown: absent from ``BANDS_AS_OF`` and named by a
+#: rejected row nothing could carry (a code that cannot be read names every absent band)
+UNKNOWN_BANDS = f"""(
+    SELECT DISTINCT v.band_code
+    FROM (SELECT unnest([{", ".join(f"'{b}'" for b in DISCOUNT_BANDS)}]) AS band_code) v,
+         {unrecovered_rejects(BANDS)} r
+    WHERE coalesce({canonical(record_field("band_code"), DISCOUNT_BANDS)}, v.band_code)
+              = v.band_code
+      AND v.band_code NOT IN (SELECT band_code FROM {BANDS_AS_OF})
+)"""
 
 
 class DimProductVersion(GoldModel):
@@ -521,6 +553,9 @@ class DimProductVersion(GoldModel):
     band_c_unit_price: float = band_price("C")
     band_d_unit_price: float = band_price("D")
     band_e_unit_price: float = band_price("E")
+    bands_carried_from: dt.date = column(
+        "Earliest partition a band row of the day was carried from (rejected that day, its "
+        "last good row used); empty when every band row came that day", nullable=True)
     undelivered_columns: str = undelivered_column()
     source_updated_at: dt.datetime = column(
         "Latest of the product's and the discount bands' change times: a band revision opens "
@@ -540,10 +575,19 @@ DIM_PRODUCT = scd2_dimension(
     "of every volume discount band folded in as a column set.",
     seed="003", source="silver.stg_cat_products", system="catalogue", snapshot=True,
     from_clause=f"""(
-        SELECT p.*, b.*, greatest(p.updated_at, b.bands_updated_at) AS changed_at
+        SELECT p.* REPLACE (  -- an unknown band's price is not delivered: the view keeps its last
+                   CASE WHEN b.unknown_prices IS NULL THEN p._missing_columns
+                        ELSE concat_ws(',', nullif(p._missing_columns, ''), b.unknown_prices)
+                   END AS _missing_columns),
+               b.* EXCLUDE (unknown_prices),
+               greatest(p.updated_at, b.bands_updated_at) AS changed_at
         FROM silver.stg_cat_products p
-        CROSS JOIN (SELECT max(updated_at) AS bands_updated_at, {BAND_PIVOT}
-                    FROM silver.stg_cat_discount_bands WHERE _partition_date = $day) b
+        CROSS JOIN (SELECT max(updated_at) AS bands_updated_at, {BAND_PIVOT},
+                           min(carried_from) AS bands_carried_from,
+                           (SELECT string_agg('band_' || lower(band_code) || '_unit_price', ','
+                                              ORDER BY band_code) FROM {UNKNOWN_BANDS})
+                               AS unknown_prices
+                    FROM {BANDS_AS_OF}) b
     ) AS products""",
     changed_at="changed_at",
     columns=f"""product_id, product_code, product_name, product_family, solution,
@@ -551,12 +595,13 @@ DIM_PRODUCT = scd2_dimension(
                 THEN 'seat per month' ELSE 'unit' END AS price_unit,
            list_price, currency, active_flag,
            {", ".join(f"round(list_price * (1 - band_{b}_discount), 2) AS band_{b}_unit_price"
-                      for b in "abcde")}""",
+                      for b in "abcde")}, bands_carried_from""",
     tracked=("product_code", "product_name", "product_family", "solution", "list_price",
              "currency", "active_flag", *(f"band_{b}_unit_price" for b in "abcde")),
     grain="one row per product version seen in the day's catalogue and discount-band "
     "snapshots",
-    sources=("silver.stg_cat_discount_bands",),
+    sources=carry_forward_sources(BANDS),
+    source_windows=carry_forward_windows(BANDS),
     referenced_by=(("stg_com_order_lines", "product_id"),),
 )
 
@@ -893,7 +938,14 @@ class FactOrderLine(GoldModel):
     discount_pct: float = column("Volume discount applied, as a fraction", nullable=True,
                                  ge=0.0, le=1.0)
     discount_band: str = column("Volume discount band (A-E) of the quantity in the day's "
-                                "discount-band snapshot", nullable=True)
+                                "discount-band snapshot (a rejected band row carried from its "
+                                "last good one)", nullable=True)
+    discount_band_carried_from: dt.date = column(
+        "Partition the band's row was carried from (rejected on the day); empty when it came "
+        "that day", nullable=True)
+    is_discount_band_unknown: bool = column(
+        "The quantity is in no known band while a band row of the day was rejected with "
+        "nothing to carry: the band is unknown, not none")
     gross_amount: float = column("quantity x unit_price", ge=0.0)
     discount_amount: float = column("gross_amount - line_amount")
     line_amount: float = column("Amount charged after the volume discount", ge=0.0)
@@ -909,29 +961,36 @@ FACT_ORDER_LINE = GoldTable(
     kind="fact",
     domain="customer",
     primary_key=("order_line_key",),
-    sources=("silver.stg_com_order_lines", "silver.stg_cat_discount_bands", "gold.fact_order",
+    sources=("silver.stg_com_order_lines", *carry_forward_sources(BANDS), "gold.fact_order",
              "gold.dim_product", "gold.dim_date"),
+    source_windows=carry_forward_windows(BANDS),
     foreign_keys=(ForeignKey("order_key", "fact_order", "order_key", blocking=False),
                   ForeignKey("product_key", "dim_product", "product_key"), EVENT_DATE_FK),
     grain="one row per order line, in the partition of the day it was received",
     sql=f"""
     WITH bands AS (
-        SELECT band_code, min_quantity, coalesce(max_quantity, 2147483647) AS max_quantity
-        FROM silver.stg_cat_discount_bands WHERE _partition_date = $day
+        SELECT band_code, min_quantity, coalesce(max_quantity, 2147483647) AS max_quantity,
+               carried_from
+        FROM {BANDS_AS_OF}
+    ), banded AS (
+        SELECT l.*, b.band_code AS discount_band, b.carried_from AS discount_band_carried_from
+        FROM silver.stg_com_order_lines l LEFT JOIN bands b
+          ON l.quantity BETWEEN b.min_quantity AND b.max_quantity
+        WHERE l._partition_date = $day
+        QUALIFY row_number() OVER (PARTITION BY l.order_line_id ORDER BY b.band_code) = 1
     )
     SELECT {sk("order_line", "order_line_id")} AS order_line_key, order_line_id,
            {ORDER_KEY} AS order_key, order_id,
            {sk("product", "product_id")} AS product_key, product_id,
            {event_columns()},
-           quantity, unit_price, discount_pct,
-           (SELECT min(band_code) FROM bands b
-            WHERE l.quantity BETWEEN b.min_quantity AND b.max_quantity) AS discount_band,
+           quantity, unit_price, discount_pct, discount_band, discount_band_carried_from,
+           discount_band IS NULL AND EXISTS (SELECT 1 FROM {UNKNOWN_BANDS})
+               AS is_discount_band_unknown,
            round(quantity * unit_price, 2) AS gross_amount,
            round(quantity * unit_price - line_amount, 2) AS discount_amount,
            line_amount, _missing_columns AS {UNDELIVERED},
            {metadata_columns("commerce")}
-    FROM silver.stg_com_order_lines l
-    WHERE _partition_date = $day
+    FROM banded
     """,
 )
 

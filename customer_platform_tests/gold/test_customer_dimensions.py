@@ -17,7 +17,7 @@ from customer_platform.gold.customer import (
 )
 from customer_platform.gold.scd2 import view_sql
 
-from .conftest import silver_lineage
+from .conftest import rejected, silver_lineage
 
 START = dt.date(2026, 1, 1)
 D2 = dt.date(2026, 1, 2)
@@ -259,3 +259,41 @@ def test_an_entity_missing_from_the_first_snapshot_still_gets_its_version(tiny):
         tiny.run(DIM_CUSTOMER.versions, day)
     assert tiny.read("SELECT customer_id, load_date FROM gold.dim_customer_versions "
                      "ORDER BY 1, 2").rows() == [("C0000001", START), ("C0000002", D2)]
+
+
+def test_a_rejected_band_row_keeps_its_price_carried_or_last_known(tiny):
+    """D2: the product's list price moves to 100 and band E's row is rejected: its START row
+    is carried (flagged), so E is 100 x 0.8 = 80, not empty. D3: the product is renamed and a
+    band row with an unreadable code is rejected: bands D and E, absent that day, are unknown,
+    and the version keeps their last known prices (85 and 80) instead of blanking them."""
+    bands = [("A", 1, 9, 0.0), ("B", 10, 49, 0.05), ("C", 50, 99, 0.1), ("D", 100, 499, 0.15),
+             ("E", 500, None, 0.2)]
+
+    def band_rows(day, codes="ABCDE"):
+        return [{"band_code": b, "min_quantity": lo, "max_quantity": hi, "discount_pct": pct,
+                 "updated_at": dt.datetime(2025, 1, 1), **silver_lineage(day)}
+                for b, lo, hi, pct in bands if b in codes]
+
+    product = {"product_id": "PRD001", "product_code": "CCE", "product_name": "Creative Cloud",
+               "product_family": "Creative Cloud", "solution": "Creative Cloud",
+               "list_price": 80.0, "currency": "USD", "active_flag": True,
+               "updated_at": dt.datetime(2025, 2, 1)}
+    tiny.put("silver.stg_cat_products", [
+        {**product, **silver_lineage(START)},
+        {**product, "list_price": 100.0, "updated_at": dt.datetime(2026, 1, 2, 6),
+         **silver_lineage(D2)},
+        {**product, "list_price": 100.0, "product_name": "CC All Apps",
+         "updated_at": dt.datetime(2026, 1, 3, 6), **silver_lineage(D3)}])
+    tiny.put("silver.stg_cat_discount_bands",
+             band_rows(START) + band_rows(D2, "ABCD") + band_rows(D3, "ABC"))
+    tiny.put("silver.stg_cat_discount_bands_rejects", [
+        rejected("stg_cat_discount_bands", {"band_code": "E", "discount_pct": "x"}, D2),
+        rejected("stg_cat_discount_bands", {"band_code": "", "discount_pct": "x"}, D3)])
+    build(tiny, DIM_PRODUCT, [D3, START, D2])
+    assert tiny.read("SELECT load_date, bands_carried_from FROM gold.dim_product_versions "
+                     "ORDER BY load_date").rows() == [(START, None), (D2, START), (D3, None)]
+    assert view(tiny, DIM_PRODUCT, "list_price, band_c_unit_price, band_d_unit_price, "
+                "band_e_unit_price, valid_from", "valid_from") == [
+        (80.0, 72.0, 68.0, 64.0, dt.date(2025, 2, 1)),
+        (100.0, 90.0, 85.0, 80.0, D2),
+        (100.0, 90.0, 85.0, 80.0, D3)]

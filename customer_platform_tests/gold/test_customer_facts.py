@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from customer_platform.gold.base import run_gold_sql, sk
+from customer_platform.gold.base import ensure_table, run_gold_sql, sk
 from customer_platform.gold.customer import (
     FACT_CAMPAIGN_TARGET,
     FACT_INVOICE,
@@ -17,7 +17,7 @@ from customer_platform.gold.customer import (
     TABLES,
 )
 
-from .conftest import silver_lineage, undelivered
+from .conftest import rejected, silver_lineage, undelivered
 
 D = dt.date(2026, 1, 5)
 D_1 = dt.date(2026, 1, 4)
@@ -205,6 +205,36 @@ def test_foreign_key_check_catches_a_customer_missing_from_dim_customer(dims):
     assert not fk.passed
     assert fk.metadata["orphan_rows"].value == 1
     assert fk.metadata["orphan_keys_sample"].value == [key(dims, "customer", "C0009999")]
+
+
+def _band(code: str, low: int, high: int | None, pct: float, day: dt.date) -> dict:
+    return {"band_code": code, "min_quantity": low, "max_quantity": high, "discount_pct": pct,
+            "updated_at": dt.datetime(2025, 1, 1), **silver_lineage(day)}
+
+
+def test_a_rejected_band_row_is_carried_forward_or_marked_unknown(dims):
+    """On D band B's row is rejected (its D-1 row is carried, flagged) and band E's row too,
+    with no good row in the 7 days before (its last is D-9): a line of 60 units is in an
+    unknown band, not in none; lines of 5 and 12 units are in A (delivered) and B (carried)."""
+    d_9 = D - dt.timedelta(days=9)
+    dims.put("silver.stg_cat_discount_bands", [
+        _band("E", 50, None, 0.2, d_9), _band("A", 1, 9, 0.0, D_1), _band("B", 10, 49, 0.05, D_1),
+        _band("A", 1, 9, 0.0, D)])
+    dims.put("silver.stg_cat_discount_bands_rejects", [
+        rejected("stg_cat_discount_bands", {"band_code": " b", "min_quantity": "10",
+                                            "max_quantity": "49", "discount_pct": "-1"}, D),
+        rejected("stg_cat_discount_bands", {"band_code": "E", "min_quantity": "50",
+                                            "discount_pct": "x"}, D, row=2)])
+    dims.put("silver.stg_com_order_lines", [
+        {"order_line_id": f"OL000000000{n}", "order_id": "ORD000000001", "order_date": D,
+         "product_id": "PRD001", "quantity": q, "unit_price": 10.0, "discount_pct": None,
+         "line_amount": 10.0 * q, **silver_lineage(D)} for n, q in enumerate((5, 12, 60))])
+    with dims.resource.get_connection() as con:
+        ensure_table(con, FACT_ORDER)  # the lines' order header is not this test's concern
+    run_gold_sql(dims.resource, FACT_ORDER_LINE, D)
+    lines = dims.read("SELECT quantity, discount_band, discount_band_carried_from, "
+                      "is_discount_band_unknown FROM gold.fact_order_line ORDER BY quantity")
+    assert lines.rows() == [(5, "A", None, False), (12, "B", D_1, False), (60, None, None, True)]
 
 
 # -- columns a file did not deliver are unknown, not empty (gold/completeness.py) ----------
