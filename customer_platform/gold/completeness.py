@@ -41,9 +41,13 @@ incomplete, never zero. Per snapshot table:
   dim_product lists its price in ``undelivered_columns``, so the view keeps the last known
   price (empty with none) and no version opens by itself; an order line whose quantity is in
   no known band has ``is_discount_band_unknown``, not "no band".
-- ``plt.licenses`` (fact_license_utilization, a periodic snapshot of D - 1): still read by
-  day. A rejected license row drops the license from the day's utilisation; it is to move to
-  ``snapshot_as_of`` (a carried license keeping its own ``snapshot_date``).
+- ``plt.licenses`` (fact_license_utilization, a periodic snapshot of D - 1, the settled day
+  E): carried forward (``carried_from``) from the 7 partitions before E. A carried row stands
+  for E's snapshot: its ``snapshot_date`` and ``license_day_key`` are E's, and it is judged
+  in force on E. A license whose row has nothing to carry is unknown: agg_license_utilization
+  counts it in ``unknown_licenses`` of the type its record names (of every type when that
+  cannot be read), outside ``assigned_licenses``, and withholds the type's
+  ``utilization_rate``.
 
 ### Columns that were not delivered
 
@@ -337,12 +341,13 @@ def unrecovered_rejects(table: SourceTable, day: str = DAY,
     )"""
 
 
-def carry_forward_windows(table: SourceTable, days: int = CARRY_FORWARD_DAYS
+def carry_forward_windows(table: SourceTable, days: int = CARRY_FORWARD_DAYS, offset: int = 0
                           ) -> tuple[tuple[str, tuple[int, int]], ...]:
     """The ``source_windows`` of a gold table reading ``snapshot_as_of(table)``: its silver
-    table over the look-back and its rejects table of the day."""
-    return ((f"silver.{table.silver_table}", (-days, 0)),
-            (f"silver.{table.rejects_table}", (0, 0)))
+    table over the look-back and its rejects table of the day; ``offset`` (-1) when the table
+    reads the snapshot of the day before its partition."""
+    return ((f"silver.{table.silver_table}", (offset - days, offset)),
+            (f"silver.{table.rejects_table}", (offset, offset)))
 
 
 def carry_forward_sources(table: SourceTable) -> tuple[str, str]:

@@ -57,7 +57,14 @@ from customer_platform.gold.completeness import (
     CARRY_FORWARD_DAYS,
     SILVER_MISSING,
     UNDELIVERED,
+    canonical,
+    carry_forward_sources,
+    carry_forward_windows,
+    record_field,
+    snapshot_as_of,
+    snapshot_table,
     undelivered,
+    unrecovered_rejects,
 )
 from customer_platform.gold.customer import CUSTOMER_KEY
 from customer_platform.gold.metrics import (
@@ -700,7 +707,7 @@ class FactLicenseUtilization(GoldModel):
                                "before, else unknown", nullable=True)
     snapshot_date: dt.date = column("Day of the snapshot (the license state as of that day): "
                                     "the day before the partition day, whose late meetings "
-                                    "have arrived")
+                                    "have arrived; a carried row's too")
     snapshot_date_key: int = column("dim_date.date_key of snapshot_date")
     is_active: bool = column("The license is in force on the snapshot day (assigned); empty "
                              "(unknown) when its end_date is unknown", nullable=True)
@@ -709,8 +716,16 @@ class FactLicenseUtilization(GoldModel):
     is_used_30d: bool = column("Active license whose user hosted a meeting in the 30 days up to "
                                "the snapshot day; empty when that depends on an unknown "
                                "is_active", nullable=True)
+    carried_from: dt.date = column("Partition the license's row was carried from (its row of "
+                                   "the snapshot day was rejected, its last good one of the 7 "
+                                   "days before used); empty when it came that day",
+                                   nullable=True)
     undelivered_columns: str = undelivered_column(fact=True)
 
+
+#: The licenses, a snapshot read as of the settled day E (``gold/completeness.py``): a
+#: rejected row carried from its last good one of the 7 days before E.
+LICENSES = snapshot_table("plt_licenses")
 
 FACT_LICENSE_UTILIZATION = GoldTable(
     name="fact_license_utilization",
@@ -723,32 +738,33 @@ FACT_LICENSE_UTILIZATION = GoldTable(
     kind="fact",
     domain=DOMAIN,
     primary_key=("license_day_key",),
-    sources=("silver.stg_plt_licenses", "gold.agg_user_daily_activity", "gold.dim_user",
+    sources=(*carry_forward_sources(LICENSES), "gold.agg_user_daily_activity", "gold.dim_user",
              "gold.dim_license_type", "gold.dim_customer", "gold.dim_date"),
     foreign_keys=(ForeignKey("user_key", "dim_user", "user_key"),
                   ForeignKey("customer_key", "dim_customer", "customer_key"),
                   ForeignKey("license_type_key", "dim_license_type", "license_type_key"),
                   ForeignKey("snapshot_date_key", "dim_date", "date_key")),
     window=AGGREGATE_WINDOW,
-    source_windows=(("silver.stg_plt_licenses", (-1 - CARRY_FORWARD_DAYS, -1)),),
-    grain="one row per license in the settled day's (D-1's) licenses snapshot (periodic "
-    "snapshot: the same license appears once per day)",
+    source_windows=carry_forward_windows(LICENSES, offset=-1),
+    grain="one row per license in the settled day's (D-1's) licenses snapshot, a rejected "
+    "row carried (periodic snapshot: the same license appears once per day)",
     sql=f"""
     WITH delivered AS (  -- each license's last end_date delivered in the days before
         SELECT license_id, end_date FROM silver.stg_plt_licenses
         WHERE _partition_date BETWEEN {PERIOD_END} - {CARRY_FORWARD_DAYS} AND {PERIOD_END} - 1
           AND NOT {undelivered("end_date", SILVER_MISSING)}
         QUALIFY row_number() OVER (PARTITION BY license_id ORDER BY _partition_date DESC) = 1
-    ), licenses AS (  -- the settled day's snapshot, an undelivered end_date carried
+    ), licenses AS (  -- the settled day's snapshot (a rejected row carried), an undelivered
+        -- end_date carried; a carried row stands for E, so it keys and is judged on E
         SELECT s.* REPLACE (CASE WHEN {undelivered("end_date", "s." + SILVER_MISSING)}
                                  THEN d.end_date ELSE s.end_date END AS end_date),
+               {PERIOD_END} AS snapshot_date,
                {undelivered("end_date", "s." + SILVER_MISSING)} AND d.license_id IS NULL
                    AS end_unknown
-        FROM silver.stg_plt_licenses s LEFT JOIN delivered d USING (license_id)
-        WHERE s._partition_date = {PERIOD_END}
+        FROM {snapshot_as_of(LICENSES, PERIOD_END)} s LEFT JOIN delivered d USING (license_id)
     ), states AS (
-        SELECT *, CASE WHEN start_date > _event_date THEN FALSE WHEN NOT end_unknown
-                       THEN coalesce(end_date >= _event_date, TRUE) END AS is_active
+        SELECT *, CASE WHEN start_date > snapshot_date THEN FALSE WHEN NOT end_unknown
+                       THEN coalesce(end_date >= snapshot_date, TRUE) END AS is_active
         FROM licenses
     ),
     last_meeting AS (
@@ -758,20 +774,20 @@ FACT_LICENSE_UTILIZATION = GoldTable(
           AND activity_date BETWEEN {PERIOD_END} - 29 AND {PERIOD_END}
         GROUP BY user_id
     )
-    SELECT {sk("license_day", "licenses.license_id", "licenses._partition_date")}
+    SELECT {sk("license_day", "licenses.license_id", "licenses.snapshot_date")}
                AS license_day_key,
            {sk("license", "licenses.license_id")} AS license_key, licenses.license_id,
            {sk("user", "licenses.user_id")} AS user_key, licenses.user_id,
            h.customer_key, h.customer_id,
            {LICENSE_TYPE_KEY} AS license_type_key, license_type, start_date, end_date,
-           _event_date AS snapshot_date, {date_key("_event_date")} AS snapshot_date_key,
+           snapshot_date, {date_key("snapshot_date")} AS snapshot_date_key,
            is_active, lm.last_meeting_date,
            is_active AND lm.last_meeting_date IS NOT NULL AS is_used_30d,
-           {SILVER_MISSING} AS {UNDELIVERED},
+           carried_from, {SILVER_MISSING} AS {UNDELIVERED},
            {DAY} AS load_date, CAST(updated_at AS DATE) AS update_date,
            'platform' AS source_system
     FROM states AS licenses
-    {_user_customer_join("licenses", "license_id", "user_id", "_event_date")}
+    {_user_customer_join("licenses", "license_id", "user_id", "snapshot_date")}
     LEFT JOIN last_meeting lm ON lm.user_id = licenses.user_id
     """,
 )
@@ -969,7 +985,9 @@ class AggLicenseUtilization(_PeriodColumns):
     used_licenses: int = column("Of those, licenses whose user hosted a meeting in the period",
                                 ge=0)
     unknown_licenses: int = column("Licenses of the type whose being in force is unknown (end "
-                                   "date not delivered, none to carry): in neither count", ge=0)
+                                   "date not delivered, or row rejected, with none to carry; a "
+                                   "rejected row whose type cannot be read counts in every "
+                                   "type): in neither count", ge=0)
     utilization_rate: float = column("Share of assigned licenses actively used "
                                      "(used_licenses / assigned_licenses, 0-1; empty with none "
                                      "assigned or any unknown)", nullable=True, ge=0.0, le=1.0)
@@ -984,9 +1002,11 @@ AGG_LICENSE_UTILIZATION = GoldTable(
     kind="aggregate",
     domain=DOMAIN,
     primary_key=("period_type", "license_type_key"),
-    sources=("gold.fact_license_utilization", "gold.dim_license_type", "gold.dim_date"),
+    sources=("gold.fact_license_utilization", *carry_forward_sources(LICENSES),
+             "gold.dim_license_type", "gold.dim_date"),
     foreign_keys=(ForeignKey("license_type_key", "dim_license_type", "license_type_key"),
                   ForeignKey("activity_date_key", "dim_date", "date_key")),
+    source_windows=carry_forward_windows(LICENSES, offset=-1),
     grain="one row per period type x license type (every current type, held or not)",
     sql=f"""
     WITH licenses AS (
@@ -996,6 +1016,12 @@ AGG_LICENSE_UTILIZATION = GoldTable(
     ), types AS (
         SELECT license_type_key, license_type FROM {DIM_LICENSE_TYPE.as_loaded()}
         WHERE is_current
+    ), lost AS (  -- rejected rows of E nothing could carry, per type (an unreadable one: all)
+        SELECT t.license_type_key, count(*) AS lost_licenses
+        FROM {unrecovered_rejects(LICENSES, PERIOD_END)} r JOIN types t
+          ON coalesce({canonical(record_field("license_type"), v.LICENSE_TYPES)},
+                      t.license_type) = t.license_type
+        GROUP BY t.license_type_key
     )
     SELECT {sk("agg_license_utilization", DAY, "p.period_type", "t.license_type_key")}
                AS license_utilization_key,
@@ -1005,11 +1031,13 @@ AGG_LICENSE_UTILIZATION = GoldTable(
            count(*) FILTER (WHERE l.is_active
                               AND l.last_meeting_date >= {PERIOD_END} - (p.period_days - 1))
                AS used_licenses,
-           count(l.license_type_key) FILTER (WHERE l.is_active IS NULL) AS unknown_licenses,
+           count(l.license_type_key) FILTER (WHERE l.is_active IS NULL)
+               + coalesce(any_value(lost.lost_licenses), 0) AS unknown_licenses,
            CASE WHEN assigned_licenses > 0 AND unknown_licenses = 0
                 THEN used_licenses / assigned_licenses END AS utilization_rate
     FROM {_periods()} CROSS JOIN types t
     LEFT JOIN licenses l ON l.license_type_key = t.license_type_key
+    LEFT JOIN lost ON lost.license_type_key = t.license_type_key
     GROUP BY p.period_type, p.period_days, t.license_type_key, t.license_type
     """,
 )
@@ -1039,9 +1067,10 @@ METRICS = [
            "used_licenses / assigned_licenses: licenses in force on the period's last day whose "
            "user hosted a meeting in the period, over all licenses in force that day",
            "period end day x period type x license type",
-           "licenses from the day's snapshot (fact_license_utilization); empty rate when none "
-           "of the type is assigned, or when one is in force unknown (end_date not delivered "
-           "and none to carry: unknown_licenses)"),
+           "licenses from the day's snapshot (fact_license_utilization; a rejected row carried "
+           "from the 7 days before); empty rate when none of the type is assigned, or when one "
+           "is in force unknown (end_date not delivered, or row rejected, and none to carry: "
+           "unknown_licenses)"),
     Metric("Webinar attendance rate", "fact_webinar_usage",
            "attendees / registrants per webinar (empty with no registrants)",
            "one webinar", periods="per webinar (aggregate over any period with "

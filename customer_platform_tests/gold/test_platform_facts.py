@@ -37,7 +37,7 @@ from customer_platform.gold.platform import (
     FACT_WEBINAR_USAGE,
 )
 
-from .conftest import undelivered
+from .conftest import rejected, undelivered
 from .test_platform_dimensions import (
     dim_dates,
     feature_row,
@@ -265,6 +265,48 @@ def test_a_license_end_date_not_delivered_is_carried_else_unknown(month):
         ("Daily", "Business"): (0, 0, 1, None), ("Monthly", "Business"): (0, 0, 1, None),
         ("Daily", "Enterprise"): (1, 0, 0, 0.0), ("Monthly", "Enterprise"): (1, 1, 0, 1.0),
     }
+
+
+def test_a_rejected_license_row_is_carried_keyed_on_its_snapshot_day_else_unknown(month):
+    """E-2's snapshot held L1-L5. On E, L1's row is rejected (carried from E-2: in force, used,
+    keyed and judged on E like any row of E's snapshot, carried_from E-2), L6's is rejected
+    with no earlier row (its Business license is unknown), and L9's, whose license_type is no
+    type, has no earlier row either: unknown in every type. agg_license_utilization (Monthly):
+    Pro keeps L1 (3 in force, 2 used: L1 on E, L2 on E-5), Business has 0 in force and 2
+    unknown, every type 1 unknown or more, so no rate is given."""
+    load(month, RECEIVED)
+    month.put("silver.stg_plt_licenses", [license_row(day(-2), *lic) for lic in LICENSES[:5]])
+    month.put("silver.stg_plt_licenses", [license_row(E, *lic) for lic in LICENSES[1:5]])
+    month.put("silver.stg_plt_licenses_rejects", [
+        rejected("stg_plt_licenses", {"license_id": "l000000001", "user_id": "U0000001",
+                                      "license_type": "Pro", "end_date": "never"}, E),
+        rejected("stg_plt_licenses", {"license_id": "L000000006", "user_id": "U0000004",
+                                      "license_type": " business", "start_date": "x"}, E, row=2),
+        rejected("stg_plt_licenses", {"license_id": "L000000009", "user_id": "U0000009",
+                                      "license_type": "Platinum"}, E, row=3)])
+    month.run(FACT_LICENSE_UTILIZATION, E - dt.timedelta(days=1))  # E-2's snapshot
+    rows = month.run(FACT_LICENSE_UTILIZATION, P).sort("license_id")
+    assert rows.select("license_id", "snapshot_date", "carried_from", "is_active",
+                       "is_used_30d").rows() == [
+        ("L000000001", E, day(-2), True, True),
+        ("L000000002", E, None, True, True),
+        ("L000000003", E, None, True, False),
+        ("L000000004", E, None, False, False),
+        ("L000000005", E, None, True, True),
+    ]
+    on_e = sk("license_day", "'L000000001'", f"DATE '{E}'")
+    assert rows["license_day_key"][0] == month.read(f"SELECT {on_e}").item()
+    keys = month.read("SELECT license_day_key FROM gold.fact_license_utilization")
+    assert keys.n_unique() == keys.height == 10  # E-2's and E's rows, each keyed on its day
+    agg = month.run(AGG_LICENSE_UTILIZATION, P)
+    got = {r["license_type"]: (r["assigned_licenses"], r["used_licenses"],
+                               r["unknown_licenses"], r["utilization_rate"])
+           for r in agg.iter_rows(named=True) if r["period_type"] == "Monthly"}
+    assert got == {"Basic": (0, 0, 1, None), "Pro": (3, 2, 1, None),
+                   "Business": (0, 0, 2, None), "Enterprise": (1, 1, 1, None),
+                   "Education": (0, 0, 1, None)}
+    assert month.read("SELECT count(*) FROM gold.agg_license_utilization WHERE load_date = ? "
+                      "AND utilization_rate IS NOT NULL", [P]).item() == 0
 
 
 # -- aggregates -------------------------------------------------------------------------------
