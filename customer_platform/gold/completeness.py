@@ -99,11 +99,13 @@ silver keeps that column, and gold calls it ``undelivered_columns``. Such a null
   force on the event day in dim_user (the user's last delivered plan), empty only without a
   contact or version; ``undelivered_columns`` flags the row, and a re-delivery differing
   only in it is the same event (an arrival column of ``Redelivery``).
+- ``agg_account_adoption``: ``competitor_mentions_90d`` counts delivered notes only; an
+  activity whose file lacked ``notes`` is in ``unknown_notes_90d`` instead (its mention is
+  unknown, not "none").
 - Not yet switched on, so still read as empty: the analytics sums and counts over an
   optional column (customer_daily_summary's ``data_mb``, ``network_minutes``,
-  ``campaign_opens``, ``campaign_responses``, ``campaign_conversions``) and
-  agg_account_adoption's ``competitor_mentions_90d`` (undelivered ``notes``) add nothing
-  for a day whose file lacked the column, and the trends and rates over them undercount.
+  ``campaign_opens``, ``campaign_responses``, ``campaign_conversions``) add nothing for a day
+  whose file lacked the column, and the trends and rates over them undercount.
 
 ### Periods that begin before the warehouse's first day
 

@@ -300,3 +300,14 @@ def test_competitor_words_are_configurable(with_context):
     wider = dataclasses.replace(HealthRule(), competitor_words=("competitor", "adoption"))
     one = checked(with_context, account_adoption(wider), D).filter(customer_id="C0000001")
     assert one["competitor_mentions_90d"].to_list() == [2]
+
+
+def test_notes_a_file_did_not_deliver_are_no_mention_and_are_counted_unknown(with_context):
+    """Beside EA1 (a delivered mention) and EA2 (delivered, no mention), EA4 and EA5 of the 90
+    days to E came from files without notes: 1 mention, and 2 activities whose mention is
+    unknown (not "no mention")."""
+    with_context.put("gold.fact_engagement_activity", [
+        {**activity(aid, on, "Neutral", 15, None), "undelivered_columns": "notes"}
+        for aid, on in (("EA4", "2026-03-01"), ("EA5", "2026-02-01"))])
+    one = checked(with_context, account_adoption(), D).filter(customer_id="C0000001")
+    assert (one["competitor_mentions_90d"].item(), one["unknown_notes_90d"].item()) == (1, 2)

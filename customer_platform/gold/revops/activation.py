@@ -36,6 +36,7 @@ from customer_platform.gold.completeness import (
     canonical,
     carry_forward_sources,
     carry_forward_windows,
+    known,
     record_field,
     snapshot_as_of,
     snapshot_table,
@@ -397,14 +398,18 @@ class AggAccountAdoption(GoldModel):
     negative_engagements_90d: int = _count("Activities with a Negative outcome in the 90 days "
                                            "to E")
     competitor_mentions_90d: int = _count(
-        "Activities in the 90 days to E whose notes mention a competitor (words: "
+        "Activities in the 90 days to E whose delivered notes mention a competitor (words: "
         f"{', '.join(HEALTH.competitor_words)}): the competitive-presence signal")
+    unknown_notes_90d: int = _count(
+        "Activities in the 90 days to E from a file without notes: whether they mention a "
+        "competitor is unknown (in neither count of competitor_mentions_90d)")
     last_engagement_date: dt.date = column("Day of the latest activity in the 90 days to E",
                                            nullable=True)
 
 
 def account_adoption(rule: HealthRule = HEALTH) -> GoldTable:
-    mentions = " OR ".join(f"lower(notes) LIKE '%{word}%'" for word in rule.competitor_words)
+    mentions = known("notes", " OR ".join(f"lower(notes) LIKE '%{word}%'"
+                                          for word in rule.competitor_words))
     return GoldTable(
         name="agg_account_adoption",
         model=AggAccountAdoption,
@@ -462,6 +467,7 @@ def account_adoption(rule: HealthRule = HEALTH) -> GoldTable:
                        AS engagement_minutes_30d,
                    count(*) FILTER (is_negative) AS negative_engagements_90d,
                    count(*) FILTER ({mentions}) AS competitor_mentions_90d,
+                   count(*) FILTER ({undelivered("notes")}) AS unknown_notes_90d,
                    max(event_date) AS last_engagement_date
             FROM activities GROUP BY customer_id
         ), population AS (
@@ -490,7 +496,8 @@ def account_adoption(rule: HealthRule = HEALTH) -> GoldTable:
                t.avg_satisfaction_90d,
                {", ".join(f"coalesce(g.{c}, 0) AS {c}" for c in (
                    "engagement_activities_30d", "engagement_minutes_30d",
-                   "negative_engagements_90d", "competitor_mentions_90d"))},
+                   "negative_engagements_90d", "competitor_mentions_90d",
+                   "unknown_notes_90d"))},
                g.last_engagement_date,
                {settled_columns("licensing+support")}
         FROM population p
@@ -541,7 +548,9 @@ METRICS = [
             "agg_account_adoption", "account x day"),
     _metric("Competitor mentions", "count of engagement activities in the 90 days to E whose "
             f"notes contain one of: {', '.join(HEALTH.competitor_words)} (case-insensitive)",
-            "fact_engagement_activity by event_date", "agg_account_adoption", "account x day"),
+            "fact_engagement_activity by event_date; notes from a file without them are "
+            "unknown, counted apart (unknown_notes_90d)", "agg_account_adoption",
+            "account x day"),
 ]
 
 TABLES = [FACT_ENGAGEMENT_ACTIVITY, seat_activation(), account_adoption()]
