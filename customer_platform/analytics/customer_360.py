@@ -24,6 +24,7 @@ from customer_platform.analytics.features import (
     BAND,
     band_columns_sql,
     model_with_features,
+    summary_rows_sql,
     window_aggregates_sql,
 )
 from customer_platform.analytics.features import select_sql as feature_select_sql
@@ -93,9 +94,8 @@ CUSTOMER_360_SQL = f"""
 WITH {customers_as_of(DAY)}, banded AS (  -- the year's summaries, per customer and band
     SELECT customer_key, {BAND} AS band,
            {band_columns_sql()}
-    FROM gold.customer_daily_summary
-    WHERE load_date BETWEEN {DAY} - {LONGEST_WINDOW - 1} AND {DAY}
-      AND activity_date BETWEEN {DAY} - {LONGEST_WINDOW - 1} AND {DAY}
+    FROM {summary_rows_sql(f"load_date BETWEEN {DAY} - {LONGEST_WINDOW - 1} AND {DAY} "
+                           f"AND activity_date BETWEEN {DAY} - {LONGEST_WINDOW - 1} AND {DAY}")}
     GROUP BY customer_key, band
 ), windows AS (  -- each window adds its bands
     SELECT customer_key,

@@ -19,7 +19,10 @@ business day (``event_date``). So
   negative in one row, never in a window's sum.
 
 Each ``Measure`` is one column: an aggregate over one fact's rows of a customer-day, defined
-once here; the feature catalogue (``features.py``) turns each into windowed features.
+once here; the feature catalogue (``features.py``) turns each into windowed features. A measure
+over an optional column (``Measure.column``) sums the rows that delivered it, and its
+``<measure>_undelivered_rows`` counts the rows whose file lacked it: the day's figure is then
+incomplete, so the windows leave that day out (``gold/completeness.py``).
 """
 
 import dataclasses
@@ -29,6 +32,7 @@ from collections.abc import Iterable
 from customer_platform.analytics.common import DAY, analytics_table
 from customer_platform.contracts.base import column
 from customer_platform.gold.base import UPDATE_FLAG, GoldModel, GoldTable
+from customer_platform.gold.completeness import undelivered
 from customer_platform.gold.revenue import FACT_BILLING
 
 #: Gold facts the summary reads: table -> (source system, row filter).
@@ -59,6 +63,14 @@ class Measure:
     description: str
     dtype: type = int
     windows: tuple[int, ...] = (30, 90, 365)
+    #: the optional fact column the measure reads ("" for none): rows from a file without it
+    #: add nothing and are counted in ``undelivered_rows``
+    column: str = ""
+
+    @property
+    def undelivered_rows(self) -> str:
+        """The summary column counting the day's rows whose file lacked ``column``."""
+        return f"{self.name}_undelivered_rows"
 
 
 def _count(where: str) -> str:
@@ -144,16 +156,17 @@ MEASURES: tuple[Measure, ...] = (
     Measure("campaign_messages", "fact_campaign_target", _count("sent_date = event_date"),
             "Campaign messages sent", windows=(90, 365)),
     Measure("campaign_opens", "fact_campaign_target", _count("opened_date = event_date"),
-            "Campaign messages opened", windows=(90, 365)),
+            "Campaign messages opened", windows=(90, 365), column="opened_date"),
     Measure("campaign_responses", "fact_campaign_target", _count("responded_date = event_date"),
-            "Campaign messages responded to", windows=(90, 365)),
+            "Campaign messages responded to", windows=(90, 365), column="responded_date"),
     Measure("campaign_conversions", "fact_campaign_target",
-            _count("converted_date = event_date"), "Campaign conversions", windows=(90, 365)),
+            _count("converted_date = event_date"), "Campaign conversions", windows=(90, 365),
+            column="converted_date"),
     # network usage and quality (telco services)
     Measure("data_mb", "fact_network_usage", _sum("data_volume_mb"), "Data transferred (MB)",
-            float, windows=(7, 30, 90, 365)),
+            float, windows=(7, 30, 90, 365), column="data_volume_mb"),
     Measure("network_minutes", "fact_network_usage", _sum("minutes"),
-            "Call and viewing minutes", windows=USAGE),
+            "Call and viewing minutes", windows=USAGE, column="minutes"),
     Measure("sessions", "fact_network_usage", _sum("sessions"), "Network sessions started",
             windows=USAGE),
     Measure("dropped_sessions", "fact_network_usage", _sum("dropped_sessions"),
@@ -182,6 +195,17 @@ MEASURES: tuple[Measure, ...] = (
 
 #: Measures whose presence makes a day an active day (the customer used what it pays for).
 ACTIVITY_MEASURES = ("sessions", "meetings_hosted", "webinars_hosted", "orders")
+#: Measures over an optional column, whose day may be incomplete.
+PARTIAL_MEASURES = tuple(m for m in MEASURES if m.column)
+
+
+def _columns(measure: Measure) -> dict[str, str]:
+    """The summary columns of ``measure`` (name -> SQL aggregate over a customer-day's fact
+    rows): the measure, and for one over an optional column its undelivered rows."""
+    columns = {measure.name: measure.sql}
+    if measure.column:
+        columns[measure.undelivered_rows] = _count(undelivered(measure.column))
+    return columns
 
 
 def _summary_model() -> type[GoldModel]:
@@ -194,13 +218,19 @@ def _summary_model() -> type[GoldModel]:
     }
     for m in MEASURES:
         annotations[m.name] = m.dtype
+        known = f", of the rows that delivered {m.column}" if m.column else ""
         if m.source in REDELIVERED:
             fields[m.name] = column(
-                f"{m.description} ({m.source}); 0 when none; less the earlier delivery of "
-                "each event re-delivered changed on the partition day (negative when that "
+                f"{m.description} ({m.source}{known}); 0 when none; less the earlier delivery "
+                "of each event re-delivered changed on the partition day (negative when that "
                 "is larger)")
         else:
-            fields[m.name] = column(f"{m.description} ({m.source}); 0 when none", ge=0)
+            fields[m.name] = column(f"{m.description} ({m.source}{known}); 0 when none", ge=0)
+        if m.column:
+            annotations[m.undelivered_rows] = int
+            fields[m.undelivered_rows] = column(
+                f"Rows of {m.source} of the day from a file without {m.column}: their part of "
+                f"{m.name} is unknown, so the day's {m.name} is incomplete (0 when none)", ge=0)
     annotations["is_active_day"] = bool
     fields["is_active_day"] = column(
         "The customer used a service that day: " + ", ".join(ACTIVITY_MEASURES) + " > 0")
@@ -216,7 +246,8 @@ def _source_cte(fact: str, measures: Iterable[Measure], rows: str = "", sign: st
     business day; a row counts where it was received: on or after its business day."""
     system, where = FACTS[fact]
     rows = rows or f"(SELECT * FROM gold.{fact} WHERE load_date = {DAY})"
-    aggregates = ",\n               ".join(f"{sign}({m.sql}) AS {m.name}" for m in measures)
+    aggregates = ",\n               ".join(f"{sign}({sql}) AS {name}" for m in measures
+                                         for name, sql in _columns(m).items())
     return f"""
         SELECT customer_key, any_value(customer_id) AS customer_id,
                event_date AS activity_date,
@@ -257,7 +288,7 @@ def summary_sql() -> str:
     supersede), stacked by name, summed per customer-day."""
     parts = " UNION ALL BY NAME".join(part for fact in FACTS for part in _fact_parts(fact))
     totals = ",\n           ".join(
-        f"coalesce(sum({m.name}), 0) AS {m.name}" for m in MEASURES)
+        f"coalesce(sum({name}), 0) AS {name}" for m in MEASURES for name in _columns(m))
     active = " OR ".join(f"coalesce(sum({name}), 0) > 0" for name in ACTIVITY_MEASURES)
     return f"""
     SELECT customer_key, any_value(customer_id) AS customer_id, activity_date,

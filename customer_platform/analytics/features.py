@@ -21,13 +21,23 @@ from the same list. Nothing here is written twice: adding a feature is adding on
 Rates per day divide by the days observed (``observed_days``: the window, cut at the first
 day the warehouse holds and at the customer's signup), so a young warehouse or a new customer
 is not read as a decline. A ratio whose denominator is 0 is empty (null); the model fills it.
+
+A measure over an optional column (``PARTIAL_MEASURES``) is incomplete on a day with a row
+from a file without that column (whichever partition brought the row): its windows sum the
+other days only, ``<measure>_unknown_days_<n>d`` counts the days left out, its trends divide
+by the known days, and a rate that cannot be restricted to the known days (an open may
+belong to a message of another day) is withheld while the window has an unknown day.
 """
 
 import dataclasses
 from typing import Literal
 
 from customer_platform.analytics.common import DAY, LONGEST_WINDOW, observed_days
-from customer_platform.analytics.customer_daily import ACTIVITY_MEASURES, MEASURES
+from customer_platform.analytics.customer_daily import (
+    ACTIVITY_MEASURES,
+    MEASURES,
+    PARTIAL_MEASURES,
+)
 from customer_platform.contracts.base import column
 from customer_platform.gold.base import GoldModel
 from customer_platform.vocabulary import CUSTOMER_SEGMENTS, CUSTOMER_TIERS
@@ -82,10 +92,33 @@ def _in_window(days: int) -> str:
     return f"band <= {WINDOWS.index(days)}"
 
 
+def _unknown_day(measure) -> str:
+    return f"_unknown_day_{measure.name}"
+
+
+def unknown_days(measure_name: str, days: int) -> str:
+    """The feature counting the days of a ``days`` window whose measure is incomplete."""
+    return f"{measure_name}_unknown_days_{days}d"
+
+
+def summary_rows_sql(where: str) -> str:
+    """SQL subquery: the summary rows ``where`` selects, each flagged, per measure over an
+    optional column, when its day is incomplete: a row of that customer and day, in any
+    partition, counted rows that did not deliver the column."""
+    flags = "".join(
+        f", coalesce(sum({m.undelivered_rows}) OVER (PARTITION BY customer_key, activity_date),"
+        f" 0) > 0 AS {_unknown_day(m)}" for m in PARTIAL_MEASURES)
+    return f"(SELECT *{flags} FROM {SUMMARY} WHERE {where})"
+
+
 def band_columns_sql() -> str:
-    """Per customer and band: every measure summed, the active days, the last day of each
+    """Per customer and band: every measure summed (one over an optional column on its
+    complete days, with its incomplete days counted), the active days, the last day of each
     recency event."""
-    columns = [f"sum({m.name}) AS {m.name}" for m in MEASURES]
+    columns = [f"sum({m.name}) FILTER (WHERE NOT {_unknown_day(m)}) AS {m.name}" if m.column
+               else f"sum({m.name}) AS {m.name}" for m in MEASURES]
+    columns += [f"count(DISTINCT activity_date) FILTER (WHERE {_unknown_day(m)}) AS "
+                f"{m.name}_unknown_days" for m in PARTIAL_MEASURES]
     columns.append(f"count(DISTINCT activity_date) FILTER (WHERE is_active_day AND "
                    f"activity_date > {DAY} - {max(ACTIVE_DAY_WINDOWS)}) AS active_days")
     columns += [f"max(activity_date) FILTER (WHERE {condition}) AS last_{name}"
@@ -96,13 +129,22 @@ def band_columns_sql() -> str:
 def _window_features() -> list[Feature]:
     features = []
     for m in MEASURES:
+        known = f", on the days whose {m.column} was delivered" if m.column else ""
         for days in m.windows:
             name = f"{m.name}_{days}d"
             features.append(Feature(
-                name=name, definition=f"{m.description} in the {days} days ending D",
+                name=name, definition=f"{m.description} in the {days} days ending D{known}",
                 window=f"{days} days", source=f"gold.{m.source}", sql=f"coalesce(_w_{name}, 0)",
                 dtype=m.dtype, kind="window", scaling="log",
                 aggregate=f"sum({m.name}) FILTER (WHERE {_in_window(days)})"))
+        for days in m.windows if m.column else ():
+            name = unknown_days(m.name, days)
+            features.append(Feature(
+                name=name, definition=f"Days of the {days} ending D whose {m.name} is unknown "
+                f"(a row from a file without {m.column}): left out of {m.name}_{days}d",
+                window=f"{days} days", source=f"gold.{m.source}", sql=f"coalesce(_w_{name}, 0)",
+                dtype=int, kind="window", scaling="log",
+                aggregate=f"sum({m.name}_unknown_days) FILTER (WHERE {_in_window(days)})"))
     for days in ACTIVE_DAY_WINDOWS:
         name = f"active_days_{days}d"
         features.append(Feature(
@@ -127,22 +169,39 @@ def obs(days: int) -> str:
     return observed_days(days, "signup_date")
 
 
+PARTIAL = {m.name for m in PARTIAL_MEASURES}
+
+
+def known_days(measure: str, days: int) -> str:
+    """SQL: the days of the ``days`` window the measure's rate divides by: those observed,
+    less (for a measure over an optional column) those whose figure is incomplete."""
+    if measure not in PARTIAL:
+        return obs(days)
+    return f"nullif(greatest({obs(days)} - {unknown_days(measure, days)}, 0), 0)"
+
+
 def trend(measure: str, short: int, long: int) -> Feature:
+    known = " (days whose figure is known)" if measure in PARTIAL else ""
     return Feature(
         name=f"{measure}_trend_{short}_{long}",
         definition=f"Daily rate of {measure} over the last {short} days divided by the daily "
-        f"rate over the last {long} days (1 = steady, below 1 = falling); empty without use "
-        f"in the {long} days",
+        f"rate over the last {long} days{known} (1 = steady, below 1 = falling); empty without "
+        f"use in the {long} days",
         window=f"{short} vs {long} days", source=SUMMARY,
-        sql=f"({measure}_{short}d / {obs(short)}) / nullif({measure}_{long}d / {obs(long)}, 0)")
+        sql=f"({measure}_{short}d / {known_days(measure, short)}) / "
+            f"nullif({measure}_{long}d / {known_days(measure, long)}, 0)")
 
 
 def ratio(name: str, numerator: str, denominator: str, definition: str, window: str,
-          source: str = SUMMARY, scaling: Scaling = "ratio") -> Feature:
+          source: str = SUMMARY, scaling: Scaling = "ratio", unknown: str = "") -> Feature:
+    """``numerator / denominator``; withheld (empty) while the feature ``unknown`` (a count
+    of days whose figure is incomplete) is above 0."""
+    sql = f"CAST({numerator} AS DOUBLE) / nullif({denominator}, 0)"
+    if unknown:
+        definition += f"; empty while {unknown} > 0"
+        sql = f"CASE WHEN {unknown} = 0 THEN {sql} END"
     return Feature(name=name, definition=f"{definition}; empty when {denominator} is 0",
-                   window=window, source=source,
-                   sql=f"CAST({numerator} AS DOUBLE) / nullif({denominator}, 0)",
-                   scaling=scaling)
+                   window=window, source=source, sql=sql, scaling=scaling)
 
 
 def flag(name: str, rule: str, sql: str, window: str) -> Feature:
@@ -210,7 +269,7 @@ DERIVED = [
           "gold.fact_network_usage"),
     ratio("data_mb_per_line_day_30d", "data_mb_30d", "lines_used_30d",
           "Data (MB) per used line-day in the last 30 days", "30 days",
-          "gold.fact_network_usage", "log"),
+          "gold.fact_network_usage", "log", unknown_days("data_mb", 30)),
     ratio("avg_days_to_pay_365d", "days_to_pay_365d", "dated_payments_365d",
           "Average days from invoice to payment over the last 365 days (payments with a "
           "known day)", "365 days", "gold.fact_invoice", "log"),
@@ -233,15 +292,11 @@ DERIVED = [
     ratio("avg_resolution_hours_90d", "resolution_hours_90d", "timed_resolutions_90d",
           "Average hours to resolve a ticket over the last 90 days (tickets whose resolution "
           "time is known)", "90 days", "gold.fact_support_ticket", "log"),
-    ratio("campaign_open_rate_365d", "campaign_opens_365d", "campaign_messages_365d",
-          "Campaign opens per message sent in the last 365 days", "365 days",
-          "gold.fact_campaign_target"),
-    ratio("campaign_response_rate_365d", "campaign_responses_365d", "campaign_messages_365d",
-          "Campaign responses per message sent in the last 365 days", "365 days",
-          "gold.fact_campaign_target"),
-    ratio("campaign_conversion_rate_365d", "campaign_conversions_365d",
-          "campaign_messages_365d", "Campaign conversions per message sent in the last 365 "
-          "days", "365 days", "gold.fact_campaign_target"),
+    *(ratio(f"campaign_{rate}_rate_365d", f"campaign_{events}_365d", "campaign_messages_365d",
+            f"Campaign {events} per message sent in the last 365 days", "365 days",
+            "gold.fact_campaign_target", unknown=unknown_days(f"campaign_{events}", 365))
+      for rate, events in (("open", "opens"), ("response", "responses"),
+                           ("conversion", "conversions"))),
     ratio("average_order_value_365d", "order_value_365d", "completed_orders_365d",
           "Average value of a fulfilled order in the last 365 days (seed 004)", "365 days",
           "gold.fact_order", "log"),
@@ -274,8 +329,10 @@ FLAGS = [
          "as of D"),
     flag("flag_no_recent_activity", "no active day in the last 14 days",
          "days_since_last_activity > 14", "14 days"),
-    flag("flag_campaign_disengaged", "2+ campaign messages in the last 90 days and none opened",
-         "campaign_messages_90d >= 2 AND campaign_opens_90d = 0", "90 days"),
+    flag("flag_campaign_disengaged", "2+ campaign messages in the last 90 days and none opened "
+         "(not raised while a day's opens are unknown)",
+         f"campaign_messages_90d >= 2 AND campaign_opens_90d = 0 "
+         f"AND {unknown_days('campaign_opens', 90)} = 0", "90 days"),
 ]
 WARNING_COUNT = Feature(
     "early_warning_count", "Number of early-warning flags raised (" +

@@ -102,10 +102,16 @@ silver keeps that column, and gold calls it ``undelivered_columns``. Such a null
 - ``agg_account_adoption``: ``competitor_mentions_90d`` counts delivered notes only; an
   activity whose file lacked ``notes`` is in ``unknown_notes_90d`` instead (its mention is
   unknown, not "none").
-- Not yet switched on, so still read as empty: the analytics sums and counts over an
-  optional column (customer_daily_summary's ``data_mb``, ``network_minutes``,
-  ``campaign_opens``, ``campaign_responses``, ``campaign_conversions``) add nothing for a day
-  whose file lacked the column, and the trends and rates over them undercount.
+- customer_daily_summary's sums and counts over an optional column (``data_mb``,
+  ``network_minutes``, ``campaign_opens``, ``campaign_responses``, ``campaign_conversions``)
+  add the rows that delivered it, and ``<measure>_undelivered_rows`` counts the others: the
+  customer's day is then incomplete for that measure, whichever partition brought the row.
+  customer_360 and the churn features leave an incomplete day out whole: the measure's
+  windows sum the complete days (``<measure>_unknown_days_<n>d`` counts the others), its
+  trends divide by the known days, and a rate that cannot be restricted to known days is
+  withheld while its window holds an unknown day (the campaign open, response and conversion
+  rates, whose events belong to messages of other days; data per line-day).
+  flag_campaign_disengaged ("none opened") is not raised while a day's opens are unknown.
 
 ### Periods that begin before the warehouse's first day
 

@@ -153,3 +153,34 @@ def test_averages_and_rates_divide_by_the_events_whose_time_is_known(customers):
     assert (c1["invoices_paid_365d"], c1["avg_days_to_pay_365d"],
             c1["late_payment_rate_365d"]) == (4, 10.0, pytest.approx(1 / 3))
     assert (c1["tickets_resolved_90d"], c1["avg_resolution_hours_90d"]) == (3, 5.0)
+
+
+def test_windows_and_rates_over_an_undelivered_column_use_the_known_days_only(customers):
+    """C1's data: 70 MB on D; D-3 holds 100 MB from its own partition but late rows from a file
+    without data_volume_mb arrived on D-2, so D-3 is unknown (left out whole); 230 MB on D-10;
+    D-20 is unknown (5 MB known of it). So data_mb_7d = 70 over 6 known days, data_mb_30d =
+    300 over 28: trend (70 / 6) / (300 / 28) = 1960 / 1800, and the MB per line-day is
+    withheld. Campaigns: 4 messages, 1 open and 2 responses on D-40, and a day (D-5) whose
+    opens are unknown: the open rate is withheld, the response rate 2 / 4 stands. C3 got 3
+    messages on D-2 and a day of unknown opens (D-1): not flagged as disengaged."""
+    wh = customers
+    summary(wh, "C1", D, data_mb=70.0, lines_used=1)
+    summary(wh, "C1", days_before(3), data_mb=100.0, lines_used=1)
+    summary(wh, "C1", days_before(3), days_before(2), data_mb_undelivered_rows=1)
+    summary(wh, "C1", days_before(10), data_mb=230.0, lines_used=1)
+    summary(wh, "C1", days_before(20), data_mb=5.0, data_mb_undelivered_rows=2)
+    summary(wh, "C1", days_before(40), campaign_messages=4, campaign_opens=1,
+            campaign_responses=2)
+    summary(wh, "C1", days_before(5), campaign_opens_undelivered_rows=1)
+    summary(wh, "C3", days_before(2), campaign_messages=3)
+    summary(wh, "C3", days_before(1), campaign_opens_undelivered_rows=1)
+    wh.run(CUSTOMER_360, D)
+    c1, c3 = row(wh, "C1"), row(wh, "C3")
+    assert (c1["data_mb_7d"], c1["data_mb_unknown_days_7d"], c1["data_mb_30d"],
+            c1["data_mb_unknown_days_30d"]) == (70.0, 1, 300.0, 2)
+    assert c1["data_mb_trend_7_30"] == pytest.approx(1960 / 1800)
+    assert c1["data_mb_per_line_day_30d"] is None
+    assert (c1["campaign_open_rate_365d"], c1["campaign_response_rate_365d"]) == (None, 0.5)
+    assert (c3["campaign_messages_90d"], c3["campaign_opens_90d"],
+            c3["campaign_opens_unknown_days_90d"], c3["flag_campaign_disengaged"]) == (
+        3, 0, 1, False)

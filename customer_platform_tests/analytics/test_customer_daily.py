@@ -5,6 +5,7 @@ import datetime as dt
 
 from customer_platform.analytics.customer_daily import CUSTOMER_DAILY_SUMMARY, MEASURES
 from customer_platform.gold.customer import (
+    FACT_CAMPAIGN_TARGET,
     FACT_INVOICE,
     FACT_NETWORK_USAGE,
     FACT_ORDER,
@@ -158,3 +159,27 @@ def test_a_payment_or_resolution_whose_time_was_not_delivered_is_no_base_of_an_a
             c1["late_payments"]) == (2, 1, 12, 1)
     assert (c1["tickets_resolved"], c1["timed_resolutions"], c1["resolution_hours"]) == (
         2, 1, 5.5)
+
+
+def test_a_measure_whose_column_was_not_delivered_counts_the_rows_it_lacks(wh):
+    """On D, C1's network usage came as one row with 100 MB and 10 minutes and one row from a
+    file without data_volume_mb and minutes (3 sessions); its campaign rows are a message sent
+    on D and a later state change from a file without opened_date. The summary sums what was
+    delivered and counts each measure's rows that lacked its column: the day is incomplete,
+    not a day of 100 MB and no opens."""
+    wh.put_gold(FACT_NETWORK_USAGE, [
+        {"customer_id": "C1", "event_date": D, "data_volume_mb": 100.0, "minutes": 10,
+         "sessions": 1, "dropped_sessions": 0, "outage_minutes": 0},
+        {"customer_id": "C1", "event_date": D, "sessions": 3, "dropped_sessions": 0,
+         "outage_minutes": 0, "undelivered_columns": "data_volume_mb,minutes"},
+    ], D)
+    wh.put_gold(FACT_CAMPAIGN_TARGET, [
+        {"customer_id": "C1", "event_date": D, "sent_date": D},
+        {"customer_id": "C1", "event_date": D, "sent_date": days_before(3),
+         "undelivered_columns": "opened_date"},
+    ], D)
+    c1, = wh.run(CUSTOMER_DAILY_SUMMARY, D).to_dicts()
+    assert (c1["data_mb"], c1["data_mb_undelivered_rows"], c1["network_minutes"],
+            c1["network_minutes_undelivered_rows"], c1["sessions"]) == (100.0, 1, 10, 1, 4)
+    assert (c1["campaign_messages"], c1["campaign_opens"], c1["campaign_opens_undelivered_rows"],
+            c1["campaign_responses_undelivered_rows"]) == (1, 0, 1, 0)
