@@ -99,6 +99,12 @@ silver keeps that column, and gold calls it ``undelivered_columns``. Such a null
   force on the event day in dim_user (the user's last delivered plan), empty only without a
   contact or version; ``undelivered_columns`` flags the row, and a re-delivery differing
   only in it is the same event (an arrival column of ``Redelivery``).
+- ``fact_order_line``'s discount band: a band's ``max_quantity`` the day's bands file lacks
+  is the band's last delivered one of the 7 snapshots before (``last_delivered``; a
+  delivered empty is open-ended), else the band's top is unknown: a quantity inside a known
+  band is in it (bands do not overlap), one that is at least such a band's ``min_quantity``
+  and in no known band has ``is_discount_band_unknown`` (never read as open-ended, which put
+  every quantity in band A).
 - ``agg_account_adoption``: ``competitor_mentions_90d`` counts delivered notes only; an
   activity whose file lacked ``notes`` is in ``unknown_notes_90d`` instead (its mention is
   unknown, not "none").
@@ -346,6 +352,22 @@ def unrecovered_rejects(table: SourceTable, day: str = DAY,
         SELECT l.record FROM {_lost(table, day)} l
         WHERE l._key IS NULL OR l._key NOT IN (
             SELECT {_silver_key(table, "c")} FROM {_carried(table, day, days)} c)
+    )"""
+
+
+def last_delivered(table: SourceTable, column: str, day: str = DAY,
+                   days: int = CARRY_FORWARD_DAYS) -> str:
+    """SQL subquery: per key of snapshot ``table``, ``column`` as its latest row of the ``days``
+    partitions before ``day`` from a file that delivered it holds it (empty delivered is a
+    value), with ``_delivered`` TRUE: what a row of ``day`` whose file lacked the column
+    carries. A key absent here has nothing to carry: its value is unknown. The reader declares
+    the look-back (``carry_forward_windows``)."""
+    keys = ", ".join(table.primary_key)
+    return f"""(
+        SELECT {keys}, {column}, TRUE AS _delivered FROM silver.{table.silver_table}
+        WHERE _partition_date BETWEEN {day} - {days} AND {day} - 1
+          AND NOT {undelivered(column, SILVER_MISSING)}
+        QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _partition_date DESC) = 1
     )"""
 
 

@@ -18,6 +18,7 @@ from customer_platform.gold.completeness import (
     carry_forward_sources,
     carry_forward_windows,
     known,
+    last_delivered,
     record_field,
     snapshot_as_of,
     snapshot_table,
@@ -939,13 +940,15 @@ class FactOrderLine(GoldModel):
                                  ge=0.0, le=1.0)
     discount_band: str = column("Volume discount band (A-E) of the quantity in the day's "
                                 "discount-band snapshot (a rejected band row carried from its "
-                                "last good one)", nullable=True)
+                                "last good one; a max_quantity not delivered carried from the "
+                                "band's last delivery of the 7 days before)", nullable=True)
     discount_band_carried_from: dt.date = column(
         "Partition the band's row was carried from (rejected on the day); empty when it came "
         "that day", nullable=True)
     is_discount_band_unknown: bool = column(
         "The quantity is in no known band while a band row of the day was rejected with "
-        "nothing to carry: the band is unknown, not none")
+        "nothing to carry, or is at least the min_quantity of a band whose max_quantity was "
+        "not delivered with none to carry: the band is unknown, not none")
     gross_amount: float = column("quantity x unit_price", ge=0.0)
     discount_amount: float = column("gross_amount - line_amount")
     line_amount: float = column("Amount charged after the volume discount", ge=0.0)
@@ -968,23 +971,30 @@ FACT_ORDER_LINE = GoldTable(
                   ForeignKey("product_key", "dim_product", "product_key"), EVENT_DATE_FK),
     grain="one row per order line, in the partition of the day it was received",
     sql=f"""
-    WITH bands AS (
-        SELECT band_code, min_quantity, coalesce(max_quantity, 2147483647) AS max_quantity,
-               carried_from
-        FROM {BANDS_AS_OF}
-    ), banded AS (
-        SELECT l.*, b.band_code AS discount_band, b.carried_from AS discount_band_carried_from
+    WITH bands AS (  -- an undelivered max_quantity carried; with none, the band's top unknown
+        SELECT b.band_code, b.min_quantity, b.carried_from,
+               coalesce(CASE WHEN {undelivered("max_quantity", "b." + SILVER_MISSING)}
+                             THEN d.max_quantity ELSE b.max_quantity END, 2147483647)
+                   AS max_quantity,
+               {undelivered("max_quantity", "b." + SILVER_MISSING)} AND d._delivered IS NULL
+                   AS is_max_unknown
+        FROM {BANDS_AS_OF} b LEFT JOIN {last_delivered(BANDS, "max_quantity")} d USING (band_code)
+    ), banded AS (  -- bands do not overlap: a known band holding the quantity is its band
+        SELECT l.*, b.band_code, b.carried_from, b.is_max_unknown
         FROM silver.stg_com_order_lines l LEFT JOIN bands b
-          ON l.quantity BETWEEN b.min_quantity AND b.max_quantity
+          ON l.quantity >= b.min_quantity AND (b.is_max_unknown OR l.quantity <= b.max_quantity)
         WHERE l._partition_date = $day
-        QUALIFY row_number() OVER (PARTITION BY l.order_line_id ORDER BY b.band_code) = 1
+        QUALIFY row_number() OVER (PARTITION BY l.order_line_id
+                                   ORDER BY b.is_max_unknown, b.band_code) = 1
     )
     SELECT {sk("order_line", "order_line_id")} AS order_line_key, order_line_id,
            {ORDER_KEY} AS order_key, order_id,
            {sk("product", "product_id")} AS product_key, product_id,
            {event_columns()},
-           quantity, unit_price, discount_pct, discount_band, discount_band_carried_from,
-           discount_band IS NULL AND EXISTS (SELECT 1 FROM {UNKNOWN_BANDS})
+           quantity, unit_price, discount_pct,
+           CASE WHEN NOT is_max_unknown THEN band_code END AS discount_band,
+           CASE WHEN NOT is_max_unknown THEN carried_from END AS discount_band_carried_from,
+           coalesce(is_max_unknown, EXISTS (SELECT 1 FROM {UNKNOWN_BANDS}))
                AS is_discount_band_unknown,
            round(quantity * unit_price, 2) AS gross_amount,
            round(quantity * unit_price - line_amount, 2) AS discount_amount,

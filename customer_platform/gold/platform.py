@@ -54,12 +54,12 @@ from customer_platform.contracts.base import column
 from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, date_key, sk
 from customer_platform.gold.calendar import CALENDAR_START
 from customer_platform.gold.completeness import (
-    CARRY_FORWARD_DAYS,
     SILVER_MISSING,
     UNDELIVERED,
     canonical,
     carry_forward_sources,
     carry_forward_windows,
+    last_delivered,
     record_field,
     snapshot_as_of,
     snapshot_table,
@@ -750,16 +750,13 @@ FACT_LICENSE_UTILIZATION = GoldTable(
     "row carried (periodic snapshot: the same license appears once per day)",
     sql=f"""
     WITH delivered AS (  -- each license's last end_date delivered in the days before
-        SELECT license_id, end_date FROM silver.stg_plt_licenses
-        WHERE _partition_date BETWEEN {PERIOD_END} - {CARRY_FORWARD_DAYS} AND {PERIOD_END} - 1
-          AND NOT {undelivered("end_date", SILVER_MISSING)}
-        QUALIFY row_number() OVER (PARTITION BY license_id ORDER BY _partition_date DESC) = 1
+        SELECT * FROM {last_delivered(LICENSES, "end_date", PERIOD_END)}
     ), licenses AS (  -- the settled day's snapshot (a rejected row carried), an undelivered
         -- end_date carried; a carried row stands for E, so it keys and is judged on E
         SELECT s.* REPLACE (CASE WHEN {undelivered("end_date", "s." + SILVER_MISSING)}
                                  THEN d.end_date ELSE s.end_date END AS end_date),
                {PERIOD_END} AS snapshot_date,
-               {undelivered("end_date", "s." + SILVER_MISSING)} AND d.license_id IS NULL
+               {undelivered("end_date", "s." + SILVER_MISSING)} AND d._delivered IS NULL
                    AS end_unknown
         FROM {snapshot_as_of(LICENSES, PERIOD_END)} s LEFT JOIN delivered d USING (license_id)
     ), states AS (

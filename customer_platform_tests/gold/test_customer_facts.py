@@ -212,6 +212,18 @@ def _band(code: str, low: int, high: int | None, pct: float, day: dt.date) -> di
             "updated_at": dt.datetime(2025, 1, 1), **silver_lineage(day)}
 
 
+def _banded_lines(dims, *quantities: int):
+    """fact_order_line of D for one order line of each quantity, ordered by quantity."""
+    dims.put("silver.stg_com_order_lines", [
+        {"order_line_id": f"OL000000000{n}", "order_id": "ORD000000001", "order_date": D,
+         "product_id": "PRD001", "quantity": q, "unit_price": 10.0, "discount_pct": None,
+         "line_amount": 10.0 * q, **silver_lineage(D)} for n, q in enumerate(quantities)])
+    with dims.resource.get_connection() as con:
+        ensure_table(con, FACT_ORDER)  # the lines' order header is not this test's concern
+    run_gold_sql(dims.resource, FACT_ORDER_LINE, D)
+    return dims.read("SELECT * FROM gold.fact_order_line ORDER BY quantity")
+
+
 def test_a_rejected_band_row_is_carried_forward_or_marked_unknown(dims):
     """On D band B's row is rejected (its D-1 row is carried, flagged) and band E's row too,
     with no good row in the 7 days before (its last is D-9): a line of 60 units is in an
@@ -225,16 +237,26 @@ def test_a_rejected_band_row_is_carried_forward_or_marked_unknown(dims):
                                             "max_quantity": "49", "discount_pct": "-1"}, D),
         rejected("stg_cat_discount_bands", {"band_code": "E", "min_quantity": "50",
                                             "discount_pct": "x"}, D, row=2)])
-    dims.put("silver.stg_com_order_lines", [
-        {"order_line_id": f"OL000000000{n}", "order_id": "ORD000000001", "order_date": D,
-         "product_id": "PRD001", "quantity": q, "unit_price": 10.0, "discount_pct": None,
-         "line_amount": 10.0 * q, **silver_lineage(D)} for n, q in enumerate((5, 12, 60))])
-    with dims.resource.get_connection() as con:
-        ensure_table(con, FACT_ORDER)  # the lines' order header is not this test's concern
-    run_gold_sql(dims.resource, FACT_ORDER_LINE, D)
-    lines = dims.read("SELECT quantity, discount_band, discount_band_carried_from, "
-                      "is_discount_band_unknown FROM gold.fact_order_line ORDER BY quantity")
-    assert lines.rows() == [(5, "A", None, False), (12, "B", D_1, False), (60, None, None, True)]
+    lines = _banded_lines(dims, 5, 12, 60)
+    assert lines.select("quantity", "discount_band", "discount_band_carried_from",
+                        "is_discount_band_unknown").rows() == [
+        (5, "A", None, False), (12, "B", D_1, False), (60, None, None, True)]
+
+
+def test_a_band_max_quantity_not_delivered_is_carried_else_the_band_is_unknown(dims):
+    """D's bands file lacks max_quantity. D-2 delivered A (1-9) and B (10-49): carried, so 5
+    units are in A and 30 in B (read as open-ended, every band would hold 30 and A would
+    win). C (from 50) has no delivered max: 60 units are at least its minimum, their band
+    unknown, not C nor none."""
+    d_2 = D - dt.timedelta(days=2)
+    dims.put("silver.stg_cat_discount_bands", [_band("A", 1, 9, 0.0, d_2),
+                                               _band("B", 10, 49, 0.05, d_2)])
+    dims.put("silver.stg_cat_discount_bands", undelivered(
+        [_band("A", 1, None, 0.0, D), _band("B", 10, None, 0.05, D),
+         _band("C", 50, None, 0.1, D)], "max_quantity"))
+    lines = _banded_lines(dims, 5, 30, 60)
+    assert lines.select("quantity", "discount_band", "is_discount_band_unknown").rows() == [
+        (5, "A", False), (30, "B", False), (60, None, True)]
 
 
 # -- columns a file did not deliver are unknown, not empty (gold/completeness.py) ----------
