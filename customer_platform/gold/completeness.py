@@ -107,7 +107,10 @@ silver keeps that column, and gold calls it ``undelivered_columns``. Such a null
   every quantity in band A).
 - ``agg_account_adoption``: ``competitor_mentions_90d`` counts delivered notes only; an
   activity whose file lacked ``notes`` is in ``unknown_notes_90d`` instead (its mention is
-  unknown, not "none").
+  unknown, not "none"). agg_account_health: with no delivered mention and some notes
+  unknown, ``has_competitive_presence`` is empty, adds no points, and the account is Green
+  only if it would stay below Yellow with the competitor points added (as for an unknown
+  coverage).
 - customer_daily_summary's sums and counts over an optional column (``data_mb``,
   ``network_minutes``, ``campaign_opens``, ``campaign_responses``, ``campaign_conversions``)
   add the rows that delivered it, and ``<measure>_undelivered_rows`` counts the others: the

@@ -52,7 +52,7 @@ def opportunity(opp, customer, amount, close):
             "created_at": dt.datetime(2026, 2, 1), "source_updated_at": dt.datetime(2026, 3, 2)}
 
 
-def adoption(c, rollup, seats, active, value, tickets, mentions) -> dict:
+def adoption(c, rollup, seats, active, value, tickets, mentions, unknown_notes=0) -> dict:
     """An agg_account_adoption row of D (seats unknown for the INCOMPLETE accounts)."""
     return {"customer_id": c, "customer_key": key("customer", c), "account_key": f"a-{c}",
             "company_name": f"Company {c}", "rollup_account_key": rollup,
@@ -62,7 +62,8 @@ def adoption(c, rollup, seats, active, value, tickets, mentions) -> dict:
             "activation_rate": active / seats if seats and c not in INCOMPLETE else None,
             "is_complete": c not in INCOMPLETE,
             "entitled_monthly_value": value, "tickets_opened_30d": tickets,
-            "competitor_mentions_90d": mentions, "load_date": D}
+            "competitor_mentions_90d": mentions, "unknown_notes_90d": unknown_notes,
+            "load_date": D}
 
 
 @pytest.fixture
@@ -151,3 +152,27 @@ def test_coverage_is_unknown_while_the_pipeline_is_not_whole(accounts):
     assert set(rows["is_pipeline_complete"]) == {False}
     assert set(checked(accounts, account_health(pipeline=HELD), D)["is_pipeline_complete"]) \
         == {True}
+
+
+def test_competitive_presence_is_unknown_when_notes_were_not_delivered(accounts):
+    """No mention among the delivered notes but some notes not delivered: presence is
+    unknown, adds no point, and the account is Green only if it stays below Yellow with the
+    competitor points (2) added. A mention among the delivered notes is presence whatever
+    else is unknown."""
+    accounts.put("gold.agg_account_adoption", [
+        adoption("C0000007", "solo-7", 100, 50, 100.0, 0, 0, unknown_notes=3),
+        adoption("C0000008", "solo-8", 100, 50, 100.0, 0, 1, unknown_notes=3),
+        adoption("C0000009", "solo-9", 100, 50, 100.0, 0, 0, unknown_notes=0)])
+    stub_customers(accounts, *ACCOUNTS, "C0000007", "C0000008", "C0000009")
+    accounts.put_versions(DIM_OPPORTUNITY, [
+        opportunity(f"O{c}", c, 300.0, "2026-04-30")  # coverage 300 / 300 = 1: no point
+        for c in ("C0000007", "C0000008", "C0000009")], day("2026-03-02"))
+    rows = checked(accounts, account_health(pipeline=HELD), D)
+    got = {r["customer_id"]: (r["has_competitive_presence"], r["competitor_points"],
+                              r["risk_points"], r["health"])
+           for r in rows.iter_rows(named=True) if r["customer_id"] >= "C0000007"}
+    assert got == {
+        "C0000007": (None, 0, 0, "Yellow"),  # 0 known + 2 unknown reaches Yellow
+        "C0000008": (True, 2, 2, "Yellow"),  # a delivered mention counts
+        "C0000009": (False, 0, 0, "Green"),  # every note delivered, none mentions
+    }

@@ -90,8 +90,11 @@ class AggAccountHealth(GoldModel):
                                       "not is_complete or not is_pipeline_complete",
                                       nullable=True)
     tickets_opened_30d: int = column("Support tickets opened in the 30 days to E", ge=0)
-    has_competitive_presence: bool = column("An engagement note of the last 90 days mentions a "
-                                            "competitor")
+    has_competitive_presence: bool = column(
+        "An engagement note of the last 90 days mentions a competitor; empty (unknown) when "
+        "none does but some notes were not delivered: no points, and the account is Green only "
+        f"if it stays below {HEALTH.yellow_points} points with the competitor points added",
+        nullable=True)
     activation_points: int = _points("the activation rate")
     coverage_points: int = _points("the pipeline coverage")
     ticket_points: int = _points("the ticket volume")
@@ -137,7 +140,8 @@ def account_health(rule: HealthRule = HEALTH, pipeline: PipelineRule = PIPELINE)
                    -- the coverage signal applies (seats known and valued) but is unknown
                    a.is_complete AND NOT h.is_pipeline_complete
                        AND a.entitled_monthly_value > 0 AS is_coverage_unknown,
-                   a.competitor_mentions_90d > 0 AS has_competitive_presence
+                   CASE WHEN a.competitor_mentions_90d > 0 THEN TRUE
+                        WHEN a.unknown_notes_90d = 0 THEN FALSE END AS has_competitive_presence
             FROM gold.agg_account_adoption a CROSS JOIN held h
             LEFT JOIN pipe p USING (customer_id)
             WHERE a.load_date = {DAY}
@@ -154,9 +158,12 @@ def account_health(rule: HealthRule = HEALTH, pipeline: PipelineRule = PIPELINE)
                    CASE WHEN has_competitive_presence THEN {rule.competitor_points} ELSE 0 END
                        AS competitor_points
             FROM signals
-        ), totalled AS (
+        ), totalled AS (  -- unknown_points: what the unknown signals could add
             SELECT *, activation_points + coverage_points + ticket_points + competitor_points
-                          AS risk_points
+                          AS risk_points,
+                   CASE WHEN is_coverage_unknown THEN {COVERAGE_POINTS} ELSE 0 END
+                   + CASE WHEN has_competitive_presence IS NULL THEN {rule.competitor_points}
+                          ELSE 0 END AS unknown_points
             FROM scored
         )
         SELECT {sk("account_health", E, "customer_id")} AS account_health_key,
@@ -167,9 +174,7 @@ def account_health(rule: HealthRule = HEALTH, pipeline: PipelineRule = PIPELINE)
                pipeline_coverage, tickets_opened_30d, has_competitive_presence, activation_points,
                coverage_points, ticket_points, competitor_points, risk_points,
                CASE WHEN risk_points >= {rule.red_points} THEN 'Red'
-                    WHEN risk_points >= {rule.yellow_points} OR NOT is_complete
-                         OR (is_coverage_unknown
-                             AND risk_points + {COVERAGE_POINTS} >= {rule.yellow_points})
+                    WHEN risk_points + unknown_points >= {rule.yellow_points} OR NOT is_complete
                          THEN 'Yellow'
                     ELSE 'Green' END AS health,
                risk_points >= {rule.red_points} AS is_at_risk,
