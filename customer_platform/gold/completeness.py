@@ -157,12 +157,20 @@ day's late rows are in by the settled-day rule). Per metric family:
   disposition ``rejected``, read from its record: customer id, event type and event date as
   silver would spell them) or that gold keeps with an invalid sign (``is_amount_valid``
   false) is never read as 0. A customer whose month has such a row and no valid fee keeps
-  its previous month's MRR, flagged ``is_mrr_carried_forward`` (agg_mrr_summary:
-  ``carried_forward_customers``, ``carried_forward_mrr``): no false churn that month and no
-  false New or Reactivated the next. A rejected fee of a customer with no MRR before and no
-  other event that month gives no row (its MRR is unknown, not 0), nor does one whose
-  customer id cannot be read: both stay in the error audit log. A removed duplicate
-  (``duplicate_removed``) is not a rejected fee.
+  its previous month's MRR when that was positive, flagged ``is_mrr_carried_forward``
+  (agg_mrr_summary: ``carried_forward_customers``, ``carried_forward_mrr``): no false churn
+  that month and no false New or Reactivated the next. With no positive MRR to carry (none
+  before, 0, or itself unknown) the month's MRR is unknown: ``mrr``, ``mrr_change`` empty,
+  movement ``Unknown`` (no movement amount), and ``first_unknown_mrr_month`` keeps the
+  customer on the calendar. The next month's ``previous_mrr`` is then unknown, so its
+  movement is ``Unknown`` too, never New, Reactivated or Churned; and until the customer
+  has a known MRR, a first MRR after 0 months is ``Unknown`` (New or Reactivated cannot be
+  told). agg_mrr_summary sums the known MRR only, counts ``unknown_mrr_customers`` and
+  ``unknown_customers``, and puts the Unknown customers' change of the known totals in
+  ``unclassified_mrr``, so its bridge still adds up. A rejected fee of a customer never on
+  the calendar with no other event that month gives no row, nor does one whose customer id
+  cannot be read: both stay in the error audit log (a known gap: the first customer's next
+  fee still reads New). A removed duplicate (``duplicate_removed``) is not a rejected fee.
 - Repeated: a billing event delivered again counts once (next section).
 
 ### Records delivered again

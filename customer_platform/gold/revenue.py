@@ -24,17 +24,22 @@ them out of every revenue figure and reports them in the non-blocking ``amount_s
   in MRR, they are reported beside it (``add_on_revenue``, ``refund_amount``, ``net_revenue``).
 - A fee row that was rejected (by silver's contract, e.g. a negative amount, or gold's
   ``is_amount_valid``) is never read as 0: a customer whose month has a rejected fee and no
-  valid one keeps its previous month's MRR, flagged ``is_mrr_carried_forward``.
-- Movements, with ``previous_mrr`` = the customer's MRR of month M-1 (0 when none):
-  ``new`` (previous 0, never had MRR before: the whole MRR), ``reactivated`` (previous 0,
-  had MRR in an earlier month: the whole MRR), ``churned`` (previous > 0, now 0: the whole
-  previous MRR), ``expansion`` / ``contraction`` (both months positive: the increase /
-  decrease). At most one is non-zero per row, and always
-  ``mrr_change = new + expansion + reactivated - contraction - churned`` (blocking check
-  ``mrr_identity``).
-- Full calendar: month M has a row for every customer that had MRR in M or in any earlier
-  month (a churned month shows 0 rather than no row), plus customers with only add-ons or
-  refunds in M (so ``add_on_revenue`` and ``refund_amount`` add up to fact_billing).
+  valid one keeps its previous month's MRR when that was positive, flagged
+  ``is_mrr_carried_forward``; otherwise (no MRR before, 0, or unknown) its MRR is unknown
+  (NULL) and ``first_unknown_mrr_month`` keeps it on the calendar.
+- Movements, with ``previous_mrr`` = the customer's MRR of month M-1 (0 when none, NULL when
+  unknown): ``new`` (previous 0, never had MRR before: the whole MRR), ``reactivated``
+  (previous 0, had MRR in an earlier month: the whole MRR), ``churned`` (previous > 0, now
+  0: the whole previous MRR), ``expansion`` / ``contraction`` (both months positive: the
+  increase / decrease). ``Unknown`` when either month's MRR is unknown, or on a first MRR
+  after a month of unknown MRR (New or Reactivated cannot be told): no movement amount, and
+  ``mrr_change`` NULL unless both months are known. At most one is non-zero per row, and
+  on every other row ``mrr_change = new + expansion + reactivated - contraction - churned``
+  (blocking check ``mrr_identity``).
+- Full calendar: month M has a row for every customer that had MRR, or an unknown MRR, in M
+  or in any earlier month (a churned month shows 0 rather than no row), plus customers with
+  only add-ons or refunds in M (so ``add_on_revenue`` and ``refund_amount`` add up to
+  fact_billing).
 
 Partitioning. MRR follows calendar months, so the rows of month M are written in ONE
 partition, the *closing day* D = M's last day + ``FEE_LATE_DAYS`` (the 7th of month M+1): a
@@ -62,7 +67,10 @@ MRR is ``new`` (the opening balance). A later month whose previous closing parti
 materialised fails rather than silently reporting everyone as new.
 
 ``gold.agg_mrr_summary``: the platform-level month (total MRR, movements, customer counts),
-one row per month in the same closing partition, summed from agg_mrr's partition.
+one row per month in the same closing partition, summed from agg_mrr's partition. Its totals
+are of the known MRR (``unknown_mrr_customers`` are not in ``mrr``), and the Unknown
+customers' change of them is ``unclassified_mrr``, so
+``mrr_change = new + expansion + reactivated - contraction - churned + unclassified``.
 """
 
 import dataclasses
@@ -220,23 +228,34 @@ class AggMrr(GoldModel):
     mrr: float = column("Recurring revenue of the month, normalised per subscription: the "
                         "amount of the latest valid Subscription Fee or Renewal counted in the "
                         "month (add-ons and refunds excluded); the previous month's when the "
-                        "month's fee was rejected (is_mrr_carried_forward)", ge=0.0)
-    previous_mrr: float = column("MRR of the previous month (0 when none)", ge=0.0)
-    mrr_change: float = column("mrr - previous_mrr")
+                        "month's fee was rejected (is_mrr_carried_forward); empty (unknown) "
+                        "when its fee was rejected and there was no previous MRR to carry "
+                        "(none, 0 or unknown)", ge=0.0, nullable=True)
+    previous_mrr: float = column("MRR of the previous month (0 when none; empty when unknown)",
+                                 ge=0.0, nullable=True)
+    mrr_change: float = column("mrr - previous_mrr (empty when either is unknown)",
+                               nullable=True)
     new_mrr: float = column("MRR of a customer that never had MRR before", ge=0.0)
     expansion_mrr: float = column("Increase between two months with MRR", ge=0.0)
     contraction_mrr: float = column("Decrease between two months with MRR", ge=0.0)
     churned_mrr: float = column("Previous MRR lost: MRR went from positive to 0", ge=0.0)
     reactivated_mrr: float = column("MRR of a customer back from 0 that had MRR before",
                                     ge=0.0)
-    movement: str = column("New, Expansion, Contraction, Churned, Reactivated, Unchanged or "
-                           "Inactive (0 in both months)",
+    movement: str = column("New, Expansion, Contraction, Churned, Reactivated, Unchanged, "
+                           "Inactive (0 in both months) or Unknown (mrr or previous_mrr is "
+                           "unknown, or a first MRR after a month of unknown MRR: New or "
+                           "Reactivated cannot be told; every movement amount 0)",
                            isin=["New", "Expansion", "Contraction", "Churned", "Reactivated",
-                                 "Unchanged", "Inactive"])
-    first_mrr_month: str = column("First month with MRR (empty: never had MRR)", nullable=True)
+                                 "Unchanged", "Inactive", "Unknown"])
+    first_mrr_month: str = column("First month with a known MRR > 0 (empty: none yet)",
+                                  nullable=True)
+    first_unknown_mrr_month: str = column("First month whose MRR was unknown (empty: none); "
+                                          "keeps the customer on the calendar so its next "
+                                          "months are not read as New", nullable=True)
     is_mrr_carried_forward: bool = column("The month's only fee rows were rejected (silver "
-                                          "rejects or an invalid sign): mrr is the previous "
-                                          "month's, carried forward, not a billed figure")
+                                          "rejects or an invalid sign) and the previous MRR "
+                                          "was positive: mrr is the previous month's, carried "
+                                          "forward, not a billed figure")
     recurring_billed: float = column("Cash of the month's valid fees and renewals (two fees in "
                                      "one month count twice here, once in mrr)", ge=0.0)
     add_on_revenue: float = column("Add-on purchases of the month (not in MRR)", ge=0.0)
@@ -289,19 +308,22 @@ WITH period AS (  -- one row on a month's closing day, none otherwise
                 = p.month)
     WHERE regexp_full_match(customer_id, '{CUSTOMER_ID_PATTERN}')
     QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY update_date DESC) = 1
-), previous AS (  -- the previous closing partition: everyone that ever had MRR
-    SELECT a.customer_key, a.customer_id, a.mrr AS previous_mrr, a.first_mrr_month
+), previous AS (  -- the previous closing partition: everyone that ever had MRR or an
+    -- unknown MRR (a NULL mrr stays NULL: unknown, not 0)
+    SELECT a.customer_key, a.customer_id, a.mrr AS previous_mrr, a.first_mrr_month,
+           a.first_unknown_mrr_month
     FROM gold.agg_mrr a JOIN period p ON a.load_date = p.month_start + {FEE_LATE_DAYS - 1}
-    WHERE a.first_mrr_month IS NOT NULL
+    WHERE a.first_mrr_month IS NOT NULL OR a.first_unknown_mrr_month IS NOT NULL
 ), joined AS (
     SELECT coalesce(b.customer_key, r.customer_key) AS customer_key,
            coalesce(b.customer_id, r.customer_id) AS customer_id,
            coalesce(b.has_fee, FALSE) AS has_fee,
            coalesce(b.has_bad_fee, FALSE) OR x.customer_key IS NOT NULL AS fee_rejected,
            coalesce(b.billed_mrr, 0) AS billed_mrr,
-           coalesce(r.previous_mrr, 0) AS previous_mrr,
+           CASE WHEN r.customer_key IS NULL THEN 0 ELSE r.previous_mrr END AS previous_mrr,
            r.first_mrr_month IS NOT NULL AS had_mrr_before,
            r.first_mrr_month AS earlier_first_mrr_month,
+           r.first_unknown_mrr_month AS earlier_first_unknown_mrr_month,
            coalesce(b.recurring_billed, 0) AS recurring_billed,
            coalesce(b.add_on_revenue, 0) AS add_on_revenue,
            coalesce(b.refund_amount, 0) AS refund_amount,
@@ -310,14 +332,21 @@ WITH period AS (  -- one row on a month's closing day, none otherwise
     FROM billed b FULL JOIN previous r ON b.customer_key = r.customer_key
     -- a rejected fee alone (no MRR before, no other event) leaves its MRR unknown: no row
     LEFT JOIN rejected x ON x.customer_key = coalesce(b.customer_key, r.customer_key)
-), carried AS (  -- a rejected fee is never read as 0: the previous month's MRR stands
-    SELECT *, NOT has_fee AND fee_rejected AS is_mrr_carried_forward,
-           CASE WHEN has_fee THEN billed_mrr WHEN fee_rejected THEN previous_mrr ELSE 0 END
-               AS mrr
+), carried AS (  -- a rejected fee is never read as 0: a previous MRR stands, else unknown
+    SELECT *, NOT has_fee AND fee_rejected AND coalesce(previous_mrr > 0, FALSE)
+               AS is_mrr_carried_forward,
+           CASE WHEN has_fee THEN billed_mrr
+                WHEN fee_rejected AND previous_mrr > 0 THEN previous_mrr
+                WHEN fee_rejected THEN NULL  -- no MRR to carry (or it is unknown)
+                ELSE 0 END AS mrr
     FROM joined
-), moved AS (
+), moved AS (  -- Unknown: either month's MRR is unknown, or a first MRR after an unknown
+    -- month (New or Reactivated, cannot tell)
     SELECT c.*, p.*,
-           CASE WHEN previous_mrr = 0 AND mrr > 0 AND NOT had_mrr_before THEN 'New'
+           CASE WHEN mrr IS NULL OR previous_mrr IS NULL THEN 'Unknown'
+                WHEN previous_mrr = 0 AND mrr > 0 AND NOT had_mrr_before
+                     AND earlier_first_unknown_mrr_month IS NOT NULL THEN 'Unknown'
+                WHEN previous_mrr = 0 AND mrr > 0 AND NOT had_mrr_before THEN 'New'
                 WHEN previous_mrr = 0 AND mrr > 0 THEN 'Reactivated'
                 WHEN previous_mrr > 0 AND mrr = 0 THEN 'Churned'
                 WHEN previous_mrr > 0 AND mrr > previous_mrr THEN 'Expansion'
@@ -339,6 +368,8 @@ SELECT month,
        CASE WHEN movement = 'Reactivated' THEN mrr ELSE 0 END AS reactivated_mrr,
        movement,
        coalesce(earlier_first_mrr_month, CASE WHEN mrr > 0 THEN month END) AS first_mrr_month,
+       coalesce(earlier_first_unknown_mrr_month, CASE WHEN mrr IS NULL THEN month END)
+           AS first_unknown_mrr_month,
        is_mrr_carried_forward, recurring_billed, add_on_revenue, refund_amount,
        round(recurring_billed + add_on_revenue + refund_amount, 2) AS net_revenue,
        billing_events,
@@ -420,20 +451,28 @@ def run_agg_mrr(warehouse: Warehouse, table: GoldTable, day: dt.date
 class AggMrrSummary(GoldModel):
     month: str = column("Calendar month YYYY-MM", unique=True, str_matches=r"^\d{4}-\d{2}$")
     month_end_date_key: int = column("dim_date.date_key of the month's last day")
-    mrr: float = column("Total MRR of the month", ge=0.0)
-    previous_mrr: float = column("Total MRR of the previous month", ge=0.0)
-    mrr_change: float = column("mrr - previous_mrr")
+    mrr: float = column("Total known MRR of the month (unknown_mrr_customers are not in it)",
+                        ge=0.0)
+    previous_mrr: float = column("Total known MRR of the previous month", ge=0.0)
+    mrr_change: float = column("mrr - previous_mrr = new + expansion + reactivated - "
+                               "contraction - churned + unclassified")
     new_mrr: float = column("Sum of new MRR", ge=0.0)
     expansion_mrr: float = column("Sum of expansion MRR", ge=0.0)
     contraction_mrr: float = column("Sum of contraction MRR", ge=0.0)
     churned_mrr: float = column("Sum of churned MRR", ge=0.0)
     reactivated_mrr: float = column("Sum of reactivated MRR", ge=0.0)
+    unclassified_mrr: float = column("Change of the known totals from customers with an "
+                                     "Unknown movement (their known mrr less their known "
+                                     "previous_mrr): in mrr_change, in no movement")
     customers_with_mrr: int = column("Customers with MRR > 0 in the month", ge=0)
     new_customers: int = column("Customers with a New movement", ge=0)
     expanded_customers: int = column("Customers with an Expansion movement", ge=0)
     contracted_customers: int = column("Customers with a Contraction movement", ge=0)
     churned_customers: int = column("Customers with a Churned movement", ge=0)
     reactivated_customers: int = column("Customers with a Reactivated movement", ge=0)
+    unknown_customers: int = column("Customers with an Unknown movement", ge=0)
+    unknown_mrr_customers: int = column("Customers whose MRR of the month is unknown (a "
+                                        "rejected fee and no MRR to carry): not in mrr", ge=0)
     carried_forward_customers: int = column("Customers whose MRR was carried forward (their "
                                             "month's fee rows were rejected)", ge=0)
     carried_forward_mrr: float = column("MRR carried forward, included in mrr", ge=0.0)
@@ -459,18 +498,23 @@ AGG_MRR_SUMMARY = GoldTable(
     f"{FEE_LATE_DAYS})",
     sql=f"""
     SELECT month, month_end_date_key,
-           round(sum(mrr), 2) AS mrr, round(sum(previous_mrr), 2) AS previous_mrr,
-           round(sum(mrr_change), 2) AS mrr_change,
+           round(coalesce(sum(mrr), 0), 2) AS mrr,
+           round(coalesce(sum(previous_mrr), 0), 2) AS previous_mrr,
+           round(coalesce(sum(mrr), 0) - coalesce(sum(previous_mrr), 0), 2) AS mrr_change,
            round(sum(new_mrr), 2) AS new_mrr, round(sum(expansion_mrr), 2) AS expansion_mrr,
            round(sum(contraction_mrr), 2) AS contraction_mrr,
            round(sum(churned_mrr), 2) AS churned_mrr,
            round(sum(reactivated_mrr), 2) AS reactivated_mrr,
+           round(coalesce(sum(coalesce(mrr, 0) - coalesce(previous_mrr, 0))
+                          FILTER (movement = 'Unknown'), 0), 2) AS unclassified_mrr,
            count(*) FILTER (mrr > 0) AS customers_with_mrr,
            count(*) FILTER (movement = 'New') AS new_customers,
            count(*) FILTER (movement = 'Expansion') AS expanded_customers,
            count(*) FILTER (movement = 'Contraction') AS contracted_customers,
            count(*) FILTER (movement = 'Churned') AS churned_customers,
            count(*) FILTER (movement = 'Reactivated') AS reactivated_customers,
+           count(*) FILTER (movement = 'Unknown') AS unknown_customers,
+           count(*) FILTER (mrr IS NULL) AS unknown_mrr_customers,
            count(*) FILTER (is_mrr_carried_forward) AS carried_forward_customers,
            round(coalesce(sum(mrr) FILTER (is_mrr_carried_forward), 0), 2)
                AS carried_forward_mrr,
@@ -494,16 +538,30 @@ MOVEMENTS = ("new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr", "reac
 
 
 def identity_sql(table: str) -> str:
-    """Rows of partition ``?`` breaking the MRR bridge (or, per customer, exclusivity)."""
-    several = ("" if table == "agg_mrr_summary" else
-               " OR (" + " + ".join(f"CAST({m} <> 0 AS INTEGER)" for m in MOVEMENTS) + ") > 1")
+    """Rows of partition ``?`` breaking the MRR bridge (or, per customer, exclusivity).
+
+    An Unknown customer row has no movement, and a change only when both months are known;
+    the summary's unclassified term is theirs, so it is 0 when no customer is Unknown."""
+    difference = f"abs(mrr_change - (mrr - previous_mrr)) > {TOLERANCE}"
+    bridge = "new_mrr + expansion_mrr + reactivated_mrr - contraction_mrr - churned_mrr"
+    if table == "agg_mrr_summary":
+        columns, broken = "unclassified_mrr, unknown_customers", f"""{difference}
+           OR abs(mrr_change - ({bridge} + unclassified_mrr)) > {TOLERANCE}
+           OR (unknown_customers = 0 AND unclassified_mrr <> 0)"""
+    else:
+        several = " + ".join(f"CAST({m} <> 0 AS INTEGER)" for m in MOVEMENTS)
+        columns, broken = "customer_id, movement", f"""CASE WHEN movement = 'Unknown' THEN
+               ({" + ".join(MOVEMENTS)}) <> 0
+               OR (mrr_change IS NULL) <> (mrr IS NULL OR previous_mrr IS NULL)
+               OR coalesce({difference}, FALSE)
+           ELSE mrr IS NULL OR previous_mrr IS NULL OR mrr_change IS NULL
+               OR {difference} OR abs(mrr_change - ({bridge})) > {TOLERANCE}
+               OR ({several}) > 1 END"""
     return f"""
-    SELECT month, mrr, previous_mrr, mrr_change, {", ".join(MOVEMENTS)}
+    SELECT month, {columns}, mrr, previous_mrr, mrr_change, {", ".join(MOVEMENTS)}
     FROM gold.{table}
     WHERE {PARTITION_COLUMN} = ?
-      AND (abs(mrr_change - (mrr - previous_mrr)) > {TOLERANCE}
-           OR abs(mrr_change - (new_mrr + expansion_mrr + reactivated_mrr - contraction_mrr
-                                - churned_mrr)) > {TOLERANCE}{several})
+      AND ({broken})
     """
 
 
@@ -516,7 +574,7 @@ def identity_result(warehouse: Warehouse, table: str, day: dt.date) -> AssetChec
     return AssetCheckResult(
         passed=failing.height == 0,
         description="mrr_change = mrr - previous_mrr = new + expansion + reactivated - "
-        "contraction - churned",
+        "contraction - churned (+ unclassified in the summary; Unknown rows have no movement)",
         metadata={"rows_checked": total, "failing_rows": failing.height,
                   "failure_sample": str(failing.head(10).to_dicts())},
     )
@@ -528,7 +586,9 @@ def identity_check(table: GoldTable):
         name="mrr_identity",
         description="The MRR bridge holds on every row: mrr_change = mrr - previous_mrr = new + "
         "expansion + reactivated - contraction - churned"
-        + ("" if table is AGG_MRR_SUMMARY else ", with at most one movement per customer")
+        + (" + unclassified (the Unknown customers' change, 0 when there are none)"
+           if table is AGG_MRR_SUMMARY else ", with at most one movement per customer; an "
+           "Unknown row has none, and a change only when both months are known")
         + ".",
         blocking=True,
         partitions_def=daily_partitions,
@@ -594,7 +654,9 @@ _MONTHLY = ("Calendar month (YYYY-MM) by fact_billing.mrr_month (the event month
             "still open), written in the partition of the month's closing day, its last day + "
             f"{FEE_LATE_DAYS}; a month that began before the warehouse's first partition is not "
             "reported")
-_MOVEMENT_FILTER = "is_amount_valid; previous_mrr = the customer's MRR of the previous month"
+_MOVEMENT_FILTER = ("is_amount_valid; previous_mrr = the customer's MRR of the previous month; "
+                    "none on an Unknown movement (either month's MRR unknown, or a first MRR "
+                    "after a month of unknown MRR)")
 
 METRICS = [
     Metric("MRR", "agg_mrr",
@@ -602,7 +664,9 @@ METRICS = [
            "latest valid Subscription Fee or Renewal of the month (by event_date, then id), "
            "not the sum (a second fee in a month is not expansion); when the month's only fee "
            "rows were rejected, the previous month's MRR carried forward "
-           "(is_mrr_carried_forward); add-ons and refunds excluded",
+           "(is_mrr_carried_forward) when it was positive, else unknown (empty; not in "
+           "agg_mrr_summary.mrr, counted in unknown_mrr_customers); add-ons and refunds "
+           "excluded",
            "customer x month; platform total in agg_mrr_summary",
            "is_amount_valid; the latest delivery of each billing event", _MONTHLY),
     Metric("Recurring billed", "agg_mrr",
@@ -611,7 +675,8 @@ METRICS = [
            "customer x month", "is_amount_valid", _MONTHLY),
     Metric("New MRR", "agg_mrr",
            "mrr when previous_mrr = 0 and the customer never had MRR before (first month with "
-           "MRR; in the warehouse's first month every customer with MRR)",
+           "MRR; in the warehouse's first month every customer with MRR); a first MRR after a "
+           "month of unknown MRR is Unknown, not New",
            "customer x month", _MOVEMENT_FILTER, _MONTHLY),
     Metric("Expansion MRR", "agg_mrr", "mrr - previous_mrr when previous_mrr > 0 and "
            "mrr > previous_mrr", "customer x month", _MOVEMENT_FILTER, _MONTHLY),
@@ -623,8 +688,9 @@ METRICS = [
     Metric("Reactivated MRR", "agg_mrr", "mrr when previous_mrr = 0, mrr > 0 and the customer "
            "had MRR in an earlier month", "customer x month", _MOVEMENT_FILTER, _MONTHLY),
     Metric("MRR change", "agg_mrr", "mrr - previous_mrr = new + expansion + reactivated - "
-           "contraction - churned (blocking check mrr_identity)", "customer x month",
-           _MOVEMENT_FILTER, _MONTHLY),
+           "contraction - churned (blocking check mrr_identity); empty when either month's MRR "
+           "is unknown; in agg_mrr_summary, of the known totals, + unclassified_mrr (the "
+           "Unknown customers' change)", "customer x month", _MOVEMENT_FILTER, _MONTHLY),
 ]
 
 TABLES = [FACT_BILLING, AGG_MRR_SUMMARY]

@@ -16,6 +16,7 @@ from customer_platform.gold.revenue import (
     AGG_MRR,
     AGG_MRR_SUMMARY,
     FACT_BILLING,
+    MOVEMENTS,
     amount_sign_result,
     fee_after_close_result,
     identity_result,
@@ -424,3 +425,91 @@ def test_a_key_in_another_partition_fails_the_check_until_rerun(dirty):
     assert all(c["key_unique_across_days"].passed for c in checks.values())
     assert dirty.read("SELECT count(*) AS n FROM gold.fact_billing "
                       "WHERE billing_event_id = 'BE000000131'")["n"][0] == 1
+
+
+# -- a rejected fee with no MRR to carry: unknown, not 0 --------------------------------------
+
+# C1: 100 every month (a known baseline).
+# C78 (seed 7's C0000078): January's only fee was rejected (-86) beside a refund; February and
+#     March bill 86. January is unknown, so February cannot be New: Unknown, then Unchanged.
+# C79: January's only fee rejected beside an add-on, no February event, a first fee in March:
+#     New or Reactivated cannot be told (January may have had MRR): Unknown, not New.
+# C80: churned in February; March's only fee rejected: 0 is not carried, March is unknown.
+UNKNOWN_EVENTS = [
+    ("BE000000201", "C0000001", None, FEE, 100.0, D(2026, 1, 5), D(2026, 1, 5)),
+    ("BE000000202", "C0000001", None, FEE, 100.0, D(2026, 2, 5), D(2026, 2, 5)),
+    ("BE000000203", "C0000001", None, FEE, 100.0, D(2026, 3, 5), D(2026, 3, 5)),
+    ("BE000000211", "C0000078", None, REFUND, -20.0, D(2026, 1, 15), D(2026, 1, 15)),
+    ("BE000000212", "C0000078", None, FEE, 86.0, D(2026, 2, 22), D(2026, 2, 22)),
+    ("BE000000213", "C0000078", None, FEE, 86.0, D(2026, 3, 22), D(2026, 3, 22)),
+    ("BE000000221", "C0000079", None, ADDON, 15.0, D(2026, 1, 16), D(2026, 1, 16)),
+    ("BE000000222", "C0000079", None, FEE, 40.0, D(2026, 3, 9), D(2026, 3, 9)),
+    ("BE000000231", "C0000080", None, FEE, 50.0, D(2026, 1, 8), D(2026, 1, 8)),
+]
+UNKNOWN_REJECTS = [(D(2026, 1, 22), "BE000000210", "C0000078", "-86"),
+                   (D(2026, 1, 23), "BE000000220", "C0000079", "-40"),
+                   (D(2026, 3, 10), "BE000000230", "C0000080", "-50")]
+#: (month, customer) -> mrr, previous, change, movement, first_mrr_month,
+#: first_unknown_mrr_month, carried forward
+UNKNOWN_EXPECTED = {
+    ("2026-01", "C0000001"): (100, 0, 100, "New", "2026-01", None, False),
+    ("2026-01", "C0000078"): (None, 0, None, "Unknown", None, "2026-01", False),
+    ("2026-01", "C0000079"): (None, 0, None, "Unknown", None, "2026-01", False),
+    ("2026-01", "C0000080"): (50, 0, 50, "New", "2026-01", None, False),
+    ("2026-02", "C0000001"): (100, 100, 0, "Unchanged", "2026-01", None, False),
+    ("2026-02", "C0000078"): (86, None, None, "Unknown", "2026-02", "2026-01", False),
+    ("2026-02", "C0000079"): (0, None, None, "Unknown", None, "2026-01", False),
+    ("2026-02", "C0000080"): (0, 50, -50, "Churned", "2026-01", None, False),
+    ("2026-03", "C0000001"): (100, 100, 0, "Unchanged", "2026-01", None, False),
+    ("2026-03", "C0000078"): (86, 86, 0, "Unchanged", "2026-02", "2026-01", False),
+    ("2026-03", "C0000079"): (40, 0, 40, "Unknown", "2026-03", "2026-01", False),
+    ("2026-03", "C0000080"): (None, 0, None, "Unknown", "2026-01", "2026-03", False),
+}
+
+
+def test_a_rejected_fee_with_no_mrr_to_carry_is_unknown_not_new(tiny):
+    load_upstream(tiny, UNKNOWN_EVENTS)
+    tiny.put("silver.stg_bil_billing_events_rejects", [
+        rejected_billing_event(day, n, {
+            "billing_event_id": i, "customer_id": c, "event_type": "Subscription Fee",
+            "amount": amount, "currency": "USD", "event_date": str(day)})
+        for n, (day, i, c, amount) in enumerate(UNKNOWN_REJECTS, 1)])
+    run_facts(tiny, sorted({e[6] for e in UNKNOWN_EVENTS} | {r[0] for r in UNKNOWN_REJECTS}))
+    agg = run_months(tiny, DIRTY_CLOSING_DAYS)
+    got = {(r["month"], r["customer_id"]): (
+        r["mrr"], r["previous_mrr"], r["mrr_change"], r["movement"], r["first_mrr_month"],
+        r["first_unknown_mrr_month"], r["is_mrr_carried_forward"])
+        for r in agg.iter_rows(named=True)}
+    assert got == {k: tuple(float(x) if isinstance(x, int) and not isinstance(x, bool) else x
+                            for x in v) for k, v in UNKNOWN_EXPECTED.items()}
+    unknown = agg.filter(pl.col("movement") == "Unknown")
+    assert (unknown.select(MOVEMENTS).sum_horizontal() == 0).all()
+    january = agg.row(by_predicate=(pl.col("month") == "2026-01")
+                      & (pl.col("customer_id") == "C0000078"), named=True)
+    assert (january["refund_amount"], january["net_revenue"]) == (-20.0, -20.0)
+    summary = {}
+    for day in DIRTY_CLOSING_DAYS:
+        assert identity_result(tiny.resource, "agg_mrr", day).passed
+        tiny.run(AGG_MRR_SUMMARY, day)
+        assert identity_result(tiny.resource, "agg_mrr_summary", day).passed
+    for r in tiny.read("SELECT * FROM gold.agg_mrr_summary ORDER BY month").iter_rows(
+            named=True):
+        summary[r["month"]] = tuple(r[c] for c in (
+            "mrr", "previous_mrr", "mrr_change", "new_mrr", "churned_mrr", "unclassified_mrr",
+            "new_customers", "unknown_customers", "unknown_mrr_customers",
+            "customers_with_mrr"))
+    # known totals only; the Unknown customers' change is the unclassified term:
+    # Feb 36 = -50 churned + 86 (C78); Mar 40 = C79's first 40 (C80's March unknown)
+    assert summary == {"2026-01": (150.0, 0.0, 150.0, 150.0, 0.0, 0.0, 2, 2, 2, 2),
+                       "2026-02": (186.0, 150.0, 36.0, 0.0, 50.0, 86.0, 0, 2, 0, 2),
+                       "2026-03": (226.0, 186.0, 40.0, 0.0, 0.0, 40.0, 0, 2, 1, 3)}
+    # the checks still bite on Unknown rows: a movement on one, or an unclassified term
+    # without an Unknown customer
+    feb = D(2026, 3, 7)
+    tiny.execute("UPDATE gold.agg_mrr SET new_mrr = 86 WHERE load_date = ? "
+                 "AND customer_id = 'C0000078'", [feb])
+    assert identity_result(tiny.resource, "agg_mrr", feb).metadata["failing_rows"].value == 1
+    assert identity_result(tiny.resource, "agg_mrr_summary", feb).passed
+    tiny.execute("UPDATE gold.agg_mrr_summary SET unknown_customers = 0 WHERE load_date = ?",
+                 [feb])
+    assert not identity_result(tiny.resource, "agg_mrr_summary", feb).passed
