@@ -27,6 +27,7 @@ from dagster._core.instance.ref import InstanceRef
 from customer_platform.bronze.assets import bronze_key
 from customer_platform.contracts import source_table as landing_table
 from customer_platform.operations import INTRADAY_CHAINS, TRIGGER_TAG
+from customer_platform_tests.processes import start_server
 
 from .conftest import Landing
 from .daemon_location import JOB_NAME
@@ -41,10 +42,6 @@ run_coordinator:
   config:
     max_concurrent_runs: 0
 """
-
-
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def group_members(pgid: int) -> list[int]:
@@ -78,8 +75,7 @@ def daemon(tmp_path):
     instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
     instance.get_run_records(limit=1)  # its storage exists before the daemon opens it
     log = (tmp_path / "daemon.log").open("w")
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True, preexec_fn=_default_sigint)
+    process = start_server(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         yield instance, landing, process, tmp_path / "daemon.log"
     finally:

@@ -200,7 +200,7 @@ def _slice(target: str) -> list[str]:
     daily = defs.resolve_job_def("daily_platform").asset_layer.selected_asset_keys
     chosen = AssetSelection.assets(target).upstream().resolve(graph) & daily
     chosen |= {AssetKey(["silver", f"{k.path[1]}_rejects"]) for k in chosen
-               if k.path[0] == "silver"}
+               if k.path[0] == "silver" and not k.path[1].endswith("_rejects")}
     return sorted(k.to_user_string() for k in chosen)
 
 

@@ -24,6 +24,7 @@ from dagster_graphql import DagsterGraphQLClient
 
 from customer_platform.generator import generate
 from customer_platform.settings import partition_start
+from customer_platform_tests.processes import start_server
 
 pytestmark = pytest.mark.e2e
 
@@ -77,13 +78,11 @@ def dagster_dev(request, tmp_path_factory):
            "CUSTOMER_PLATFORM_LANDING_ROOT": str(root / "landing")}
     dagster = Path(sys.executable).parent / "dagster"
     with open(log, "w") as out:
-        # its own session, so the webserver, daemon, code server and runs stop together;
-        # SIGINT reset to default, since dagster dev copies an ignored SIGINT to SIGTERM too
-        proc = subprocess.Popen(
+        # its own session, so the webserver, daemon, code server and runs stop together
+        proc = start_server(
             [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(port), "-w",
              str(REPO / "workspace.yaml")],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         def answers():
