@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
-exec .venv/bin/python -m pytest "$@"
+# Two workers (TEST_WORKERS=0 runs in one process); a module, or a folder sharing a session
+# fixture, stays on one worker (customer_platform_tests/conftest.py).
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" --dist loadgroup "$@"
