@@ -167,10 +167,13 @@ day's late rows are in by the settled-day rule). Per metric family:
   has a known MRR, a first MRR after 0 months is ``Unknown`` (New or Reactivated cannot be
   told). agg_mrr_summary sums the known MRR only, counts ``unknown_mrr_customers`` and
   ``unknown_customers``, and puts the Unknown customers' change of the known totals in
-  ``unclassified_mrr``, so its bridge still adds up. A rejected fee of a customer never on
-  the calendar with no other event that month gives no row, nor does one whose customer id
-  cannot be read: both stay in the error audit log (a known gap: the first customer's next
-  fee still reads New). A removed duplicate (``duplicate_removed``) is not a rejected fee.
+  ``unclassified_mrr``, so its bridge still adds up. A rejected fee is the customer's only
+  event of the month and it was never on the calendar: it gets a row of unknown MRR all the
+  same (so its next fee is ``Unknown``, not New), keyed by the customer id read from the
+  record when that customer is in dim_customer as loaded by the closing day (versions with
+  ``load_date`` <= the day, so a re-run ignores later loads). A customer id that is not
+  there (an unknown customer), or that cannot be read, gives no row: it stays in the error
+  audit log. A removed duplicate (``duplicate_removed``) is not a rejected fee.
 - Repeated: a billing event delivered again counts once (next section).
 
 ### Records delivered again

@@ -26,7 +26,10 @@ them out of every revenue figure and reports them in the non-blocking ``amount_s
   ``is_amount_valid``) is never read as 0: a customer whose month has a rejected fee and no
   valid one keeps its previous month's MRR when that was positive, flagged
   ``is_mrr_carried_forward``; otherwise (no MRR before, 0, or unknown) its MRR is unknown
-  (NULL) and ``first_unknown_mrr_month`` keeps it on the calendar.
+  (NULL) and ``first_unknown_mrr_month`` keeps it on the calendar. A rejected fee alone, of
+  a customer never on the calendar, gives such a row when its customer id (read from the
+  reject's record) is in dim_customer as loaded by the closing day; an unknown customer id
+  gives none (it stays in the error audit log).
 - Movements, with ``previous_mrr`` = the customer's MRR of month M-1 (0 when none, NULL when
   unknown): ``new`` (previous 0, never had MRR before: the whole MRR), ``reactivated``
   (previous 0, had MRR in an earlier month: the whole MRR), ``churned`` (previous > 0, now
@@ -39,7 +42,7 @@ them out of every revenue figure and reports them in the non-blocking ``amount_s
 - Full calendar: month M has a row for every customer that had MRR, or an unknown MRR, in M
   or in any earlier month (a churned month shows 0 rather than no row), plus customers with
   only add-ons or refunds in M (so ``add_on_revenue`` and ``refund_amount`` add up to
-  fact_billing).
+  fact_billing), or only rejected fees (their MRR unknown).
 
 Partitioning. MRR follows calendar months, so the rows of month M are written in ONE
 partition, the *closing day* D = M's last day + ``FEE_LATE_DAYS`` (the 7th of month M+1): a
@@ -55,12 +58,15 @@ without scanning all history every month, the closing partition reads
    that ever had MRR, with its MRR of M-1 and ``first_mrr_month``;
 2. ``gold.fact_billing`` partitions ``month_start .. D``: the events whose ``mrr_month`` is M
    (the latest delivery of each), and ``silver.stg_bil_billing_events_rejects`` of the same
-   days for the rejected fees.
+   days for the rejected fees;
+3. ``gold.dim_customer`` as loaded by D (``DIM_CUSTOMER.as_loaded()``: versions with
+   ``load_date`` <= D), to key a customer whose only event was a rejected fee.
 
 So a month costs one month of facts plus one partition of itself, whatever the length of
 history. The per-source windows differ (fact_billing and the rejects -37..0, itself -31..-28:
-``source_windows``), and the asset runs ``run_agg_mrr`` (which checks its inputs first), so it
-is built with ``build_gold_asset(..., run=run_agg_mrr)`` in ``ASSETS`` rather than ``TABLES``.
+``source_windows``; dim_customer the day itself), and the asset runs ``run_agg_mrr`` (which
+checks its inputs first), so it is built with ``build_gold_asset(..., run=run_agg_mrr)`` in
+``ASSETS`` rather than ``TABLES``.
 A month that began before the warehouse's first partition is not closed (its rows would be
 partial): the first month on the calendar is the first whole one, where every customer with
 MRR is ``new`` (the opening balance). A later month whose previous closing partition was never
@@ -104,7 +110,7 @@ from customer_platform.gold.completeness import (
     record_field,
     undelivered,
 )
-from customer_platform.gold.customer import CUSTOMER_KEY
+from customer_platform.gold.customer import CUSTOMER_KEY, DIM_CUSTOMER
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.platform import DIM_USER, USER_KEY
 from customer_platform.gold.scd2 import undelivered_column
@@ -249,9 +255,11 @@ class AggMrr(GoldModel):
                                  "Unchanged", "Inactive", "Unknown"])
     first_mrr_month: str = column("First month with a known MRR > 0 (empty: none yet)",
                                   nullable=True)
-    first_unknown_mrr_month: str = column("First month whose MRR was unknown (empty: none); "
-                                          "keeps the customer on the calendar so its next "
-                                          "months are not read as New", nullable=True)
+    first_unknown_mrr_month: str = column("First month whose MRR was unknown (empty: none), "
+                                          "also when a rejected fee was the customer's only "
+                                          "event (a customer in dim_customer as loaded by the "
+                                          "closing day); keeps the customer on the calendar so "
+                                          "its next months are not read as New", nullable=True)
     is_mrr_carried_forward: bool = column("The month's only fee rows were rejected (silver "
                                           "rejects or an invalid sign) and the previous MRR "
                                           "was positive: mrr is the previous month's, carried "
@@ -297,7 +305,9 @@ WITH period AS (  -- one row on a month's closing day, none otherwise
     FROM received r JOIN period p ON r.mrr_month = p.month
     GROUP BY r.customer_key
 ), rejected AS (  -- customers with a fee row silver rejected, counted in the month
-    SELECT DISTINCT {CUSTOMER_KEY} AS customer_key, update_date
+    SELECT DISTINCT {CUSTOMER_KEY} AS customer_key, customer_id, update_date,
+           {CUSTOMER_KEY} IN (SELECT customer_key FROM {DIM_CUSTOMER.as_loaded()})
+               AS is_known_customer  -- in dim_customer as loaded by the closing day
     FROM (SELECT upper(trim({_RECORD["customer_id"]})) AS customer_id,
                  r._partition_date AS update_date
           FROM silver.stg_bil_billing_events_rejects r JOIN period p
@@ -315,8 +325,8 @@ WITH period AS (  -- one row on a month's closing day, none otherwise
     FROM gold.agg_mrr a JOIN period p ON a.load_date = p.month_start + {FEE_LATE_DAYS - 1}
     WHERE a.first_mrr_month IS NOT NULL OR a.first_unknown_mrr_month IS NOT NULL
 ), joined AS (
-    SELECT coalesce(b.customer_key, r.customer_key) AS customer_key,
-           coalesce(b.customer_id, r.customer_id) AS customer_id,
+    SELECT coalesce(b.customer_key, r.customer_key, x.customer_key) AS customer_key,
+           coalesce(b.customer_id, r.customer_id, x.customer_id) AS customer_id,
            coalesce(b.has_fee, FALSE) AS has_fee,
            coalesce(b.has_bad_fee, FALSE) OR x.customer_key IS NOT NULL AS fee_rejected,
            coalesce(b.billed_mrr, 0) AS billed_mrr,
@@ -330,8 +340,11 @@ WITH period AS (  -- one row on a month's closing day, none otherwise
            coalesce(b.billing_events, 0) AS billing_events,
            greatest(b.update_date, x.update_date) AS update_date
     FROM billed b FULL JOIN previous r ON b.customer_key = r.customer_key
-    -- a rejected fee alone (no MRR before, no other event) leaves its MRR unknown: no row
-    LEFT JOIN rejected x ON x.customer_key = coalesce(b.customer_key, r.customer_key)
+    -- a rejected fee alone (never on the calendar, no other event) gives a row of unknown
+    -- MRR when its customer is in dim_customer as loaded by the day; an unknown customer id
+    -- gets no row (it stays in the error audit log)
+    FULL JOIN rejected x ON x.customer_key = coalesce(b.customer_key, r.customer_key)
+    WHERE b.customer_key IS NOT NULL OR r.customer_key IS NOT NULL OR x.is_known_customer
 ), carried AS (  -- a rejected fee is never read as 0: a previous MRR stands, else unknown
     SELECT *, NOT has_fee AND fee_rejected AND coalesce(previous_mrr > 0, FALSE)
                AS is_mrr_carried_forward,
@@ -392,13 +405,15 @@ AGG_MRR = GoldTable(
     domain="revenue",
     primary_key=("month", "customer_key"),
     sql=AGG_MRR_SQL,
-    sources=("gold.fact_billing", "silver.stg_bil_billing_events_rejects", "gold.agg_mrr"),
+    sources=("gold.fact_billing", "silver.stg_bil_billing_events_rejects", "gold.agg_mrr",
+             "gold.dim_customer"),
     foreign_keys=(ForeignKey("customer_key", "dim_customer", "customer_key"),
                   ForeignKey("month_end_date_key", "dim_date", "date_key")),
     source_windows=(("gold.fact_billing", (-(31 + FEE_LATE_DAYS - 1), 0)),
                     ("silver.stg_bil_billing_events_rejects", (-(31 + FEE_LATE_DAYS - 1), 0)),
                     ("gold.agg_mrr", (-31, -28))),
-    grain="one row per customer per calendar month (customers that ever had MRR), in the "
+    grain="one row per customer per calendar month (customers that ever had MRR or an "
+    "unknown MRR, or had billing events or a rejected fee in the month), in the "
     f"partition of the month's closing day (its last day + {FEE_LATE_DAYS})",
 )
 

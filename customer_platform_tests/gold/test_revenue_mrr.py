@@ -11,6 +11,7 @@ import pytest
 from dagster import Failure
 
 from customer_platform.gold.base import run_gold_sql
+from customer_platform.gold.customer import DIM_CUSTOMER
 from customer_platform.gold.platform import DIM_USER
 from customer_platform.gold.revenue import (
     AGG_MRR,
@@ -103,8 +104,7 @@ def load_upstream(tiny, events=EVENTS) -> None:
         {"billing_event_id": i, "customer_id": c, "user_id": u, "event_type": t, "amount": a,
          "currency": "USD", "event_date": e, "plan_type": "Pro" if u else None,
          **silver_lineage(r, e)} for i, c, u, t, a, e, r in events])
-    tiny.put("gold.dim_customer", [{"customer_key": key("customer", c)}
-                                   for c in sorted({e[1] for e in events})])
+    put_customers(tiny, sorted({e[1] for e in events}))
     tiny.put_versions(DIM_USER, [{"user_id": "U0000001", "plan_type": "Business",
                                   "source_updated_at": dt.datetime(2025, 6, 1)}],
                       loaded=D(2025, 12, 31))
@@ -113,6 +113,16 @@ def load_upstream(tiny, events=EVENTS) -> None:
                                              for t in (FEE, RENEWAL, ADDON, REFUND)])
     days = [D(2026, 1, 1) + dt.timedelta(n) for n in range(160)]
     tiny.put("gold.dim_date", [{"date_key": int(d.strftime("%Y%m%d"))} for d in days])
+
+
+#: the day dim_customer's versions of the fixtures' customers were loaded
+CUSTOMERS_LOADED = D(2025, 12, 31)
+
+
+def put_customers(tiny, ids, loaded=CUSTOMERS_LOADED) -> None:
+    """Versions of dim_customer loaded on ``loaded`` (agg_mrr reads it as loaded by a day)."""
+    tiny.put_versions(DIM_CUSTOMER, [{"customer_id": c, "source_updated_at": dt.datetime(
+        loaded.year, loaded.month, loaded.day)} for c in ids], loaded=loaded)
 
 
 @pytest.fixture
@@ -173,7 +183,7 @@ def test_a_plan_type_not_delivered_is_the_contacts_plan_that_day(tiny):
         {"billing_event_id": i, "customer_id": c, "user_id": u, "event_type": t, "amount": a,
          "currency": "USD", "event_date": e, **silver_lineage(r, e)}
         for i, c, u, t, a, e, r in events[:2]], "plan_type"))
-    tiny.put("gold.dim_customer", [{"customer_key": key("customer", "C0000003")}])
+    put_customers(tiny, ["C0000003"])
     run_facts(tiny, [D(2026, 1, 5), D(2026, 1, 6)])
     assert tiny.read("SELECT billing_event_id, plan_type, undelivered_columns "
                      "FROM gold.fact_billing ORDER BY 1").rows() == [
@@ -467,15 +477,32 @@ UNKNOWN_EXPECTED = {
 }
 
 
-def test_a_rejected_fee_with_no_mrr_to_carry_is_unknown_not_new(tiny):
-    load_upstream(tiny, UNKNOWN_EVENTS)
+def run_with_rejects(tiny, events, rejects):
+    """Load ``events`` and the rejected fees ``rejects`` (received day, id, customer, amount),
+    run fact_billing, close the three dirty months; return agg_mrr."""
     tiny.put("silver.stg_bil_billing_events_rejects", [
         rejected_billing_event(day, n, {
             "billing_event_id": i, "customer_id": c, "event_type": "Subscription Fee",
             "amount": amount, "currency": "USD", "event_date": str(day)})
-        for n, (day, i, c, amount) in enumerate(UNKNOWN_REJECTS, 1)])
-    run_facts(tiny, sorted({e[6] for e in UNKNOWN_EVENTS} | {r[0] for r in UNKNOWN_REJECTS}))
-    agg = run_months(tiny, DIRTY_CLOSING_DAYS)
+        for n, (day, i, c, amount) in enumerate(rejects, 1)])
+    run_facts(tiny, sorted({e[6] for e in events} | {r[0] for r in rejects}))
+    return run_months(tiny, DIRTY_CLOSING_DAYS)
+
+
+def summary_by_month(tiny, columns):
+    """Materialise agg_mrr_summary for the dirty months (its bridge must hold, and agg_mrr's);
+    return month -> the values of ``columns``."""
+    for day in DIRTY_CLOSING_DAYS:
+        assert identity_result(tiny.resource, "agg_mrr", day).passed
+        tiny.run(AGG_MRR_SUMMARY, day)
+        assert identity_result(tiny.resource, "agg_mrr_summary", day).passed
+    return {r["month"]: tuple(r[c] for c in columns) for r in tiny.read(
+        "SELECT * FROM gold.agg_mrr_summary ORDER BY month").iter_rows(named=True)}
+
+
+def test_a_rejected_fee_with_no_mrr_to_carry_is_unknown_not_new(tiny):
+    load_upstream(tiny, UNKNOWN_EVENTS)
+    agg = run_with_rejects(tiny, UNKNOWN_EVENTS, UNKNOWN_REJECTS)
     got = {(r["month"], r["customer_id"]): (
         r["mrr"], r["previous_mrr"], r["mrr_change"], r["movement"], r["first_mrr_month"],
         r["first_unknown_mrr_month"], r["is_mrr_carried_forward"])
@@ -487,17 +514,9 @@ def test_a_rejected_fee_with_no_mrr_to_carry_is_unknown_not_new(tiny):
     january = agg.row(by_predicate=(pl.col("month") == "2026-01")
                       & (pl.col("customer_id") == "C0000078"), named=True)
     assert (january["refund_amount"], january["net_revenue"]) == (-20.0, -20.0)
-    summary = {}
-    for day in DIRTY_CLOSING_DAYS:
-        assert identity_result(tiny.resource, "agg_mrr", day).passed
-        tiny.run(AGG_MRR_SUMMARY, day)
-        assert identity_result(tiny.resource, "agg_mrr_summary", day).passed
-    for r in tiny.read("SELECT * FROM gold.agg_mrr_summary ORDER BY month").iter_rows(
-            named=True):
-        summary[r["month"]] = tuple(r[c] for c in (
-            "mrr", "previous_mrr", "mrr_change", "new_mrr", "churned_mrr", "unclassified_mrr",
-            "new_customers", "unknown_customers", "unknown_mrr_customers",
-            "customers_with_mrr"))
+    summary = summary_by_month(tiny, (
+        "mrr", "previous_mrr", "mrr_change", "new_mrr", "churned_mrr", "unclassified_mrr",
+        "new_customers", "unknown_customers", "unknown_mrr_customers", "customers_with_mrr"))
     # known totals only; the Unknown customers' change is the unclassified term:
     # Feb 36 = -50 churned + 86 (C78); Mar 40 = C79's first 40 (C80's March unknown)
     assert summary == {"2026-01": (150.0, 0.0, 150.0, 150.0, 0.0, 0.0, 2, 2, 2, 2),
@@ -513,3 +532,57 @@ def test_a_rejected_fee_with_no_mrr_to_carry_is_unknown_not_new(tiny):
     tiny.execute("UPDATE gold.agg_mrr_summary SET unknown_customers = 0 WHERE load_date = ?",
                  [feb])
     assert not identity_result(tiny.resource, "agg_mrr_summary", feb).passed
+
+
+# -- a rejected fee alone, of a customer never on the calendar ---------------------------------
+
+# C1: 100 every month (a known baseline).
+# C81 (in dim_customer): January's only event is a rejected fee (-70); February and March bill
+#     70. January's MRR is unknown (a row, not none), so February is Unknown, not New.
+# C82 (no version in dim_customer): January's only event is a rejected fee: an unknown
+#     customer gets no row (no key for the foreign key to dim_customer).
+# C83: in dim_customer only from a load of March 1, after January's close (Feb 7): as loaded
+#     by the closing day it is unknown, so no row.
+ALONE_EVENTS = [
+    *UNKNOWN_EVENTS[:3],  # C1's baseline
+    ("BE000000312", "C0000081", None, FEE, 70.0, D(2026, 2, 12), D(2026, 2, 12)),
+    ("BE000000313", "C0000081", None, FEE, 70.0, D(2026, 3, 12), D(2026, 3, 12)),
+]
+ALONE_REJECTS = [(D(2026, 1, 20), "BE000000311", "C0000081", "-70"),
+                 (D(2026, 1, 21), "BE000000321", "C0000082", "-30"),
+                 (D(2026, 1, 22), "BE000000331", "C0000083", "-40")]
+#: (month, customer) -> mrr, previous, change, movement, first_mrr_month,
+#: first_unknown_mrr_month
+ALONE_EXPECTED = {
+    ("2026-01", "C0000001"): (100.0, 0.0, 100.0, "New", "2026-01", None),
+    ("2026-01", "C0000081"): (None, 0.0, None, "Unknown", None, "2026-01"),
+    ("2026-02", "C0000001"): (100.0, 100.0, 0.0, "Unchanged", "2026-01", None),
+    ("2026-02", "C0000081"): (70.0, None, None, "Unknown", "2026-02", "2026-01"),
+    ("2026-03", "C0000001"): (100.0, 100.0, 0.0, "Unchanged", "2026-01", None),
+    ("2026-03", "C0000081"): (70.0, 70.0, 0.0, "Unchanged", "2026-02", "2026-01"),
+}
+
+
+def test_a_rejected_fee_alone_gives_an_unknown_row_so_the_next_fee_is_not_new(tiny):
+    load_upstream(tiny, ALONE_EVENTS)
+    put_customers(tiny, ["C0000081"])
+    put_customers(tiny, ["C0000083"], loaded=D(2026, 3, 1))
+    agg = run_with_rejects(tiny, ALONE_EVENTS, ALONE_REJECTS)
+    got = {(r["month"], r["customer_id"]): (
+        r["mrr"], r["previous_mrr"], r["mrr_change"], r["movement"], r["first_mrr_month"],
+        r["first_unknown_mrr_month"]) for r in agg.iter_rows(named=True)}
+    assert got == ALONE_EXPECTED
+    january = agg.row(by_predicate=(pl.col("month") == "2026-01")
+                      & (pl.col("customer_id") == "C0000081"), named=True)
+    assert january["customer_key"] == key("customer", "C0000081")
+    assert (january["is_mrr_carried_forward"], january["billing_events"],
+            january["net_revenue"], january["update_date"]) == (False, 0, 0.0, D(2026, 1, 20))
+    # re-running January's close after C83's load of March 1: as loaded by Feb 7, the same rows
+    assert run_months(tiny, DIRTY_CLOSING_DAYS[:1]).equals(agg)
+    summary = summary_by_month(tiny, (
+        "mrr", "previous_mrr", "mrr_change", "new_mrr", "unclassified_mrr", "new_customers",
+        "unknown_customers", "unknown_mrr_customers"))
+    # February: C81's 70 is in the unclassified term, not in new_mrr
+    assert summary == {"2026-01": (100.0, 0.0, 100.0, 100.0, 0.0, 1, 1, 1),
+                       "2026-02": (170.0, 100.0, 70.0, 0.0, 70.0, 0, 1, 0),
+                       "2026-03": (170.0, 170.0, 0.0, 0.0, 0.0, 0, 0, 0)}
