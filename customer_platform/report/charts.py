@@ -27,6 +27,8 @@ LEVEL_COLOURS = {"QAL": "#1f6f8b", "MAL": "#4fa3c7", "RMAL": "#a9d3e6"}
 SERIES_COLOURS = ("#1f6f8b", "#d1495b", "#e3a505", "#2e9d5b", "#7a5195")
 MOVEMENT_COLOURS = {"New": "#2e9d5b", "Expansion": "#8cc97a", "Reactivated": "#1f6f8b",
                     "Contraction": "#f0a35e", "Churned": "#d1495b"}
+#: agg_mrr_summary.unclassified_mrr: the change of customers whose movement is Unknown
+UNCLASSIFIED_COLOUR = "#9e9e9e"
 #: Pipeline coverage at which the heat map's colour scale is fully green.
 COVERAGE_SCALE_MAX = 3.0
 HEIGHT = 400
@@ -205,6 +207,12 @@ def draw_mrr(frame: pl.DataFrame) -> go.Figure:
         figure.add_trace(go.Bar(x=months, y=values, name=movement, marker_color=colour,
                                 hovertemplate="%{x}: $%{y:,.0f} " + movement.lower() +
                                 "<extra></extra>"), secondary_y=False)
+    # signed: the known-total change of customers of unknown MRR, in no movement, so the bars
+    # add up to mrr_change
+    figure.add_trace(go.Bar(x=months, y=_column(frame, "unclassified_mrr"), name="Unclassified",
+                            marker_color=UNCLASSIFIED_COLOUR,
+                            hovertemplate="%{x}: $%{y:,.0f} unclassified (customers of unknown "
+                            "MRR)<extra></extra>"), secondary_y=False)
     figure.add_trace(go.Scatter(x=months, y=_column(frame, "mrr"), name="MRR",
                                 mode="lines+markers", line={"color": "#333333"},
                                 hovertemplate="%{x}: MRR $%{y:,.0f}<extra></extra>"),
@@ -273,7 +281,8 @@ CHARTS = (
           "weeks before it trains."),
     Chart("mrr-movements", "MRR movements",
           f"The last {data.MRR_MONTHS} closed months: bars above zero add recurring revenue, "
-          "below zero remove it; the line is the month's MRR (right axis).",
+          "below zero remove it (grey, unclassified: the change from customers whose MRR was "
+          "unknown in either month); the line is the month's known MRR (right axis).",
           data.MRR_MOVEMENTS, draw_mrr,
           "No calendar month has closed by this day (a month is written on the next month's "
           "first day)."),

@@ -179,7 +179,7 @@ MRR_MOVEMENTS = Query(
     lookback_days=366,
     sql=f"""
     SELECT month, mrr, new_mrr, expansion_mrr, reactivated_mrr, contraction_mrr, churned_mrr,
-           mrr_change, customers_with_mrr
+           unclassified_mrr, mrr_change, customers_with_mrr
     FROM gold.agg_mrr_summary  -- month M is written 7 days after its end (FEE_LATE_DAYS)
     WHERE load_date > CAST({D} - INTERVAL {MRR_MONTHS} MONTH AS DATE) AND load_date <= {D}
     ORDER BY month

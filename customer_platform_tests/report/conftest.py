@@ -123,11 +123,13 @@ def _mrr() -> list[dict]:
         month = dt.date(2025 + (1 + m) // 12, (1 + m) % 12 + 1, 1)
         new, expansion, reactivated = 6_000.0 + 300 * m, 2_500.0, 400.0 * (m % 3)
         contraction, churned = 1_200.0, 3_000.0 + 150 * (m % 4)
-        change = new + expansion + reactivated - contraction - churned
+        unclassified = (0.0, 86.0, -50.0)[m % 3]  # customers of unknown MRR, in no movement
+        change = new + expansion + reactivated - contraction - churned + unclassified
         rows.append({"month": month.strftime("%Y-%m"), "mrr": mrr + change, "previous_mrr": mrr,
                      "mrr_change": change, "new_mrr": new, "expansion_mrr": expansion,
                      "reactivated_mrr": reactivated, "contraction_mrr": contraction,
-                     "churned_mrr": churned, "customers_with_mrr": 900 + 5 * m,
+                     "churned_mrr": churned, "unclassified_mrr": unclassified,
+                     "customers_with_mrr": 900 + 5 * m,
                      "load_date": (month + dt.timedelta(days=32)).replace(day=1)})
         mrr += change
     return rows

@@ -15,6 +15,7 @@ from customer_platform.privacy import MASK
 from customer_platform.report import REPORT_ASSETS, render_report, write_report
 from customer_platform.report.charts import (
     CHARTS,
+    draw_mrr,
     draw_pipeline_coverage,
     draw_ticket_resolution,
 )
@@ -227,3 +228,17 @@ def test_periods_the_warehouse_has_not_fully_seen_are_marked(made_warehouse):
                for week, text in zip(cells.x, texts, strict=True) if text.endswith("*")]
     assert starred and sorted(starred) == sorted(
         key for key, as_of in by_week.items() if as_of < PIPELINE_HELD_FROM)
+
+
+def test_the_mrr_bars_add_up_to_the_change_with_the_unclassified_series(made_warehouse):
+    """agg_mrr_summary's bridge: mrr_change = new + expansion + reactivated - contraction -
+    churned + unclassified. The unclassified term (customers of unknown MRR) is its own grey
+    series, so each month's bars add up to its change."""
+    with made_warehouse.resource.get_connection() as con:
+        months = fetch(con, MRR_MOVEMENTS, D)
+    bars = [t for t in draw_mrr(months).data if t.type == "bar"]
+    [unclassified] = [t for t in bars if t.name == "Unclassified"]
+    # the fixture's months 2025-03 .. 2026-02 are m = 1 .. 12: +86, -50, 0, ... by m % 3
+    assert list(unclassified.y) == [86.0, -50.0, 0.0] * 4
+    for i, change in enumerate(months.get_column("mrr_change")):
+        assert sum(t.y[i] for t in bars) == pytest.approx(change)
