@@ -105,10 +105,17 @@ def summary_rows_sql(where: str) -> str:
     """SQL subquery: the summary rows ``where`` selects, each flagged, per measure over an
     optional column, when its day is incomplete: a row of that customer and day, in any
     partition, counted rows that did not deliver the column."""
-    flags = "".join(
-        f", coalesce(sum({m.undelivered_rows}) OVER (PARTITION BY customer_key, activity_date),"
-        f" 0) > 0 AS {_unknown_day(m)}" for m in PARTIAL_MEASURES)
-    return f"(SELECT *{flags} FROM {SUMMARY} WHERE {where})"
+    # The few incomplete customer-days, found first and joined back: a window over every
+    # customer-day of a year of summaries cost customer_360 three times its time at 100k.
+    flags = "".join(f", coalesce(u.{_unknown_day(m)}, FALSE) AS {_unknown_day(m)}"
+                    for m in PARTIAL_MEASURES)
+    found = ", ".join(f"bool_or({m.undelivered_rows} > 0) AS {_unknown_day(m)}"
+                      for m in PARTIAL_MEASURES)
+    lacking = " OR ".join(f"{m.undelivered_rows} > 0" for m in PARTIAL_MEASURES)
+    return (f"(SELECT s.*{flags} FROM {SUMMARY} s LEFT JOIN ("
+            f"SELECT customer_key, activity_date, {found} FROM {SUMMARY} "
+            f"WHERE ({where}) AND ({lacking}) GROUP BY customer_key, activity_date"
+            f") u USING (customer_key, activity_date) WHERE {where})")
 
 
 def band_columns_sql() -> str:
