@@ -34,24 +34,3 @@ def postgres_server():
     finally:
         stop()
 
-
-#: Folders whose modules share a session fixture (the 10-day platform run, the generated
-#: report warehouse, the empty instance home): their tests stay on one worker.
-SHARED_FIXTURE_FOLDERS = ("pipeline", "report", "operations")
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the test ids
-def pytest_collection_modifyitems(config, items):
-    """With parallel workers (``TEST_WORKERS=2 scripts/test.sh``), a module, or a folder
-    sharing a session fixture, is meant to run on one worker, its fixtures built once.
-
-    Not yet so: pytest-xdist 3.8 renames ``item._nodeid`` to add the group, and pytest 9.2
-    reads a test's id from ``item._id``, so the groups are ignored and the 10-day pipeline
-    run is built on both workers (measured: 29 min on two workers on a busy machine, no
-    faster than one process). Hence one process by default."""
-    root = Path(__file__).parent
-    for item in items:
-        relative = Path(item.fspath).relative_to(root)
-        group = relative.parts[0] if relative.parts[0] in SHARED_FIXTURE_FOLDERS \
-            else relative.as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))

@@ -20,12 +20,12 @@ from dagster import AssetCheckResult, AssetExecutionContext, AssetSpec
 
 from customer_platform.gold.audit import write_audit_partition
 from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, build_gold_asset
+from customer_platform.gold.metrics import DAY
 from customer_platform.resources import Warehouse
 from customer_platform.settings import partition_start
 
 DOMAIN = "analytics"
 GROUP = f"gold_{DOMAIN}"
-DAY = "CAST($day AS DATE)"
 #: The longest trailing window (days, D included) any analytics table reads.
 LONGEST_WINDOW = 365
 

@@ -253,7 +253,7 @@ import datetime as dt
 
 from customer_platform.contracts import BY_BRONZE_NAME
 from customer_platform.contracts.base import SourceTable
-from customer_platform.gold.metrics import PERIOD_END
+from customer_platform.gold.metrics import DAY, PERIOD_END
 from customer_platform.settings import partition_start
 from customer_platform.silver.normalise import enum_key
 
@@ -275,8 +275,6 @@ def known(column: str, expr: str, listing: str = UNDELIVERED) -> str:
     return f"CASE WHEN NOT {undelivered(column, listing)} THEN {expr} END"
 
 
-#: SQL: the partition day a gold table writes
-DAY = "CAST($day AS DATE)"
 #: Partitions before the day in which a snapshot row rejected on the day is looked for (its
 #: last good version); a gold table reading ``snapshot_as_of`` declares them with
 #: ``carry_forward_windows`` so any day order gives the same rows.

@@ -23,6 +23,8 @@ shared by every aggregate:
 
 import dataclasses
 
+#: SQL: the partition's day, as a DATE (``$day`` is bound as text).
+DAY = "CAST($day AS DATE)"
 PERIOD_DAYS = {"Daily": 1, "Weekly": 7, "Monthly": 30}
 #: Days after which a business day's rows have all arrived (late rows arrive the next day).
 SETTLE_DAYS = 1

@@ -69,6 +69,7 @@ from customer_platform.gold.completeness import (
 from customer_platform.gold.customer import CUSTOMER_KEY
 from customer_platform.gold.metrics import (
     AGGREGATE_WINDOW,
+    DAY,
     IS_COMPLETE_DOC,
     PERIOD_DAYS,
     PERIOD_END,
@@ -84,7 +85,6 @@ from customer_platform.gold.scd2 import (
 
 SEED = "002"
 DOMAIN = "platform"
-DAY = "CAST($day AS DATE)"
 #: change time of every reference-list version (the lists have no history before it)
 REFERENCE_SINCE = f"TIMESTAMP '{CALENDAR_START.isoformat()} 00:00:00'"
 

@@ -111,7 +111,7 @@ from customer_platform.gold.completeness import (
     undelivered,
 )
 from customer_platform.gold.customer import CUSTOMER_KEY, DIM_CUSTOMER
-from customer_platform.gold.metrics import Metric
+from customer_platform.gold.metrics import DAY, Metric
 from customer_platform.gold.platform import DIM_USER, USER_KEY
 from customer_platform.gold.scd2 import undelivered_column
 from customer_platform.partitions import daily_partitions, partition_day
@@ -273,8 +273,8 @@ class AggMrr(GoldModel):
 
 
 #: SQL: partition ``$day`` closes a month (the month's last day + FEE_LATE_DAYS)
-CLOSES_MONTH = f"day(CAST($day AS DATE)) = {FEE_LATE_DAYS}"
-CLOSED_MONTH_END = f"(CAST($day AS DATE) - {FEE_LATE_DAYS})"
+CLOSES_MONTH = f"day({DAY}) = {FEE_LATE_DAYS}"
+CLOSED_MONTH_END = f"({DAY} - {FEE_LATE_DAYS})"
 #: SQL: a rejected billing event's text, as delivered
 _RECORD = {c: record_field(c) for c in ("customer_id", "event_type", "event_date")}
 
@@ -311,7 +311,7 @@ WITH period AS (  -- one row on a month's closing day, none otherwise
     FROM (SELECT upper(trim({_RECORD["customer_id"]})) AS customer_id,
                  r._partition_date AS update_date
           FROM silver.stg_bil_billing_events_rejects r JOIN period p
-            ON r._partition_date BETWEEN p.month_start AND CAST($day AS DATE)
+            ON r._partition_date BETWEEN p.month_start AND {DAY}
           WHERE r.disposition = 'rejected'
             AND {canonical(_RECORD["event_type"], RECURRING_TYPES)} IS NOT NULL
             AND {mrr_month(f'try_cast({_RECORD["event_date"]} AS DATE)', "r._partition_date")}
