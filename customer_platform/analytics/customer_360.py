@@ -25,6 +25,7 @@ from customer_platform.analytics.features import (
     band_columns_sql,
     model_with_features,
     summary_rows_sql,
+    unknown_days_by_band_sql,
     window_aggregates_sql,
 )
 from customer_platform.analytics.features import select_sql as feature_select_sql
@@ -90,13 +91,18 @@ ACTIVE_STATUSES = ("Active", "Inactive")
 
 SYSTEMS = ",".join(sorted({"crm", *(system for system, _ in FACTS.values())}))
 
+#: The summary rows customer_360 reads: received by D about the year ending D.
+YEAR_OF_SUMMARIES = (f"load_date BETWEEN {DAY} - {LONGEST_WINDOW - 1} AND {DAY} "
+                     f"AND activity_date BETWEEN {DAY} - {LONGEST_WINDOW - 1} AND {DAY}")
+
 CUSTOMER_360_SQL = f"""
 WITH {customers_as_of(DAY)}, banded AS (  -- the year's summaries, per customer and band
-    SELECT customer_key, {BAND} AS band,
-           {band_columns_sql()}
-    FROM {summary_rows_sql(f"load_date BETWEEN {DAY} - {LONGEST_WINDOW - 1} AND {DAY} "
-                           f"AND activity_date BETWEEN {DAY} - {LONGEST_WINDOW - 1} AND {DAY}")}
-    GROUP BY customer_key, band
+    SELECT *
+    FROM (SELECT customer_key, {BAND} AS band,
+                 {band_columns_sql()}
+          FROM {summary_rows_sql(YEAR_OF_SUMMARIES)}
+          GROUP BY customer_key, band)
+    LEFT JOIN {unknown_days_by_band_sql(YEAR_OF_SUMMARIES)} USING (customer_key, band)
 ), windows AS (  -- each window adds its bands
     SELECT customer_key,
            {window_aggregates_sql()}

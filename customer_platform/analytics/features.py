@@ -101,31 +101,49 @@ def unknown_days(measure_name: str, days: int) -> str:
     return f"{measure_name}_unknown_days_{days}d"
 
 
-def summary_rows_sql(where: str) -> str:
-    """SQL subquery: the summary rows ``where`` selects, each flagged, per measure over an
-    optional column, when its day is incomplete: a row of that customer and day, in any
-    partition, counted rows that did not deliver the column."""
-    # The few incomplete customer-days, found first and joined back: a window over every
-    # customer-day of a year of summaries cost customer_360 three times its time at 100k.
-    flags = "".join(f", coalesce(u.{_unknown_day(m)}, FALSE) AS {_unknown_day(m)}"
-                    for m in PARTIAL_MEASURES)
+def _incomplete_days_sql(where: str) -> str:
+    """SQL subquery: the few customer-days ``where`` selects on which a measure over an
+    optional column is incomplete (a row, in any partition, counted rows that did not deliver
+    the column), one flag per such measure."""
     found = ", ".join(f"bool_or({m.undelivered_rows} > 0) AS {_unknown_day(m)}"
                       for m in PARTIAL_MEASURES)
     lacking = " OR ".join(f"{m.undelivered_rows} > 0" for m in PARTIAL_MEASURES)
-    return (f"(SELECT s.*{flags} FROM {SUMMARY} s LEFT JOIN ("
-            f"SELECT customer_key, activity_date, {found} FROM {SUMMARY} "
-            f"WHERE ({where}) AND ({lacking}) GROUP BY customer_key, activity_date"
-            f") u USING (customer_key, activity_date) WHERE {where})")
+    return (f"(SELECT customer_key, activity_date, {found} FROM {SUMMARY} "
+            f"WHERE ({where}) AND ({lacking}) GROUP BY customer_key, activity_date)")
+
+
+def summary_rows_sql(where: str) -> str:
+    """SQL subquery: the summary rows ``where`` selects, each flagged per measure over an
+    optional column when its day is incomplete."""
+    # The incomplete customer-days are found first and joined back: a window over every
+    # customer-day of a year of summaries cost customer_360 three times its time at 100k.
+    flags = "".join(f", coalesce(u.{_unknown_day(m)}, FALSE) AS {_unknown_day(m)}"
+                    for m in PARTIAL_MEASURES)
+    return (f"(SELECT s.*{flags} FROM {SUMMARY} s LEFT JOIN {_incomplete_days_sql(where)} u "
+            f"USING (customer_key, activity_date) WHERE {where})")
+
+
+def unknown_days_by_band_sql(where: str) -> str:
+    """SQL subquery: per customer and band, the days whose measure over an optional column is
+    unknown, counted from the few incomplete days (a distinct count over every summary row
+    cost customer_360 two thirds of its time at 100k)."""
+    counts = ", ".join(f"count(*) FILTER (WHERE {_unknown_day(m)}) AS {m.name}_unknown_days"
+                       for m in PARTIAL_MEASURES)
+    return (f"(SELECT customer_key, {BAND} AS band, {counts} "
+            f"FROM {_incomplete_days_sql(where)} GROUP BY customer_key, band)")
+
+
+def _exact(measure) -> str:
+    """A measure as a fixed-point number: a parallel sum of floating-point values depends on
+    the order the threads meet them, so the same day gave different last digits run to run."""
+    return f"CAST({measure.name} AS DECIMAL(18, 6))" if measure.dtype is float else measure.name
 
 
 def band_columns_sql() -> str:
     """Per customer and band: every measure summed (one over an optional column on its
-    complete days, with its incomplete days counted), the active days, the last day of each
-    recency event."""
-    columns = [f"sum({m.name}) FILTER (WHERE NOT {_unknown_day(m)}) AS {m.name}" if m.column
-               else f"sum({m.name}) AS {m.name}" for m in MEASURES]
-    columns += [f"count(DISTINCT activity_date) FILTER (WHERE {_unknown_day(m)}) AS "
-                f"{m.name}_unknown_days" for m in PARTIAL_MEASURES]
+    complete days only), the active days, the last day of each recency event."""
+    columns = [f"sum({_exact(m)}) FILTER (WHERE NOT {_unknown_day(m)}) AS {m.name}" if m.column
+               else f"sum({_exact(m)}) AS {m.name}" for m in MEASURES]
     columns.append(f"count(DISTINCT activity_date) FILTER (WHERE is_active_day AND "
                    f"activity_date > {DAY} - {max(ACTIVE_DAY_WINDOWS)}) AS active_days")
     columns += [f"max(activity_date) FILTER (WHERE {condition}) AS last_{name}"
@@ -143,7 +161,8 @@ def _window_features() -> list[Feature]:
                 name=name, definition=f"{m.description} in the {days} days ending D{known}",
                 window=f"{days} days", source=f"gold.{m.source}", sql=f"coalesce(_w_{name}, 0)",
                 dtype=m.dtype, kind="window", scaling="log",
-                aggregate=f"sum({m.name}) FILTER (WHERE {_in_window(days)})"))
+                aggregate=f"CAST(sum({m.name}) FILTER (WHERE {_in_window(days)}) AS "
+                f"{'DOUBLE' if m.dtype is float else 'BIGINT'})"))
         for days in m.windows if m.column else ():
             name = unknown_days(m.name, days)
             features.append(Feature(
