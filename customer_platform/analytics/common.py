@@ -20,7 +20,7 @@ from dagster import AssetCheckResult, AssetExecutionContext, AssetSpec
 
 from customer_platform.gold.audit import write_audit_partition
 from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, build_gold_asset
-from customer_platform.gold.metrics import DAY
+from customer_platform.gold.sql import DAY
 from customer_platform.resources import Warehouse
 from customer_platform.settings import partition_start
 

@@ -1,25 +1,62 @@
-"""The gold layer: dimensions, facts, aggregates and audit tables, one module per domain.
+"""The gold layer: one file per table, in a folder per subject.
 
-Each domain module exposes ``TABLES`` (plain ``GoldTable``s) and may expose
-``SCD2_DIMENSIONS``, ``ASSETS`` and ``CHECKS`` (anything that is not a plain SQL table).
+``gold/<subject>/<table>.py`` declares one table, named as its file: a ``GoldTable`` (model,
+SQL, keys, checks) or an SCD2 ``Scd2Dimension`` (its stored versions and its view) whose
+``name`` is the file's name, and may add ``CHECKS`` (asset checks beyond the model's) and
+``METRICS`` (the definitions behind its figures, rendered into docs/metrics.md). The folder
+is the table's group in the UI (``gold_<subject>``); a module whose name starts with ``_``
+holds SQL its subject's tables share. Tables are found by walking the package, so adding a
+table is adding a file.
 """
 
 import importlib
+import pkgutil
+from types import ModuleType
 
 from customer_platform.gold.base import GoldTable
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.scd2 import Scd2Dimension, build_scd2_assets
 
-#: Domain modules, in lineage order.
-DOMAIN_MODULES = ("calendar", "customer", "platform", "revenue", "revops", "exports", "audit")
+#: Modules written before the one-file-per-table layout, still collected by their lists
+#: (``TABLES``, ``SCD2_DIMENSIONS``, ``ASSETS``, ``CHECKS``, ``METRICS``, ``DOCUMENTED``).
+LEGACY_MODULES = ("customer", "platform", "revenue", "revops", "exports", "audit")
 
 
-def _modules():
-    for name in DOMAIN_MODULES:
+def table_modules() -> list[ModuleType]:
+    """Every table module: ``gold/<subject>/<table>.py``, by subject and table name."""
+    modules = []
+    for subject in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if not subject.ispkg or subject.name.startswith("_"):
+            continue
+        package = importlib.import_module(f"{__name__}.{subject.name}")
+        modules += [importlib.import_module(f"{package.__name__}.{m.name}")
+                    for m in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name)
+                    if not m.name.startswith("_")]
+    return modules
+
+
+def declared(module: ModuleType) -> list[GoldTable | Scd2Dimension]:
+    """The tables a table module declares: those named as its file (a table it imports from
+    another module has another name)."""
+    file = module.__name__.rsplit(".", 1)[-1]
+    return [value for value in vars(module).values()
+            if isinstance(value, GoldTable | Scd2Dimension) and value.name == file]
+
+
+def declared_tables(module: ModuleType) -> list[GoldTable]:
+    """The tables a table module (or a legacy module) declares, SCD2 versions included."""
+    if module.__name__.count(".") == 3:  # customer_platform.gold.<subject>.<table>
+        return [getattr(t, "versions", t) for t in declared(module)]
+    return [*getattr(module, "TABLES", []), *getattr(module, "DOCUMENTED", []),
+            *(dim.versions for dim in getattr(module, "SCD2_DIMENSIONS", []))]
+
+
+def _legacy_modules():
+    for name in LEGACY_MODULES:
         try:
-            yield importlib.import_module(f"customer_platform.gold.{name}")
+            yield importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"customer_platform.gold.{name}":
+            if exc.name != f"{__name__}.{name}":
                 raise
 
 
@@ -27,18 +64,30 @@ def _collect():
     from customer_platform.gold.base import build_gold_asset
 
     tables, assets, checks = [], [], []
-    for module in _modules():
-        METRICS.extend(getattr(module, "METRICS", []))
-        DOCUMENTED_TABLES.extend(getattr(module, "DOCUMENTED", []))
-        SCD2_DIMENSIONS.extend(getattr(module, "SCD2_DIMENSIONS", []))
+
+    def add_table(table: GoldTable) -> None:
+        tables.append(table)
+        assets.append(build_gold_asset(table))
+
+    def add_dimension(dim: Scd2Dimension) -> None:
+        SCD2_DIMENSIONS.append(dim)
+        tables.append(dim.versions)
+        assets.extend(build_scd2_assets(dim))
+
+    for module in table_modules():
+        for table in declared(module):
+            (add_dimension if isinstance(table, Scd2Dimension) else add_table)(table)
+            checks.extend(getattr(module, "CHECKS", []))
+            METRICS.extend(getattr(module, "METRICS", []))
+    for module in _legacy_modules():
         for table in getattr(module, "TABLES", []):
-            tables.append(table)
-            assets.append(build_gold_asset(table))
+            add_table(table)
         for dim in getattr(module, "SCD2_DIMENSIONS", []):
-            tables.append(dim.versions)
-            assets.extend(build_scd2_assets(dim))
+            add_dimension(dim)
         assets.extend(getattr(module, "ASSETS", []))
         checks.extend(getattr(module, "CHECKS", []))
+        METRICS.extend(getattr(module, "METRICS", []))
+        DOCUMENTED_TABLES.extend(getattr(module, "DOCUMENTED", []))
     return tables, assets, checks
 
 

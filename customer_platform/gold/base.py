@@ -88,17 +88,6 @@ def ordered_schema(model: type[GoldModel]) -> pa.DataFrameSchema:
     return ordered
 
 
-def sk(entity: str, *columns: str) -> str:
-    """SQL for a stable surrogate key of ``entity`` from its business key columns."""
-    parts = ", ".join(f"CAST({c} AS VARCHAR)" for c in columns)
-    return f"substr(md5(concat_ws('|', '{entity}', {parts})), 1, 16)"
-
-
-def date_key(expr: str) -> str:
-    """SQL for the dim_date.date_key (yyyymmdd) of a DATE expression."""
-    return f"CAST(strftime({expr}, '%Y%m%d') AS INTEGER)"
-
-
 @dataclasses.dataclass(frozen=True)
 class ForeignKey:
     column: str
@@ -152,6 +141,9 @@ class GoldTable:
     #: for an incremental fact: how a record delivered again on a later day is treated (the
     #: model needs an ``is_update`` column, the sources the table itself over the look-back)
     redelivery: Redelivery | None = None
+    #: how a partition is built when the SQL alone is not enough: ``(warehouse, table, day)
+    #: -> (rows, check results)``, e.g. to guard inputs first; default ``run_gold_sql``
+    build: Callable | None = None
 
     @property
     def key(self) -> AssetKey:
@@ -345,13 +337,12 @@ def gold_check_specs(table: GoldTable) -> list[AssetCheckSpec]:
     return specs
 
 
-def build_gold_asset(table: GoldTable, run: Callable = run_gold_sql) -> AssetsDefinition:
-    """A daily partitioned asset writing ``gold.<name>`` from ``table.sql``, checks included.
-
-    ``run(warehouse, table, day) -> (rows, check results)`` is ``run_gold_sql`` unless a table
-    must guard its inputs first (agg_mrr checks its previous month is there). The
-    materialisation shows the row count and the first rows, PII masked.
+def build_gold_asset(table: GoldTable, run: Callable | None = None) -> AssetsDefinition:
+    """A daily partitioned asset writing ``gold.<name>`` with ``run`` (default: the table's
+    ``build``, else ``run_gold_sql``), checks included. The materialisation shows the row count
+    and the first rows, PII masked.
     """
+    run = run or table.build or run_gold_sql
 
     @asset(
         key=table.key,

@@ -253,7 +253,8 @@ import datetime as dt
 
 from customer_platform.contracts import BY_BRONZE_NAME
 from customer_platform.contracts.base import SourceTable
-from customer_platform.gold.metrics import DAY, PERIOD_END
+from customer_platform.gold.metrics import PERIOD_END
+from customer_platform.gold.sql import DAY
 from customer_platform.settings import partition_start
 from customer_platform.silver.normalise import enum_key
 

@@ -4,13 +4,7 @@ import datetime as dt
 
 from customer_platform.contracts import SOURCE_TABLES
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import (
-    ForeignKey,
-    GoldModel,
-    GoldTable,
-    date_key,
-    sk,
-)
+from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable
 from customer_platform.gold.completeness import (
     SILVER_MISSING,
     UNDELIVERED,
@@ -36,14 +30,20 @@ from customer_platform.gold.metrics import (
 from customer_platform.gold.scd2 import (
     Scd2Dimension,
     inferred_members,
+    scd2_dimension,
     snapshot_filter,
     undelivered_column,
 )
+from customer_platform.gold.sql import (
+    CUSTOMER_KEY,
+    EVENT_DATE_FK,
+    customer_fk,
+    event_columns,
+    metadata_columns,
+    sk,
+)
 from customer_platform.silver.cleaning import SILVER_LINEAGE
 from customer_platform.vocabulary import DISCOUNT_BANDS, REGION_GEO, SEAT_PRODUCTS, TICKET_TYPES
-
-CUSTOMER_KEY = sk("customer", "customer_id")
-
 
 # -- dim_customer (SCD type 2 over segment, tier, status and address) --------------------------
 
@@ -186,81 +186,8 @@ FACT_INVOICE = GoldTable(
 # == shared SQL pieces =========================================================================
 
 
-def event_columns() -> str:
-    """The business day of a silver row (late rows keep theirs) and its date key."""
-    return f"_event_date AS event_date, {date_key('_event_date')} AS event_date_key"
 
 
-def metadata_columns(system: str, updated_at: str | None = None) -> str:
-    """load_date (the partition), update_date (the source's change day, else the partition
-    day) and source_system (the silver table's system)."""
-    update = f"CAST({updated_at} AS DATE)" if updated_at else "CAST($day AS DATE)"
-    return (f"CAST($day AS DATE) AS load_date, {update} AS update_date, "
-            f"'{system}' AS source_system")
-
-
-def customer_fk() -> ForeignKey:
-    return ForeignKey("customer_key", "dim_customer", "customer_key")
-
-
-EVENT_DATE_FK = ForeignKey("event_date_key", "dim_date", "date_key")
-
-
-
-
-def scd2_dimension(*, entity: str, business_key: str, version_model: type[GoldModel],
-                   view_name: str, description: str, seed: str, source: str, system: str,
-                   snapshot: bool, columns: str, tracked: tuple[str, ...], grain: str,
-                   changed_at: str = "updated_at", from_clause: str | None = None,
-                   sources: tuple[str, ...] = (),
-                   foreign_keys: tuple[ForeignKey, ...] = (),
-                   referenced_by: tuple[tuple[str, str], ...] = (),
-                   derived: tuple[tuple[str, str], ...] = (),
-                   source_windows: tuple[tuple[str, tuple[int, int]], ...] = ()
-                   ) -> Scd2Dimension:
-    """An SCD2 dimension over one silver table.
-
-    The versions SELECT reads ``source``'s day-``$day`` partition; ``columns`` are the
-    business columns; ``changed_at`` (an expression over the source) orders the versions and
-    becomes ``source_updated_at``. Snapshot sources only contribute recently changed versions
-    and the entities new since yesterday's snapshot (``snapshot_filter``); incremental sources
-    contribute every row they received. ``referenced_by`` lists the (silver table, column)
-    pairs whose rows refer to the entity: an entity they refer to on a day the snapshot lacks
-    it gets an inferred version (``inferred_members``). A model with ``undelivered_columns``
-    gets the source's ``_missing_columns`` there; ``derived`` names the source column of each
-    column computed from an optional one (``Scd2Dimension.derived``).
-    """
-    name = f"dim_{view_name}"
-    where = "_partition_date = $day"
-    lineage = (f"\n           _missing_columns AS {UNDELIVERED},"
-               if UNDELIVERED in version_model.to_schema().columns else "")
-    if snapshot:
-        where += f" AND {snapshot_filter(source, business_key, changed_at)}"
-    sql = f"""
-    SELECT {sk(entity, business_key)} AS {entity}_key,
-           {sk(f"{entity}_version", business_key, changed_at)} AS {entity}_version_key,
-           {columns},
-           {changed_at} AS source_updated_at,{lineage}
-           {metadata_columns(system, changed_at)}
-    FROM {from_clause or source}
-    WHERE {where}
-    """
-    if referenced_by:
-        sql += "UNION ALL BY NAME\n" + inferred_members(
-            entity, business_key, version_model, source, system, referenced_by)
-        sources = (*sources, *(f"silver.{table}" for table, _ in referenced_by))
-    return Scd2Dimension(
-        versions=GoldTable(
-            name=f"{name}_versions", model=version_model, description=description, seed=seed,
-            kind="dimension", domain="customer", primary_key=(f"{entity}_version_key",),
-            sql=sql, sources=(source, *sources), foreign_keys=foreign_keys, grain=grain,
-            window=(-1, 0) if snapshot else (0, 0), source_windows=source_windows),
-        entity_key=f"{entity}_key",
-        business_key=business_key,
-        tracked=tracked,
-        changed_at="source_updated_at",
-        derived=derived,
-    )
 
 
 # -- dim_opportunity (SCD2 over the incremental stage changes) --------------------------------
@@ -298,7 +225,8 @@ DIM_OPPORTUNITY = scd2_dimension(
     view_name="opportunity",
     description="Sales pipeline and opportunity tracking for revenue forecasting (seed 000, "
     "DimOpportunity): one version per stage change of each opportunity.",
-    seed="000", source="silver.stg_crm_opportunities", system="crm", snapshot=False,
+    seed="000", domain="customer",
+    source="silver.stg_crm_opportunities", system="crm", snapshot=False,
     columns=f"""opportunity_id, {CUSTOMER_KEY} AS customer_key, customer_id, opportunity_name,
            stage, probability_of_close, amount, close_date,
            stage IN ('Closed Won', 'Closed Lost') AS is_closed, stage = 'Closed Won' AS is_won,
@@ -336,7 +264,8 @@ DIM_CAMPAIGN = scd2_dimension(
     view_name="campaign",
     description="Marketing campaign management and performance tracking (seed 000, "
     "DimCampaign): the versions of each campaign as the marketing snapshots show them.",
-    seed="000", source="silver.stg_mkt_campaigns", system="marketing", snapshot=True,
+    seed="000", domain="customer",
+    source="silver.stg_mkt_campaigns", system="marketing", snapshot=True,
     columns="""campaign_id, campaign_name, campaign_type, objective, target_audience, budget,
            channel, start_date, end_date, end_date - start_date + 1 AS duration_days""",
     tracked=("campaign_name", "campaign_type", "objective", "target_audience", "budget",
@@ -386,7 +315,8 @@ DIM_SUPPORT_TICKET = scd2_dimension(
     description="Customer support case management and service quality tracking (seed 000, "
     "DimSupportTicket): one version per status change of each ticket (the view keeps the "
     "last change of a day).",
-    seed="000", source="silver.stg_sup_tickets", system="support", snapshot=False,
+    seed="000", domain="customer",
+    source="silver.stg_sup_tickets", system="support", snapshot=False,
     columns=f"{CUSTOMER_KEY} AS customer_key, {TICKET_COLUMNS}",
     tracked=("status", "priority", "channel_of_contact", "category", "ticket_type",
              "agent_name", "satisfaction_score"),
@@ -417,7 +347,8 @@ DIM_SERVICE = scd2_dimension(
     view_name="service",
     description="Service catalog and offering management (seed 000, DimService): the "
     "versions of each telco service as the provisioning catalogue snapshots show them.",
-    seed="000", source="silver.stg_prv_service_catalogue", system="provisioning",
+    seed="000", domain="customer",
+    source="silver.stg_prv_service_catalogue", system="provisioning",
     snapshot=True,
     columns="service_id, service_type, service_name, monthly_cost, currency, active_flag",
     tracked=("service_type", "service_name", "monthly_cost", "currency", "active_flag"),
@@ -447,7 +378,8 @@ DIM_KB_ARTICLE = scd2_dimension(
     view_name="kb_article",
     description="Knowledge base content management for self-service support (seed 000, "
     "DimKBArticle): the versions of each article as the support snapshots show them.",
-    seed="000", source="silver.stg_sup_kb_articles", system="support", snapshot=True,
+    seed="000", domain="customer",
+    source="silver.stg_sup_kb_articles", system="support", snapshot=True,
     columns="article_id, title, category, version_number, article_author, published_at",
     tracked=("title", "category", "version_number", "article_author"),
     grain="one row per article version seen in the day's knowledge-base snapshot",
@@ -491,7 +423,8 @@ DIM_ACCOUNT_HIERARCHY = scd2_dimension(
     description="Parent/child company mapping that links accounts to parent organisations and "
     "allows segmentation by region, vertical and customer type (seed 003, Customer "
     "Hierarchy): the versions of each business account as the CRM snapshots show them.",
-    seed="003", source="silver.stg_crm_account_hierarchy", system="crm", snapshot=True,
+    seed="003", domain="customer",
+    source="silver.stg_crm_account_hierarchy", system="crm", snapshot=True,
     columns=f"""account_id, {sk("customer", "account_id")} AS customer_key, company_name,
            CASE WHEN parent_account_id IS NOT NULL THEN {PARENT_KEY} END AS parent_account_key,
            parent_account_id, parent_company_name,
@@ -574,7 +507,8 @@ DIM_PRODUCT = scd2_dimension(
     "discount bands (seeds 003 and 004), for revenue, pricing and price-elasticity analysis: "
     "the versions of each product as the catalogue snapshots show them, with the unit price "
     "of every volume discount band folded in as a column set.",
-    seed="003", source="silver.stg_cat_products", system="catalogue", snapshot=True,
+    seed="003", domain="customer",
+    source="silver.stg_cat_products", system="catalogue", snapshot=True,
     from_clause=f"""(
         SELECT p.* REPLACE (  -- an unknown band's price is not delivered: the view keeps its last
                    CASE WHEN b.unknown_prices IS NULL THEN p._missing_columns

@@ -51,7 +51,7 @@ from pydantic import Field
 
 from customer_platform import privacy, settings
 from customer_platform.contracts.base import column_meta
-from customer_platform.gold import calendar, customer, platform, revenue, revops
+from customer_platform.gold import declared_tables, table_modules
 from customer_platform.gold.base import PARTITION_COLUMN, GoldTable, ensure_table
 from customer_platform.partitions import daily_partitions, partition_day
 from customer_platform.quality.schemas import table_schema
@@ -74,10 +74,10 @@ def exports_root() -> Path:
 def exported_tables() -> list[GoldTable]:
     """Every partitioned gold table of the daily graph (not the audit log, which its own job
     writes after the day's runs), by name."""
-    tables = []
-    for module in (calendar, customer, platform, revenue, revops):
-        tables += getattr(module, "TABLES", []) + getattr(module, "DOCUMENTED", [])
-        tables += [dim.versions for dim in getattr(module, "SCD2_DIMENSIONS", [])]
+    from customer_platform.gold import customer, platform, revenue, revops
+
+    tables = [table for module in (*table_modules(), customer, platform, revenue, revops)
+              for table in declared_tables(module)]
     return sorted(tables, key=lambda t: t.name)
 
 

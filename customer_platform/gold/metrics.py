@@ -23,19 +23,16 @@ shared by every aggregate:
 
 import dataclasses
 
-#: SQL: the partition's day, as a DATE (``$day`` is bound as text).
-DAY = "CAST($day AS DATE)"
+from customer_platform.gold.sql import DAY, FIRST_DAY
+
 PERIOD_DAYS = {"Daily": 1, "Weekly": 7, "Monthly": 30}
 #: Days after which a business day's rows have all arrived (late rows arrive the next day).
 SETTLE_DAYS = 1
 #: SQL: the last day of the periods an aggregate's partition ``$day`` holds.
-PERIOD_END = f"(CAST($day AS DATE) - {SETTLE_DAYS})"
+PERIOD_END = f"({DAY} - {SETTLE_DAYS})"
 #: Partitions (relative to ``$day``) holding every row of the longest period ending on
 #: ``PERIOD_END``: its first day's rows arrived on that day at the earliest.
 AGGREGATE_WINDOW = (-(max(PERIOD_DAYS.values()) - 1 + SETTLE_DAYS), 0)
-#: SQL: the warehouse's first day, the start of the daily partitions (a fixed setting, bound
-#: at run time by ``run_gold_sql``): days before it were never loaded.
-FIRST_DAY = "CAST($first_day AS DATE)"
 
 
 #: The description of every period aggregate's completeness flag.

@@ -51,8 +51,7 @@ import datetime as dt
 
 from customer_platform import vocabulary as v
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, date_key, sk
-from customer_platform.gold.calendar import CALENDAR_START
+from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable
 from customer_platform.gold.completeness import (
     SILVER_MISSING,
     UNDELIVERED,
@@ -66,7 +65,6 @@ from customer_platform.gold.completeness import (
     undelivered,
     unrecovered_rejects,
 )
-from customer_platform.gold.customer import CUSTOMER_KEY
 from customer_platform.gold.metrics import (
     AGGREGATE_WINDOW,
     DAY,
@@ -78,36 +76,22 @@ from customer_platform.gold.metrics import (
 )
 from customer_platform.gold.scd2 import (
     INFERRED_SINCE,
+    REFERENCE_SINCE_DOC,
     Scd2Dimension,
+    reference_dimension,
     undelivered_column,
     versions_filter,
 )
+from customer_platform.gold.sql import CUSTOMER_KEY, USER_KEY, date_key, sk, values_sql
 
 SEED = "002"
 DOMAIN = "platform"
-#: change time of every reference-list version (the lists have no history before it)
-REFERENCE_SINCE = f"TIMESTAMP '{CALENDAR_START.isoformat()} 00:00:00'"
 
-USER_KEY = sk("user", "user_id")
 HOST_USER_KEY = sk("user", "host_user_id")
 MEETING_KEY = sk("meeting", "meeting_id")
 WEBINAR_KEY = sk("webinar", "webinar_id")
 FEATURE_KEY = sk("feature", "feature_name")
 LICENSE_TYPE_KEY = sk("license_type", "license_type")
-
-
-def _literal(value) -> str:
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def values_sql(rows: list[tuple], columns: tuple[str, ...]) -> str:
-    """SQL: a ``VALUES`` relation of Python rows, e.g. a vocabulary list."""
-    body = ", ".join("(" + ", ".join(_literal(x) for x in row) + ")" for row in rows)
-    return f"(VALUES {body}) AS t({', '.join(columns)})"
 
 
 PERIOD_TYPES = list(PERIOD_DAYS)
@@ -358,53 +342,13 @@ DIM_WEBINAR = Scd2Dimension(
 # -- reference dimensions from vocabulary.py --------------------------------------------------
 
 
-def _reference_sql(entity: str, name_col: str, rows: list[tuple], columns: tuple[str, ...]
-                   ) -> str:
-    return f"""
-    SELECT {sk(entity, name_col)} AS {entity}_key,
-           {sk(entity + "_version", name_col, REFERENCE_SINCE)} AS {entity}_version_key,
-           t.*, {REFERENCE_SINCE} AS source_updated_at,
-           {DAY} AS load_date,
-           DATE '{CALENDAR_START.isoformat()}' AS update_date,
-           'vocabulary' AS source_system
-    FROM {values_sql(rows, columns)}
-    """
-
-
-def _reference_dimension(entity: str, name_col: str, model: type[GoldModel],
-                         rows: list[tuple],
-                         columns: tuple[str, ...], description: str) -> Scd2Dimension:
-    return Scd2Dimension(
-        versions=GoldTable(
-            name=f"dim_{entity}_versions",
-            model=model,
-            description=description,
-            seed=SEED,
-            kind="dimension",
-            domain=DOMAIN,
-            primary_key=(f"{entity}_key",),
-            sources=(),
-            grain=f"one row per {entity.replace('_', ' ')} of the vocabulary list (every "
-            "partition stores the same fixed version)",
-            sql=_reference_sql(entity, name_col, rows, columns),
-        ),
-        entity_key=f"{entity}_key",
-        business_key=name_col,
-        tracked=tuple(c for c in columns if c != name_col),
-        changed_at="source_updated_at",
-    )
-
-
-_REF_SINCE_DOC = "Version time (fixed 2015-01-01: the list has no earlier history)"
-
-
 class DimFeatureVersion(GoldModel):
     feature_key: str = column("Surrogate key of the feature", unique=True)
     feature_version_key: str = column("Surrogate key of this version", unique=True)
     feature_name: str = column("Specific platform feature name (Screen Share, Recording, Chat, "
                                "Breakout Rooms) for adoption analysis")
     feature_order: int = column("Position in the platform's feature list, for sorting", ge=1)
-    source_updated_at: dt.datetime = column(_REF_SINCE_DOC)
+    source_updated_at: dt.datetime = column(REFERENCE_SINCE_DOC)
 
 
 class DimLicenseTypeVersion(GoldModel):
@@ -413,7 +357,7 @@ class DimLicenseTypeVersion(GoldModel):
     license_type: str = column("Category of software license (Basic, Pro, Business, Enterprise, "
                                "Education) indicating feature access level")
     license_type_order: int = column("Position in the license type list, for sorting", ge=1)
-    source_updated_at: dt.datetime = column(_REF_SINCE_DOC)
+    source_updated_at: dt.datetime = column(REFERENCE_SINCE_DOC)
 
 
 class DimTicketTypeVersion(GoldModel):
@@ -422,7 +366,7 @@ class DimTicketTypeVersion(GoldModel):
     ticket_type: str = column("Category of the support request (Technical Issue, Billing "
                               "Question, Feature Request) for issue classification")
     ticket_type_order: int = column("Position in the ticket type list, for sorting", ge=1)
-    source_updated_at: dt.datetime = column(_REF_SINCE_DOC)
+    source_updated_at: dt.datetime = column(REFERENCE_SINCE_DOC)
 
 
 class DimBillingEventTypeVersion(GoldModel):
@@ -434,39 +378,39 @@ class DimBillingEventTypeVersion(GoldModel):
     is_recurring: bool = column("Recurring subscription revenue (fee or renewal), the base "
                                 "of MRR")
     is_refund: bool = column("Money returned to the customer (negative revenue)")
-    source_updated_at: dt.datetime = column(_REF_SINCE_DOC)
+    source_updated_at: dt.datetime = column(REFERENCE_SINCE_DOC)
 
 
 RECURRING_EVENT_TYPES = ("Subscription Fee", "Subscription Renewal")
 REFUND_EVENT_TYPES = ("Refund",)
 
-DIM_FEATURE = _reference_dimension(
+DIM_FEATURE = reference_dimension(
     "feature", "feature_name", DimFeatureVersion,
     [(name, i) for i, name in enumerate(v.FEATURES, 1)], ("feature_name", "feature_order"),
     "Platform feature definitions for feature adoption analysis and product development "
-    "decisions (seed 002, Go_Dim_Feature).")
+    "decisions (seed 002, Go_Dim_Feature).", domain=DOMAIN)
 
-DIM_LICENSE_TYPE = _reference_dimension(
+DIM_LICENSE_TYPE = reference_dimension(
     "license_type", "license_type", DimLicenseTypeVersion,
     [(name, i) for i, name in enumerate(v.LICENSE_TYPES, 1)],
     ("license_type", "license_type_order"),
     "License type definitions for license utilization analysis and renewal planning "
-    "(seed 002, Go_Dim_License_Type).")
+    "(seed 002, Go_Dim_License_Type).", domain=DOMAIN)
 
-DIM_TICKET_TYPE = _reference_dimension(
+DIM_TICKET_TYPE = reference_dimension(
     "ticket_type", "ticket_type", DimTicketTypeVersion,
     [(name, i) for i, name in enumerate(v.TICKET_TYPES, 1)],
     ("ticket_type", "ticket_type_order"),
     "Support ticket type definitions for service quality analysis and issue categorization "
-    "(seed 002, Go_Dim_Ticket_Type).")
+    "(seed 002, Go_Dim_Ticket_Type).", domain=DOMAIN)
 
-DIM_BILLING_EVENT_TYPE = _reference_dimension(
+DIM_BILLING_EVENT_TYPE = reference_dimension(
     "billing_event_type", "event_type", DimBillingEventTypeVersion,
     [(name, i, name in RECURRING_EVENT_TYPES, name in REFUND_EVENT_TYPES)
      for i, name in enumerate(v.BILLING_EVENT_TYPES, 1)],
     ("event_type", "event_type_order", "is_recurring", "is_refund"),
     "Billing event type definitions for revenue analysis and financial reporting "
-    "categorization (seed 002, Go_Dim_Billing_Event_Type).")
+    "categorization (seed 002, Go_Dim_Billing_Event_Type).", domain=DOMAIN)
 
 
 # -- facts ------------------------------------------------------------------------------------

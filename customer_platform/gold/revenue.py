@@ -101,7 +101,6 @@ from customer_platform.gold.base import (
     build_gold_asset,
     ensure_table,
     run_gold_sql,
-    sk,
 )
 from customer_platform.gold.completeness import (
     SILVER_MISSING,
@@ -110,10 +109,11 @@ from customer_platform.gold.completeness import (
     record_field,
     undelivered,
 )
-from customer_platform.gold.customer import CUSTOMER_KEY, DIM_CUSTOMER
-from customer_platform.gold.metrics import DAY, Metric
-from customer_platform.gold.platform import DIM_USER, USER_KEY
+from customer_platform.gold.customer import DIM_CUSTOMER
+from customer_platform.gold.metrics import Metric
+from customer_platform.gold.platform import DIM_USER
 from customer_platform.gold.scd2 import undelivered_column
+from customer_platform.gold.sql import CUSTOMER_KEY, DAY, USER_KEY, sk
 from customer_platform.partitions import daily_partitions, partition_day
 from customer_platform.resources import Warehouse
 from customer_platform.settings import partition_start

@@ -39,13 +39,15 @@ from dagster import (
 from customer_platform.contracts.base import column
 from customer_platform.gold.base import (
     OPEN_END,
+    ForeignKey,
     GoldModel,
     GoldTable,
     build_gold_asset,
     ordered_schema,
-    sk,
 )
+from customer_platform.gold.calendar.dim_date import CALENDAR_START
 from customer_platform.gold.completeness import UNDELIVERED, undelivered
+from customer_platform.gold.sql import DAY, metadata_columns, sk, values_sql
 from customer_platform.partitions import daily_partitions
 from customer_platform.quality.schemas import table_schema
 from customer_platform.resources import Warehouse
@@ -299,3 +301,105 @@ def build_scd2_assets(dim: Scd2Dimension) -> list[AssetsDefinition]:
                                  check_results=[check])
 
     return [versions, _view]
+
+
+#: change time of every reference-list version (the lists have no history before it)
+REFERENCE_SINCE = f"TIMESTAMP '{CALENDAR_START.isoformat()} 00:00:00'"
+
+
+def scd2_dimension(*, entity: str, business_key: str, version_model: type[GoldModel],
+                   view_name: str, description: str, seed: str, domain: str, source: str,
+                   system: str,
+                   snapshot: bool, columns: str, tracked: tuple[str, ...], grain: str,
+                   changed_at: str = "updated_at", from_clause: str | None = None,
+                   sources: tuple[str, ...] = (),
+                   foreign_keys: tuple[ForeignKey, ...] = (),
+                   referenced_by: tuple[tuple[str, str], ...] = (),
+                   derived: tuple[tuple[str, str], ...] = (),
+                   source_windows: tuple[tuple[str, tuple[int, int]], ...] = ()
+                   ) -> Scd2Dimension:
+    """An SCD2 dimension over one silver table.
+
+    The versions SELECT reads ``source``'s day-``$day`` partition; ``columns`` are the
+    business columns; ``changed_at`` (an expression over the source) orders the versions and
+    becomes ``source_updated_at``. Snapshot sources only contribute recently changed versions
+    and the entities new since yesterday's snapshot (``snapshot_filter``); incremental sources
+    contribute every row they received. ``referenced_by`` lists the (silver table, column)
+    pairs whose rows refer to the entity: an entity they refer to on a day the snapshot lacks
+    it gets an inferred version (``inferred_members``). A model with ``undelivered_columns``
+    gets the source's ``_missing_columns`` there; ``derived`` names the source column of each
+    column computed from an optional one (``Scd2Dimension.derived``).
+    """
+    name = f"dim_{view_name}"
+    where = "_partition_date = $day"
+    lineage = (f"\n           _missing_columns AS {UNDELIVERED},"
+               if UNDELIVERED in version_model.to_schema().columns else "")
+    if snapshot:
+        where += f" AND {snapshot_filter(source, business_key, changed_at)}"
+    sql = f"""
+    SELECT {sk(entity, business_key)} AS {entity}_key,
+           {sk(f"{entity}_version", business_key, changed_at)} AS {entity}_version_key,
+           {columns},
+           {changed_at} AS source_updated_at,{lineage}
+           {metadata_columns(system, changed_at)}
+    FROM {from_clause or source}
+    WHERE {where}
+    """
+    if referenced_by:
+        sql += "UNION ALL BY NAME\n" + inferred_members(
+            entity, business_key, version_model, source, system, referenced_by)
+        sources = (*sources, *(f"silver.{table}" for table, _ in referenced_by))
+    return Scd2Dimension(
+        versions=GoldTable(
+            name=f"{name}_versions", model=version_model, description=description, seed=seed,
+            kind="dimension", domain=domain, primary_key=(f"{entity}_version_key",),
+            sql=sql, sources=(source, *sources), foreign_keys=foreign_keys, grain=grain,
+            window=(-1, 0) if snapshot else (0, 0), source_windows=source_windows),
+        entity_key=f"{entity}_key",
+        business_key=business_key,
+        tracked=tracked,
+        changed_at="source_updated_at",
+        derived=derived,
+    )
+
+
+def _reference_sql(entity: str, name_col: str, rows: list[tuple], columns: tuple[str, ...]
+                   ) -> str:
+    return f"""
+    SELECT {sk(entity, name_col)} AS {entity}_key,
+           {sk(entity + "_version", name_col, REFERENCE_SINCE)} AS {entity}_version_key,
+           t.*, {REFERENCE_SINCE} AS source_updated_at,
+           {DAY} AS load_date,
+           DATE '{CALENDAR_START.isoformat()}' AS update_date,
+           'vocabulary' AS source_system
+    FROM {values_sql(rows, columns)}
+    """
+
+
+def reference_dimension(entity: str, name_col: str, model: type[GoldModel], rows: list[tuple],
+                        columns: tuple[str, ...], description: str, domain: str,
+                        seed: str = "002") -> Scd2Dimension:
+    """A dimension over a fixed vocabulary list: every partition stores the same version of
+    every value, changed at ``REFERENCE_SINCE``, so the view holds one row per value."""
+    return Scd2Dimension(
+        versions=GoldTable(
+            name=f"dim_{entity}_versions",
+            model=model,
+            description=description,
+            seed=seed,
+            kind="dimension",
+            domain=domain,
+            primary_key=(f"{entity}_key",),
+            sources=(),
+            grain=f"one row per {entity.replace('_', ' ')} of the vocabulary list (every "
+            "partition stores the same fixed version)",
+            sql=_reference_sql(entity, name_col, rows, columns),
+        ),
+        entity_key=f"{entity}_key",
+        business_key=name_col,
+        tracked=tuple(c for c in columns if c != name_col),
+        changed_at="source_updated_at",
+    )
+
+
+REFERENCE_SINCE_DOC = "Version time (fixed 2015-01-01: the list has no earlier history)"

@@ -7,8 +7,9 @@ import polars as pl
 import pytest
 
 from customer_platform.contracts import SOURCE_TABLES
-from customer_platform.gold.base import GoldTable, ensure_table, run_gold_sql, sk
+from customer_platform.gold.base import GoldTable, ensure_table, run_gold_sql
 from customer_platform.gold.scd2 import Scd2Dimension, view_sql
+from customer_platform.gold.sql import sk
 from customer_platform.quality.schemas import silver_schema
 from customer_platform.resources import Warehouse
 from customer_platform.silver.cleaning import empty_rejects

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from customer_platform.gold.base import ordered_schema, sk
+from customer_platform.gold.base import ordered_schema
 from customer_platform.gold.customer import (
     DIM_ACCOUNT_HIERARCHY,
     DIM_CAMPAIGN,
@@ -16,6 +16,7 @@ from customer_platform.gold.customer import (
     SCD2_DIMENSIONS,
 )
 from customer_platform.gold.scd2 import view_sql
+from customer_platform.gold.sql import sk
 
 from .conftest import rejected, silver_lineage
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from customer_platform.gold.base import ensure_table, run_gold_sql, sk
+from customer_platform.gold.base import ensure_table, run_gold_sql
 from customer_platform.gold.customer import (
     FACT_CAMPAIGN_TARGET,
     FACT_INVOICE,
@@ -16,6 +16,7 @@ from customer_platform.gold.customer import (
     FACT_SUPPORT_TICKET,
     TABLES,
 )
+from customer_platform.gold.sql import sk
 
 from .conftest import rejected, silver_lineage, undelivered
 

@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 
 from customer_platform import vocabulary as v
-from customer_platform.gold.base import sk
 from customer_platform.gold.customer import DIM_CUSTOMER
 from customer_platform.gold.platform import (
     DIM_BILLING_EVENT_TYPE,
@@ -17,6 +16,7 @@ from customer_platform.gold.platform import (
     DIM_WEBINAR,
 )
 from customer_platform.gold.scd2 import view_sql
+from customer_platform.gold.sql import sk
 from customer_platform.settings import partition_start
 
 from .conftest import silver_lineage, undelivered

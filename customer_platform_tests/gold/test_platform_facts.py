@@ -20,7 +20,6 @@ import datetime as dt
 
 import pytest
 
-from customer_platform.gold.base import sk
 from customer_platform.gold.platform import (
     AGG_ACTIVE_USERS,
     AGG_FEATURE_ADOPTION,
@@ -36,6 +35,7 @@ from customer_platform.gold.platform import (
     FACT_MEETING_USAGE,
     FACT_WEBINAR_USAGE,
 )
+from customer_platform.gold.sql import sk
 
 from .conftest import rejected, undelivered
 from .test_platform_dimensions import (

@@ -10,7 +10,7 @@ import pytest
 
 from customer_platform import fiscal
 from customer_platform.gold.base import ensure_table, run_gold_sql
-from customer_platform.gold.calendar import DIM_DATE
+from customer_platform.gold.calendar.dim_date import DIM_DATE
 from customer_platform.resources import Warehouse
 from customer_platform_tests.gold.conftest import TinyWarehouse, silver_lineage
 

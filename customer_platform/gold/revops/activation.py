@@ -28,7 +28,7 @@ health scores.
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel, GoldTable, sk
+from customer_platform.gold.base import GoldModel, GoldTable
 from customer_platform.gold.completeness import (
     CARRY_FORWARD_DAYS,
     SILVER_MISSING,
@@ -43,15 +43,7 @@ from customer_platform.gold.completeness import (
     undelivered,
     unrecovered_rejects,
 )
-from customer_platform.gold.customer import (
-    CUSTOMER_KEY,
-    DIM_ACCOUNT_HIERARCHY,
-    DIM_PRODUCT,
-    EVENT_DATE_FK,
-    customer_fk,
-    event_columns,
-    metadata_columns,
-)
+from customer_platform.gold.customer import DIM_ACCOUNT_HIERARCHY, DIM_PRODUCT
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.revops.common import (
     CALENDAR_WINDOW,
@@ -67,6 +59,14 @@ from customer_platform.gold.revops.common import (
 )
 from customer_platform.gold.revops.rules import ACTIVATION, HEALTH, ActivationRule, HealthRule
 from customer_platform.gold.scd2 import undelivered_column
+from customer_platform.gold.sql import (
+    CUSTOMER_KEY,
+    EVENT_DATE_FK,
+    customer_fk,
+    event_columns,
+    metadata_columns,
+    sk,
+)
 from customer_platform.settings import partition_start
 from customer_platform.vocabulary import (
     ENGAGEMENT_OUTCOMES,

@@ -9,10 +9,11 @@ re-running a day, or running days in any order, writes the same rows.
 
 import datetime as dt
 
-from customer_platform.gold.base import ForeignKey, date_key
-from customer_platform.gold.metrics import DAY, PERIOD_END
+from customer_platform.gold.base import ForeignKey
+from customer_platform.gold.metrics import PERIOD_END
 from customer_platform.gold.revops.rules import PipelineRule
 from customer_platform.gold.scd2 import Scd2Dimension
+from customer_platform.gold.sql import DAY, date_key
 from customer_platform.vocabulary import OPEN_OPPORTUNITY_STAGES
 
 DOMAIN = "revops"

@@ -34,7 +34,7 @@ import datetime as dt
 import polars as pl
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel, GoldTable, run_gold_sql, sk
+from customer_platform.gold.base import GoldModel, GoldTable, run_gold_sql
 from customer_platform.gold.customer import DIM_CUSTOMER, DIM_PRODUCT
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.revops.common import (
@@ -46,6 +46,7 @@ from customer_platform.gold.revops.common import (
     settled_columns,
 )
 from customer_platform.gold.revops.rules import ELASTICITY, ElasticityRule
+from customer_platform.gold.sql import sk
 from customer_platform.resources import Warehouse
 from customer_platform.vocabulary import CUSTOMER_SEGMENTS, PRODUCT_FAMILIES
 

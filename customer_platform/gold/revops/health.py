@@ -28,9 +28,8 @@ company, else the stand-alone account) so a parent whose seats sit in Red accoun
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel, GoldTable, sk
+from customer_platform.gold.base import GoldModel, GoldTable
 from customer_platform.gold.completeness import changes_held
-from customer_platform.gold.customer import customer_fk
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.revops.common import (
     CALENDAR_WINDOW,
@@ -45,6 +44,7 @@ from customer_platform.gold.revops.common import (
     settled_columns,
 )
 from customer_platform.gold.revops.rules import HEALTH, PIPELINE, HealthRule, PipelineRule
+from customer_platform.gold.sql import customer_fk, sk
 
 SEED = "003"
 HEALTH_COLOURS = ["Green", "Yellow", "Red"]

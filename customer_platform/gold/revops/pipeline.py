@@ -28,7 +28,7 @@ history they compare against is a pure function of partitions up to D.
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel, GoldTable, sk
+from customer_platform.gold.base import GoldModel, GoldTable
 from customer_platform.gold.completeness import (
     CARRY_FORWARD_DAYS,
     canonical,
@@ -58,6 +58,7 @@ from customer_platform.gold.revops.common import (
     stage_rank,
 )
 from customer_platform.gold.revops.rules import PIPELINE, PipelineRule
+from customer_platform.gold.sql import sk
 from customer_platform.vocabulary import GEOS, OPEN_OPPORTUNITY_STAGES, SALES_MOTIONS, SOLUTIONS
 
 SEED = "003"

@@ -82,5 +82,3 @@ DIM_DATE = GoldTable(
     sources=(),
     grain="one row per calendar day",
 )
-
-TABLES = [DIM_DATE]

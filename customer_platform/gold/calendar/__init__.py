@@ -1,0 +1,1 @@
+"""The calendar: the day dimension every date key resolves in."""
