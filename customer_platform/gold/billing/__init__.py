@@ -1,0 +1,1 @@
+"""Invoices, billing events and recurring revenue (MRR)."""

@@ -1,0 +1,1 @@
+"""Products, orders and order lines."""

@@ -1,0 +1,1 @@
+"""Software licences and how fully they are used."""

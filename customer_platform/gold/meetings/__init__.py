@@ -1,0 +1,1 @@
+"""Platform usage: meetings, webinars, features and active users."""

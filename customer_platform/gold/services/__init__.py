@@ -1,0 +1,1 @@
+"""Provisioned services and the network they use."""

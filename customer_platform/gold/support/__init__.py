@@ -1,0 +1,1 @@
+"""Support tickets, their types and the knowledge base."""
