@@ -72,7 +72,7 @@ from dagster._time import get_current_datetime
 from customer_platform.bronze.assets import bronze_key
 from customer_platform.bronze.landing import FORMATS
 from customer_platform.contracts import SOURCE_TABLES, SourceTable, source_table
-from customer_platform.gold.customer import (
+from customer_platform.gold.customer_tables import (
     AGG_TICKET_RESOLUTION,
     DIM_SUPPORT_TICKET,
     FACT_SUPPORT_TICKET,

@@ -4,7 +4,7 @@ business day in the partition they arrived in, invalid amounts and future days l
 import datetime as dt
 
 from customer_platform.analytics.customer_daily import CUSTOMER_DAILY_SUMMARY, MEASURES
-from customer_platform.gold.customer import (
+from customer_platform.gold.customer_tables import (
     FACT_CAMPAIGN_TARGET,
     FACT_INVOICE,
     FACT_NETWORK_USAGE,

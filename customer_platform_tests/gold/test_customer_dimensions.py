@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from customer_platform.gold.base import ordered_schema
-from customer_platform.gold.customer import (
+from customer_platform.gold.customer_tables import (
     DIM_ACCOUNT_HIERARCHY,
     DIM_CAMPAIGN,
     DIM_KB_ARTICLE,
@@ -242,7 +242,7 @@ def test_product_carries_band_prices_and_a_band_revision_opens_a_version(tiny):
 
 def test_an_entity_missing_from_the_first_snapshot_still_gets_its_version(tiny):
     """C2's row was rejected on the first day; it comes back with an old updated_at."""
-    from customer_platform.gold.customer import DIM_CUSTOMER
+    from customer_platform.gold.customer_tables import DIM_CUSTOMER
 
     base = {"customer_name": "Ava Smith", "email": "a@x.io", "phone": None,
             "customer_segment": "SMB", "customer_tier": "Silver", "status": "Active",

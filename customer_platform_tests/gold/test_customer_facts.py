@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from customer_platform.gold.base import ensure_table, run_gold_sql
-from customer_platform.gold.customer import (
+from customer_platform.gold.customer_tables import (
     FACT_CAMPAIGN_TARGET,
     FACT_INVOICE,
     FACT_NETWORK_USAGE,

@@ -4,7 +4,7 @@ business day of the resolution, written in partition D+1 (the day D's late rows 
 
 import datetime as dt
 
-from customer_platform.gold.customer import (
+from customer_platform.gold.customer_tables import (
     AGG_TICKET_RESOLUTION,
     FACT_SUPPORT_TICKET,
     METRICS,

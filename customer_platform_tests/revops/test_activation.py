@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from customer_platform.gold.base import ensure_table
-from customer_platform.gold.customer import (
+from customer_platform.gold.customer_tables import (
     DIM_ACCOUNT_HIERARCHY,
     DIM_PRODUCT,
     FACT_SUPPORT_TICKET,

@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from customer_platform.gold.customer import DIM_CUSTOMER, DIM_PRODUCT
+from customer_platform.gold.customer_tables import DIM_CUSTOMER, DIM_PRODUCT
 from customer_platform.gold.revops.elasticity import (
     ALL_PRODUCTS,
     estimates,

@@ -43,7 +43,7 @@ from customer_platform.gold.completeness import (
     undelivered,
     unrecovered_rejects,
 )
-from customer_platform.gold.customer import DIM_ACCOUNT_HIERARCHY, DIM_PRODUCT
+from customer_platform.gold.customer_tables import DIM_ACCOUNT_HIERARCHY, DIM_PRODUCT
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.revops.common import (
     CALENDAR_WINDOW,
