@@ -1,6 +1,6 @@
 """Backfills: the days of a window, with one worker in day order or with N in parallel.
 
-One worker (the default) is ``materialize_days`` in ``cli.py``: each day's daily run, then
+One worker (the default) is ``materialize_days`` in ``daily_runs.py``: each day's daily run, then
 the analytics the sensor would request and the audit, in day order, in this process.
 
 N workers (``customer-platform materialize --workers N``) run each day as two Dagster runs,

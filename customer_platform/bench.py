@@ -224,17 +224,17 @@ def _backfill_child(data_root: Path, landing: Path, start: str, end: str, worker
     os.environ["CUSTOMER_PLATFORM_LANDING_ROOT"] = str(landing)
     os.environ["CUSTOMER_PLATFORM_PARTITION_START"] = start
     os.environ["DAGSTER_HOME"] = str(Path(data_root) / "dagster_home")
-    from customer_platform import cli
+    from customer_platform import daily_runs
     from customer_platform.backfill import parallel_backfill
 
     first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-    cli._ensure_dagster_home()
+    daily_runs.ensure_dagster_home()
     peaks: list[float] = []
     began = time.perf_counter()
     if workers == 1:
-        failed = cli.materialize_days(first, last)
+        failed = daily_runs.materialize_days(first, last)
     else:
-        failed = parallel_backfill(first, last, workers, cli.console, peaks=peaks)
+        failed = parallel_backfill(first, last, workers, daily_runs.console, peaks=peaks)
     return {"seconds": time.perf_counter() - began, "failed": failed,
             "worker_peak_rss_mib": peaks}
 

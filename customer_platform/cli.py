@@ -8,6 +8,7 @@
   demo         generate a few days, materialise them, say where to look
   docs         regenerate the data dictionary, data model and metrics documents
   bench        print the performance figures
+  sql          print the SQL one partition of a gold or analytics table runs
 
 Errors print one line with the fix; ``--verbose`` shows the traceback.
 """
@@ -19,13 +20,21 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-console = Console(stderr=True)
+from customer_platform.daily_runs import (
+    console,
+    ensure_dagster_home,
+    materialize_days,
+    progress_bar,
+)
 
 
 class CliError(Exception):
     """An error a person can fix; printed as one line."""
+
+
+class UsageError(CliError):
+    """A wrong argument (an unknown table): one line, and exit code 2 as argparse gives."""
 
 
 def _date(text: str) -> dt.date:
@@ -35,36 +44,13 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[current]}"),
-        console=console,
-    )
-
-
-def _ensure_dagster_home() -> Path:
-    from customer_platform import settings
-
-    home = Path(os.environ.get("DAGSTER_HOME") or settings.data_root() / "dagster_home")
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():  # a local, embedded instance: no usage statistics leave it
-        config.write_text("telemetry:\n  enabled: false\n")
-    os.environ["DAGSTER_HOME"] = str(home.resolve())
-    return home
-
-
 def cmd_generate(args) -> None:
     from customer_platform import settings
     from customer_platform.generator import DirtConfig, days_between, generate, generated_tables
 
     root = Path(args.landing_root) if args.landing_root else settings.landing_root()
     total = len(days_between(args.start, args.end)) * len(generated_tables())
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task("generating", total=total, current="")
 
         def on_file(table, day, rows):
@@ -79,47 +65,6 @@ def cmd_generate(args) -> None:
     )
 
 
-def _say(day: str, step: str, message: str) -> None:
-    """A failed step: one line with its cause, not Dagster's traceback."""
-    console.print(f"[red]{day} {step}:[/] {message}", soft_wrap=True)
-
-
-def materialize_days(start: dt.date, end: dt.date, select: str | None = None,
-                     groups: tuple[str, ...] = ()) -> list[str]:
-    """Run the daily job for each day in order (then, without a selection, the analytics the
-    sensor requests and the audit); return the failed partition keys. The progress bar shows
-    the days done, the time left, the asset being materialised and the rows written so far."""
-    from dagster import AssetSelection, DagsterInstance
-
-    from customer_platform.backfill import run_day
-    from customer_platform.definitions import defs
-    from customer_platform.generator import days_between
-
-    _ensure_dagster_home()
-    selection = None
-    if select:
-        selection = AssetSelection.from_coercible(select.split(","))
-    if groups:
-        selection = AssetSelection.groups(*groups)
-    keys = list(selection.resolve(defs.resolve_asset_graph())) if selection else None
-    failed: list[str] = []
-    cursor = None
-    days = days_between(start, end)
-    with DagsterInstance.get() as instance, _progress() as progress:
-        task = progress.add_task("materialising", total=len(days), current="")
-        for day in days:
-            progress.update(task, current=f"{day}")
-
-            def show(step: str, rows: int, day=day) -> None:
-                progress.update(task, current=f"{day} {step}" + (f" · {rows:,} rows" if rows
-                                                                 else ""))
-
-            _, cursor = run_day(instance, day.isoformat(), keys, not selection, cursor, failed,
-                                show, _say)
-            progress.update(task, advance=1)
-    return sorted(set(failed))
-
-
 def cmd_materialize(args) -> None:
     if args.workers < 1:
         raise CliError("--workers must be 1 or more")
@@ -128,7 +73,7 @@ def cmd_materialize(args) -> None:
     else:
         from customer_platform.backfill import parallel_backfill
 
-        _ensure_dagster_home()
+        ensure_dagster_home()
         failed = parallel_backfill(args.start, args.end, args.workers, console, args.select)
     if failed:
         raise CliError(f"{len(failed)} day(s) failed: {', '.join(failed)}; see the messages above "
@@ -161,7 +106,7 @@ def cmd_status(args) -> None:
 
     from customer_platform.status import platform_status
 
-    _ensure_dagster_home()
+    ensure_dagster_home()
     days = platform_status(args.start, args.end)
     table = Table(title="customer_platform: materialised days and failing checks")
     for column in ("day", "assets materialised", "failing checks"):
@@ -214,6 +159,19 @@ def cmd_bench(args) -> None:
     run_benchmarks(sizes=args.customers, seed=args.seed, auc_customers=args.auc_customers,
                    auc_days=args.auc_days, backfill_customers=args.backfill_customers,
                    backfill_days=args.backfill_days)
+
+
+def cmd_sql(args) -> None:
+    from customer_platform.partition_sql import caveats, find_table, partition_sql
+
+    try:
+        table = find_table(args.table)
+        sql = partition_sql(table, args.day)
+    except LookupError as exc:
+        raise UsageError(str(exc)) from None
+    for note in caveats(table):
+        console.print(f"note: {note}", markup=False, soft_wrap=True)
+    print(sql)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -282,6 +240,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--backfill-days", type=int, default=30,
                        help="days of the backfill with 1 and 2 workers")
     bench.set_defaults(func=cmd_bench)
+
+    sql = sub.add_parser(
+        "sql", help="print the SQL one partition of a gold or analytics table runs",
+        description="Print the SQL one partition of a gold or analytics table runs, as "
+        "dbt compile does: the table's SELECT with $day and $first_day (the first partition, "
+        "CUSTOMER_PLATFORM_PARTITION_START) written as DATE literals, wrapped in the SELECT "
+        "that casts every column to the model's type. It runs as is in DuckDB on the "
+        "warehouse and returns the rows the partition gets. An unknown table exits with 2.")
+    sql.add_argument("table", help="gold.<name> or <name>, e.g. gold.fact_order, customer_360")
+    sql.add_argument("--day", type=_date, required=True, help="the partition (YYYY-MM-DD)")
+    sql.set_defaults(func=cmd_sql)
     return parser
 
 
@@ -292,6 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.print("interrupted")
         return 130
+    except UsageError as exc:
+        if args.verbose:
+            raise
+        console.print(f"error: {exc}", markup=False, soft_wrap=True)
+        return 2
     except Exception as exc:  # noqa: BLE001 - the one place errors become one readable line
         if args.verbose:
             raise

@@ -29,8 +29,8 @@ from customer_platform.gold.audit import (
 )
 from customer_platform.operations import FRESHNESS_CHECKS, OPERATIONS_JOBS, SCHEDULES, SENSORS
 from customer_platform.report import REPORT_ASSETS, REPORT_GROUP
-from customer_platform.resources import default_resources
 from customer_platform.silver.assets import SILVER_ASSETS
+from customer_platform.storage import default_resources
 
 #: The main job: every asset (and its checks) for one day. The audit tables are not in it: a
 #: failed step would skip them; ``audit_job`` runs after every partitioned run instead. Nor is

@@ -1,7 +1,7 @@
 """The Delta Lake storage backend: the same assets, one open-format table per asset.
 
 ``CUSTOMER_PLATFORM_STORAGE=delta`` swaps the two storage resources and nothing else
-(``resources.default_resources``): every asset, check and SQL statement stays as it is.
+(``storage.default_resources``): every asset, check and SQL statement stays as it is.
 
 - Bronze and silver frames go through Dagster's Delta Lake I/O manager
   (``dagster-deltalake-polars``) to ``<root>/<layer>/<table>/``, physically partitioned by

@@ -229,14 +229,3 @@ def warehouse_resources(warehouse: Path | str, landing_root: Path | str) -> dict
         "warehouse": Warehouse(database=str(warehouse)),
     }
 
-
-def default_resources() -> dict:
-    """The resources of the configured deployment (``settings``): the embedded DuckDB file, or
-    Delta Lake tables with ``CUSTOMER_PLATFORM_STORAGE=delta`` (``customer_platform.lakehouse``).
-    The one place that chooses; the assets only name ``io_manager`` and ``warehouse``."""
-    if settings.storage() == "delta":
-        from customer_platform.lakehouse import delta_resources
-
-        return {**delta_resources(settings.lakehouse_root()),
-                "landing": LandingZone(root=str(settings.landing_root()))}
-    return warehouse_resources(settings.warehouse_path(), settings.landing_root())

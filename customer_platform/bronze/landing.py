@@ -52,6 +52,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from customer_platform.contracts import SourceTable
+from customer_platform.contracts.metadata import DUPLICATE_KEYS, MISSING_COLUMNS, PARTITION_COLUMN
 
 FORMATS = ("csv", "jsonl", "parquet")
 #: How Polars fails on a file it cannot parse: an exception, or a panic of its Rust core on
@@ -63,25 +64,6 @@ FIRST_RECORD_LINE = {".csv": 2, ".jsonl": 1}
 MAX_LINE_BYTES = 2_000_000
 #: What some exporters (Excel among them) put before UTF-8 text; not part of the first value.
 BOM = "\ufeff"
-
-#: Columns bronze adds to every table (ingestion metadata).
-PARTITION_COLUMN = "_partition_date"
-#: The contract columns a row's file lacked, comma-separated in contract order (null when every
-#: column came): their nulls mean "not delivered", not "empty" (``gold/completeness.py``).
-MISSING_COLUMNS = "_missing_columns"
-#: JSON Lines: the keys a record repeated, each with every value it was given, as a JSON object
-#: (null when no key repeats); silver rejects such a row.
-DUPLICATE_KEYS = "_duplicate_keys"
-METADATA_COLUMNS = {
-    PARTITION_COLUMN: pl.Date,
-    "_source_system": pl.String,
-    "_source_file": pl.String,
-    "_source_row": pl.Int64,
-    "_loaded_at": pl.Datetime("us"),
-    "_extra_columns": pl.String,
-    MISSING_COLUMNS: pl.String,
-    DUPLICATE_KEYS: pl.String,
-}
 
 
 class LandingFileError(Exception):

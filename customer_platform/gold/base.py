@@ -259,6 +259,15 @@ def _unique_across_days_result(con, table: GoldTable, rows_table: str, day: dt.d
                   "clash_sample": [f"{k} also in {d}" for k, d in clashes[:10]]})
 
 
+def typed_select(table: GoldTable, sql: str | None = None) -> str:
+    """The ``SELECT`` a partition runs: the rows of the table's SQL (or of ``sql``, the same
+    with its parameters written in) with every column cast to the type the model stores, in
+    the model's order; ``customer-platform sql`` prints it as it runs."""
+    columns = ", ".join(f"CAST({name} AS {sql_type(col.dtype.type)}) AS {name}"
+                        for name, col in table.schema().columns.items())
+    return f"SELECT {columns} FROM ({table.sql if sql is None else sql}) AS computed"
+
+
 def run_gold_sql(warehouse: Warehouse, table: GoldTable, day: dt.date
                  ) -> tuple[int, list[AssetCheckResult]]:
     """Compute, validate and write one partition; return its row count and check results.
@@ -269,14 +278,11 @@ def run_gold_sql(warehouse: Warehouse, table: GoldTable, day: dt.date
     about the upstream data, reported by a failing blocking check that stops downstream).
     """
     schema = table.schema()
-    columns = ", ".join(f"CAST({name} AS {sql_type(col.dtype.type)}) AS {name}"
-                        for name, col in schema.columns.items())
     params = {name: value for name, value in (("day", day), ("first_day", partition_start()))
               if f"${name}" in table.sql}
     with warehouse.get_connection() as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS gold")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _gold_rows AS SELECT {columns} FROM "
-                    f"({table.sql}) AS computed", params)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _gold_rows AS {typed_select(table)}", params)
         try:
             if table.redelivery:
                 ensure_table(con, table)

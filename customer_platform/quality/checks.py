@@ -15,12 +15,11 @@ from dagster import (
     MetadataValue,
 )
 
-from customer_platform.bronze.landing import PARTITION_COLUMN
+from customer_platform.contracts.metadata import DUPLICATE, PARTITION_COLUMN, REJECTED
 from customer_platform.partitions import daily_partitions
 from customer_platform.privacy import MASK
 from customer_platform.quality.schemas import pii_columns
 from customer_platform.resources import Warehouse
-from customer_platform.silver.cleaning import DUPLICATE, REJECTED
 
 SAMPLE_SIZE = 10
 

@@ -12,14 +12,14 @@ import pandera.polars as pa
 import polars as pl
 from dagster import TableColumn, TableColumnConstraints, TableSchema
 
-from customer_platform.bronze.landing import (
+from customer_platform.contracts import SourceTable
+from customer_platform.contracts.base import PII_CLASSES, column_meta
+from customer_platform.contracts.metadata import (
     DUPLICATE_KEYS,
     METADATA_COLUMNS,
     MISSING_COLUMNS,
     PARTITION_COLUMN,
 )
-from customer_platform.contracts import SourceTable
-from customer_platform.contracts.base import PII_CLASSES, column_meta
 
 _LINEAGE_DESCRIPTIONS = {
     PARTITION_COLUMN: "Day the landing file was received (the partition)",

@@ -20,7 +20,8 @@ from customer_platform import settings
 from customer_platform.report.charts import CHARTS, Chart
 from customer_platform.report.data import fetch
 from customer_platform.report.html import Panel, figure_html, render_page
-from customer_platform.resources import default_resources, open_warehouse
+from customer_platform.resources import open_warehouse
+from customer_platform.storage import default_resources
 
 
 def reports_root() -> Path:

@@ -17,8 +17,14 @@ import json
 import pandera.polars as pa
 import polars as pl
 
-from customer_platform.bronze.landing import DUPLICATE_KEYS, MISSING_COLUMNS, PARTITION_COLUMN
 from customer_platform.contracts import SourceTable
+from customer_platform.contracts.metadata import (
+    DUPLICATE,
+    DUPLICATE_KEYS,
+    MISSING_COLUMNS,
+    PARTITION_COLUMN,
+    REJECTED,
+)
 from customer_platform.silver.normalise import normalise_text, parse_expr
 from customer_platform.silver.rejects import REJECT_DTYPES
 
@@ -32,7 +38,6 @@ _UNIQUENESS_CHECKS = ("field_uniqueness", "multiple_fields_uniqueness")
 
 
 VALIDATION, DATA_QUALITY = "Validation", "Data Quality"
-REJECTED, DUPLICATE = "rejected", "duplicate_removed"
 
 
 @dataclasses.dataclass

@@ -15,7 +15,8 @@ from customer_platform.gold.exports import GROUP as EXPORTS_GROUP
 from customer_platform.gold.exports import export_frame, exported_tables, paths, write_export
 from customer_platform.lakehouse import DeltaWarehouse, delta_resources
 from customer_platform.report import REPORT_ASSETS
-from customer_platform.resources import LandingZone, default_resources
+from customer_platform.resources import LandingZone
+from customer_platform.storage import default_resources
 
 from .conftest import ASSETS, DAYS
 from .test_whole_graph_e2e import LOAD_TIME_COLUMNS, all_tables
