@@ -92,11 +92,12 @@ def report_failures(result, day: str, failed: list[str], say: Say) -> None:
 def run_analytics_requests(instance, cursor: str | None, failed: list[str], say: Say
                            ) -> str | None:
     """What ``gold_analytics_sensor`` does under ``dagster dev``: one tick, its runs in order."""
-    from customer_platform.analytics.sensors import JOB_NAME, evaluate
     from customer_platform.definitions import defs
+    from customer_platform.orchestration.analytics_sensor import evaluate
+    from customer_platform.orchestration.jobs import ANALYTICS_JOB
 
     requests, cursor = evaluate(instance, cursor)
-    job = defs.resolve_job_def(JOB_NAME)
+    job = defs.resolve_job_def(ANALYTICS_JOB)
     for request in requests:
         result = job.execute_in_process(
             partition_key=request.partition_key, instance=instance, raise_on_error=False,

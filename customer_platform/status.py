@@ -36,7 +36,8 @@ def _latest_check_results(instance: DagsterInstance) -> dict[tuple[str, str], bo
 
 def platform_status(start: dt.date, end: dt.date) -> list[DayStatus]:
     """Per day of ``start..end``: the daily job's assets materialised, and the failing checks."""
-    from customer_platform.definitions import daily_platform_job, defs
+    from customer_platform.definitions import defs
+    from customer_platform.orchestration.jobs import daily_platform_job
 
     graph = defs.resolve_asset_graph()
     keys = sorted(daily_platform_job.selection.resolve(graph), key=lambda k: k.path)

@@ -11,7 +11,8 @@ Lineage, all daily partitioned, UI group ``gold_analytics``, keys ``gold/<table>
 
 One module per concern: ``customer_daily`` (the daily per-customer summary), ``features`` (the
 feature catalogue), ``customer_360``, ``churn_features``, ``labels``, ``model`` (model and
-scores), ``clv``, ``segments``, ``sensors`` (the sensor and the job it launches).
+scores), ``clv``, ``segments``. The sensor that keeps them fresh and the job it launches are in
+``customer_platform/orchestration`` (``analytics_sensor``, ``jobs``).
 """
 
 from customer_platform.analytics.churn_features import CHURN_FEATURES, run_with_statistics
@@ -29,7 +30,6 @@ from customer_platform.analytics.segments import (
     with_weekly_view,
 )
 from customer_platform.analytics.segments import METRICS as SEGMENT_METRICS
-from customer_platform.analytics.sensors import analytics_job, gold_analytics_sensor
 from customer_platform.analytics.tables import ANALYTICS_TABLES
 from customer_platform.gold.base import build_gold_asset
 
@@ -46,9 +46,7 @@ ANALYTICS_ASSETS = [
     build_gold_asset(SEGMENT_SUMMARY, run=with_weekly_view),
 ]
 ANALYTICS_CHECKS: list = []  # every check is evaluated inside its asset's step
-ANALYTICS_SENSORS = [gold_analytics_sensor]
-ANALYTICS_JOBS = [analytics_job]
 ANALYTICS_METRICS = [*SEGMENT_METRICS, *CLV_METRICS, *MODEL_METRICS]
 
-__all__ = ["ANALYTICS_ASSETS", "ANALYTICS_CHECKS", "ANALYTICS_GROUP", "ANALYTICS_JOBS",
-           "ANALYTICS_METRICS", "ANALYTICS_SENSORS", "ANALYTICS_TABLES", "analytics_job"]
+__all__ = ["ANALYTICS_ASSETS", "ANALYTICS_CHECKS", "ANALYTICS_GROUP", "ANALYTICS_METRICS",
+           "ANALYTICS_TABLES"]

@@ -65,9 +65,9 @@ def analytics_day(data_root: Path, landing: Path, bench_day: str, steady: bool) 
     _environment(data_root, landing, day - dt.timedelta(days=YEAR - 1) if steady else day)
     from dagster import DagsterInstance
 
-    from customer_platform.analytics.sensors import JOB_NAME
+    from customer_platform.orchestration.jobs import ANALYTICS_JOB
 
-    job = _definitions().resolve_job_def(JOB_NAME)
+    job = _definitions().resolve_job_def(ANALYTICS_JOB)
     began = time.perf_counter()
     with DagsterInstance.ephemeral() as instance:
         result = _run(job, day, instance)
@@ -150,8 +150,9 @@ def held_out_auc(data_root: Path, customers: int, days: int, seed: int) -> dict:
     from customer_platform.analytics.churn_features import CHURN_FEATURES
     from customer_platform.analytics.customer_360 import CUSTOMER_360
     from customer_platform.analytics.model import ChurnModelConfig, _label_days
-    from customer_platform.analytics.sensors import BASE_KEYS, INPUT_KEYS, JOB_NAME
     from customer_platform.generator import days_between, generate
+    from customer_platform.orchestration.analytics_sensor import BASE_KEYS, INPUT_KEYS
+    from customer_platform.orchestration.jobs import ANALYTICS_JOB
 
     began = time.perf_counter()
     stats = generate(landing, AUC_START, last, customers=customers, seed=seed)
@@ -161,7 +162,7 @@ def held_out_auc(data_root: Path, customers: int, days: int, seed: int) -> dict:
                                   .required_multi_asset_neighbors())
     definitions = _definitions([inputs_job])
     inputs, analytics = (definitions.resolve_job_def(name)
-                         for name in ("bench_analytics_inputs", JOB_NAME))
+                         for name in ("bench_analytics_inputs", ANALYTICS_JOB))
     config = ChurnModelConfig()
     feature_days = [d - dt.timedelta(days=config.horizon_days) for d in _label_days(last, config)]
     with DagsterInstance.ephemeral() as instance:

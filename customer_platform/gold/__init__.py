@@ -3,7 +3,8 @@
 ``gold/<subject>/<table>.py`` declares one table, named as its file: a ``GoldTable`` (model,
 SQL, keys, checks) or an SCD2 ``Scd2Dimension`` (its stored versions and its view) whose
 ``name`` is the file's name, and may add ``CHECKS`` (asset checks beyond the model's) and
-``METRICS`` (the definitions behind its figures, rendered into docs/metrics.md). The folder
+``METRICS`` (the definitions behind its figures, rendered into docs/metrics.md), or
+``ASSETS`` (hand-written assets that build the table instead of its SQL). The folder
 is the table's group in the UI (``gold_<subject>``); a module whose name starts with ``_``
 holds SQL its subject's tables share. Tables are found by walking the package, so adding a
 table is adding a file.
@@ -19,7 +20,7 @@ from customer_platform.gold.scd2 import Scd2Dimension, build_scd2_assets
 
 #: Modules written before the one-file-per-table layout, still collected by their lists
 #: (``TABLES``, ``SCD2_DIMENSIONS``, ``ASSETS``, ``CHECKS``, ``METRICS``, ``DOCUMENTED``).
-LEGACY_MODULES = ("customer_tables", "platform", "revenue", "revops", "exports", "audit")
+LEGACY_MODULES = ("customer_tables", "platform", "revenue", "revops", "exports")
 
 
 def table_modules() -> list[ModuleType]:
@@ -75,10 +76,15 @@ def _collect():
         assets.extend(build_scd2_assets(dim))
 
     for module in table_modules():
+        hand_written = getattr(module, "ASSETS", None)
         for table in declared(module):
-            (add_dimension if isinstance(table, Scd2Dimension) else add_table)(table)
+            if hand_written is not None:
+                DOCUMENTED_TABLES.append(table)
+            else:
+                (add_dimension if isinstance(table, Scd2Dimension) else add_table)(table)
             checks.extend(getattr(module, "CHECKS", []))
             METRICS.extend(getattr(module, "METRICS", []))
+        assets.extend(hand_written or [])
     for module in _legacy_modules():
         for table in getattr(module, "TABLES", []):
             add_table(table)

@@ -77,7 +77,7 @@ def exported_tables() -> list[GoldTable]:
     from customer_platform.gold import customer_tables, platform, revenue, revops
 
     tables = [table for module in (*table_modules(), customer_tables, platform, revenue, revops)
-              for table in declared_tables(module)]
+              for table in declared_tables(module) if table.domain != "audit"]
     return sorted(tables, key=lambda t: t.name)
 
 

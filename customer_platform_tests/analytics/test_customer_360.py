@@ -127,8 +127,8 @@ def test_data_arriving_after_d_never_moves_the_row_of_d(customers):
 
 
 def test_the_layer_reads_facts_and_loaded_versions_never_aggregates_or_dimension_views():
-    from customer_platform.analytics.sensors import INPUT_KEYS
     from customer_platform.analytics.tables import ANALYTICS_TABLES
+    from customer_platform.orchestration.analytics_sensor import INPUT_KEYS
 
     inputs = {key.path[-1] for key in INPUT_KEYS}
     assert "dim_customer_versions" in inputs and "fact_invoice" in inputs

@@ -11,13 +11,13 @@ from dagster import DagsterInstance, build_sensor_context, materialize
 from customer_platform.analytics import ANALYTICS_ASSETS
 from customer_platform.analytics.churn_features import CHURN_FEATURES
 from customer_platform.analytics.features import FEATURES
-from customer_platform.analytics.sensors import (
+from customer_platform.gold import GOLD_ASSETS
+from customer_platform.orchestration.analytics_sensor import (
     ANALYTICS_KEYS,
     BASE_KEYS,
     INPUT_KEYS,
     gold_analytics_sensor,
 )
-from customer_platform.gold import GOLD_ASSETS
 from customer_platform.settings import partition_start
 from customer_platform_tests.gold.conftest import silver_lineage
 

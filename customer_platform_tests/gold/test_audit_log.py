@@ -18,6 +18,7 @@ from dagster import (
     DagsterEventType,
     DagsterInstance,
     DagsterRun,
+    DagsterRunStatus,
     DefaultSensorStatus,
     MaterializeResult,
     RunRequest,
@@ -31,7 +32,14 @@ from customer_platform.bronze.assets import BRONZE_ASSETS
 from customer_platform.contracts import source_table
 from customer_platform.generator import generate
 from customer_platform.generator.dirt import DirtConfig
-from customer_platform.gold import audit
+from customer_platform.gold.audit import (
+    AUDIT_JOB_NAME,
+    AUDIT_KEYS,
+    error_audit_log,
+    process_audit_log,
+)
+from customer_platform.gold.audit._events import CheckEvaluation, PartitionHistory, RunFacts
+from customer_platform.orchestration.audit_sensors import audit_after_failure, audit_after_success
 from customer_platform.partitions import daily_partitions
 from customer_platform.resources import warehouse_resources
 from customer_platform.silver.assets import SILVER_ASSETS
@@ -56,7 +64,8 @@ def audit_probe() -> MaterializeResult:
                                         metadata={"failing_rows": 0 if passed else 3})])
 
 
-ALL = [*BRONZE_ASSETS, *SILVER_ASSETS, audit_probe, *audit.ASSETS]
+ALL = [*BRONZE_ASSETS, *SILVER_ASSETS, audit_probe, *process_audit_log.ASSETS,
+       *error_audit_log.ASSETS]
 MAIN = [f"bronze/{CUSTOMERS.bronze_table}", f"silver/{CUSTOMERS.silver_table}",
         f"silver/{CUSTOMERS.rejects_table}", "gold/audit_probe"]
 
@@ -71,7 +80,7 @@ class Platform:
                            instance=self.instance, raise_on_error=False)
 
     def audit(self):
-        result = self.run([k.to_user_string() for k in audit.AUDIT_KEYS])
+        result = self.run([k.to_user_string() for k in AUDIT_KEYS])
         assert result.success
         return result
 
@@ -153,7 +162,7 @@ def test_the_audit_does_not_audit_itself(platform):
     assert not log["process_name"].str.contains("audit_log").any()
     checks = platform.first_audit.get_asset_check_evaluations()
     assert {(c.asset_key, c.check_name, c.passed) for c in checks} == {
-        (k, "pandera_schema", True) for k in audit.AUDIT_KEYS}
+        (k, "pandera_schema", True) for k in AUDIT_KEYS}
 
 
 def test_error_log_holds_every_rejected_row_with_silvers_status(platform):
@@ -187,8 +196,8 @@ def _event(instance, run_id, event_type):
 def test_sensors_request_an_audit_of_the_finished_runs_partition(platform):
     instance = platform.instance
     for sensor, result, event_type in [
-        (audit.audit_after_success, platform.main, DagsterEventType.RUN_SUCCESS),
-        (audit.audit_after_failure, platform.failed, DagsterEventType.RUN_FAILURE),
+        (audit_after_success, platform.main, DagsterEventType.RUN_SUCCESS),
+        (audit_after_failure, platform.failed, DagsterEventType.RUN_FAILURE),
     ]:
         run = instance.get_run_by_id(result.run_id)
         context = build_run_status_sensor_context(
@@ -198,25 +207,25 @@ def test_sensors_request_an_audit_of_the_finished_runs_partition(platform):
         assert isinstance(request, RunRequest), request
         assert request.partition_key == D and run.run_id in request.run_key
         assert sensor.default_status == DefaultSensorStatus.RUNNING
-        assert sensor.job_name == audit.AUDIT_JOB_NAME
+        assert sensor.job_name == AUDIT_JOB_NAME
     # audit runs are not audited again (no loop), nor runs without a day
     event = _event(instance, platform.first_audit.run_id, DagsterEventType.RUN_SUCCESS)
-    for run in [DagsterRun(audit.AUDIT_JOB_NAME, "a1", tags={"dagster/partition": D}),
+    for run in [DagsterRun(AUDIT_JOB_NAME, "a1", tags={"dagster/partition": D}),
                 DagsterRun("__ASSET_JOB", "a2", tags={"dagster/partition": D},
-                           asset_selection=audit.AUDIT_KEYS),
+                           asset_selection=AUDIT_KEYS),
                 DagsterRun("daily_platform", "a3", tags={})]:
         context = build_run_status_sensor_context(
             sensor_name="audit_after_success", dagster_event=event, dagster_instance=instance,
             dagster_run=run)
-        assert isinstance(audit.audit_after_success(context), SkipReason), run.run_id
+        assert isinstance(audit_after_success(context), SkipReason), run.run_id
 
 
 def test_the_main_job_leaves_the_audit_to_the_sensor():
     from customer_platform.definitions import defs
 
     daily = defs.resolve_job_def("daily_platform").asset_layer.selected_asset_keys
-    assert not daily & audit.AUDIT_KEYS
-    assert defs.resolve_job_def("audit_job").asset_layer.selected_asset_keys == audit.AUDIT_KEYS
+    assert not daily & AUDIT_KEYS
+    assert defs.resolve_job_def("audit_job").asset_layer.selected_asset_keys == AUDIT_KEYS
     assert {s.name for s in defs.sensors} >= {"audit_after_success", "audit_after_failure"}
 
 
@@ -245,13 +254,13 @@ def test_a_later_pass_resolves_the_errors_and_reauditing_replaces_the_day(platfo
 
 
 def _failed_check_history(in_flight_plans):
-    evaluation = audit.CheckEvaluation("r1", PROBE_KEY, "probe_rule", "gold__audit_probe",
+    evaluation = CheckEvaluation("r1", PROBE_KEY, "probe_rule", "gold__audit_probe",
                                        1.0e9, False, "ERROR", None, {"failing_rows": 2})
-    run = audit.RunFacts("r1", "daily_platform", audit.DagsterRunStatus.SUCCESS, D, 1.0e9 - 5,
+    run = RunFacts("r1", "daily_platform", DagsterRunStatus.SUCCESS, D, 1.0e9 - 5,
                          1.0e9 + 5, evaluations=[evaluation])
-    waiting = [audit.RunFacts(f"q{i}", "daily_platform", audit.DagsterRunStatus.STARTED, D,
+    waiting = [RunFacts(f"q{i}", "daily_platform", DagsterRunStatus.STARTED, D,
                               None, None, planned=plan) for i, plan in enumerate(in_flight_plans)]
-    return audit.PartitionHistory(D, [run], waiting)
+    return PartitionHistory(D, [run], waiting)
 
 
 @pytest.mark.parametrize(("in_flight", "status"), [
@@ -260,5 +269,5 @@ def _failed_check_history(in_flight_plans):
     ([{PROBE_KEY: "gold__audit_probe"}], "In Progress"),
 ])
 def test_an_open_error_is_in_progress_while_a_retry_runs(in_flight, status):
-    row, = audit.event_errors(_failed_check_history(in_flight), DAY)
+    row, = error_audit_log.event_errors(_failed_check_history(in_flight), DAY)
     assert row["status"] == status and row["update_date"] == dt.date(2001, 9, 9)

@@ -10,8 +10,8 @@ from dagster import AssetKey, AssetMaterialization, DailyPartitionsDefinition
 
 from customer_platform.bronze.assets import bronze_key
 from customer_platform.contracts import SOURCE_TABLES, source_table
-from customer_platform.operations import INTRADAY_CHAINS, TRIGGER_TAG
-from customer_platform.operations.landing_sensor import CHANGED_TAG, MISSING_TAG
+from customer_platform.orchestration import INTRADAY_CHAINS, TRIGGER_TAG
+from customer_platform.orchestration.landing_sensor import CHANGED_TAG, MISSING_TAG
 from customer_platform.settings import partition_start
 
 from .conftest import D1, D2, D3, at

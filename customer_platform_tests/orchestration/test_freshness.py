@@ -19,7 +19,7 @@ from dagster._core.test_utils import freeze_time
 
 from customer_platform.definitions import defs
 from customer_platform.gold.audit import AUDIT_GROUP
-from customer_platform.operations.freshness import (
+from customer_platform.orchestration.freshness import (
     CHECK_NAME,
     FRESH_GOLD_KEYS,
     build_freshness_sensor,

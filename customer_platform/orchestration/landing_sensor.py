@@ -67,24 +67,21 @@ from dagster import (
     sensor,
 )
 from dagster._core.definitions.partitions.context import partition_loading_context
-from dagster._time import get_current_datetime
 
 from customer_platform.bronze.assets import bronze_key
 from customer_platform.bronze.landing import FORMATS
 from customer_platform.contracts import SOURCE_TABLES, SourceTable, source_table
-from customer_platform.gold.customer_tables import (
-    AGG_TICKET_RESOLUTION,
-    DIM_SUPPORT_TICKET,
-    FACT_SUPPORT_TICKET,
-)
-from customer_platform.operations import cadence
+from customer_platform.gold.support.agg_ticket_resolution import AGG_TICKET_RESOLUTION
+from customer_platform.gold.support.dim_support_ticket import DIM_SUPPORT_TICKET
+from customer_platform.gold.support.fact_support_ticket import FACT_SUPPORT_TICKET
+from customer_platform.orchestration import cadence
+from customer_platform.orchestration.cadence import utc_now
+from customer_platform.orchestration.jobs import DAILY_JOB
 from customer_platform.partitions import daily_partitions
 from customer_platform.resources import LandingZone
 from customer_platform.silver.assets import rejects_key, silver_key
 
-#: The job the landing sensor and the daily schedule run (``definitions.daily_platform_job``).
-DAILY_JOB = "daily_platform"
-#: Tag every run the operations package requests carries: who asked for it, and why.
+#: Tag every run the orchestration package requests carries: who asked for it, and why.
 TRIGGER_TAG = "customer_platform/trigger"
 MISSING_TAG = "customer_platform/landing_missing"
 CHANGED_TAG = "customer_platform/landing_changed"
@@ -102,11 +99,6 @@ def support_ticket_chain() -> tuple[AssetKey, ...]:
 
 #: Tables refreshed intra-day, and the assets one refresh runs (see the module docstring).
 INTRADAY_CHAINS: Mapping[str, tuple[AssetKey, ...]] = {"support.tickets": support_ticket_chain()}
-
-
-def utc_now() -> dt.datetime:
-    """Now, in UTC (Dagster's clock, which its test utilities can freeze)."""
-    return get_current_datetime()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""When things run: the operating knobs of the schedules, the landing sensor and freshness.
+"""When things run: the clock and the operating knobs of the schedules, the landing sensor
+and freshness.
 
 Every value has a documented default and an environment variable that overrides it (read when
 the code location loads, so a change needs a reload). Daily partitions are UTC calendar days
@@ -16,7 +17,13 @@ import datetime as dt
 import os
 import zoneinfo
 
+from dagster._time import get_current_datetime
 from dagster._utils.schedules import is_valid_cron_string
+
+
+def utc_now() -> dt.datetime:
+    """Now, in UTC (Dagster's clock, which its test utilities can freeze)."""
+    return get_current_datetime()
 
 
 def _cron(variable: str, default: str) -> str:

@@ -38,26 +38,23 @@ from collections.abc import Iterable, Mapping
 from dagster import (
     AssetCheckKey,
     AssetKey,
-    AssetSelection,
     DagsterEventType,
     DagsterInstance,
     DefaultSensorStatus,
     RunRequest,
     SensorEvaluationContext,
     SensorResult,
-    define_asset_job,
     sensor,
 )
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
-from customer_platform.analytics.common import GROUP
 from customer_platform.analytics.customer_daily import CUSTOMER_DAILY_SUMMARY
 from customer_platform.analytics.labels import CHURN_LABELS
 from customer_platform.analytics.tables import ANALYTICS_TABLES
 from customer_platform.gold.base import GoldTable, upstream_key
+from customer_platform.orchestration.jobs import analytics_job
 from customer_platform.partitions import daily_partitions, partition_day
 
-JOB_NAME = "gold_analytics"
 ANALYTICS_KEYS = tuple(t.key for t in ANALYTICS_TABLES)
 #: The per-day building blocks: they read D's inputs only, so they never wait for other days.
 BASE_KEYS = (CUSTOMER_DAILY_SUMMARY.key, CHURN_LABELS.key)
@@ -79,14 +76,6 @@ def window_gates(tables: Iterable[GoldTable] = ANALYTICS_TABLES
             if upstream_key(source) in keys and start < 0:
                 gates.append((upstream_key(source), start, min(end, -1)))
     return gates
-
-
-analytics_job = define_asset_job(
-    JOB_NAME,
-    selection=AssetSelection.groups(GROUP),
-    description="Customer 360, segmentation, churn features, labels, model, scores and CLV "
-    "for one day; launched by gold_analytics_sensor when the day's gold inputs are ready.",
-)
 
 
 @dataclasses.dataclass

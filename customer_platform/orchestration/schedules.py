@@ -22,7 +22,6 @@ import datetime as dt
 from dagster import (
     AssetKey,
     AssetRecordsFilter,
-    AssetSelection,
     DagsterInstance,
     DagsterRunStatus,
     DefaultScheduleStatus,
@@ -30,22 +29,21 @@ from dagster import (
     RunsFilter,
     ScheduleEvaluationContext,
     SkipReason,
-    define_asset_job,
     schedule,
 )
 
 from customer_platform.analytics.segments import CUSTOMER_SEGMENTS, SEGMENT_SUMMARY
 from customer_platform.gold.base import upstream_key
-from customer_platform.operations import cadence
-from customer_platform.operations.landing_sensor import (
+from customer_platform.orchestration import cadence
+from customer_platform.orchestration.jobs import (
     DAILY_JOB,
-    TRIGGER_TAG,
-    WHOLE_DAY_TRIGGERS,
+    SEGMENTATION_KEYS,
+    weekly_segmentation_job,
 )
+from customer_platform.orchestration.landing_sensor import TRIGGER_TAG, WHOLE_DAY_TRIGGERS
 from customer_platform.settings import partition_start
 
 PARTITION_TAG = "dagster/partition"
-SEGMENTATION_KEYS = (CUSTOMER_SEGMENTS.key, SEGMENT_SUMMARY.key)
 #: What the segmentation reads from outside itself (the rest of the analytics layer).
 SEGMENTATION_INPUTS = tuple(sorted(
     {upstream_key(s) for t in (CUSTOMER_SEGMENTS, SEGMENT_SUMMARY) for s in t.sources}
@@ -88,14 +86,6 @@ def daily_platform_schedule(context: ScheduleEvaluationContext):
         return SkipReason(f"landing_zone_sensor already ran {day}")
     return RunRequest(run_key=f"schedule:{day}", partition_key=day.isoformat(),
                       tags={TRIGGER_TAG: "daily_schedule"})
-
-
-weekly_segmentation_job = define_asset_job(
-    "weekly_segmentation",
-    selection=AssetSelection.assets(*SEGMENTATION_KEYS),
-    description="Rebuild the customer segmentation (customer_segments, segment_summary) for "
-    "one day; weekly_segmentation_schedule runs it for each week's last day (seed 001).",
-)
 
 
 @schedule(

@@ -12,7 +12,7 @@ from dagster import AssetSelection, Definitions, define_asset_job
 from customer_platform import definitions as platform_location
 from customer_platform.bronze.assets import bronze_key
 from customer_platform.contracts import source_table
-from customer_platform.operations import INTRADAY_CHAINS, LandingWatch, build_landing_sensor
+from customer_platform.orchestration import INTRADAY_CHAINS, LandingWatch, build_landing_sensor
 from customer_platform.silver.assets import rejects_key, silver_key
 
 TABLES = (source_table("support.tickets"), source_table("support.kb_articles"))

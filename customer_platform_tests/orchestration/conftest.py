@@ -13,7 +13,7 @@ from dagster import DagsterInstance, SensorDefinition, build_sensor_context, ins
 from customer_platform.contracts import SOURCE_TABLES, source_table
 from customer_platform.definitions import defs
 from customer_platform.generator import generate
-from customer_platform.operations import LandingWatch, build_landing_sensor
+from customer_platform.orchestration import LandingWatch, build_landing_sensor
 from customer_platform.resources import LandingZone
 from customer_platform.settings import partition_start
 

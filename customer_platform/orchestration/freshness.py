@@ -51,8 +51,8 @@ from dagster._utils.schedules import get_latest_completed_cron_tick
 
 from customer_platform.gold import GOLD_ASSETS
 from customer_platform.gold.audit import AUDIT_GROUP
-from customer_platform.operations import cadence
-from customer_platform.operations.landing_sensor import utc_now
+from customer_platform.orchestration import cadence
+from customer_platform.orchestration.cadence import utc_now
 from customer_platform.partitions import daily_partitions
 
 CHECK_NAME = "freshness"

@@ -16,8 +16,8 @@ from dagster import (
 from dagster._core.test_utils import create_run_for_test
 
 from customer_platform.definitions import defs
-from customer_platform.operations import cadence
-from customer_platform.operations.schedules import (
+from customer_platform.orchestration import cadence
+from customer_platform.orchestration.schedules import (
     SEGMENTATION_INPUTS,
     SEGMENTATION_KEYS,
     daily_platform_schedule,

@@ -26,7 +26,7 @@ from dagster._core.instance.ref import InstanceRef
 
 from customer_platform.bronze.assets import bronze_key
 from customer_platform.contracts import source_table as landing_table
-from customer_platform.operations import INTRADAY_CHAINS, TRIGGER_TAG
+from customer_platform.orchestration import INTRADAY_CHAINS, TRIGGER_TAG
 from customer_platform_tests.processes import start_server
 
 from .conftest import Landing
@@ -71,7 +71,7 @@ def daemon(tmp_path):
            # yesterday's cut-off is tonight, whatever time the test runs
            "CUSTOMER_PLATFORM_LANDING_CUTOFF_HOURS": "24"}
     command = [str(Path(sys.executable).with_name("dagster-daemon")), "run",
-               "-m", "customer_platform_tests.operations.daemon_location", "-a", "defs"]
+               "-m", "customer_platform_tests.orchestration.daemon_location", "-a", "defs"]
     instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
     instance.get_run_records(limit=1)  # its storage exists before the daemon opens it
     log = (tmp_path / "daemon.log").open("w")

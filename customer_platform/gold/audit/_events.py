@@ -1,0 +1,226 @@
+"""What really happened to a day, read from the Dagster instance rather than from what the
+code meant to do: every finished run of the partition with its steps, materialisations and
+check evaluations, the runs still in flight, and the lineage both audit tables report.
+docs/operations.md (The audit log) gives the rules the tables apply to these facts.
+"""
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+
+from dagster import (
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRunStatus,
+    MetadataValue,
+    RunsFilter,
+)
+
+from customer_platform.contracts import SOURCE_TABLES
+
+AUDIT_GROUP = "gold_audit"
+AUDIT_JOB_NAME = "audit_job"
+PARTITION_TAG = "dagster/partition"
+PROCESS_AUDIT_KEY = AssetKey(["gold", "process_audit_log"])
+ERROR_AUDIT_KEY = AssetKey(["gold", "error_audit_log"])
+AUDIT_KEYS = frozenset({PROCESS_AUDIT_KEY, ERROR_AUDIT_KEY})
+FINISHED = (DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
+IN_FLIGHT = (DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
+             DagsterRunStatus.STARTED)
+#: metadata a materialisation may report its rows under, in order of preference
+ROW_COUNT_KEYS = ("dagster/row_count", "row_count", "rows")
+MAX_TEXT = 1000
+
+
+# -- reading the instance ---------------------------------------------------------------------
+
+_EVENTS = {
+    DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE,
+    DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
+    DagsterEventType.ASSET_CHECK_EVALUATION, DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED,
+}
+
+
+def utc(timestamp: float | None) -> dt.datetime | None:
+    if timestamp is None:
+        return None
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).replace(tzinfo=None)
+
+
+def key_string(key: AssetKey) -> str:
+    return key.to_user_string()
+
+
+@dataclasses.dataclass
+class Materialization:
+    asset_key: AssetKey
+    step_key: str
+    timestamp: float
+    metadata: dict
+
+
+@dataclasses.dataclass
+class CheckEvaluation:
+    run_id: str
+    asset_key: AssetKey
+    check_name: str
+    step_key: str | None
+    timestamp: float
+    passed: bool
+    severity: str
+    description: str | None
+    metadata: dict
+
+
+@dataclasses.dataclass
+class StepFailure:
+    step_key: str
+    timestamp: float
+    error_class: str
+    message: str
+    is_blocking_check: bool  # the step failed only because its blocking check failed
+
+
+@dataclasses.dataclass
+class RunFacts:
+    """What one run did, as its event log records it."""
+
+    run_id: str
+    job_name: str
+    status: DagsterRunStatus
+    partition_key: str
+    start: float | None
+    end: float | None
+    step_starts: dict[str, float] = dataclasses.field(default_factory=dict)
+    step_ends: dict[str, float] = dataclasses.field(default_factory=dict)
+    succeeded_steps: set[str] = dataclasses.field(default_factory=set)
+    planned: dict[AssetKey, str] = dataclasses.field(default_factory=dict)  # asset -> step
+    planned_checks: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    materializations: list[Materialization] = dataclasses.field(default_factory=list)
+    evaluations: list[CheckEvaluation] = dataclasses.field(default_factory=list)
+    failures: list[StepFailure] = dataclasses.field(default_factory=list)
+
+    @property
+    def audits_itself(self) -> bool:
+        return self.job_name == AUDIT_JOB_NAME or (
+            bool(self.planned) and set(self.planned) <= AUDIT_KEYS)
+
+
+def _metadata_value(value):
+    return value.value if isinstance(value, MetadataValue) else value
+
+
+def _run_facts(instance: DagsterInstance, record) -> RunFacts:
+    run = record.dagster_run
+    facts = RunFacts(run_id=run.run_id, job_name=run.job_name, status=run.status,
+                     partition_key=run.tags.get(PARTITION_TAG, ""),
+                     start=record.start_time, end=record.end_time)
+    for entry in instance.all_logs(run.run_id, of_type=_EVENTS):
+        event = entry.dagster_event
+        if event is None:
+            continue
+        kind, step, data = event.event_type, entry.step_key, event.event_specific_data
+        if kind == DagsterEventType.STEP_START:
+            facts.step_starts[step] = entry.timestamp
+        elif kind == DagsterEventType.STEP_SUCCESS:
+            facts.step_ends[step] = entry.timestamp
+            facts.succeeded_steps.add(step)
+        elif kind == DagsterEventType.ASSET_MATERIALIZATION_PLANNED:
+            facts.planned[event.asset_key] = step
+        elif kind == DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED:
+            facts.planned_checks.setdefault(step, []).append(
+                f"{key_string(data.asset_key)}:{data.check_name}")
+        elif kind == DagsterEventType.ASSET_MATERIALIZATION:
+            materialization = data.materialization
+            facts.materializations.append(Materialization(
+                materialization.asset_key, step, entry.timestamp,
+                {k: _metadata_value(v) for k, v in materialization.metadata.items()}))
+        elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
+            facts.evaluations.append(CheckEvaluation(
+                run.run_id, data.asset_key, data.check_name, step, entry.timestamp, data.passed,
+                data.severity.value, data.description,
+                {k: _metadata_value(v) for k, v in data.metadata.items()}))
+        elif kind == DagsterEventType.STEP_FAILURE:
+            facts.step_ends[step] = entry.timestamp
+            error = data.error
+            root = error
+            while root is not None and root.cause is not None:
+                root = root.cause
+            message = (root.message if root is not None else "").strip()
+            error_class = (root.cls_name if root is not None else None) or "Error"
+            facts.failures.append(StepFailure(
+                step, entry.timestamp, error_class, message[:MAX_TEXT],
+                is_blocking_check=error is not None
+                and error.cls_name == "DagsterAssetCheckFailedError"))
+    return facts
+
+
+@dataclasses.dataclass
+class PartitionHistory:
+    """Every finished run of one partition (oldest first) and the runs still in flight."""
+
+    partition_key: str
+    runs: list[RunFacts]
+    in_flight: list[RunFacts]
+
+
+def partition_history(instance: DagsterInstance, partition_key: str,
+                      exclude_run_id: str | None = None) -> PartitionHistory:
+    records = instance.get_run_records(RunsFilter(tags={PARTITION_TAG: partition_key}))
+    runs, in_flight = [], []
+    for record in sorted(records, key=lambda r: r.create_timestamp):
+        if record.dagster_run.run_id == exclude_run_id:
+            continue
+        if record.dagster_run.job_name == AUDIT_JOB_NAME:
+            continue
+        facts = _run_facts(instance, record)
+        if facts.audits_itself:
+            continue
+        if facts.status in FINISHED:
+            runs.append(facts)
+        elif facts.status in IN_FLIGHT:
+            in_flight.append(facts)
+    return PartitionHistory(partition_key, runs, in_flight)
+
+
+# -- lineage helpers --------------------------------------------------------------------------
+
+_SYSTEM_OF_TABLE = {}
+for _table in SOURCE_TABLES:
+    for _key in (("bronze", _table.bronze_table), ("silver", _table.silver_table),
+                 ("silver", _table.rejects_table)):
+        _SYSTEM_OF_TABLE[AssetKey(list(_key))] = _table.system
+REJECTS_KEYS = frozenset(AssetKey(["silver", t.rejects_table]) for t in SOURCE_TABLES)
+
+
+def source_system_of(keys: Iterable[AssetKey]) -> str:
+    """The source system(s) behind ``keys``; ``dagster`` for platform-derived tables."""
+    systems = sorted({_SYSTEM_OF_TABLE[k] for k in keys if k in _SYSTEM_OF_TABLE})
+    return ",".join(systems) or "dagster"
+
+
+def table_name(key: AssetKey) -> str:
+    return ".".join(key.path)
+
+
+def stable_id(*parts: str) -> str:
+    return hashlib.md5("|".join(parts).encode()).hexdigest()[:16]
+
+
+def as_json(value: dict) -> str:
+    return json.dumps(value, default=str, sort_keys=True)
+
+
+def reported_rows(metadata: dict) -> int | None:
+    for key in ROW_COUNT_KEYS:
+        if isinstance(metadata.get(key), int):
+            return metadata[key]
+    return None
+
+
+def numeric_metadata(metadata: dict) -> dict:
+    return {k: v for k, v in metadata.items()
+            if isinstance(v, int | float) and not isinstance(v, bool)}
