@@ -31,7 +31,7 @@ from customer_platform.analytics.features import (
 from customer_platform.analytics.features import select_sql as feature_select_sql
 from customer_platform.analytics.segments import LIFECYCLE_STAGE, RISK_LEVEL
 from customer_platform.contracts.base import column
-from customer_platform.gold.customer_tables import DIM_CUSTOMER
+from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 
 #: Columns describing the customer as of D (the features follow them).
 IDENTITY = {

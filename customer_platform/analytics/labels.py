@@ -31,7 +31,7 @@ from customer_platform.gold.base import (
     gold_check_specs,
     run_gold_sql,
 )
-from customer_platform.gold.customer_tables import DIM_CUSTOMER
+from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.partitions import daily_partitions, partition_day
 from customer_platform.resources import Warehouse
 

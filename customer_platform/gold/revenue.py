@@ -109,7 +109,7 @@ from customer_platform.gold.completeness import (
     record_field,
     undelivered,
 )
-from customer_platform.gold.customer_tables import DIM_CUSTOMER
+from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.platform import DIM_USER
 from customer_platform.gold.scd2 import undelivered_column

@@ -15,7 +15,7 @@ import pytest
 from customer_platform.analytics.tables import ANALYTICS_TABLES
 from customer_platform.gold import GOLD_TABLES, SCD2_DIMENSIONS
 from customer_platform.gold.base import GoldTable, ensure_table
-from customer_platform.gold.customer_tables import DIM_CUSTOMER
+from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.scd2 import view_sql
 from customer_platform.gold.sql import sk
 from customer_platform.resources import open_warehouse

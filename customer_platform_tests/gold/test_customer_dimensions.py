@@ -5,20 +5,21 @@ import datetime as dt
 import pytest
 
 from customer_platform.gold.base import ordered_schema
-from customer_platform.gold.customer_tables import (
-    DIM_ACCOUNT_HIERARCHY,
-    DIM_CAMPAIGN,
-    DIM_KB_ARTICLE,
-    DIM_OPPORTUNITY,
-    DIM_PRODUCT,
-    DIM_SERVICE,
-    DIM_SUPPORT_TICKET,
-    SCD2_DIMENSIONS,
-)
+from customer_platform.gold.commerce.dim_product import DIM_PRODUCT
+from customer_platform.gold.customer.dim_account_hierarchy import DIM_ACCOUNT_HIERARCHY
+from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
+from customer_platform.gold.marketing.dim_campaign import DIM_CAMPAIGN
+from customer_platform.gold.revops.dim_opportunity import DIM_OPPORTUNITY
 from customer_platform.gold.scd2 import view_sql
+from customer_platform.gold.services.dim_service import DIM_SERVICE
 from customer_platform.gold.sql import sk
+from customer_platform.gold.support.dim_kb_article import DIM_KB_ARTICLE
+from customer_platform.gold.support.dim_support_ticket import DIM_SUPPORT_TICKET
 
 from .conftest import rejected, silver_lineage
+
+SCD2_DIMENSIONS = [DIM_CUSTOMER, DIM_OPPORTUNITY, DIM_CAMPAIGN, DIM_SUPPORT_TICKET, DIM_SERVICE,
+                   DIM_KB_ARTICLE, DIM_ACCOUNT_HIERARCHY, DIM_PRODUCT]
 
 START = dt.date(2026, 1, 1)
 D2 = dt.date(2026, 1, 2)
@@ -242,8 +243,6 @@ def test_product_carries_band_prices_and_a_band_revision_opens_a_version(tiny):
 
 def test_an_entity_missing_from_the_first_snapshot_still_gets_its_version(tiny):
     """C2's row was rejected on the first day; it comes back with an old updated_at."""
-    from customer_platform.gold.customer_tables import DIM_CUSTOMER
-
     base = {"customer_name": "Ava Smith", "email": "a@x.io", "phone": None,
             "customer_segment": "SMB", "customer_tier": "Silver", "status": "Active",
             "address_line": None, "city": "Boston", "state": "MA", "country": "US",

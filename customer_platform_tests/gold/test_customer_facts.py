@@ -6,22 +6,22 @@ import datetime as dt
 import pytest
 
 from customer_platform.gold.base import ensure_table, run_gold_sql
-from customer_platform.gold.customer_tables import (
-    FACT_CAMPAIGN_TARGET,
-    FACT_INVOICE,
-    FACT_NETWORK_USAGE,
-    FACT_ORDER,
-    FACT_ORDER_LINE,
-    FACT_SERVICE_ASSIGNMENT,
-    FACT_SUPPORT_TICKET,
-    TABLES,
-)
+from customer_platform.gold.billing.fact_invoice import FACT_INVOICE
+from customer_platform.gold.commerce.fact_order import FACT_ORDER
+from customer_platform.gold.commerce.fact_order_line import FACT_ORDER_LINE
+from customer_platform.gold.marketing.fact_campaign_target import FACT_CAMPAIGN_TARGET
+from customer_platform.gold.services.fact_network_usage import FACT_NETWORK_USAGE
+from customer_platform.gold.services.fact_service_assignment import FACT_SERVICE_ASSIGNMENT
 from customer_platform.gold.sql import sk
+from customer_platform.gold.support.agg_ticket_resolution import AGG_TICKET_RESOLUTION
+from customer_platform.gold.support.fact_support_ticket import FACT_SUPPORT_TICKET
 
 from .conftest import rejected, silver_lineage, undelivered
 
 D = dt.date(2026, 1, 5)
 D_1 = dt.date(2026, 1, 4)
+TABLES = [FACT_INVOICE, FACT_SERVICE_ASSIGNMENT, FACT_SUPPORT_TICKET, FACT_CAMPAIGN_TARGET,
+          FACT_NETWORK_USAGE, FACT_ORDER, FACT_ORDER_LINE, AGG_TICKET_RESOLUTION]
 
 
 def key(tiny, entity, *values):

@@ -4,12 +4,9 @@ business day of the resolution, written in partition D+1 (the day D's late rows 
 
 import datetime as dt
 
-from customer_platform.gold.customer_tables import (
-    AGG_TICKET_RESOLUTION,
-    FACT_SUPPORT_TICKET,
-    METRICS,
-)
 from customer_platform.gold.metrics import Metric
+from customer_platform.gold.support.agg_ticket_resolution import AGG_TICKET_RESOLUTION, METRICS
+from customer_platform.gold.support.fact_support_ticket import FACT_SUPPORT_TICKET
 
 from .conftest import silver_lineage, undelivered
 

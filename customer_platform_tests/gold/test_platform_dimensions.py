@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from customer_platform import vocabulary as v
-from customer_platform.gold.customer_tables import DIM_CUSTOMER
+from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.platform import (
     DIM_BILLING_EVENT_TYPE,
     DIM_FEATURE,

@@ -11,7 +11,7 @@ import pytest
 from dagster import Failure
 
 from customer_platform.gold.base import run_gold_sql
-from customer_platform.gold.customer_tables import DIM_CUSTOMER
+from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.platform import DIM_USER
 from customer_platform.gold.revenue import (
     AGG_MRR,

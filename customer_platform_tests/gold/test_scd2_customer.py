@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from customer_platform.gold.customer_tables import DIM_CUSTOMER
+from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.scd2 import view_sql
 
 from .conftest import silver_lineage

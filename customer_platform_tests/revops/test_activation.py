@@ -9,17 +9,15 @@ import datetime as dt
 import pytest
 
 from customer_platform.gold.base import ensure_table
-from customer_platform.gold.customer_tables import (
-    DIM_ACCOUNT_HIERARCHY,
-    DIM_PRODUCT,
-    FACT_SUPPORT_TICKET,
-)
+from customer_platform.gold.commerce.dim_product import DIM_PRODUCT
+from customer_platform.gold.customer.dim_account_hierarchy import DIM_ACCOUNT_HIERARCHY
 from customer_platform.gold.revops.activation import (
     FACT_ENGAGEMENT_ACTIVITY,
     account_adoption,
     seat_activation,
 )
 from customer_platform.gold.revops.rules import ActivationRule, HealthRule
+from customer_platform.gold.support.fact_support_ticket import FACT_SUPPORT_TICKET
 from customer_platform_tests.gold.conftest import rejected, undelivered
 
 from .conftest import (

@@ -10,7 +10,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from customer_platform.gold.customer_tables import DIM_CUSTOMER, DIM_PRODUCT
+from customer_platform.gold.commerce.dim_product import DIM_PRODUCT
+from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.revops.elasticity import (
     ALL_PRODUCTS,
     estimates,

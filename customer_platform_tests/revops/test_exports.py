@@ -12,7 +12,7 @@ from dagster import materialize
 from customer_platform.contracts.base import PII_CLASSES
 from customer_platform.gold import GOLD_TABLES
 from customer_platform.gold.base import ensure_table
-from customer_platform.gold.customer_tables import DIM_CUSTOMER
+from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.exports import (
     MANIFEST_KEY,
     PII_POLICY,

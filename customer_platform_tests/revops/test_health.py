@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from customer_platform.gold.base import ensure_table
-from customer_platform.gold.customer_tables import DIM_OPPORTUNITY
 from customer_platform.gold.revops.activation import account_adoption
+from customer_platform.gold.revops.dim_opportunity import DIM_OPPORTUNITY
 from customer_platform.gold.revops.health import account_health, parent_health
 from customer_platform.gold.revops.rules import PIPELINE, HealthRule
 

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from customer_platform.gold.base import ensure_table
-from customer_platform.gold.customer_tables import DIM_OPPORTUNITY
+from customer_platform.gold.revops.dim_opportunity import DIM_OPPORTUNITY
 from customer_platform.gold.revops.pipeline import (
     pipeline_boq,
     pipeline_daily,

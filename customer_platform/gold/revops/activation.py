@@ -29,6 +29,7 @@ import datetime as dt
 
 from customer_platform.contracts.base import column
 from customer_platform.gold.base import GoldModel, GoldTable
+from customer_platform.gold.commerce.dim_product import DIM_PRODUCT
 from customer_platform.gold.completeness import (
     CARRY_FORWARD_DAYS,
     SILVER_MISSING,
@@ -43,7 +44,7 @@ from customer_platform.gold.completeness import (
     undelivered,
     unrecovered_rejects,
 )
-from customer_platform.gold.customer_tables import DIM_ACCOUNT_HIERARCHY, DIM_PRODUCT
+from customer_platform.gold.customer.dim_account_hierarchy import DIM_ACCOUNT_HIERARCHY
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.revops.common import (
     CALENDAR_WINDOW,

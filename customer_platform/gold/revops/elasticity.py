@@ -35,7 +35,8 @@ import polars as pl
 
 from customer_platform.contracts.base import column
 from customer_platform.gold.base import GoldModel, GoldTable, run_gold_sql
-from customer_platform.gold.customer_tables import DIM_CUSTOMER, DIM_PRODUCT
+from customer_platform.gold.commerce.dim_product import DIM_PRODUCT
+from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.revops.common import (
     DAY,
