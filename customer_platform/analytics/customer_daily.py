@@ -32,8 +32,8 @@ from collections.abc import Iterable
 from customer_platform.analytics.common import DAY, analytics_table
 from customer_platform.contracts.base import column
 from customer_platform.gold.base import UPDATE_FLAG, GoldModel, GoldTable
+from customer_platform.gold.billing.fact_billing import FACT_BILLING
 from customer_platform.gold.completeness import undelivered
-from customer_platform.gold.revenue import FACT_BILLING
 
 #: Gold facts the summary reads: table -> (source system, row filter).
 FACTS = {

@@ -148,7 +148,7 @@ day's late rows are in by the settled-day rule). Per metric family:
   end. A second fee in a month is not an expansion; the cash is in ``recurring_billed`` (and
   ``net_revenue``).
 - Late: a fee may arrive up to 7 days after its month ends (``FEE_LATE_DAYS`` in
-  ``gold/revenue.py``) and the month waits for it: it closes (is written) on its last day + 7.
+  ``gold/billing/_mrr.py``) and the month waits for it: it closes (is written) on its last day + 7.
   A fee that arrives later does not rewrite the closed month (a partition is final once
   written): it counts in the month still open when it arrived (``fact_billing.mrr_month``),
   the non-blocking check ``fee_after_close`` names it, and the closed month shows what was

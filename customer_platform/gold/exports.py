@@ -74,9 +74,9 @@ def exports_root() -> Path:
 def exported_tables() -> list[GoldTable]:
     """Every partitioned gold table of the daily graph (not the audit log, which its own job
     writes after the day's runs), by name."""
-    from customer_platform.gold import platform, revenue, revops
+    from customer_platform.gold import platform
 
-    tables = [table for module in (*table_modules(), platform, revenue, revops)
+    tables = [table for module in (*table_modules(), platform)
               for table in declared_tables(module) if table.domain != "audit"]
     return sorted(tables, key=lambda t: t.name)
 

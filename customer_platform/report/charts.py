@@ -17,7 +17,7 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from customer_platform.analytics.labels import DEFAULT_HORIZON_DAYS
-from customer_platform.gold.revops.rules import ACTIVATION, HEALTH
+from customer_platform.gold.revops._rules import ACTIVATION, HEALTH
 from customer_platform.report import data
 from customer_platform.vocabulary import TICKET_TYPES
 

@@ -4,10 +4,10 @@ business day in the partition they arrived in, invalid amounts and future days l
 import datetime as dt
 
 from customer_platform.analytics.customer_daily import CUSTOMER_DAILY_SUMMARY, MEASURES
+from customer_platform.gold.billing.fact_billing import FACT_BILLING
 from customer_platform.gold.billing.fact_invoice import FACT_INVOICE
 from customer_platform.gold.commerce.fact_order import FACT_ORDER
 from customer_platform.gold.marketing.fact_campaign_target import FACT_CAMPAIGN_TARGET
-from customer_platform.gold.revenue import FACT_BILLING
 from customer_platform.gold.services.fact_network_usage import FACT_NETWORK_USAGE
 from customer_platform.gold.support.fact_support_ticket import FACT_SUPPORT_TICKET
 

@@ -11,18 +11,16 @@ import pytest
 from dagster import Failure
 
 from customer_platform.gold.base import run_gold_sql
-from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
-from customer_platform.gold.platform import DIM_USER
-from customer_platform.gold.revenue import (
-    AGG_MRR,
-    AGG_MRR_SUMMARY,
+from customer_platform.gold.billing._mrr import MOVEMENTS, identity_result
+from customer_platform.gold.billing.agg_mrr import AGG_MRR, run_agg_mrr
+from customer_platform.gold.billing.agg_mrr_summary import AGG_MRR_SUMMARY
+from customer_platform.gold.billing.fact_billing import (
     FACT_BILLING,
-    MOVEMENTS,
     amount_sign_result,
     fee_after_close_result,
-    identity_result,
-    run_agg_mrr,
 )
+from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
+from customer_platform.gold.platform import DIM_USER
 
 from .conftest import silver_lineage, undelivered
 

@@ -11,12 +11,10 @@ import pytest
 from customer_platform.gold.base import ensure_table
 from customer_platform.gold.commerce.dim_product import DIM_PRODUCT
 from customer_platform.gold.customer.dim_account_hierarchy import DIM_ACCOUNT_HIERARCHY
-from customer_platform.gold.revops.activation import (
-    FACT_ENGAGEMENT_ACTIVITY,
-    account_adoption,
-    seat_activation,
-)
-from customer_platform.gold.revops.rules import ActivationRule, HealthRule
+from customer_platform.gold.revops._rules import ActivationRule, HealthRule
+from customer_platform.gold.revops.agg_account_adoption import account_adoption
+from customer_platform.gold.revops.agg_seat_activation import seat_activation
+from customer_platform.gold.revops.fact_engagement_activity import FACT_ENGAGEMENT_ACTIVITY
 from customer_platform.gold.support.fact_support_ticket import FACT_SUPPORT_TICKET
 from customer_platform_tests.gold.conftest import rejected, undelivered
 

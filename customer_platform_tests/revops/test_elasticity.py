@@ -12,14 +12,14 @@ import pytest
 
 from customer_platform.gold.commerce.dim_product import DIM_PRODUCT
 from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
-from customer_platform.gold.revops.elasticity import (
+from customer_platform.gold.revops._rules import ElasticityRule
+from customer_platform.gold.revops.agg_price_elasticity import (
     ALL_PRODUCTS,
     estimates,
     fit,
     fit_and_write,
     price_elasticity,
 )
-from customer_platform.gold.revops.rules import ElasticityRule
 
 from .conftest import checked, day, put_calendar, put_stored_versions
 

@@ -21,8 +21,8 @@ from customer_platform.gold.exports import (
     exported_tables,
     pii_treatment,
 )
-from customer_platform.gold.revops.activation import FACT_ENGAGEMENT_ACTIVITY
-from customer_platform.gold.revops.pipeline import sales_rep_performance
+from customer_platform.gold.revops.agg_sales_rep_performance import sales_rep_performance
+from customer_platform.gold.revops.fact_engagement_activity import FACT_ENGAGEMENT_ACTIVITY
 from customer_platform.privacy import MASK
 
 D = dt.date(2026, 3, 9)

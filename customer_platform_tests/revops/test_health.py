@@ -8,10 +8,11 @@ import datetime as dt
 import pytest
 
 from customer_platform.gold.base import ensure_table
-from customer_platform.gold.revops.activation import account_adoption
+from customer_platform.gold.revops._rules import PIPELINE, HealthRule
+from customer_platform.gold.revops.agg_account_adoption import account_adoption
+from customer_platform.gold.revops.agg_account_health import account_health
+from customer_platform.gold.revops.agg_parent_health import parent_health
 from customer_platform.gold.revops.dim_opportunity import DIM_OPPORTUNITY
-from customer_platform.gold.revops.health import account_health, parent_health
-from customer_platform.gold.revops.rules import PIPELINE, HealthRule
 
 from .conftest import checked, day, key, put_calendar, stub_customers
 

@@ -9,16 +9,14 @@ import datetime as dt
 import pytest
 
 from customer_platform.gold.base import ensure_table
+from customer_platform.gold.revops._rules import PipelineRule
+from customer_platform.gold.revops.agg_opportunity_stage_conversion import stage_conversion
+from customer_platform.gold.revops.agg_pipeline_boq import pipeline_boq
+from customer_platform.gold.revops.agg_pipeline_daily import pipeline_daily
+from customer_platform.gold.revops.agg_pipeline_quarterly import pipeline_quarterly
+from customer_platform.gold.revops.agg_pipeline_weekly import pipeline_weekly
+from customer_platform.gold.revops.agg_sales_rep_performance import sales_rep_performance
 from customer_platform.gold.revops.dim_opportunity import DIM_OPPORTUNITY
-from customer_platform.gold.revops.pipeline import (
-    pipeline_boq,
-    pipeline_daily,
-    pipeline_quarterly,
-    pipeline_weekly,
-    sales_rep_performance,
-    stage_conversion,
-)
-from customer_platform.gold.revops.rules import PipelineRule
 from customer_platform_tests.gold.conftest import rejected
 
 from .conftest import checked, copy_of, day, put_calendar, silver_lineage

@@ -5,7 +5,7 @@ import pytest
 
 from customer_platform.definitions import defs
 from customer_platform.gold import DOCUMENTED_TABLES, GOLD_TABLES, METRICS
-from customer_platform.gold.revops.rules import (
+from customer_platform.gold.revops._rules import (
     ActivationRule,
     HealthRule,
     PipelineRule,
@@ -35,7 +35,8 @@ def test_the_layer_in_the_code_location():
             "gold/agg_pipeline_quarterly", "gold/agg_opportunity_stage_conversion",
             "gold/agg_sales_rep_performance", "gold/agg_seat_activation",
             "gold/agg_account_adoption", "gold/agg_account_health", "gold/agg_parent_health",
-            "gold/agg_price_elasticity", "gold/fact_engagement_activity"} == revops
+            "gold/agg_price_elasticity", "gold/fact_engagement_activity", "gold/dim_opportunity",
+            "gold/dim_opportunity_versions"} == revops
     exports = {k.to_user_string() for k in groups["gold_exports"]}
     assert "gold/export_manifest" in exports and "gold/export_agg_account_health" in exports
     job = defs.resolve_job_def("daily_platform")
@@ -48,9 +49,10 @@ def test_the_layer_in_the_code_location():
 
 def test_every_revops_table_is_documented_with_its_metrics():
     tables = {t.name: t for t in [*GOLD_TABLES, *DOCUMENTED_TABLES] if t.domain == "revops"}
-    assert len(tables) == 12
+    assert len(tables) == 13  # with dim_opportunity's stored versions
     for table in tables.values():
         assert table.grain and table.seed in ("000", "003"), table.name
         assert all(c.description for c in table.schema().columns.values()), table.name
     with_metrics = {m.table for m in METRICS if m.table in tables}
-    assert with_metrics == set(tables) - {"fact_engagement_activity"}  # every aggregate
+    # every aggregate
+    assert with_metrics == set(tables) - {"fact_engagement_activity", "dim_opportunity_versions"}

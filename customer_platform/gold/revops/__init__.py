@@ -1,9 +1,9 @@
-"""Revenue operations (seed 003, with seed 000's DimOpportunity use cases), UI group
-``gold_revops``: the sales pipeline against quota with its weekly, quarterly and
-beginning-of-quarter roll-ups, win/loss by stage and sales-rep performance (``pipeline``),
-seat activation and the accounts' adoption context (``activation``), customer health per
-account and parent company (``health``) and price elasticity within segments
-(``elasticity``). The configurable thresholds are in ``rules``; the shared SQL in ``common``.
+"""Revenue operations, UI group ``gold_revops``: the sales pipeline against quota with its
+weekly, quarterly and beginning-of-quarter roll-ups, win/loss by stage and sales-rep
+performance, seat activation and the accounts' adoption context, customer health per account
+and parent company, and price elasticity within segments. The configurable thresholds are in
+``_rules.py``; SQL the tables share in ``_common.py``, ``_pipeline.py``, ``_activation.py`` and
+``_health.py``.
 
 Lineage (every table daily partitioned, keys ``gold/<table>``)::
 
@@ -14,11 +14,3 @@ Lineage (every table daily partitioned, keys ``gold/<table>``)::
     dim_opportunity_versions -----------------------------> agg_account_health -> agg_parent_health
     fact_order_line + fact_order -> agg_price_elasticity
 """
-
-from customer_platform.gold.base import build_gold_asset
-from customer_platform.gold.revops import activation, elasticity, health, pipeline
-
-TABLES = [*pipeline.TABLES, *activation.TABLES, *health.TABLES]
-ASSETS = [build_gold_asset(elasticity.AGG_PRICE_ELASTICITY, run=elasticity.fit_and_write())]
-DOCUMENTED = [elasticity.AGG_PRICE_ELASTICITY]
-METRICS = [*pipeline.METRICS, *activation.METRICS, *health.METRICS, *elasticity.METRICS]

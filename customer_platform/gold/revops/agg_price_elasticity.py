@@ -1,5 +1,5 @@
-"""Price elasticity of demand within customer segments (seed 003's usage note: "compute price
-elasticity within segments and support dynamic pricing and discount programs").
+"""``gold.agg_price_elasticity``: price elasticity of demand within customer segments, for
+pricing and discount programs.
 
 Model, per customer segment x product family (and per segment over all products), fitted on
 the completed order lines of the trailing ``window_days`` up to the settled day E:
@@ -24,8 +24,8 @@ than parameters the estimate itself is empty. Single-unit segments (residential 
 attenuate a log-log slope towards 0: read their estimates with that in mind.
 
 The regression runs in Python (numpy; SciPy for the t quantile) on the window's lines, then
-its rows are validated and written like any gold table (``fit_and_write``: the table's SQL
-selects the regression's input lines).
+its rows are validated and written like any gold table (the table's ``build`` is
+``fit_and_write``; the table's SQL selects the regression's input lines).
 """
 
 import dataclasses
@@ -38,21 +38,21 @@ from customer_platform.gold.base import GoldModel, GoldTable, run_gold_sql
 from customer_platform.gold.commerce.dim_product import DIM_PRODUCT
 from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.metrics import Metric
-from customer_platform.gold.revops.common import (
+from customer_platform.gold.revops._common import (
     DAY,
     DOMAIN,
+    SEED,
     SNAPSHOT_DATE_FK,
     E,
     literal,
     settled_columns,
 )
-from customer_platform.gold.revops.rules import ELASTICITY, ElasticityRule
+from customer_platform.gold.revops._rules import ELASTICITY, ElasticityRule
 from customer_platform.gold.sql import sk
 from customer_platform.resources import Warehouse
 from customer_platform.vocabulary import CUSTOMER_SEGMENTS, PRODUCT_FAMILIES
 
 ALL_PRODUCTS = "All products"
-SEED = "003"
 
 
 class AggPriceElasticity(GoldModel):
@@ -202,6 +202,7 @@ def price_elasticity(rule: ElasticityRule = ELASTICITY) -> GoldTable:
         grain="one row per customer segment x product family (and per segment over all "
         "products) for the trailing window ending on the settled day E = D - 1",
         sql=input_sql(rule),
+        build=fit_and_write(rule),
     )
 
 

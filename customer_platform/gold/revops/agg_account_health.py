@@ -1,5 +1,4 @@
-"""Customer health Green / Yellow / Red, per account and rolled up to parent companies (seed 003
-step 5, Customer Health & Segmentation).
+"""``gold.agg_account_health``: customer health Green / Yellow / Red per business account.
 
 An account's health on the settled day E scores four signals with risk points
 (``HealthRule``, configurable, defaults quoted in every column description):
@@ -20,9 +19,7 @@ does not have (``gold/completeness.py``): an account whose seats are not all kno
 entitlement lost to a rejected row) is at least Yellow; while the warehouse does not hold the
 whole open pipeline (``is_pipeline_complete`` false, as in ``agg_pipeline_daily``) the
 coverage is unknown, not low, and an account is Green only if it would stay Green with the
-coverage point too. The parent
-roll-up (``agg_parent_health``) groups accounts by ``rollup_account_key`` (the parent
-company, else the stand-alone account) so a parent whose seats sit in Red accounts stands out.
+coverage point too. Parent companies are scored in ``agg_parent_health``.
 """
 
 import datetime as dt
@@ -31,10 +28,11 @@ from customer_platform.contracts.base import column
 from customer_platform.gold.base import GoldModel, GoldTable
 from customer_platform.gold.completeness import changes_held
 from customer_platform.gold.metrics import Metric
-from customer_platform.gold.revops.common import (
+from customer_platform.gold.revops._common import (
     CALENDAR_WINDOW,
     DAY,
     DOMAIN,
+    SEED,
     SNAPSHOT_DATE_FK,
     E,
     calendar,
@@ -43,11 +41,10 @@ from customer_platform.gold.revops.common import (
     ratio,
     settled_columns,
 )
-from customer_platform.gold.revops.rules import HEALTH, PIPELINE, HealthRule, PipelineRule
+from customer_platform.gold.revops._health import _DAY, HEALTH_COLOURS
+from customer_platform.gold.revops._rules import HEALTH, PIPELINE, HealthRule, PipelineRule
 from customer_platform.gold.sql import customer_fk, sk
 
-SEED = "003"
-HEALTH_COLOURS = ["Green", "Yellow", "Red"]
 #: Risk points of a thin installed-base pipeline coverage (the most an unknown coverage hides).
 COVERAGE_POINTS = 1
 
@@ -184,91 +181,8 @@ def account_health(rule: HealthRule = HEALTH, pipeline: PipelineRule = PIPELINE)
     )
 
 
-class AggParentHealth(GoldModel):
-    parent_health_key: str = column("Surrogate key of day x roll-up account", unique=True)
-    snapshot_date: dt.date = column("The settled day E scored")
-    snapshot_date_key: int = column("dim_date.date_key of snapshot_date")
-    rollup_account_key: str = column("Parent company's key, or a stand-alone account's own")
-    rollup_company_name: str = column("Its name", nullable=True)
-    is_parent_company: bool = column("Groups child accounts of a parent company (else a "
-                                     "stand-alone account)")
-    accounts: int = column("Accounts rolled up", ge=1)
-    green_accounts: int = column("Of those, Green", ge=0)
-    yellow_accounts: int = column("Of those, Yellow", ge=0)
-    red_accounts: int = column("Of those, Red (at risk)", ge=0)
-    entitled_seats: int = column("Entitled seats of all its accounts", ge=0)
-    red_seats: int = column("Entitled seats in Red accounts", ge=0)
-    yellow_seats: int = column("Entitled seats in Yellow accounts", ge=0)
-    red_share: float = column("red_seats / entitled_seats (red_accounts / accounts without "
-                              "seats)", ge=0.0, le=1.0)
-    at_risk_share: float = column("(red + yellow seats) / entitled_seats (accounts without "
-                                  "seats)", ge=0.0, le=1.0)
-    activated_seats: int = column("Activated seats of all its accounts", ge=0)
-    activation_rate: float = column("activated_seats / entitled_seats; empty without seats",
-                                    nullable=True)
-    pipe_actual: float = column("Pipeline of the fiscal quarter over all its accounts (USD)",
-                                ge=0.0)
-    tickets_opened_30d: int = column("Tickets its accounts opened in the 30 days to E", ge=0)
-    competitive_accounts: int = column("Accounts with competitive presence", ge=0)
-    health: str = column(
-        f"Red when Red accounts hold >= {HEALTH.parent_red_share:.0%} of the seats, Yellow "
-        f"when Red and Yellow accounts hold >= {HEALTH.parent_yellow_share:.0%}, else Green "
-        "(shares of accounts when there are no seats)", isin=HEALTH_COLOURS)
-    is_at_risk: bool = column("health is Red")
+AGG_ACCOUNT_HEALTH = account_health()
 
-
-def parent_health(rule: HealthRule = HEALTH) -> GoldTable:
-    return GoldTable(
-        name="agg_parent_health",
-        model=AggParentHealth,
-        description="Customer health rolled up the parent/child company hierarchy so at-risk "
-        "parent companies stand out (seed 003: group by parent/child company to identify "
-        "at-risk segments).",
-        seed=SEED, kind="aggregate", domain=DOMAIN,
-        primary_key=("rollup_account_key",),
-        sources=("gold.agg_account_health", "gold.dim_date"),
-        foreign_keys=(SNAPSHOT_DATE_FK,),
-        grain="one row per parent company or stand-alone account, for the settled day E",
-        sql=f"""
-        WITH grouped AS (
-            SELECT rollup_account_key, any_value(rollup_company_name) AS rollup_company_name,
-                   bool_or(is_child_account) AS is_parent_company,
-                   count(*) AS accounts,
-                   count(*) FILTER (health = 'Green') AS green_accounts,
-                   count(*) FILTER (health = 'Yellow') AS yellow_accounts,
-                   count(*) FILTER (health = 'Red') AS red_accounts,
-                   sum(entitled_seats) AS entitled_seats,
-                   coalesce(sum(entitled_seats) FILTER (health = 'Red'), 0) AS red_seats,
-                   coalesce(sum(entitled_seats) FILTER (health = 'Yellow'), 0) AS yellow_seats,
-                   sum(activated_seats) AS activated_seats,
-                   {money("sum(pipe_actual)")} AS pipe_actual,
-                   sum(tickets_opened_30d) AS tickets_opened_30d,
-                   count(*) FILTER (has_competitive_presence) AS competitive_accounts
-            FROM gold.agg_account_health WHERE load_date = {DAY}
-            GROUP BY rollup_account_key
-        ), shared AS (
-            SELECT *,
-                   round(CASE WHEN entitled_seats > 0 THEN red_seats / entitled_seats
-                              ELSE red_accounts / accounts END, 6) AS red_share,
-                   round(CASE WHEN entitled_seats > 0
-                              THEN (red_seats + yellow_seats) / entitled_seats
-                              ELSE (red_accounts + yellow_accounts) / accounts END, 6)
-                       AS at_risk_share
-            FROM grouped
-        )
-        SELECT {sk("parent_health", E, "rollup_account_key")} AS parent_health_key,
-               *, {ratio("activated_seats", "entitled_seats")} AS activation_rate,
-               CASE WHEN red_share >= {rule.parent_red_share} THEN 'Red'
-                    WHEN at_risk_share >= {rule.parent_yellow_share} THEN 'Yellow'
-                    ELSE 'Green' END AS health,
-               red_share >= {rule.parent_red_share} AS is_at_risk,
-               {settled_columns("licensing+support+crm")}
-        FROM shared
-        """,
-    )
-
-
-_DAY = "The settled day E = D - 1 (written in partition D)"
 METRICS = [
     Metric("Installed-base pipeline coverage", "agg_account_health",
            "pipe_actual of the account's opportunities closing in E's fiscal quarter / (3 x "
@@ -281,12 +195,4 @@ METRICS = [
            f"Red if risk_points >= {HEALTH.red_points}, Yellow if >= {HEALTH.yellow_points}, "
            "else Green (HealthRule, configurable)", "account x day",
            "business accounts of the hierarchy and accounts holding seats", _DAY, SEED),
-    Metric("Parent company health", "agg_parent_health",
-           f"Red if red_share >= {HEALTH.parent_red_share}, Yellow if at_risk_share >= "
-           f"{HEALTH.parent_yellow_share}, else Green; red_share = entitled seats in Red "
-           "accounts / all entitled seats (accounts when no seats), at_risk_share the same "
-           "for Red + Yellow", "parent company (or stand-alone account) x day",
-           "accounts grouped by rollup_account_key", _DAY, SEED),
 ]
-
-TABLES = [account_health(), parent_health()]

@@ -1,9 +1,9 @@
 """The configurable business rules of revenue operations, with their documented defaults.
 
-Seed 003 leaves the thresholds open (what makes a seat a *quality* activation, when an account
-turns Red, when a price-elasticity estimate is too thin to trust). Each rule set is a small
-frozen dataclass; the gold SQL is built from the instance in force, and every table's column
-descriptions and ``docs/metrics.md`` quote the values.
+The revenue-operations specification leaves the thresholds open (what makes a seat a
+*quality* activation, when an account turns Red, when a price-elasticity estimate is too thin
+to trust). Each rule set is a small frozen dataclass; the gold SQL is built from the instance
+in force, and every table's column descriptions and ``docs/metrics.md`` quote the values.
 
 To change a rule without editing code, set an environment variable to a JSON object of the
 fields to override before the code location loads, e.g.

@@ -11,12 +11,13 @@ import datetime as dt
 
 from customer_platform.gold.base import ForeignKey
 from customer_platform.gold.metrics import PERIOD_END
-from customer_platform.gold.revops.rules import PipelineRule
+from customer_platform.gold.revops._rules import PipelineRule
 from customer_platform.gold.scd2 import Scd2Dimension
 from customer_platform.gold.sql import DAY, date_key
 from customer_platform.vocabulary import OPEN_OPPORTUNITY_STAGES
 
 DOMAIN = "revops"
+SEED = "003"
 #: SQL: the settled day E a partition describes
 E = PERIOD_END
 MONEY = 2  # decimals money is rounded to
