@@ -149,7 +149,7 @@ def test_graphql_serves_the_asset_graph_and_its_checks(dagster_dev):
         assert key in nodes, key
         assert nodes[key]["description"]
     assert nodes["silver/stg_crm_customers"]["groupName"] == "silver_crm"
-    assert nodes["gold/fact_invoice"]["groupName"] == "gold_customer"
+    assert nodes["gold/fact_invoice"]["groupName"] == "gold_billing"
     assert {"duckdb", "pandera"} <= set(nodes["gold/fact_invoice"]["kinds"])
     checks = {c["name"]: c["blocking"]
               for c in nodes["gold/fact_invoice"]["assetChecksOrError"]["checks"]}
