@@ -20,7 +20,7 @@ from customer_platform.gold.scd2 import Scd2Dimension, build_scd2_assets
 
 #: Modules written before the one-file-per-table layout, still collected by their lists
 #: (``TABLES``, ``SCD2_DIMENSIONS``, ``ASSETS``, ``CHECKS``, ``METRICS``, ``DOCUMENTED``).
-LEGACY_MODULES = ("platform", "exports")
+LEGACY_MODULES = ("exports",)
 
 
 def table_modules() -> list[ModuleType]:

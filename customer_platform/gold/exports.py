@@ -74,10 +74,8 @@ def exports_root() -> Path:
 def exported_tables() -> list[GoldTable]:
     """Every partitioned gold table of the daily graph (not the audit log, which its own job
     writes after the day's runs), by name."""
-    from customer_platform.gold import platform
-
-    tables = [table for module in (*table_modules(), platform)
-              for table in declared_tables(module) if table.domain != "audit"]
+    tables = [table for module in table_modules() for table in declared_tables(module)
+              if table.domain != "audit"]
     return sorted(tables, key=lambda t: t.name)
 
 

@@ -22,8 +22,11 @@ shared by every aggregate:
 """
 
 import dataclasses
+import datetime as dt
 
-from customer_platform.gold.sql import DAY, FIRST_DAY
+from customer_platform.contracts.base import column
+from customer_platform.gold.base import GoldModel
+from customer_platform.gold.sql import DAY, FIRST_DAY, date_key, values_sql
 
 PERIOD_DAYS = {"Daily": 1, "Weekly": 7, "Monthly": 30}
 #: Days after which a business day's rows have all arrived (late rows arrive the next day).
@@ -55,3 +58,41 @@ class Metric:
     filters: str = ""
     periods: str = "Daily, Weekly (rolling 7 days), Monthly (rolling 30 days)"
     seed: str = "002"
+
+
+# -- the period rows every period aggregate shares (meetings, licensing) -----------------------
+
+PERIOD_TYPES = list(PERIOD_DAYS)
+
+
+def periods(alias: str = "p") -> str:
+    """SQL: the period types and their lengths in days, as relation ``alias``."""
+    return values_sql(list(PERIOD_DAYS.items()), ("period_type", "period_days")).replace(
+        " AS t(", f" AS {alias}(")
+
+
+def in_window(alias: str) -> str:
+    """SQL predicate: rows of ``alias`` from the aggregate window's partitions."""
+    first, last = AGGREGATE_WINDOW
+    return f"{alias}.load_date BETWEEN {DAY} + {first} AND {DAY} + {last}"
+
+
+class PeriodColumns(GoldModel):
+    activity_date: dt.date = column("Last day of the period (the day before the partition day)")
+    activity_date_key: int = column("dim_date.date_key of activity_date")
+    period_type: str = column("Aggregation period type (Daily, Weekly, Monthly) for different "
+                              "reporting granularities", isin=PERIOD_TYPES)
+    period_days: int = column("Days in the period: 1, 7 (rolling week) or 30 (rolling month)",
+                              ge=1)
+    period_start: dt.date = column("First day of the period")
+    is_complete: bool = column(IS_COMPLETE_DOC)
+
+
+def period_select(end: str = PERIOD_END) -> str:
+    """SQL select list: the period columns of periods ending on ``end``."""
+    return f"""
+    {end} AS activity_date, {date_key(end)} AS activity_date_key,
+    p.period_type, p.period_days, {end} - (p.period_days - 1) AS period_start,
+    {period_complete(f"{end} - (p.period_days - 1)")} AS is_complete,
+    {DAY} AS load_date, {DAY} AS update_date, 'platform' AS source_system
+"""

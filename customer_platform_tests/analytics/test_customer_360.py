@@ -10,7 +10,7 @@ import pytest
 from customer_platform.analytics.churn_features import CHURN_FEATURES
 from customer_platform.analytics.customer_360 import CUSTOMER_360
 from customer_platform.analytics.customer_daily import CUSTOMER_DAILY_SUMMARY
-from customer_platform.gold.platform import FACT_LICENSE_UTILIZATION
+from customer_platform.gold.licensing.fact_license_utilization import FACT_LICENSE_UTILIZATION
 from customer_platform.gold.services.fact_network_usage import FACT_NETWORK_USAGE
 from customer_platform.gold.support.fact_support_ticket import FACT_SUPPORT_TICKET
 from customer_platform.settings import partition_start

@@ -5,18 +5,16 @@ import datetime as dt
 import pytest
 
 from customer_platform import vocabulary as v
+from customer_platform.gold.billing.dim_billing_event_type import DIM_BILLING_EVENT_TYPE
 from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
-from customer_platform.gold.platform import (
-    DIM_BILLING_EVENT_TYPE,
-    DIM_FEATURE,
-    DIM_LICENSE_TYPE,
-    DIM_MEETING,
-    DIM_TICKET_TYPE,
-    DIM_USER,
-    DIM_WEBINAR,
-)
+from customer_platform.gold.customer.dim_user import DIM_USER
+from customer_platform.gold.licensing.dim_license_type import DIM_LICENSE_TYPE
+from customer_platform.gold.meetings.dim_feature import DIM_FEATURE
+from customer_platform.gold.meetings.dim_meeting import DIM_MEETING
+from customer_platform.gold.meetings.dim_webinar import DIM_WEBINAR
 from customer_platform.gold.scd2 import view_sql
 from customer_platform.gold.sql import sk
+from customer_platform.gold.support.dim_ticket_type import DIM_TICKET_TYPE
 from customer_platform.settings import partition_start
 
 from .conftest import silver_lineage, undelivered

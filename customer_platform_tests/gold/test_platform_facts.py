@@ -20,21 +20,19 @@ import datetime as dt
 
 import pytest
 
-from customer_platform.gold.platform import (
-    AGG_ACTIVE_USERS,
-    AGG_FEATURE_ADOPTION,
-    AGG_LICENSE_UTILIZATION,
-    AGG_MEETING_MINUTES,
-    AGG_USER_DAILY_ACTIVITY,
-    DIM_FEATURE,
-    DIM_LICENSE_TYPE,
-    DIM_MEETING,
-    DIM_USER,
-    FACT_FEATURE_USAGE,
-    FACT_LICENSE_UTILIZATION,
-    FACT_MEETING_USAGE,
-    FACT_WEBINAR_USAGE,
-)
+from customer_platform.gold.customer.dim_user import DIM_USER
+from customer_platform.gold.licensing.agg_license_utilization import AGG_LICENSE_UTILIZATION
+from customer_platform.gold.licensing.dim_license_type import DIM_LICENSE_TYPE
+from customer_platform.gold.licensing.fact_license_utilization import FACT_LICENSE_UTILIZATION
+from customer_platform.gold.meetings.agg_active_users import AGG_ACTIVE_USERS
+from customer_platform.gold.meetings.agg_feature_adoption import AGG_FEATURE_ADOPTION
+from customer_platform.gold.meetings.agg_meeting_minutes import AGG_MEETING_MINUTES
+from customer_platform.gold.meetings.agg_user_daily_activity import AGG_USER_DAILY_ACTIVITY
+from customer_platform.gold.meetings.dim_feature import DIM_FEATURE
+from customer_platform.gold.meetings.dim_meeting import DIM_MEETING
+from customer_platform.gold.meetings.fact_feature_usage import FACT_FEATURE_USAGE
+from customer_platform.gold.meetings.fact_meeting_usage import FACT_MEETING_USAGE
+from customer_platform.gold.meetings.fact_webinar_usage import FACT_WEBINAR_USAGE
 from customer_platform.gold.sql import sk
 
 from .conftest import rejected, undelivered

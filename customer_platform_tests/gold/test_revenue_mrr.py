@@ -20,7 +20,7 @@ from customer_platform.gold.billing.fact_billing import (
     fee_after_close_result,
 )
 from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
-from customer_platform.gold.platform import DIM_USER
+from customer_platform.gold.customer.dim_user import DIM_USER
 
 from .conftest import silver_lineage, undelivered
 
