@@ -13,7 +13,7 @@ from typing import Any, Literal
 import pandera.polars as pa
 import polars as pl
 
-#: PII classes, after seed 002's "PII Classification" column. ``None`` means not PII.
+#: PII classes, as the data-governance "PII Classification" names them. ``None`` means not PII.
 PII_CLASSES = {
     "personal_identifier": "Yes - Personal Identifier (names)",
     "contact": "Yes - Contact Information (email, phone)",

@@ -1,4 +1,4 @@
-"""Billing extracts (seed 001): monthly invoices, and the revenue events MRR is built from."""
+"""Billing extracts: monthly invoices, and the revenue events MRR is built from."""
 
 import datetime as dt
 
@@ -88,9 +88,9 @@ TABLES = [
         name="invoices",
         model=Invoices,
         description=(
-            "Monthly customer invoices for revenue, receivables and payment-behaviour analysis "
-            "(seed 001). Incremental: one row per invoice status change (issued Open, Overdue, "
-            "Paid) on the day it happened."
+            "Monthly customer invoices for revenue, receivables and payment-behaviour analysis. "
+            "Incremental: one row per invoice status change (issued Open, Overdue, Paid) on "
+            "the day it happened."
         ),
         seed="001",
         primary_key=("invoice_id", "updated_at"),
@@ -106,7 +106,7 @@ TABLES = [
         model=BillingEvents,
         description=(
             "Subscription revenue events that monthly recurring revenue and its movements (new, "
-            "expansion, contraction, churn, reactivation) are computed from (seed 002). "
+            "expansion, contraction, churn, reactivation) are computed from. "
             "Incremental: one row per fee, renewal, add-on purchase or refund booked that day."
         ),
         seed="002",

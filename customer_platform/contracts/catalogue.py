@@ -1,4 +1,4 @@
-"""Product catalogue extracts (seeds 003 and 004): products with list prices, discount bands."""
+"""Product catalogue extracts: products with list prices, discount bands."""
 
 import datetime as dt
 
@@ -57,7 +57,7 @@ TABLES = [
         model=Products,
         description=(
             "The product catalogue with list prices, for revenue, pricing and price-elasticity "
-            "analysis (seeds 003 and 004). Full snapshot: one row per product."
+            "analysis. Full snapshot: one row per product."
         ),
         seed="003",
         primary_key=("product_id",),
@@ -71,7 +71,7 @@ TABLES = [
         name="discount_bands",
         model=DiscountBands,
         description=(
-            "Volume discount bands A-E by quantity, for deal and price analysis (seed 003). "
+            "Volume discount bands A-E by quantity, for deal and price analysis. "
             "Full snapshot: one row per band."
         ),
         seed="003",

@@ -1,4 +1,4 @@
-"""Commerce extracts (seed 004): orders of catalogue products and their lines."""
+"""Commerce extracts: orders of catalogue products and their lines."""
 
 import datetime as dt
 
@@ -69,7 +69,7 @@ TABLES = [
         name="orders",
         model=Orders,
         description=(
-            "Orders of catalogue products, for revenue and price-elasticity analysis (seed 004). "
+            "Orders of catalogue products, for revenue and price-elasticity analysis. "
             "Incremental: one row per order placed that day."
         ),
         seed="004",
@@ -86,7 +86,7 @@ TABLES = [
         model=OrderLines,
         description=(
             "Product lines of orders with quantity, promotional unit price and volume discount, "
-            "for price-elasticity analysis (seed 004). Incremental: one row per line of the "
+            "for price-elasticity analysis. Incremental: one row per line of the "
             "orders placed that day."
         ),
         seed="004",

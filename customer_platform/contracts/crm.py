@@ -1,4 +1,4 @@
-"""CRM extracts (seeds 000 and 003): customers, account hierarchy, opportunities, quota plan."""
+"""CRM extracts: customers, account hierarchy, opportunities and the sales quota plan."""
 
 import datetime as dt
 
@@ -10,7 +10,7 @@ CUSTOMER_ID_PATTERN = r"^C\d{7}$"
 
 
 class Customers(Contract):
-    """Master customer record, one row per customer as of the extract day (seed 000 DimCustomer)."""
+    """Master customer record, one row per customer as of the extract day."""
 
     customer_id: str = column(
         "Conformed customer key (C + 7 digits), shared by every source system",
@@ -43,8 +43,8 @@ TABLES = [
         name="customers",
         model=Customers,
         description=(
-            "Master customer information for all customer-related analysis and segmentation "
-            "(seed 000, DimCustomer). Full snapshot of every customer as of the extract day."
+            "Master customer information for all customer-related analysis and segmentation. "
+            "Full snapshot of every customer as of the extract day."
         ),
         seed="000",
         primary_key=("customer_id",),
@@ -55,7 +55,7 @@ TABLES = [
 ]
 
 
-# -- account hierarchy, pipeline and quota plan (seed 003) --------------------------------
+# -- account hierarchy, pipeline and quota plan (revenue operations) ----------------------
 
 OPPORTUNITY_ID_PATTERN = r"^O\d{9}$"
 PARENT_ACCOUNT_ID_PATTERN = r"^P\d{6}$"
@@ -163,7 +163,7 @@ TABLES += [
         model=AccountHierarchy,
         description=(
             "Business accounts and their parent companies, vertical and type, for account-level "
-            "pipeline and revenue roll-ups (seed 003). Full snapshot of every business account "
+            "pipeline and revenue roll-ups. Full snapshot of every business account "
             "as of the extract day."
         ),
         seed="003",
@@ -178,8 +178,8 @@ TABLES += [
         name="opportunities",
         model=Opportunities,
         description=(
-            "Sales pipeline for pipeline-versus-quota reporting by fiscal week (seeds 000 and "
-            "003). Incremental: one row per opportunity stage change on the day it happened."
+            "Sales pipeline for pipeline-versus-quota reporting by fiscal week. "
+            "Incremental: one row per opportunity stage change on the day it happened."
         ),
         seed="003",
         primary_key=("opportunity_id", "updated_at"),
@@ -194,9 +194,9 @@ TABLES += [
         name="sales_quota_plan",
         model=SalesQuotaPlan,
         description=(
-            "Quota-based revenue forecast (QRF) that pipeline coverage is measured against "
-            "(seed 003). Full snapshot of the plan for every quarter of the current and next "
-            "fiscal year, one row per geo x solution x sales motion x quarter."
+            "Quota-based revenue forecast (QRF) that pipeline coverage is measured against. "
+            "Full snapshot of the plan for every quarter of the current and next fiscal year, "
+            "one row per geo x solution x sales motion x quarter."
         ),
         seed="003",
         primary_key=("geo", "solution", "sales_motion", "fiscal_quarter"),

@@ -1,4 +1,4 @@
-"""Licensing extracts (seed 003): seat entitlements, seat events and seat usage."""
+"""Licensing extracts: seat entitlements, seat events and seat usage."""
 
 import datetime as dt
 from typing import Any
@@ -111,7 +111,7 @@ TABLES = [
         model=SeatEntitlements,
         description=(
             "Seat licences each business account holds per product, renewing yearly, the base of "
-            "seat-activation reporting (seed 003). Full snapshot: one row per account x seat "
+            "seat-activation reporting. Full snapshot: one row per account x seat "
             "product contract that has started."
         ),
         seed="003",
@@ -126,7 +126,7 @@ TABLES = [
         name="seat_events",
         model=SeatEvents,
         description=(
-            "Seat assignments and activations that drive the seat-activation funnel (seed 003). "
+            "Seat assignments and activations that drive the seat-activation funnel. "
             "Incremental: one row per entitlement x event type whose seat count changed that day."
         ),
         seed="003",
@@ -141,7 +141,7 @@ TABLES = [
         name="seat_usage",
         model=SeatUsage,
         description=(
-            "Per-seat usage intensity behind the QAL/MAL/RMAL activation levels (seed 003). "
+            "Per-seat usage intensity behind the QAL/MAL/RMAL activation levels. "
             "Incremental: one row per entitlement with activated seats per day, the activated "
             "seats split by on how many of the trailing 7 days each was used."
         ),

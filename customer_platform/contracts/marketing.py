@@ -1,4 +1,4 @@
-"""Marketing extracts (seed 000): campaigns and the customers each campaign targeted."""
+"""Marketing extracts: campaigns and the customers each campaign targeted."""
 
 import datetime as dt
 
@@ -11,7 +11,7 @@ TARGET_ID_PATTERN = r"^TG\d{9}$"
 
 
 class Campaigns(Contract):
-    """One marketing campaign as planned in the marketing system (seed 000 DimCampaign)."""
+    """One marketing campaign as planned in the marketing system."""
 
     campaign_id: str = column(
         "Campaign key (CMP + 6 digits)", normalise="upper", str_matches=CAMPAIGN_ID_PATTERN
@@ -68,9 +68,9 @@ TABLES = [
         name="campaigns",
         model=Campaigns,
         description=(
-            "Marketing campaigns for campaign performance and ROI analysis (seed 000, "
-            "DimCampaign). Full snapshot of every campaign planned to start within the next "
-            "30 days or already started, one row per campaign."
+            "Marketing campaigns for campaign performance and ROI analysis. Full snapshot of "
+            "every campaign planned to start within the next 30 days or already started, one "
+            "row per campaign."
         ),
         seed="000",
         primary_key=("campaign_id",),
@@ -85,7 +85,7 @@ TABLES = [
         model=CampaignTargets,
         description=(
             "Which customers each campaign reached and how they responded, for response and "
-            "conversion funnels (seeds 000 and 001). Incremental: one row per target state "
+            "conversion funnels. Incremental: one row per target state "
             "change (sent, opened, responded, converted) on the day it happened."
         ),
         seed="000",

@@ -1,4 +1,4 @@
-"""Network extracts (seed 001): daily usage and service quality per customer and service."""
+"""Network extracts: daily usage and service quality per customer and service."""
 
 import datetime as dt
 
@@ -65,8 +65,8 @@ TABLES = [
         description=(
             "Daily usage and service quality (data volume, minutes, sessions, dropped sessions, "
             "outage minutes) of every active customer service, for utilisation patterns, network "
-            "quality and churn early-warning features; source of FactNetworkUsage in the "
-            "Customer 360 view (seed 001). Incremental: one row per customer x service active "
+            "quality and churn early-warning features, and for the customer 360 view. "
+            "Incremental: one row per customer x service active "
             "that day."
         ),
         seed="001",

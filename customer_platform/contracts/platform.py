@@ -1,4 +1,4 @@
-"""Meetings platform extracts (seed 002): users, meetings, feature usage, webinars, licenses."""
+"""Meetings platform extracts: users, meetings, feature usage, webinars, licenses."""
 
 import datetime as dt
 from typing import Any
@@ -107,7 +107,7 @@ TABLES = [
         model=Users,
         description=(
             "Users of the meetings and webinar platform, their company and plan, for adoption "
-            "and plan-mix analysis (seed 002). Full snapshot of every user as of the extract day."
+            "and plan-mix analysis. Full snapshot of every user as of the extract day."
         ),
         seed="002",
         primary_key=("user_id",),
@@ -121,7 +121,7 @@ TABLES = [
         name="meetings",
         model=Meetings,
         description=(
-            "Meetings hosted on the platform, for engagement and usage-trend analysis (seed 002). "
+            "Meetings hosted on the platform, for engagement and usage-trend analysis. "
             "Incremental: one row per meeting started that day."
         ),
         seed="002",
@@ -137,7 +137,7 @@ TABLES = [
         model=FeatureUsage,
         description=(
             "Which features (screen share, recording, chat, breakout rooms) each meeting used, "
-            "for feature adoption analysis (seed 002). Incremental: one row per meeting x "
+            "for feature adoption analysis. Incremental: one row per meeting x "
             "feature used, for the meetings of the day."
         ),
         seed="002",
@@ -153,7 +153,7 @@ TABLES = [
         model=Webinars,
         description=(
             "Webinars hosted by Business and Enterprise users, with registration and attendance, "
-            "for event engagement analysis (seed 002). Incremental: one row per webinar held "
+            "for event engagement analysis. Incremental: one row per webinar held "
             "that day."
         ),
         seed="002",
@@ -169,7 +169,7 @@ TABLES = [
         model=Licenses,
         description=(
             "Paid platform licenses held by users, by license type, for license utilisation and "
-            "plan analysis (seed 002). Full snapshot of every license started on or before the "
+            "plan analysis. Full snapshot of every license started on or before the "
             "extract day, ended ones included."
         ),
         seed="002",

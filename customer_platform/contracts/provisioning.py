@@ -1,4 +1,4 @@
-"""Provisioning extracts (seeds 000 and 001): the telco service catalogue and which customer
+"""Provisioning extracts: the telco service catalogue and which customer
 holds which service from when to when."""
 
 import datetime as dt
@@ -89,7 +89,7 @@ TABLES = [
         description=(
             "The telco service catalogue (Internet, TV, Mobile and Voice plans) with standard "
             "monthly pricing and whether each is still sold, for service portfolio, pricing and "
-            "revenue-per-service analysis; source of DimService (seed 000). Full snapshot: one "
+            "revenue-per-service analysis; source of the service dimension. Full snapshot: one "
             "row per service as of the extract day."
         ),
         seed="000",
@@ -105,9 +105,9 @@ TABLES = [
         model=ServiceAssignments,
         description=(
             "Which customer holds which service from when to when, for service portfolio, "
-            "adoption and churn analysis; source of FactServiceAssignment in the Customer 360 "
-            "view (seed 001). The assignments active on a day are exactly what billing charges "
-            "for. Incremental: one row per assignment started (Active) or ended (Ended) that day."
+            "adoption and churn analysis, and for the customer 360 view. The assignments active "
+            "on a day are exactly what billing charges for. Incremental: one row per assignment "
+            "started (Active) or ended (Ended) that day."
         ),
         seed="001",
         primary_key=("assignment_id", "updated_at"),

@@ -1,4 +1,4 @@
-"""Support extracts (seeds 000, 002, 003): support tickets, knowledge-base articles and
+"""Support extracts: support tickets, knowledge-base articles and
 customer-success engagement activities."""
 
 import datetime as dt
@@ -83,7 +83,7 @@ class Tickets(Contract):
 
 
 class KbArticles(Contract):
-    """One knowledge-base article in its current version (seed 000 DimKBArticle)."""
+    """One knowledge-base article in its current version."""
 
     article_id: str = column(
         "Knowledge-base article key (KB + 6 digits)",
@@ -145,9 +145,9 @@ TABLES = [
         model=Tickets,
         description=(
             "Customer support cases for service-quality, workload, first-response and "
-            "resolution-time analysis, and satisfaction and ticket volume as churn signals "
-            "(seeds 000, 001, 002). Incremental: one row per ticket status change (Open, In "
-            "Progress, Resolved, Closed) on the day it happened."
+            "resolution-time analysis, and satisfaction and ticket volume as churn signals. "
+            "Incremental: one row per ticket status change (Open, In Progress, Resolved, "
+            "Closed) on the day it happened."
         ),
         seed="000",
         primary_key=("ticket_id", "updated_at"),
@@ -163,7 +163,7 @@ TABLES = [
         model=KbArticles,
         description=(
             "Knowledge-base articles for self-service adoption, content-gap and support "
-            "deflection analysis (seed 000). Snapshot: every published article in its current "
+            "deflection analysis. Snapshot: every published article in its current "
             "version, each day."
         ),
         seed="000",
@@ -180,8 +180,7 @@ TABLES = [
         description=(
             "Customer-success engagement activities with business accounts (onboarding, "
             "reviews, training, health checks) used with support tickets to infer adoption, "
-            "satisfaction and account health (seeds 002, 003). Incremental: one row per "
-            "activity held that day."
+            "satisfaction and account health. Incremental: one row per activity held that day."
         ),
         seed="003",
         primary_key=("activity_id",),
