@@ -1,41 +1,10 @@
 """Reading one landing file into a bronze frame: every value kept as delivered, as text.
 
-``_source_row`` is the record number within the file (1 = the first data record): the line
-number for JSON Lines, the line number minus the header for CSV, the row for Parquet (blank
-lines, and CSV values holding line breaks, make records and lines differ).
-
-Bronze keeps the extract exactly as it came, so every column is read as a string whatever
-the file format; typing is silver's job, where a value that does not parse becomes a
-rejected row instead of a lost one. A file that cannot be read at all (missing, empty,
-truncated, garbage bytes, another format under the name, a required column missing) fails
-with a ``LandingFileError`` naming the file, the line and the problem, so a person can open
-the file at that line.
-
-The decisions behind what counts as delivered:
-
-- **Cut-off files.** Every CSV line, the last included, ends with a line end: a CSV file
-  whose last record has none is refused as cut short in transfer (``15:57:3`` may have been
-  ``15:57:35``; nothing in the file can tell a complete last value from a cut one). A JSON
-  Lines file may end without one: its last object's closing brace shows it complete, and a
-  cut object is invalid JSON. A cut exactly at a line end leaves a well-formed shorter file,
-  which only a record count from the sender could reveal.
-- **Column names match ignoring case** (``Email`` is ``email``), as the warehouse compares
-  them; two names of one file that differ only in case are refused (a CSV or Parquet file),
-  or are one key (JSON Lines). A header (for JSON Lines: the keys of all records) lacking a
-  required column of the contract fails the file, naming the columns: it is another table's
-  file, or a broken export, not a day of rejected rows.
-- **JSON Lines values keep their source text**: ``1.10``, ``1e2`` and ``-0`` stay as
-  written, ``true``/``false`` and nested objects and arrays are their JSON text. A key
-  repeated in one object keeps its last value in the column and every value in
-  ``_duplicate_keys``, where silver finds it and rejects the row (rule
-  ``duplicate_json_key(<key>)``). ``_extra_columns`` holds only the keys a record has.
-- **Other formats under a text name** (Parquet, gzip, zip, UTF-16 text) are named by their
-  first bytes, not reported as "not UTF-8".
-
-Days without records: a CSV file then holds just its header line and a Parquet file zero
-rows; a JSON Lines file, which has no header, is 0 bytes. A 0-byte CSV or Parquet file is an
-error (a header or footer is missing, the transfer was cut), and so is an empty snapshot, in
-every format (a snapshot is the whole current state, never nothing).
+Typing is silver's job, where a value that does not parse becomes a rejected row instead of a
+lost one. A file that cannot be read at all fails with a ``LandingFileError`` naming the file,
+the line and the problem, so a person can open the file at that line. What counts as delivered
+(cut-off files, column names in any case, JSON values, days without records) is in
+docs/your_data.md.
 """
 
 import csv

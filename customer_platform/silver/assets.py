@@ -1,4 +1,4 @@
-"""Silver assets: the seeds' staging tables (``stg_*``) and a rejects table beside each."""
+"""Silver assets: each source table's staging table (``stg_*``) and a rejects table beside it."""
 
 import polars as pl
 from dagster import (

@@ -1,14 +1,9 @@
 """Bronze -> silver: type, normalise, validate against the contract, deduplicate; lose nothing.
 
-Every bronze row ends in exactly one place: the silver table, or the rejects table as a
-rule violation (``Validation``) or as a removed duplicate (``Data Quality``). That is what
-the reconciliation check verifies: bronze rows = silver rows + duplicates + rejected rows.
-
-The rules are the contract's Pandera checks, the same ones the asset check runs afterwards
-on the stored table: the cleaner uses Pandera's failure cases to route rows, so a rule is
-written once and enforced in both places. One rule is bronze's, not the contract's: a JSON
-object that repeated a key (``_duplicate_keys``) is rejected as ``duplicate_json_key(<key>)``,
-and the rejected ``record`` carries ``_duplicate_keys`` with every value delivered.
+Every bronze row ends in the silver table or in the rejects table (a broken rule, or a removed
+duplicate), which the reconciliation check verifies. The rules are the contract's Pandera checks:
+routing rows by Pandera's failure cases writes each rule once for both the cleaner and the asset
+check. Bronze adds one rule: a JSON object that repeated a key is rejected (``duplicate_json_key``).
 """
 
 import dataclasses

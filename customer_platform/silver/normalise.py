@@ -1,19 +1,9 @@
 """Value normalisation: trimming, canonical enum spellings, emails, fiscal labels, typing.
 
 Normalising is not judging: values are brought to one spelling and type here, and the
-contract's checks decide afterwards whether a row is valid. A value that cannot be
-normalised is left as delivered so the rejection shows what arrived.
-
-Dates and timestamps are read as ISO 8601 in its extended format, and nothing else: a value
-a lenient parser would guess at (``15:57:3``, ``1:2:3``, ``2026-3-2``, ``02/03/2026``) is a
-type error naming the column and value, never a changed value. Accepted: ``YYYY-MM-DD``,
-optionally followed by ``T`` (or a space, as RFC 3339 allows) and ``hh:mm``, ``hh:mm:ss``
-or ``hh:mm:ss.fff`` (any number of digits after a dot or comma; the warehouse keeps
-microseconds, further digits are dropped), then optionally an offset: ``Z``, ``+hh:mm``,
-``-hh:mm`` or ``+hh``. A value with an offset is converted to UTC (``10:00:00+02:00`` is
-``08:00:00``); one without is taken as UTC, as the platform's extracts are. Hours run 00-23
-and seconds 00-59 (no ``24:00``, no leap second), years 0001-9999. A date column takes a
-timestamp's UTC date.
+contract's checks decide afterwards whether a row is valid; a value that cannot be normalised
+is left as delivered so the rejection shows what arrived. Dates and timestamps are strict ISO
+8601, never guessed at (the accepted forms: docs/your_data.md).
 """
 
 import re

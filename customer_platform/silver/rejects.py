@@ -1,4 +1,4 @@
-"""The rejects (error) table kept beside every silver table, after seed 002's Error Audit Log."""
+"""The rejects (error) table beside every silver table, shaped for the error audit log."""
 
 import datetime as dt
 
