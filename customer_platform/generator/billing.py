@@ -1,19 +1,9 @@
 """Billing extracts: monthly invoices (incremental lifecycle) and billing events (incremental).
 
-Every customer is billed monthly on its bill day (``customer index % 28 + 1`` of the month)
-for the telco services active that day (``world.monthly_recurring_revenue``). Churned
-customers are not billed; reactivated ones are billed again for their new services.
-
-Invoices: issued Open (amount plus 8% tax), due 14 days later. Most are paid within 0-20 days
-(those paid after the due date go Overdue the day after it first); customers in distress
-(``world.distress``, rising towards churn) pay late far more often (15-75 days) or never, and
-an invoice still unpaid when the customer churns is never paid. A day's rows are rebuilt from
-the invoices issued in the trailing ``INVOICE_SPAN`` days: the invoices of one calendar month
-draw from ``rng(seed, "billing.invoices", month)``, one draw per customer.
-
-Billing events: the pre-tax subscription fee on the bill day ("Subscription Renewal" in the
-month of the signup anniversary), add-on purchases at a rate scaled by ``world.activity`` and
-refunds (negative: a share of the latest fee), more frequent in distress.
+Every customer is billed on its monthly bill day for the services active that day, so invoices
+agree with provisioning; customers in distress pay late or never and get more refunds. A day's
+rows are rebuilt from the invoices of the trailing ``INVOICE_SPAN`` days, so any day can be
+generated alone (the behaviour in full: docs/operations.md, The embedded default source).
 """
 
 import numpy as np

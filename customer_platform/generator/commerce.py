@@ -1,13 +1,8 @@
 """Commerce extracts: orders of catalogue products and their lines (incremental).
 
-A few percent of customers order each month, at a rate that follows ``world.activity`` (so
-declining accounts order less and churned ones not at all). Business accounts mostly buy
-seats, residential customers mostly devices. Each product has a promotional price factor per
-day (0.8-1.1 of the list price in force), and the quantity of a line responds to it with the
-customer segment's price elasticity: ``E[quantity] = base * (unit_price / list_price) **
-elasticity``, so a log-log regression of quantity on relative price recovers the elasticity.
-The volume discount of the quantity's band then applies. Orders and lines are both built from
-the same draws of the day, so each table can be generated alone.
+A line's quantity responds to the product's promotional price with the customer segment's
+price elasticity, so a log-log regression of quantity on relative price recovers it; orders
+and lines come from the same draws of the day, so each table can be generated alone.
 """
 
 import dataclasses

@@ -1,12 +1,8 @@
 """CRM extracts: the customer master and account hierarchy (snapshots), the sales pipeline
 (incremental, one row per opportunity stage change) and the quota plan (snapshot).
 
-Opportunities: business accounts open deals at a few per cent a week (more for Enterprise),
-scaled by ``world.activity`` so declining accounts open fewer and churned ones none. A deal
-moves Prospecting -> Qualification -> Proposal -> Negotiation -> Closed Won over days; at
-each step it may be lost instead, more often when the account is in distress and always
-once the account has churned. A day's rows are rebuilt from the births of the trailing
-``OPP_WINDOW`` days, each drawn from ``rng(seed, "crm.opportunities", birth_day)``.
+Deals are opened and lost as the account's activity and distress say, so the pipeline shows
+churn coming; a day's rows are rebuilt from the deals born in the trailing ``OPP_WINDOW`` days.
 """
 
 import dataclasses

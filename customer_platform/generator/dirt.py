@@ -1,21 +1,8 @@
 """Make clean generated extracts as dirty as real ones, at documented, configurable rates.
 
-The kinds of dirt, and what silver does with each:
-
-| dirt                         | rate field            | silver's answer                        |
-|------------------------------|-----------------------|----------------------------------------|
-| exact duplicate rows         | duplicate_rate        | removed, kept in rejects (Data Quality)|
-| near duplicates (case/space) | near_duplicate_rate   | normalised, then removed as duplicates |
-| null in a required field     | null_rate             | rejected (rule ``not_nullable``)       |
-| enum/region spelling variants| variant_rate          | normalised to the canonical spelling   |
-| malformed emails             | bad_email_rate        | rejected (rule ``str_matches``)        |
-| negative or absurd amounts   | bad_amount_rate       | rejected (range rule)                  |
-| late-arriving rows           | late_rate             | kept in the day received, event date kept |
-| an extra column in a file    | extra_column_chance   | kept in bronze ``_extra_columns``      |
-| a missing optional column    | missing_column_chance | read as nulls, noted in metadata       |
-
-Which columns are enums, emails, amounts or required is read from the table's contract, so
-new tables get dirt without code. Rates are per row except the column ones (per file).
+Which columns are enums, emails, amounts or required is read from the table's contract, so new
+tables get dirt without code. Rates are per row except the column ones (per file); the kinds of
+dirt and what silver does with each are in docs/operations.md (The embedded default source).
 """
 
 import dataclasses

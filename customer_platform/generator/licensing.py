@@ -1,15 +1,8 @@
 """Licensing extracts: seat entitlements (snapshot), seat events and seat usage (incremental).
 
-Every entitlement in ``world.ent_*`` (business account x seat product) runs in one-year terms
-from its start, renewing until the account churns (and again from a reactivation). Its
-assigned and activated seat counts are deterministic curves of the days since the term
-anchor: assignments ramp to 60-95% of the entitled seats over roughly 120 days (with a small
-wobble as people join and leave), activations ramp to 50-90% of the assigned seats a little
-slower. Both fall with the account's decline (``world.activity``, activations also with
-``world.distress``) and are gone once it churns. A day's seat events are the integer changes
-of those curves between the day before and the day; seat usage is the activated seats split
-by how many of the trailing seven days each was used, with an intensity that falls with
-``world.activity``.
+Assigned and activated seats are deterministic curves of the days since each entitlement's
+term began, falling with the account's decline: a day's seat events are the changes of those
+curves, so any day can be generated alone and the activation funnel shows churn coming.
 """
 
 import dataclasses

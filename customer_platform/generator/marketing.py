@@ -1,16 +1,9 @@
 """Marketing extracts: the campaign plan (snapshot) and campaign targets (incremental).
 
-The campaign plan is fixed per world: about ``12 + n_customers / 2000`` campaigns starting
-between 2025 and 2027, drawn once from ``rng(seed, "marketing.campaigns.entities")``. A
-snapshot lists the campaigns already started or starting within 30 days.
-
-While a campaign runs it reaches a share of the customers in its audience (existing and not
-churned; Win-back campaigns reach churned customers instead). Each target is drawn once per
-campaign from ``rng(seed, "marketing.campaign_targets", campaign_number)``: its send day and
-whether and when it is opened, responded to and converted, each conditional on the previous
-step. Customers in distress (``world.distress`` on the send day) respond and convert less;
-a churned customer who will come back (``world.reactivate_day``) is likely to convert on a
-Win-back campaign. A day's rows are the state changes that happen on it.
+The campaign plan is fixed per world; each campaign's targets, and whether and when each opens,
+responds and converts, are drawn once per campaign, so a day's rows are the state changes that
+happen on it whatever else is generated. Distress lowers response; Win-back campaigns reach
+churned customers.
 """
 
 import dataclasses

@@ -1,18 +1,8 @@
 """Network extract: daily usage and service quality per customer and service (incremental).
 
-Every world service assignment active on the day (``world.assignments_active``, the same rule
-billing charges by) gets a usage draw; a customer holding several lines of one service gets
-one row with the lines summed. Usage is the plan's typical daily volume (``DATA_MB``,
-``MINUTES``, ``SESSIONS``) x the customer's ``world.activity`` (so it falls towards a quarter
-of normal through the decline before churn) x a segment scale x a weekday factor x lognormal
-noise; some services sit idle on a day, more often in distress.
-
-Quality: outages are area events. Each day every city (``reference.CITIES``) may have an
-outage on its fixed network (Internet, TV, Voice) and, separately, on its mobile network,
-lasting a lognormal number of minutes and hitting a share of the city's customers (by their
-``world.city`` that day); usage shrinks by the time lost. Dropped sessions are a binomial
-share of sessions, higher during an outage and for customers in distress (poor service is
-an early churn signal). Every draw comes from ``rng(seed, "network.daily_usage", day)``.
+Every service assignment active on the day (the rule billing charges by) gets a usage row that
+falls with the customer's activity; outages are area events per city, and dropped sessions rise
+with outages and distress, so poor service shows as an early churn signal.
 """
 
 import numpy as np

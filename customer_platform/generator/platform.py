@@ -1,17 +1,8 @@
 """Collaboration platform extracts: users and licenses (snapshots), meetings, feature usage
 and webinars (incremental).
 
-Users are ``world.user_*``: people at business customers, with a plan that may change once
-and a company they may move to. Each user of a customer that has not churned hosts
-Poisson(rate by plan x ``world.activity``) meetings a day (far fewer at weekends), so usage
-falls through a customer's decline and stops when it churns. Feature usage is drawn per
-meeting from the same day's meetings, rebuilt from their own random stream. About one
-webinar per 400 business accounts is held each day, hosted by Business and Enterprise users.
-
-Licenses: every paid (non-Free) plan period of a user is one license of the matching type
-(Government users get Education licenses 30% of the time), renewed yearly from its start;
-a plan change ends the license and starts a new one that day, the customer churning ends it
-and a reactivation starts a new one. Enterprise licenses are open-ended (no term end).
+Users host meetings at a rate set by plan and their customer's activity, so usage falls through
+a decline and stops at churn; every paid plan period of a user is one license.
 """
 
 import numpy as np

@@ -1,16 +1,9 @@
 """Provisioning extracts: the service catalogue (snapshot) and service assignments (incremental).
 
-The catalogue is ``reference.SERVICES`` plus a few dated revisions (``SERVICE_REVISIONS``:
-DSL withdrawn from sale, plans renamed), so DimService has history to track. Prices do not
-change: billing charges ``reference.SERVICE_COST`` for every active assignment, and the
-catalogue's ``monthly_cost`` must agree with what customers are billed.
-
-Service assignments are ``world.assign_*`` row for row: ``assignment_id`` is ``SA`` + the row
-index + 1, a row with status Active lands on the start day and one with status Ended on the
-end day (cancellation or churn). An assignment is active on ``start <= day < end``, exactly
-the rule billing's MRR uses, so the assignments active on a day are what billing charges for.
-World rows that are never active (a later add-on whose start falls after the customer churned)
-never appear.
+The catalogue gets a few dated revisions so the service dimension has history to track, but
+its prices never change: they must agree with what billing charges. An assignment is active on
+``start <= day < end``, billing's own rule, so the assignments active on a day are what billing
+charges for.
 """
 
 import datetime as dt

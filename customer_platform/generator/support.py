@@ -1,27 +1,9 @@
 """Support extracts: tickets (incremental lifecycle), the knowledge base (snapshot) and
 customer-success engagement activities (incremental).
 
-Tickets: every existing, not churned customer raises tickets at a yearly rate set by its
-segment (about 2 a year on average), multiplied by ``1 + TICKET_DISTRESS * world.distress``:
-a customer heading for churn raises up to five times as many, more of them High priority and
-Billing Questions, and rates the service lower. A ticket is Open when raised, In Progress at
-the first agent response (minutes by phone or chat, hours by email or web, sooner for High
-priority), Resolved after a time set by priority and type (hours for a High billing question,
-weeks for a Low feature request) and Closed one to seven days later. About half the customers
-answer the satisfaction survey at resolution; the score falls with distress and with slow
-resolution. A day's rows are the status changes on that day, rebuilt from the tickets raised
-in the trailing ``TICKET_WINDOW`` days, each raised from ``rng(seed, "support.tickets", day)``.
-
-Knowledge base: a fixed library of ``KB_BASE + n_customers / KB_CUSTOMERS_PER_ARTICLE``
-articles published between 2015 and 2027 (a starter set on the first day of history, a
-quarter in the launch year), each revised at a rate set by its category; a day's snapshot
-lists the published articles in their version of that day, so version numbers only grow.
-
-Engagement activities: customer success managers meet business accounts at a yearly rate set
-by segment (onboarding calls and training in the first 90 days, then reviews, training and
-health checks), mostly on weekdays; accounts in distress get more health checks and executive
-meetings, and more of them end Negative. Each day draws from
-``rng(seed, "support.engagement_activities", day)``.
+A customer heading for churn raises more tickets, more urgent and rated lower, and its account
+gets more health checks, so support shows churn coming. A day's ticket rows are rebuilt from the
+tickets raised in the trailing ``TICKET_WINDOW`` days, so any day can be generated alone.
 """
 
 import dataclasses

@@ -2,13 +2,8 @@
 
 Everything here is a pure function of (seed, number of customers), computed once with numpy
 and cached. Per-day generators ask the world for the state on a day (status, tier, address,
-activity level) rather than carrying state from one day to the next, which is what makes
-every day independently reproducible.
-
-The latent churn process: a customer who will churn on day C starts declining 30-90 days
-before it. Usage falls towards a quarter of normal, tickets become more frequent and angrier,
-invoices go unpaid and seats are de-activated. Some churners are suspended (status Inactive)
-for two weeks before they churn, and about a fifth come back later (reactivation).
+activity level, distress before churn) rather than carrying state from one day to the next,
+which is what makes every day independently reproducible.
 """
 
 import dataclasses
