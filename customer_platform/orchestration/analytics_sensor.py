@@ -1,33 +1,9 @@
 """The sensor that keeps the analytics fresh: the heart of the analytics layer.
 
-``gold_analytics_sensor`` requests runs of ``gold_analytics`` (the analytics job) for a day D
-once every gold input of the layer has materialised D and passed its blocking checks:
-
-- **Ready inputs.** Each input (``INPUT_KEYS``: the gold facts and dimension versions the
-  analytics tables read) has a materialisation of D; no later attempt to materialise it is
-  in flight or failed (its latest *planned* materialisation is not newer); and every blocking
-  check of it has passed on that latest materialisation. A day with a missing, failed or
-  unchecked input launches nothing.
-- **Windows read earlier days.** customer_360 of D sums the daily summaries of D-364..D and the
-  churn model of D trains on earlier days' features and labels, so D's analytics wait until
-  those earlier partitions are done (``window_gates``). The per-day building blocks (the
-  daily summary and the labels: ``BASE_KEYS``) depend on D's inputs only, so they never
-  wait. A day whose windows are complete gets one run of every analytics asset ("all"); a
-  day whose windows are not gets a run of its building blocks only ("base") and, once the
-  earlier days are done, a run of the rest ("analytics").
-- **Catch-up.** After a backfill of many days the first tick requests every ready day's
-  building blocks (and the whole run for the days whose windows are done), in day order; the
-  next ticks request the rest as the windows complete: correct whatever order the runs finish
-  in, in a few waves (the model's window makes a wave at most N days long).
-- **Stable run keys and a cursor.** A run key is ``<day>:<stage>:<inputs>``, where
-  ``<inputs>`` is the storage id of the day's latest input materialisation: the same inputs
-  never launch the same stage twice, and re-materialised inputs launch a fresh run. The
-  cursor remembers the requests not yet done, so a second tick before they finish requests
-  nothing; a day whose run failed is not retried until its inputs change (re-execute the run
-  from the UI).
-
-"Done" is read from the event log, not from the cursor: an analytics asset is done for D when
-it was materialised after D's latest input materialisation.
+``gold_analytics_sensor`` requests ``gold_analytics`` for a day once every gold input of the
+layer has materialised it and passed its blocking checks, after the earlier days its windows
+read; run keys carry the inputs' storage id and "done" is read from the event log, so runs
+finishing in any order converge and the same inputs never run twice (docs/analytics.md).
 """
 
 import dataclasses
@@ -48,9 +24,9 @@ from dagster import (
 )
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
-from customer_platform.analytics.customer_daily import CUSTOMER_DAILY_SUMMARY
-from customer_platform.analytics.labels import CHURN_LABELS
-from customer_platform.analytics.tables import ANALYTICS_TABLES
+from customer_platform.gold import ANALYTICS_TABLES
+from customer_platform.gold.analytics.churn_labels import CHURN_LABELS
+from customer_platform.gold.analytics.customer_daily_summary import CUSTOMER_DAILY_SUMMARY
 from customer_platform.gold.base import GoldTable, upstream_key
 from customer_platform.orchestration.jobs import analytics_job
 from customer_platform.partitions import daily_partitions, partition_day

@@ -1,16 +1,10 @@
 """When things run: the clock and the operating knobs of the schedules, the landing sensor
 and freshness.
 
-Every value has a documented default and an environment variable that overrides it (read when
-the code location loads, so a change needs a reload). Daily partitions are UTC calendar days
-(``customer_platform.partitions``); the timezone below only says how the cron strings of the
-schedules and the freshness deadline are read.
-
-The defaults tell one story: the extracts of day D are due by D+1 06:00 UTC (the landing
-cut-off, and the time of the daily schedule for deployments that run on the clock instead of
-on arrival); D's gold tables must be in by D+1 09:00 UTC (the freshness deadline); the weekly
-segmentation of seed 001 is rebuilt for the week's last day (Sunday) on Monday at 07:00 UTC,
-after Sunday's daily run and its analytics.
+Every value has a default and an environment variable that overrides it, read when the code
+location loads. Daily partitions are UTC days; the timezone below only says how the cron
+strings and the freshness deadline are read. How the defaults fit together: docs/operations.md
+(The clock).
 """
 
 import datetime as dt

@@ -1,28 +1,9 @@
 """Freshness: every gold table of the daily job must hold the day just ended by a deadline.
 
-Each gold table of ``daily_platform`` has a ``freshness`` check (``FRESHNESS_CHECKS``). After
-each tick of ``freshness_deadline_cron()`` (09:00 UTC by default) it passes only if the table
-has a materialisation of the partition of the last day complete at that tick: at 10:00 on
-2026-03-03, partition 2026-03-02. A late day fails it with severity ERROR (red on the asset in
-the UI), the expected partition, the deadline, how overdue and the table's last update in its
-metadata, until the day is loaded.
-
-``gold_freshness_sensor`` (running by default) evaluates the checks without a run: it reads the
-event log and reports an evaluation for each table whose outcome changed (a new expected day,
-or the late day landing), so a failure shows within minutes of the deadline and recovery as
-soon as the day is in. A run would open the warehouse through its I/O manager and compete for
-DuckDB's single writer lock with the daily run it is watching; a sensor touches only the
-instance. The checks stay executable (``Execute`` in the UI runs the same rule).
-
-Why not Dagster's builders: ``build_time_partition_freshness_checks`` (the same rule) is marked
-superseded in 1.13 and needs runs to evaluate; ``FreshnessPolicy`` (the recommended successor,
-evaluated by the daemon) looks at the latest materialisation of *any* partition, so a backfill
-of an old day would make a late table look fresh.
-
-The audit tables (group ``gold_audit``) are left out: ``audit_job`` rebuilds them after every
-run, and a check on them would be pulled into that job. The checks must not run inside
-``daily_platform`` either (a backfill of an old day would evaluate them against today's
-deadline): its selection leaves them out (see the package docstring).
+A ``freshness`` check per table (``FRESHNESS_CHECKS``), evaluated by ``gold_freshness_sensor``
+from the event log rather than by a run, which would compete for the warehouse's single writer
+with the daily run it watches; Dagster's own freshness builders need runs or let a backfill of
+an old day make a late table look fresh. The rules: docs/operations.md (Freshness).
 """
 
 import datetime as dt

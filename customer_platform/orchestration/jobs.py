@@ -48,7 +48,7 @@ weekly_segmentation_job = define_asset_job(
     "weekly_segmentation",
     selection=AssetSelection.assets(*SEGMENTATION_KEYS),
     description="Rebuild the customer segmentation (customer_segments, segment_summary) for "
-    "one day; weekly_segmentation_schedule runs it for each week's last day (seed 001).",
+    "one day; weekly_segmentation_schedule runs it for each week's last day.",
 )
 
 JOBS = [daily_platform_job, audit_job, analytics_job, weekly_segmentation_job]

@@ -1,49 +1,10 @@
 """The landing-zone sensor: a day's bronze-to-gold run as soon as its files are in.
 
-``landing_zone_sensor`` looks at ``<landing_root>/<system>/<table>/<YYYY-MM-DD>.<ext>`` for the
-days of the last ``landing_lookback()`` days (the ``landing`` resource says where the root is)
-and requests runs of ``daily_platform``:
-
-- **A complete day.** Once every source table's file for day D is present, one run of the
-  whole job for partition D (tag ``customer_platform/trigger=landing_complete``).
-- **The cut-off.** If some files are still missing ``landing_cutoff()`` after D ended, the
-  same run with what arrived (``landing_cutoff``, the missing tables in
-  ``customer_platform/landing_missing``): the bronze assets of the missing tables fail naming
-  the file they expected, so the gap is visible in the run, in the audit log and in the
-  freshness checks, and everything that does not depend on them is loaded.
-- **A re-delivery.** A file that arrives again for a day already launched, with different
-  contents, or a file that was missing at the cut-off and arrives later, re-runs that day
-  only, and only the assets downstream of the changed tables within the job
-  (``landing_redelivery``; tables in ``customer_platform/landing_changed``). An identical
-  re-delivery (same bytes, newer modification time) launches nothing.
-- **Intra-day refresh (seed 000: support tickets change several times a day).** Until the
-  day's whole run is launched, every new version of an intra-day table's file runs that
-  table's chain alone for the day (``landing_intraday``): for ``support.tickets`` that is
-  bronze/sup_tickets, silver/stg_sup_tickets (+ rejects), gold/dim_support_ticket(_versions),
-  gold/fact_support_ticket and gold/agg_ticket_resolution (``INTRADAY_CHAINS``). The chain is
-  a provisional view: tables outside it that also read tickets (inferred members of
-  dim_customer and dim_user, the platform facts) catch up in the day's whole run, which
-  follows when the day is complete or at the cut-off, and every later re-delivery of a
-  launched day re-runs everything the file feeds. A run needs its partition: the platform's
-  daily partitions end with the last complete UTC day, so the tickets file of the open day
-  waits for midnight UTC and is then refreshed while the rest of the day's extracts arrive.
-  With partitions that include the open day (``end_offset=1``) the same rule refreshes the
-  support tables of today as its tickets file is re-delivered.
-- **Days loaded elsewhere.** A day about to be launched whose every present file is already
-  in bronze (materialised for the day after the file was written: the CLI, the UI, the
-  schedule) is adopted into the cursor without a run.
-
-Identity and memory. A file's identity is the SHA-256 of its contents; its format, size,
-modification time and inode only tell the sensor when to hash it again. The cursor (JSON)
-remembers, for every watched day, the files as last seen and the digests the day's launches
-covered, so nothing is launched twice for the same files. The run key is
-``landing:<day>:<kind>:<hash of the digests launched before and now>``: a reset cursor asks
-for the same keys again, which Dagster does not launch twice for one sensor, while a file
-that goes back to an earlier version is a new launch. Days that leave the lookback window are
-dropped from the cursor.
-
-Producers should deliver atomically (write elsewhere, then move into place): a file caught
-half-written is launched like any other version and superseded by the complete one.
+``landing_zone_sensor`` runs a day when its files are complete, or at the cut-off with what
+arrived; re-runs only what a changed re-delivery feeds; and refreshes the support-ticket chain
+each time the day's tickets file changes, since tickets change several times a day. A file is
+known by the SHA-256 of its contents, so the same files never launch twice. The rules in full:
+docs/operations.md (The landing sensor).
 """
 
 import dataclasses
@@ -97,7 +58,7 @@ def support_ticket_chain() -> tuple[AssetKey, ...]:
             AGG_TICKET_RESOLUTION.key)
 
 
-#: Tables refreshed intra-day, and the assets one refresh runs (see the module docstring).
+#: Tables refreshed intra-day, and the assets one refresh runs (docs/operations.md).
 INTRADAY_CHAINS: Mapping[str, tuple[AssetKey, ...]] = {"support.tickets": support_ticket_chain()}
 
 
@@ -197,7 +158,7 @@ def downstream_in_job(repository_def, job_name: str, roots: Iterable[AssetKey]
 
 @dataclasses.dataclass(frozen=True)
 class LandingWatch:
-    """The landing sensor's rules (see the module docstring), separate from Dagster's sensor
+    """The landing sensor's rules (docs/operations.md), separate from Dagster's sensor
     machinery so that a test can give it a clock and a cut-off."""
 
     tables: tuple[SourceTable, ...] = SOURCE_TABLES

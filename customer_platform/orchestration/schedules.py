@@ -1,20 +1,9 @@
-"""The clock-driven runs: the day just ended, and the weekly segmentation of seed 001.
+"""The clock-driven runs: the day just ended, and the weekly customer segmentation.
 
-``daily_platform_schedule`` runs ``daily_platform`` (bronze -> silver -> gold, with checks)
-for the day just ended at ``daily_run_cron()`` in ``schedule_timezone()`` (06:00 UTC by
-default). "The day just ended" is the last UTC calendar day complete at the tick, since the
-daily partitions are UTC days: a tick at 06:00 UTC on 2026-03-03 runs partition 2026-03-02.
-It is the alternative to the landing sensor for deployments whose extracts arrive by a fixed
-time, so it starts stopped; if both are on, the schedule skips a day the landing sensor has
-already run as a whole.
-
-``weekly_segmentation_schedule`` rebuilds the segmentation (gold/customer_segments and
-gold/segment_summary, the ``weekly_segmentation`` job) for the week's last day, Sunday: seed
-001 updates segmentation weekly, and ``gold.customer_segments_weekly`` /
-``gold.segment_summary_weekly`` show each Sunday's rows. It runs on Mondays at
-``segmentation_cron()`` once the week is closed, from the Sunday's analytics inputs
-(customer_360, customer_clv, churn_scores, kept fresh by gold_analytics_sensor); while those
-are not in for the Sunday it skips and says so.
+``daily_platform_schedule`` is the alternative to the landing sensor for extracts that arrive
+by a fixed time (stopped by default; it skips a day the sensor already ran).
+``weekly_segmentation_schedule`` rebuilds the segmentation for each week's Sunday once the week
+is closed, since segmentation is updated weekly. Details: docs/operations.md (The schedules).
 """
 
 import datetime as dt
@@ -95,7 +84,7 @@ def daily_platform_schedule(context: ScheduleEvaluationContext):
     execution_timezone=cadence.schedule_timezone(),
     default_status=DefaultScheduleStatus.RUNNING,
     description="Rebuilds the segmentation for the week's last day (Sunday) once the week is "
-    "closed (seed 001: segmentation is updated weekly).",
+    "closed (segmentation is updated weekly).",
 )
 def weekly_segmentation_schedule(context: ScheduleEvaluationContext):
     sunday = week_last_day(context.scheduled_execution_time).isoformat()
