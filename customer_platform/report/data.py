@@ -1,20 +1,10 @@
 """What each chart of the report reads: one DuckDB query per chart, over partitions up to D.
 
-A query reads the gold tables it names, and only their partitions ``load_date`` in
-``D - lookback_days .. D``: a later day never changes the report of D, so the report of a day
-is reproducible (the same warehouse partitions give the same file). Snapshot charts read the
-day's partition (``lookback_days = 0``), trend charts a trailing window.
-
-Completeness: a chart of a figure the warehouse flags as incomplete (a period that begins
-before its first day, ``is_complete``; a pipeline it does not hold whole,
-``is_pipeline_complete``) reads the flag as ``is_complete`` and marks those points, so an
-undercount is never drawn as a fall (``gold/completeness.py``).
-
-PII: a column keeps its source name through the query, and ``fetch`` masks every column that
-one of the query's source tables classifies as PII (``privacy.mask``), whatever the chart
-then does with it. A name or an e-mail address therefore never reaches a figure unmasked.
-A table the warehouse does not hold yet (a fresh warehouse, a layer not run) reads as no
-rows: its chart says so instead of failing the report.
+A query reads only the partitions ``D - lookback_days .. D`` of the tables it names, so a later
+day never changes the report of D. A query of a figure the warehouse flags as incomplete reads
+the flag as ``is_complete``, so the chart marks those points instead of drawing a fall.
+``fetch`` masks every column a source table of the query classifies as PII before any chart
+sees it, and reads a table the warehouse does not hold yet as no rows.
 """
 
 import dataclasses
