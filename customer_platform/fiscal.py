@@ -1,4 +1,4 @@
-"""The fiscal calendar, defined once (seed 003 reports by fiscal week and quarter).
+"""The fiscal calendar, defined once (revenue operations reports by fiscal week and quarter).
 
 Fiscal year FY<N> runs from 1 December of year N-1 to 30 November of year N. Quarters are
 three calendar months (Q1 = Dec-Feb). Fiscal week 1 starts on the first day of the fiscal

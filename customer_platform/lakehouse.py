@@ -1,25 +1,10 @@
 """The Delta Lake storage backend: the same assets, one open-format table per asset.
 
 ``CUSTOMER_PLATFORM_STORAGE=delta`` swaps the two storage resources and nothing else
-(``storage.default_resources``): every asset, check and SQL statement stays as it is.
-
-- Bronze and silver frames go through Dagster's Delta Lake I/O manager
-  (``dagster-deltalake-polars``) to ``<root>/<layer>/<table>/``, physically partitioned by
-  ``_partition_date``; re-running a day is one Delta commit that replaces that partition.
-- Gold's SQL still runs in DuckDB, in an in-memory database per connection in which every
-  Delta table under the root is a view over its current snapshot (Arrow datasets, so filters
-  and projections reach the Parquet files). ``replace_partition`` writes a result back as one
-  Delta commit (``overwrite`` with a predicate on the partition column); a table created by
-  SQL (``CREATE TABLE``, as ``ensure_table`` does) becomes a Delta table when the connection
-  closes; views and macros (``define``) are kept as DDL under ``<root>/_definitions/`` and
-  re-created in every connection.
-
-Every write is a Delta transaction, atomic on its own: a killed step leaves the previous
-version, and readers see a consistent snapshot while another process writes. There is no
-file lock to take turns on, so runs and steps in several processes read and write at once.
-Spark, Trino, Polars (``pl.read_delta``) and DuckDB (``delta_scan``) read the tables as they
-are. What this backend does not do yet: object storage (the root is a local or mounted
-path) and compaction (``DeltaTable.optimize`` / ``vacuum`` are left to the operator).
+(``storage.default_resources``): bronze and silver go through Dagster's Delta Lake I/O manager,
+gold's SQL still runs in DuckDB over the Delta tables' snapshots and writes a partition back as
+one Delta commit. Every write is its own transaction, so processes need no lock to take turns
+with. The layout, the cost and what is not done yet: docs/scaling.md.
 """
 
 import contextlib

@@ -1,22 +1,11 @@
 """Resources: the DuckDB warehouse I/O manager and the landing zone.
 
-The warehouse is one DuckDB file with a schema per layer (``bronze``, ``silver``, ``gold``),
-chosen by the asset key prefix. Assets hand Polars frames to the I/O manager (the pandas
-handler is registered too, for the few consumers that need pandas).
-
-Every connection goes through ``open_warehouse``: one configuration (DuckDB refuses two in
-one process), and processes take turns. DuckDB allows one writer process per file and fails
-the others at once, so a process first takes an exclusive lock on ``<warehouse>.lock``
-(re-entrant within the process) and waits for it, instead of failing on DuckDB's lock. By
-default a run keeps the file for its whole length (``HeldOpenDuringRun``: fast, and parallel
-runs queue behind each other); with ``CUSTOMER_PLATFORM_WAREHOUSE_HOLD=step`` each step takes
-it only for its own connections, so parallel runs interleave step by step.
-
-Two changes to the stock DuckDB I/O manager:
-- Every write is one transaction (delete the partition, insert the new rows, commit), so a
-  crash mid-write leaves the old partition, never half of the new one.
-- Empty frames still create the table with the right columns, so an empty day (no rejects,
-  no tickets) is a valid, readable partition rather than a missing table.
+The warehouse is one DuckDB file with a schema per layer, chosen by the asset key prefix. Every
+connection goes through ``open_warehouse``, and processes take turns with the file through an
+exclusive lock on ``<warehouse>.lock`` instead of failing on DuckDB's one-writer rule (held per
+run by default: docs/operations.md, Parallel backfills). Unlike the stock DuckDB I/O manager,
+every write is one transaction (a crash leaves the old partition, never half of the new one),
+and an empty frame still creates its table, so an empty day is a readable partition.
 """
 
 import contextlib

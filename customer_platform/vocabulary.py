@@ -8,7 +8,7 @@ CUSTOMER_SEGMENTS = ("Residential", "SMB", "Enterprise", "Government")
 CUSTOMER_TIERS = ("Bronze", "Silver", "Gold", "Platinum")
 CUSTOMER_STATUSES = ("Active", "Inactive", "Churned")
 
-#: Region codes and the sales geography each belongs to (seed 003: "unify region codes").
+#: Region codes, unified across systems, and the sales geography each belongs to.
 REGION_GEO = {
     "US-EAST": "AMER",
     "US-CENTRAL": "AMER",
@@ -51,7 +51,7 @@ OPPORTUNITY_STAGES = (
 OPEN_OPPORTUNITY_STAGES = OPPORTUNITY_STAGES[:4]
 SALES_MOTIONS = ("Growth on renewal", "New", "True up")
 
-#: Product catalogue (seed 003: CCE, DCE, CCE Pro, Stock, Sign, ...), by product family.
+#: Product catalogue (CCE, DCE, CCE Pro, Stock, Sign, ...), by product family.
 PRODUCT_FAMILY = {
     "CCE": "Creative Cloud",
     "CCE Pro": "Creative Cloud",
