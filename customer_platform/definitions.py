@@ -6,9 +6,8 @@ import importlib
 from dagster import Definitions, ExecutorDefinition, in_process_executor, multiprocess_executor
 
 from customer_platform import settings
-from customer_platform.analytics import ANALYTICS_ASSETS, ANALYTICS_CHECKS
 from customer_platform.bronze.assets import BRONZE_ASSETS
-from customer_platform.gold import GOLD_ASSETS, GOLD_CHECKS
+from customer_platform.gold import ANALYTICS_ASSETS, ANALYTICS_CHECKS, GOLD_ASSETS, GOLD_CHECKS
 from customer_platform.orchestration import FRESHNESS_CHECKS, JOBS, SCHEDULES, SENSORS
 from customer_platform.report import REPORT_ASSETS
 from customer_platform.silver.assets import SILVER_ASSETS

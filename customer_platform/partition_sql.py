@@ -11,8 +11,7 @@ import datetime as dt
 import difflib
 import re
 
-from customer_platform.analytics.tables import ANALYTICS_TABLES
-from customer_platform.gold import DOCUMENTED_TABLES, GOLD_TABLES
+from customer_platform.gold import ANALYTICS_TABLES, DOCUMENTED_TABLES, GOLD_TABLES
 from customer_platform.gold.base import GoldTable, typed_select
 from customer_platform.settings import partition_start
 

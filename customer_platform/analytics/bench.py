@@ -88,7 +88,7 @@ def synthesise_history(data_root: Path, landing: Path, bench_day: str) -> dict:
     import duckdb
 
     from customer_platform import settings
-    from customer_platform.analytics.model import ChurnModelConfig, _label_days
+    from customer_platform.gold.analytics._model import ChurnModelConfig, _label_days
 
     config = ChurnModelConfig()
     label_days = _label_days(day, config)
@@ -147,10 +147,10 @@ def held_out_auc(data_root: Path, customers: int, days: int, seed: int) -> dict:
     _environment(data_root, landing, AUC_START)
     from dagster import AssetSelection, DagsterInstance, define_asset_job
 
-    from customer_platform.analytics.churn_features import CHURN_FEATURES
-    from customer_platform.analytics.customer_360 import CUSTOMER_360
-    from customer_platform.analytics.model import ChurnModelConfig, _label_days
     from customer_platform.generator import days_between, generate
+    from customer_platform.gold.analytics._model import ChurnModelConfig, _label_days
+    from customer_platform.gold.analytics.churn_features import CHURN_FEATURES
+    from customer_platform.gold.analytics.customer_360 import CUSTOMER_360
     from customer_platform.orchestration.analytics_sensor import BASE_KEYS, INPUT_KEYS
     from customer_platform.orchestration.jobs import ANALYTICS_JOB
 

@@ -23,13 +23,23 @@ from customer_platform.gold.scd2 import Scd2Dimension, build_scd2_assets
 LEGACY_MODULES = ("exports",)
 
 
-def table_modules() -> list[ModuleType]:
-    """Every table module: ``gold/<subject>/<table>.py``, by subject and table name."""
+#: The subject collected apart from the daily graph, into ``ANALYTICS_*``: its tables run in
+#: their own job (``gold_analytics``, launched by ``gold_analytics_sensor`` once the day's gold
+#: inputs are in and checked), are not exported and have no freshness checks.
+ANALYTICS = "analytics"
+
+
+def table_modules(subject: str | None = None) -> list[ModuleType]:
+    """The table modules ``gold/<subject>/<table>.py``, by subject and table name: those of
+    ``subject`` when given, else those of every subject of the daily graph (all but
+    ``ANALYTICS``)."""
     modules = []
-    for subject in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if not subject.ispkg or subject.name.startswith("_"):
+    for package_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        name = package_info.name
+        if not package_info.ispkg or name.startswith("_") or (
+                name != subject if subject else name == ANALYTICS):
             continue
-        package = importlib.import_module(f"{__name__}.{subject.name}")
+        package = importlib.import_module(f"{__name__}.{name}")
         modules += [importlib.import_module(f"{package.__name__}.{m.name}")
                     for m in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name)
                     if not m.name.startswith("_")]
@@ -61,7 +71,31 @@ def _legacy_modules():
                 raise
 
 
-def _collect():
+def in_lineage_order(modules: list[ModuleType]) -> list[ModuleType]:
+    """``modules`` with each one after the modules declaring the tables it reads (depth first,
+    by name): the order its tables are built in."""
+    declaring = {table.name: module for module in modules for table in declared_tables(module)}
+    seen: set[str] = set()
+    ordered: list[ModuleType] = []
+
+    def visit(module: ModuleType) -> None:
+        if module.__name__ in seen:
+            return
+        seen.add(module.__name__)
+        for table in declared_tables(module):
+            for source in table.sources:
+                upstream = declaring.get(source.removeprefix("gold."))
+                if upstream is not None:
+                    visit(upstream)
+        ordered.append(module)
+
+    for module in modules:
+        visit(module)
+    return ordered
+
+
+def _collect(modules: list[ModuleType], metrics: list[Metric], documented: list[GoldTable],
+             legacy=()):
     from customer_platform.gold.base import build_gold_asset
 
     tables, assets, checks = [], [], []
@@ -75,25 +109,25 @@ def _collect():
         tables.append(dim.versions)
         assets.extend(build_scd2_assets(dim))
 
-    for module in table_modules():
+    for module in modules:
         hand_written = getattr(module, "ASSETS", None)
         for table in declared(module):
             if hand_written is not None:
-                DOCUMENTED_TABLES.append(table)
+                documented.append(table)
             else:
                 (add_dimension if isinstance(table, Scd2Dimension) else add_table)(table)
             checks.extend(getattr(module, "CHECKS", []))
-            METRICS.extend(getattr(module, "METRICS", []))
+            metrics.extend(getattr(module, "METRICS", []))
         assets.extend(hand_written or [])
-    for module in _legacy_modules():
+    for module in legacy:
         for table in getattr(module, "TABLES", []):
             add_table(table)
         for dim in getattr(module, "SCD2_DIMENSIONS", []):
             add_dimension(dim)
         assets.extend(getattr(module, "ASSETS", []))
         checks.extend(getattr(module, "CHECKS", []))
-        METRICS.extend(getattr(module, "METRICS", []))
-        DOCUMENTED_TABLES.extend(getattr(module, "DOCUMENTED", []))
+        metrics.extend(getattr(module, "METRICS", []))
+        documented.extend(getattr(module, "DOCUMENTED", []))
     return tables, assets, checks
 
 
@@ -102,4 +136,12 @@ METRICS: list[Metric] = []
 DOCUMENTED_TABLES: list[GoldTable] = []
 SCD2_DIMENSIONS: list[Scd2Dimension] = []
 GOLD_TABLES: list[GoldTable]
-GOLD_TABLES, GOLD_ASSETS, GOLD_CHECKS = _collect()
+GOLD_TABLES, GOLD_ASSETS, GOLD_CHECKS = _collect(table_modules(), METRICS, DOCUMENTED_TABLES,
+                                                 _legacy_modules())
+
+#: The analytics layer (``gold/analytics/``), in lineage order: every table (those its
+#: hand-written assets write included), its assets, checks and metrics.
+ANALYTICS_METRICS: list[Metric] = []
+_analytics_modules = in_lineage_order(table_modules(ANALYTICS))
+ANALYTICS_TABLES = tuple(table for module in _analytics_modules for table in declared(module))
+_, ANALYTICS_ASSETS, ANALYTICS_CHECKS = _collect(_analytics_modules, ANALYTICS_METRICS, [])

@@ -6,8 +6,9 @@ freshness checks have their own jobs or sensors.
 
 from dagster import AssetSelection, define_asset_job
 
-from customer_platform.analytics import ANALYTICS_GROUP
-from customer_platform.analytics.segments import CUSTOMER_SEGMENTS, SEGMENT_SUMMARY
+from customer_platform.gold.analytics import ANALYTICS_GROUP
+from customer_platform.gold.analytics.customer_segments import CUSTOMER_SEGMENTS
+from customer_platform.gold.analytics.segment_summary import SEGMENT_SUMMARY
 from customer_platform.gold.audit import AUDIT_GROUP, AUDIT_JOB_NAME
 from customer_platform.orchestration.freshness import FRESHNESS_CHECKS
 from customer_platform.report import REPORT_GROUP

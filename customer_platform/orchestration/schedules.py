@@ -21,7 +21,8 @@ from dagster import (
     schedule,
 )
 
-from customer_platform.analytics.segments import CUSTOMER_SEGMENTS, SEGMENT_SUMMARY
+from customer_platform.gold.analytics.customer_segments import CUSTOMER_SEGMENTS
+from customer_platform.gold.analytics.segment_summary import SEGMENT_SUMMARY
 from customer_platform.gold.base import upstream_key
 from customer_platform.orchestration import cadence
 from customer_platform.orchestration.jobs import (

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from customer_platform.analytics.labels import DEFAULT_HORIZON_DAYS
+from customer_platform.gold.analytics.churn_labels import DEFAULT_HORIZON_DAYS
 from customer_platform.gold.revops._rules import ACTIVATION, HEALTH
 from customer_platform.report import data
 from customer_platform.vocabulary import TICKET_TYPES

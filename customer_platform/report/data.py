@@ -14,9 +14,8 @@ import duckdb
 import polars as pl
 
 from customer_platform import privacy
-from customer_platform.analytics.segments import SCHEMES
-from customer_platform.analytics.tables import ANALYTICS_TABLES
-from customer_platform.gold import DOCUMENTED_TABLES, GOLD_TABLES
+from customer_platform.gold import ANALYTICS_TABLES, DOCUMENTED_TABLES, GOLD_TABLES
+from customer_platform.gold.analytics.segment_summary import SCHEMES
 from customer_platform.gold.base import GoldTable
 from customer_platform.quality.schemas import pii_columns
 

@@ -12,8 +12,7 @@ from collections.abc import Iterator
 import polars as pl
 import pytest
 
-from customer_platform.analytics.tables import ANALYTICS_TABLES
-from customer_platform.gold import GOLD_TABLES, SCD2_DIMENSIONS
+from customer_platform.gold import ANALYTICS_TABLES, GOLD_TABLES, SCD2_DIMENSIONS
 from customer_platform.gold.base import GoldTable, ensure_table
 from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.scd2 import view_sql

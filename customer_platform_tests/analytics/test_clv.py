@@ -8,15 +8,15 @@ import datetime as dt
 
 import pytest
 
-from customer_platform.analytics.clv import (
+from customer_platform.gold.analytics.churn_scores import CHURN_SCORES
+from customer_platform.gold.analytics.customer_360 import CUSTOMER_360
+from customer_platform.gold.analytics.customer_clv import (
     CUSTOMER_CLV,
     DEFAULT_MONTHLY_CHURN,
     HORIZON_MONTHS,
     MONTHLY_DISCOUNT,
 )
-from customer_platform.analytics.customer_360 import CUSTOMER_360
-from customer_platform.analytics.customer_daily import CUSTOMER_DAILY_SUMMARY
-from customer_platform.analytics.model import CHURN_SCORES
+from customer_platform.gold.analytics.customer_daily_summary import CUSTOMER_DAILY_SUMMARY
 from customer_platform.settings import partition_start
 
 from .conftest import D

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from customer_platform.analytics.churn_features import CHURN_FEATURES
-from customer_platform.analytics.customer_360 import CUSTOMER_360
-from customer_platform.analytics.customer_daily import CUSTOMER_DAILY_SUMMARY
+from customer_platform.gold.analytics.churn_features import CHURN_FEATURES
+from customer_platform.gold.analytics.customer_360 import CUSTOMER_360
+from customer_platform.gold.analytics.customer_daily_summary import CUSTOMER_DAILY_SUMMARY
 from customer_platform.gold.licensing.fact_license_utilization import FACT_LICENSE_UTILIZATION
 from customer_platform.gold.services.fact_network_usage import FACT_NETWORK_USAGE
 from customer_platform.gold.support.fact_support_ticket import FACT_SUPPORT_TICKET
@@ -128,7 +128,7 @@ def test_data_arriving_after_d_never_moves_the_row_of_d(customers):
 
 
 def test_the_layer_reads_facts_and_loaded_versions_never_aggregates_or_dimension_views():
-    from customer_platform.analytics.tables import ANALYTICS_TABLES
+    from customer_platform.gold import ANALYTICS_TABLES
     from customer_platform.orchestration.analytics_sensor import INPUT_KEYS
 
     inputs = {key.path[-1] for key in INPUT_KEYS}

@@ -3,7 +3,7 @@ business day in the partition they arrived in, invalid amounts and future days l
 
 import datetime as dt
 
-from customer_platform.analytics.customer_daily import CUSTOMER_DAILY_SUMMARY, MEASURES
+from customer_platform.gold.analytics.customer_daily_summary import CUSTOMER_DAILY_SUMMARY, MEASURES
 from customer_platform.gold.billing.fact_billing import FACT_BILLING
 from customer_platform.gold.billing.fact_invoice import FACT_INVOICE
 from customer_platform.gold.commerce.fact_order import FACT_ORDER

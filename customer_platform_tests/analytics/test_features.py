@@ -4,10 +4,10 @@ SQL, the tables and the docs; the drift statistic behind the materialisation met
 import numpy as np
 import pytest
 
-from customer_platform.analytics.churn_features import CHURN_FEATURES, feature_statistics, psi
-from customer_platform.analytics.customer_360 import CUSTOMER_360
-from customer_platform.analytics.customer_daily import MEASURES
-from customer_platform.analytics.features import FEATURE_NAMES, FEATURES, features_doc
+from customer_platform.gold.analytics._features import FEATURE_NAMES, FEATURES, features_doc
+from customer_platform.gold.analytics.churn_features import CHURN_FEATURES, feature_statistics, psi
+from customer_platform.gold.analytics.customer_360 import CUSTOMER_360
+from customer_platform.gold.analytics.customer_daily_summary import MEASURES
 
 from .conftest import D, days_before
 

@@ -5,8 +5,8 @@ import datetime as dt
 
 from dagster import DagsterInstance, materialize
 
-from customer_platform.analytics.churn_features import CHURN_FEATURES
-from customer_platform.analytics.labels import CHURN_LABELS, churn_labels
+from customer_platform.gold.analytics.churn_features import CHURN_FEATURES
+from customer_platform.gold.analytics.churn_labels import CHURN_LABELS, churn_labels
 
 from .conftest import D, days_before
 

@@ -8,21 +8,21 @@ import polars as pl
 import pytest
 from dagster import DagsterInstance, materialize
 
-from customer_platform.analytics.churn_features import CHURN_FEATURES
-from customer_platform.analytics.features import FEATURES
-from customer_platform.analytics.labels import CHURN_LABELS
-from customer_platform.analytics.model import (
-    CHURN_SCORES,
+from customer_platform.gold.analytics._features import FEATURES
+from customer_platform.gold.analytics._model import (
     ChurnModelConfig,
     _fit,
     _predict,
-    churn_model,
     lift_at,
     prepare,
     prepared_sql,
     split_days,
     training_set,
 )
+from customer_platform.gold.analytics.churn_features import CHURN_FEATURES
+from customer_platform.gold.analytics.churn_labels import CHURN_LABELS
+from customer_platform.gold.analytics.churn_model import churn_model
+from customer_platform.gold.analytics.churn_scores import CHURN_SCORES
 
 from .conftest import D, analytics_warehouse, days_before
 

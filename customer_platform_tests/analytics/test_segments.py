@@ -6,15 +6,13 @@ import datetime as dt
 
 import pytest
 
-from customer_platform.analytics.clv import CUSTOMER_CLV
-from customer_platform.analytics.customer_360 import CUSTOMER_360
-from customer_platform.analytics.customer_daily import CUSTOMER_DAILY_SUMMARY
-from customer_platform.analytics.model import CHURN_SCORES
-from customer_platform.analytics.segments import (
-    CUSTOMER_SEGMENTS,
-    SEGMENT_SUMMARY,
-    with_weekly_view,
-)
+from customer_platform.gold.analytics._segments import with_weekly_view
+from customer_platform.gold.analytics.churn_scores import CHURN_SCORES
+from customer_platform.gold.analytics.customer_360 import CUSTOMER_360
+from customer_platform.gold.analytics.customer_clv import CUSTOMER_CLV
+from customer_platform.gold.analytics.customer_daily_summary import CUSTOMER_DAILY_SUMMARY
+from customer_platform.gold.analytics.customer_segments import CUSTOMER_SEGMENTS
+from customer_platform.gold.analytics.segment_summary import SEGMENT_SUMMARY
 
 from .conftest import D, days_before
 

@@ -8,10 +8,9 @@ import datetime as dt
 import pytest
 from dagster import DagsterInstance, build_sensor_context, materialize
 
-from customer_platform.analytics import ANALYTICS_ASSETS
-from customer_platform.analytics.churn_features import CHURN_FEATURES
-from customer_platform.analytics.features import FEATURES
-from customer_platform.gold import GOLD_ASSETS
+from customer_platform.gold import ANALYTICS_ASSETS, GOLD_ASSETS
+from customer_platform.gold.analytics._features import FEATURES
+from customer_platform.gold.analytics.churn_features import CHURN_FEATURES
 from customer_platform.orchestration.analytics_sensor import (
     ANALYTICS_KEYS,
     BASE_KEYS,

@@ -9,8 +9,7 @@ import polars as pl
 import pytest
 from dagster import DagsterInstance, materialize
 
-from customer_platform.analytics import ANALYTICS_ASSETS, ANALYTICS_CHECKS
-from customer_platform.gold import SCD2_DIMENSIONS
+from customer_platform.gold import ANALYTICS_ASSETS, ANALYTICS_CHECKS, SCD2_DIMENSIONS
 from customer_platform.gold.exports import GROUP as EXPORTS_GROUP
 from customer_platform.gold.exports import export_frame, exported_tables, paths, write_export
 from customer_platform.lakehouse import DeltaWarehouse, delta_resources

@@ -21,10 +21,9 @@ import pytest
 from dagster import AssetSelection, DagsterInstance, materialize
 
 from customer_platform import fiscal
-from customer_platform.analytics import ANALYTICS_ASSETS
 from customer_platform.bronze.assets import BRONZE_ASSETS
 from customer_platform.generator import generate
-from customer_platform.gold import GOLD_ASSETS, GOLD_CHECKS
+from customer_platform.gold import ANALYTICS_ASSETS, GOLD_ASSETS, GOLD_CHECKS
 from customer_platform.gold.base import ensure_table
 from customer_platform.report import REPORT_ASSETS, REPORT_KEY, data
 from customer_platform.resources import Warehouse, warehouse_resources

@@ -4,8 +4,7 @@ in the file."""
 
 import pytest
 
-from customer_platform.analytics.tables import ANALYTICS_TABLES
-from customer_platform.gold import DOCUMENTED_TABLES, GOLD_TABLES
+from customer_platform.gold import ANALYTICS_TABLES, DOCUMENTED_TABLES, GOLD_TABLES
 from customer_platform.quality.schemas import pii_columns
 from customer_platform.report import report_path, write_report
 from customer_platform.report.charts import CHARTS

@@ -1,16 +1,11 @@
-"""What every analytics table shares: its group, the as-of-day rules, and the Python-asset glue.
+"""What every analytics table shares: its group, the as-of-day rules, the customers as of a
+day, and the glue of the tables written by Python assets.
 
 The analytics layer reads gold facts and dimensions point in time: partition D reads only fact
 rows received by D (``load_date <= D``) whose business day is on or before D
 (``event_date <= D``), and dimension versions loaded by D. Nothing reads the gold ``agg_*``
 tables or the ``dim_*`` views (which hold everything loaded so far), so re-running a day, or
 running days in any order, gives the same rows.
-
-Most analytics tables are plain ``GoldTable``s built by ``build_gold_asset`` (SQL inside the
-warehouse, validated before the write). The few that need Python (the churn model) or run
-config (the label horizon) are ``multi_asset``s over ``analytics_spec``s, which give them the
-same UI metadata and dependencies, with ``gold_check_specs``; ``write_frame`` validates and
-writes their rows the way gold does.
 """
 
 import datetime as dt
@@ -20,6 +15,7 @@ from dagster import AssetCheckResult, AssetExecutionContext, AssetSpec
 
 from customer_platform.gold.audit import write_audit_partition
 from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, build_gold_asset
+from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.sql import DAY
 from customer_platform.resources import Warehouse
 from customer_platform.settings import partition_start
@@ -28,6 +24,8 @@ DOMAIN = "analytics"
 GROUP = f"gold_{DOMAIN}"
 #: The longest trailing window (days, D included) any analytics table reads.
 LONGEST_WINDOW = 365
+#: CRM statuses of a customer who can still churn: the population of features and labels.
+ACTIVE_STATUSES = ("Active", "Inactive")
 
 
 def history_start() -> dt.date:
@@ -48,6 +46,33 @@ def observed_days(window: int, since: str = "") -> str:
     if since:
         first = f"greatest({first}, {since})"
     return f"greatest(least({window}, {DAY} - {first} + 1), 1)"
+
+
+def customers_as_of(day: str) -> str:
+    """SQL CTEs ending in ``customers``: every customer the CRM has delivered and who has
+    signed up by ``day`` (a DATE expression), in the version in force on that day of
+    dim_customer's history as loaded by then (``as_loaded``: versions with load_date <= day;
+    inferred members left out), with ``status_since``: the first day of the trailing run of
+    versions with the current status."""
+    return f"""
+    history AS (
+        SELECT * FROM {DIM_CUSTOMER.as_loaded(day)} AS loaded
+        WHERE NOT is_inferred AND valid_from <= {day}
+    ), latest AS (
+        SELECT * FROM history WHERE {day} BETWEEN valid_from AND valid_to
+    ), status_runs AS (
+        SELECT customer_key, min(valid_from) AS status_since
+        FROM (SELECT h.customer_key, h.valid_from,
+                     max(CASE WHEN h.status <> l.status THEN h.valid_from END)
+                         OVER (PARTITION BY h.customer_key) AS last_other
+              FROM history h JOIN latest l USING (customer_key))
+        WHERE last_other IS NULL OR valid_from > last_other
+        GROUP BY customer_key
+    ), customers AS (
+        SELECT latest.* EXCLUDE (valid_from, valid_to, is_current), status_runs.status_since
+        FROM latest JOIN status_runs USING (customer_key)
+        WHERE signup_date <= {day}
+    )"""
 
 
 def analytics_spec(table: GoldTable, kinds: set[str]) -> AssetSpec:
@@ -72,8 +97,8 @@ def write_frame(warehouse: Warehouse, table: GoldTable, day: dt.date, frame: pl.
 
 def analytics_table(name: str, model: type[GoldModel], description: str, grain: str,
                     sources: tuple[str, ...], sql: str, **overrides) -> GoldTable:
-    """A GoldTable of the analytics domain; by default one row per customer and day (seed
-    001) whose customer_key resolves in dim_customer."""
+    """A GoldTable of the analytics domain; by default one row per customer and day whose
+    customer_key resolves in dim_customer."""
     return GoldTable(**{
         "name": name, "model": model, "description": description, "seed": "001",
         "kind": "aggregate", "domain": DOMAIN, "primary_key": ("customer_key",),
@@ -83,6 +108,6 @@ def analytics_table(name: str, model: type[GoldModel], description: str, grain: 
 
 
 def add_metadata(metadata: dict) -> None:
-    """Attach ``metadata`` to the materialisation of the asset being computed (for run hooks
-    of ``build_gold_asset``, which return only the row count and check results)."""
+    """Attach ``metadata`` to the materialisation of the asset being computed (for a table's
+    ``build``, which returns only the row count and check results)."""
     AssetExecutionContext.get().add_asset_metadata(metadata)

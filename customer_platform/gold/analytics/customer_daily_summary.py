@@ -1,39 +1,22 @@
-"""gold.customer_daily_summary: one small row per customer per activity day, built once.
+"""``gold.customer_daily_summary``: one small row per customer and business day among the fact
+rows received that day, built once, so every trailing window of the analytics layer is a sum of
+these rows rather than of the facts, and a day's cost does not grow with history.
 
-Every trailing-window figure of the analytics layer (7, 30, 90 and 365 days: revenue, usage,
-tickets, payments, campaign responses) is a sum over these rows, never over the facts: a day's
-partition aggregates only the fact rows received that day (``load_date = D``), by customer and
-business day (``event_date``). So
-
-- a day's cost is one day of facts here, and one small row per customer and active day (at
-  most ``LONGEST_WINDOW`` days of them) in customer_360, whatever the length of history;
-- a late row (an event of D-1 received on D) lands in partition D with ``activity_date`` D-1:
-  windows of D-1 computed before it arrived never see it, windows of D and later do, and a
-  partition is a pure function of the facts received by that day, so any run order stores
-  the same rows;
-- a changed re-delivery (``is_update``, fact_billing: ``gold/completeness.py``, "Records
-  delivered again") received on D supersedes the earlier delivery of its event: partition D
-  adds the new version and takes back the earlier one (the latest of its key in the fact's
-  look-back, on its own customer and day, as its own partition counted it), so a window
-  counts each event once, at its latest delivery received by D. Those measures can be
-  negative in one row, never in a window's sum.
-
-Each ``Measure`` is one column: an aggregate over one fact's rows of a customer-day, defined
-once here; the feature catalogue (``features.py``) turns each into windowed features. A measure
-over an optional column (``Measure.column``) sums the rows that delivered it, and its
-``<measure>_undelivered_rows`` counts the rows whose file lacked it: the day's figure is then
-incomplete, so the windows leave that day out (``gold/completeness.py``).
+Each ``Measure`` is one column, defined once here; the feature catalogue (``_features.py``)
+turns each into windowed features. Late rows, changed re-deliveries and measures over optional
+columns: docs/analytics.md.
 """
 
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
-from customer_platform.analytics.common import DAY, analytics_table
 from customer_platform.contracts.base import column
+from customer_platform.gold.analytics._common import analytics_table
 from customer_platform.gold.base import UPDATE_FLAG, GoldModel, GoldTable
 from customer_platform.gold.billing.fact_billing import FACT_BILLING
 from customer_platform.gold.completeness import undelivered
+from customer_platform.gold.sql import DAY
 
 #: Gold facts the summary reads: table -> (source system, row filter).
 FACTS = {
@@ -117,7 +100,7 @@ MEASURES: tuple[Measure, ...] = (
             "Invoices paid whose payment day is known (a file without paid_date leaves it "
             "unknown): the base of the payment-time averages and the late-payment rate",
             windows=(365,)),
-    # orders (seed 004)
+    # orders
     Measure("orders", "fact_order", "count(*)", "Orders placed", windows=(90, 365)),
     Measure("completed_orders", "fact_order", _count("is_completed"),
             "Orders fulfilled (not cancelled or returned)", windows=(90, 365)),

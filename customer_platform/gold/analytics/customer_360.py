@@ -1,26 +1,21 @@
-"""gold.customer_360: the complete profile of every customer as of each day (seed 001).
+"""``gold.customer_360``: the complete profile of every customer as of each day, so every
+question about a customer (who, how much, how used, how served, how at risk) reads one row.
 
-One row per customer the CRM has delivered by day D (inferred members, whose attributes are
-unknown, wait for their CRM row) and who has signed up by D: who they are (attributes of the
-dimension version in force on D), and every feature of the catalogue (``features.py``):
-revenue history and trend over 30/90/365 days, payment behaviour, orders and average order
-value, service portfolio and network utilisation, platform usage and licences, support
-history and satisfaction, campaign response behaviour, tenure and lifecycle stage, and the
-early-warning flags with a rule-based churn-risk level.
-
-Point in time: the customer's attributes are those of its version in force on D in the history
-of ``gold.dim_customer_versions`` as loaded by D (``DIM_CUSTOMER.as_loaded``; never the
-``gold.dim_customer`` view, which holds everything loaded so far); windows sum
-``gold.customer_daily_summary`` partitions ``D-364 .. D`` (rows received by D about days up
-to D); licences are the snapshot gold loaded on D (``gold.fact_license_utilization``
-partition D, the settled day's licences).
+One row per customer the CRM has delivered and who has signed up by D: the attributes of its
+version in force on D, every feature of the catalogue (``_features.py``), the lifecycle stage
+and a rule-based churn-risk level. Where each part comes from, point in time:
+docs/analytics.md.
 """
 
 import datetime as dt
 
-from customer_platform.analytics.common import DAY, LONGEST_WINDOW, analytics_table
-from customer_platform.analytics.customer_daily import FACTS
-from customer_platform.analytics.features import (
+from customer_platform.contracts.base import column
+from customer_platform.gold.analytics._common import (
+    LONGEST_WINDOW,
+    analytics_table,
+    customers_as_of,
+)
+from customer_platform.gold.analytics._features import (
     BAND,
     band_columns_sql,
     model_with_features,
@@ -28,10 +23,11 @@ from customer_platform.analytics.features import (
     unknown_days_by_band_sql,
     window_aggregates_sql,
 )
-from customer_platform.analytics.features import select_sql as feature_select_sql
-from customer_platform.analytics.segments import LIFECYCLE_STAGE, RISK_LEVEL
-from customer_platform.contracts.base import column
-from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
+from customer_platform.gold.analytics._features import select_sql as feature_select_sql
+from customer_platform.gold.analytics._segments import LIFECYCLE_STAGE, RISK_LEVEL, RISK_RULES
+from customer_platform.gold.analytics.customer_daily_summary import FACTS
+from customer_platform.gold.metrics import Metric
+from customer_platform.gold.sql import DAY
 
 #: Columns describing the customer as of D (the features follow them).
 IDENTITY = {
@@ -56,38 +52,7 @@ SUMMARY_COLUMNS = {
                                      "Churned, High, Medium or Low (see docs/metrics.md)")),
 }
 
-
 Customer360 = model_with_features("Customer360", IDENTITY, SUMMARY_COLUMNS)
-
-def customers_as_of(day: str) -> str:
-    """SQL CTEs ending in ``customers``: every customer the CRM has delivered and who has
-    signed up by ``day`` (a DATE expression), in the version in force on that day of
-    dim_customer's history as loaded by then (``as_loaded``: versions with load_date <= day;
-    inferred members left out), with ``status_since``: the first day of the trailing run of
-    versions with the current status."""
-    return f"""
-    history AS (
-        SELECT * FROM {DIM_CUSTOMER.as_loaded(day)} AS loaded
-        WHERE NOT is_inferred AND valid_from <= {day}
-    ), latest AS (
-        SELECT * FROM history WHERE {day} BETWEEN valid_from AND valid_to
-    ), status_runs AS (
-        SELECT customer_key, min(valid_from) AS status_since
-        FROM (SELECT h.customer_key, h.valid_from,
-                     max(CASE WHEN h.status <> l.status THEN h.valid_from END)
-                         OVER (PARTITION BY h.customer_key) AS last_other
-              FROM history h JOIN latest l USING (customer_key))
-        WHERE last_other IS NULL OR valid_from > last_other
-        GROUP BY customer_key
-    ), customers AS (
-        SELECT latest.* EXCLUDE (valid_from, valid_to, is_current), status_runs.status_since
-        FROM latest JOIN status_runs USING (customer_key)
-        WHERE signup_date <= {day}
-    )"""
-
-
-#: CRM statuses of a customer who can still churn: the population of features and labels.
-ACTIVE_STATUSES = ("Active", "Inactive")
 
 SYSTEMS = ",".join(sorted({"crm", *(system for system, _ in FACTS.values())}))
 
@@ -143,3 +108,10 @@ CUSTOMER_360 = analytics_table(
     "of that day",
     sql=CUSTOMER_360_SQL,
 )
+
+METRICS = [
+    Metric(name="churn_risk_level", table="customer_360",
+           formula="rule-based, first match: " + ", ".join(
+               f"{level} ({rule})" for level, rule in RISK_RULES),
+           grain="customer, per partition day", periods="as of the partition day", seed="001"),
+]

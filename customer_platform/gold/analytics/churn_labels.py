@@ -1,15 +1,9 @@
-"""gold.churn_labels: did the customer churn within the next N days? Kept apart from features.
+"""``gold.churn_labels``: did a customer churn within the N days after a feature day? Kept apart
+from the features so training never leaks a label into them.
 
-Partition L holds the labels that became known on day L: for every customer active (CRM status
-Active or Inactive) on the feature day F = L - N, whether its status became Churned on a day
-in (F, L]. It reads only dimension versions loaded by L, so a label is written the day its
-outcome window closes, never earlier (the history of dim_customer as loaded by L:
-``DIM_CUSTOMER.as_loaded``), and training joins it to churn_features of day F by
-``(customer_key, feature_date)``: the features table never holds a label, and a feature row
-never sees its own future.
-
-N (``horizon_days``, default 30) is run config of the asset (``ChurnLabelConfig``); a
-partition holds the labels of one horizon (its last run's), recorded in ``horizon_days``.
+Partition L holds the labels that became known on day L, for the feature day L - N: written the
+day the outcome window closes, from the dimension versions loaded by L, never earlier. N is run
+config (``ChurnLabelConfig``); a partition holds the labels of one horizon (its last run's).
 """
 
 import dataclasses
@@ -23,15 +17,20 @@ from dagster import (
 )
 from pydantic import Field
 
-from customer_platform.analytics.common import DAY, analytics_spec, analytics_table
-from customer_platform.analytics.customer_360 import ACTIVE_STATUSES, customers_as_of
 from customer_platform.contracts.base import column
+from customer_platform.gold.analytics._common import (
+    ACTIVE_STATUSES,
+    analytics_spec,
+    analytics_table,
+    customers_as_of,
+)
 from customer_platform.gold.base import (
     GoldModel,
     gold_check_specs,
     run_gold_sql,
 )
 from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
+from customer_platform.gold.sql import DAY
 from customer_platform.partitions import daily_partitions, partition_day
 from customer_platform.resources import Warehouse
 
@@ -104,3 +103,7 @@ def churn_labels(context: AssetExecutionContext, config: ChurnLabelConfig,
         "dagster/row_count": rows, "horizon_days": config.horizon_days,
         "feature_date": str(day - dt.timedelta(days=config.horizon_days)),
         "churned": positives, "churn_rate": round(positives / rows, 4) if rows else 0.0})
+
+
+#: The table is written by its own asset (the horizon is run config).
+ASSETS = [churn_labels]

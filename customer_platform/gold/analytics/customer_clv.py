@@ -1,39 +1,21 @@
-"""gold.customer_clv: customer lifetime value, historical and predictive (seed 004).
-
-Method (a retention-based formula, documented in docs/metrics.md):
-
-- ``monthly_value`` m: the customer's recurring revenue (subscription fees and renewals of
-  gold.fact_billing, through the daily summary) per whole calendar month, averaged over the
-  last ``VALUE_MONTHS`` whole months the warehouse and the customer were both there for
-  (the month begins on or after the warehouse's first day and the signup, and ends by D).
-  A fee is billed once per monthly period, so a whole month holds each fee once; a partial
-  month scaled up holds two fees or none. One-off revenue (add-ons, orders) and refunds are
-  not extrapolated. Fewer than ``MIN_VALUE_MONTHS`` whole months: m is not published (empty,
-  ``value_method`` insufficient_history), and neither is the predictive CLV.
-- ``monthly_churn_probability`` p: the churn model's probability for the customer on D
-  (gold.churn_scores), converted to a 30-day probability when the model's horizon is not 30
-  days (``1 - (1 - p) ** (30 / horizon)``); ``DEFAULT_MONTHLY_CHURN`` while no model is
-  trained yet (the first horizon of the warehouse); 1 for a churned customer.
-- ``predictive_clv`` = sum over the next ``HORIZON_MONTHS`` months t of m * r^t / (1 + d)^t,
-  with retention r = 1 - p and monthly discount rate d = ``MONTHLY_DISCOUNT``:
-  m * q * (1 - q^H) / (1 - q) with q = r / (1 + d); 0 once churned.
-- ``historical_revenue_365d``: what the customer brought in the last 365 days (the window the
-  platform keeps), one-off revenue included, and ``historical_clv``: the lifetime revenue to
-  date, that observed revenue plus the tenure the window does not see (before the warehouse
-  or older than a year, not re-read daily) at m per 30 days; empty when part of the tenure is
-  unseen and m is not published.
+"""``gold.customer_clv``: customer lifetime value per customer and day, historical (what the
+customer brought in) and predictive (a retention-based formula: the next months of recurring
+monthly value, retained with the churn model's probability and discounted), the basis of the
+value-based segments. The method is the ``METRICS`` below (docs/metrics.md); a value is
+published only once a whole month of recurring revenue is observed, never scaled up from a few
+days.
 """
 
-from customer_platform.analytics.common import (
-    DAY,
+from customer_platform.contracts.base import column
+from customer_platform.gold.analytics._common import (
     LONGEST_WINDOW,
     analytics_table,
     history_start_sql,
 )
-from customer_platform.analytics.features import obs
-from customer_platform.contracts.base import column
+from customer_platform.gold.analytics._features import obs
 from customer_platform.gold.base import GoldModel
 from customer_platform.gold.metrics import Metric
+from customer_platform.gold.sql import DAY
 
 HORIZON_MONTHS = 36
 MONTHLY_DISCOUNT = 0.01  # about 12.7% a year

@@ -1,14 +1,9 @@
-"""gold.churn_features: the ML-ready feature rows of every active customer, per day (seed 001).
-
-The catalogue's features (``features.py``, docs/churn_features.md) for the customers of
-customer_360 whose CRM status on D is Active or Inactive (those who can still churn), keyed
-by ``(customer_key, feature_date)``. No label is ever joined in: labels are
-``gold.churn_labels``, written N days later, and only the model joins the two.
-
-Each materialisation carries the feature statistics in its metadata (the UI's asset page):
-per feature the null rate, the mean and the drift versus the previous day's partition as a
-population stability index (PSI over the previous day's deciles; above 0.2 is usually read as
-a shift worth a look), plus the number of features drifting.
+"""``gold.churn_features``: the ML-ready feature rows of every customer who can still churn,
+per day, keyed by ``(customer_key, feature_date)``: the catalogue's features for the customers
+of customer_360 whose CRM status on D is Active or Inactive. No label is ever joined in
+(``churn_labels`` is written N days later; only the model joins the two), so a feature row
+never sees its own future. Each materialisation carries the feature statistics (null rate,
+mean, drift versus the day before as a population stability index) in its metadata.
 """
 
 import datetime as dt
@@ -17,14 +12,24 @@ import numpy as np
 import polars as pl
 from dagster import MetadataValue
 
-from customer_platform.analytics.common import DAY, add_metadata, analytics_table
-from customer_platform.analytics.customer_360 import ACTIVE_STATUSES
-from customer_platform.analytics.features import FEATURE_NAMES, FEATURES, model_with_features
 from customer_platform.contracts.base import column
+from customer_platform.gold.analytics._common import (
+    ACTIVE_STATUSES,
+    add_metadata,
+    analytics_table,
+)
+from customer_platform.gold.analytics._features import (
+    FEATURE_NAMES,
+    FEATURES,
+    model_with_features,
+)
 from customer_platform.gold.base import GoldTable, run_gold_sql
+from customer_platform.gold.sql import DAY
 from customer_platform.resources import Warehouse
 
+#: A population stability index above this is usually read as a shift worth a look.
 PSI_DRIFT = 0.2
+#: Bins of the PSI: the previous day's deciles.
 PSI_BINS = 10
 
 ChurnFeatures = model_with_features("ChurnFeatures", {
@@ -32,24 +37,6 @@ ChurnFeatures = model_with_features("ChurnFeatures", {
     "customer_id": (str, column("Customer business key")),
     "feature_date": (dt.date, column("Day the features describe (as of; equals load_date)")),
 })
-
-CHURN_FEATURES = analytics_table(
-    name="churn_features",
-    model=ChurnFeatures,
-    description="Churn prediction features (seed 001): the ML-ready dataset of "
-    f"{len(FEATURES)} features, each defined once in the feature catalogue "
-    "(docs/churn_features.md), for every active customer as of each day; point in time, and "
-    "without labels (gold.churn_labels). Feature statistics (null rate, mean, drift versus "
-    "the previous day) are in each materialisation's metadata.",
-    sources=("gold.customer_360",),
-    grain="one row per customer with CRM status Active or Inactive on the partition day",
-    sql=f"""
-    SELECT customer_key, customer_id, load_date AS feature_date, {", ".join(FEATURE_NAMES)},
-           load_date, update_date, source_system
-    FROM gold.customer_360
-    WHERE load_date = {DAY} AND status IN ({", ".join(f"'{s}'" for s in ACTIVE_STATUSES)})
-    """,
-)
 
 
 def psi(previous: np.ndarray, current: np.ndarray, bins: int = PSI_BINS) -> float | None:
@@ -121,3 +108,23 @@ def run_with_statistics(warehouse: Warehouse, table: GoldTable, day: dt.date):
         "features_drifting_names": ", ".join(drifting[:20]),
     })
     return rows, results
+
+
+CHURN_FEATURES = analytics_table(
+    name="churn_features",
+    model=ChurnFeatures,
+    description="Churn prediction features (seed 001): the ML-ready dataset of "
+    f"{len(FEATURES)} features, each defined once in the feature catalogue "
+    "(docs/churn_features.md), for every active customer as of each day; point in time, and "
+    "without labels (gold.churn_labels). Feature statistics (null rate, mean, drift versus "
+    "the previous day) are in each materialisation's metadata.",
+    sources=("gold.customer_360",),
+    grain="one row per customer with CRM status Active or Inactive on the partition day",
+    sql=f"""
+    SELECT customer_key, customer_id, load_date AS feature_date, {", ".join(FEATURE_NAMES)},
+           load_date, update_date, source_system
+    FROM gold.customer_360
+    WHERE load_date = {DAY} AND status IN ({", ".join(f"'{s}'" for s in ACTIVE_STATUSES)})
+    """,
+    build=run_with_statistics,
+)
