@@ -1,31 +1,10 @@
 """How a gold table is declared and built: SQL inside the warehouse, validated before commit.
 
-A gold table is a ``GoldTable``: a Pandera model (its columns, types, rules and PII classes),
-the business purpose from its seed, its key, its foreign keys, and one DuckDB ``SELECT`` that
-produces the rows of one day (``$day``). ``build_gold_asset`` turns it into a daily
-partitioned asset that
-
-1. runs the ``SELECT`` into a temporary table inside the warehouse (no frame leaves DuckDB
-   except to be validated),
-2. validates those rows against the Pandera model (a failure fails the step, so bad rows are
-   never written; the asset check afterwards is the visible record),
-3. in one transaction deletes the day's partition and inserts the new rows, so re-running a
-   day replaces it and a crash leaves the old partition.
-
-Every gold table carries seed 002's metadata columns: ``load_date`` (the partition: the day
-the row was loaded into gold), ``update_date`` (the day the record last changed in its
-source) and ``source_system``.
-
-Re-delivered records: an incremental fact declares ``redelivery`` (``Redelivery``): a record
-received again on a later day is dropped from that day when it is identical to its earlier
-delivery and kept as an explicit update (``is_update``, readers take the latest ``load_date``
-per key) when it changed; the ``key_unique_across_days`` check fails on any other copy of a key
-in another partition (see ``gold/completeness.py``, "Records delivered again").
-
-Keys: gold never joins on names. Every entity gets a stable surrogate key, the first 16 hex
-digits of the MD5 of its entity name and business key (``sk("customer", "customer_id")``),
-so the same customer has the same key in every table, every run and every backfill, and the
-business key is kept beside it.
+A ``GoldTable`` is a Pandera model, its business purpose, key and foreign keys, and one DuckDB
+``SELECT`` for the rows of one day (``$day``). ``build_gold_asset`` runs it inside the warehouse,
+validates the rows against the model (bad rows are never written) and replaces the day's
+partition in one transaction, so a re-run replaces it and a crash leaves the old one. Keys are
+stable surrogate keys, never names (docs/architecture.md, Gold: how it is built).
 """
 
 import copy
@@ -65,7 +44,7 @@ OPEN_END = dt.date(9999, 12, 31)  # valid_to of a current SCD2 version
 
 
 class GoldModel(pa.DataFrameModel):
-    """Base of every gold model: seed 002's metadata columns, checked like the rest."""
+    """Base of every gold model: the metadata columns every gold table carries, checked."""
 
     load_date: dt.date = column("Day the row was loaded into gold (the partition)")
     update_date: dt.date = column("Day the record last changed in its source system")

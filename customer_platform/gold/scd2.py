@@ -1,24 +1,10 @@
 """Slowly changing dimensions (type 2) with immutable, re-runnable daily partitions.
 
-The design question: a version opened on day D is closed by a later day, so a table that
-stores ``valid_to`` would have to rewrite old partitions. Instead:
-
-- ``gold.<dim>_versions`` (partitioned, stored) holds, in partition D, every version in the
-  source snapshot of day D whose ``updated_at`` falls in the last ``LOOKBACK_DAYS`` days, and
-  every entity that was not in day D-1's snapshot (``snapshot_filter``; on the first
-  partition, everyone). A partition is a pure function of silver partitions D and D-1, so
-  re-running a day, or running days in any order, stores the same rows. A change whose row
-  was rejected on its own day (dirty extract) is still picked up from a later day's snapshot.
-- ``gold.<dim>`` (a view, refreshed by its asset) turns the versions into history: one row per
-  (entity, day of change) - the latest change of a day wins, and a version whose tracked
-  columns equal the previous one is folded into it - with ``valid_from`` = the day of the
-  change, ``valid_to`` = the day before the next version (9999-12-31 while current) and
-  ``is_current``. ``gold.<dim>_as_of(day)`` is the table macro for as-of lookups.
-
-A column the day's file did not deliver (``undelivered_columns``, from bronze's
-``_missing_columns``) is unknown, not NULL: the view gives it the entity's last delivered value
-before folding, so a file without an optional column neither blanks a known value nor opens a
-version by itself (``gold/completeness.py``, "Columns that were not delivered").
+A version opened on day D is closed by a later day, so a table storing ``valid_to`` would have
+to rewrite old partitions. Instead ``gold.<dim>_versions`` stores, in partition D, the versions
+day D's snapshot contributes (a pure function of silver D and D-1), and the view ``gold.<dim>``
+derives the history, so any run order gives the same history (docs/architecture.md). A column
+a file did not deliver never blanks a known value nor opens a version (docs/metrics.md).
 """
 
 import dataclasses

@@ -80,7 +80,7 @@ ERROR_TABLE = GoldTable(
     name="error_audit_log", model=ErrorAuditLog, seed="002", kind="audit", domain="audit",
     primary_key=("error_id",), sql="", sources=(),
     description="Data validation errors and processing issues for data quality monitoring "
-    "(seed 002, Error Audit Log): the day's silver rejections, failed checks and failed "
+    "and data governance: the day's silver rejections, failed checks and failed "
     "steps, with a status lifecycle Open / In Progress / Resolved.",
     grain="one row per rejected row, failed check or failed step of the partition",
 )
@@ -206,7 +206,7 @@ def error_rows(warehouse: Warehouse, history: PartitionHistory, day: dt.date) ->
 @asset(
     key=ERROR_AUDIT_KEY,
     description="Data validation errors and data quality issues for error tracking and data "
-    "governance compliance (seed 002, Go_Error_Audit_Log): the day's rejected rows of every "
+    "governance compliance: the day's rejected rows of every "
     "silver table, and the failed asset checks and failed steps of the day's runs, each with "
     "its lifecycle status (Open, In Progress, Resolved).\n\nGrain: one row per rejected row, "
     "failed check evaluation or failed step.",

@@ -73,7 +73,7 @@ PROCESS_TABLE = GoldTable(
     name="process_audit_log", model=ProcessAuditLog, seed="002", kind="audit", domain="audit",
     primary_key=("audit_id",), sql="", sources=(),
     description="Process execution data from pipeline runs for operational monitoring and "
-    "data governance compliance (seed 002, Process Audit Log), read from Dagster's event "
+    "data governance compliance, read from Dagster's event "
     "log: one row per run, per asset materialisation and per failed step.",
     grain="one row per run, asset materialisation and failed step of the partition's runs",
 )
@@ -162,7 +162,7 @@ def process_rows(history: PartitionHistory, day: dt.date) -> pl.DataFrame:
 @asset(
     key=PROCESS_AUDIT_KEY,
     description="Process execution data from pipeline runs for operational monitoring and "
-    "data governance compliance (seed 002, Go_Process_Audit_Log), read from the Dagster event "
+    "data governance compliance, read from the Dagster event "
     "log: one row per run, per asset materialisation and per failed step of the partition's "
     "finished runs.\n\nGrain: one row per run, asset materialisation or failed step.",
     metadata={"partition_expr": "load_date", "seed": "002", "primary_key": ["audit_id"],

@@ -1,60 +1,10 @@
 """``gold.agg_mrr``: monthly recurring revenue per customer and calendar month.
 
-- MRR is normalised per subscription and month, not cash: each customer holds one monthly
-  subscription (the extract has no subscription id; the customer is billed its monthly fee
-  on its bill day), and its MRR of month M is the amount of its latest valid ``Subscription
-  Fee`` or ``Subscription Renewal`` of M (by event date, then id): the rate in force at the
-  month's end. Billing twice in a month is not an expansion; the cash is in
-  ``recurring_billed``. Add-on purchases and refunds are one-off, not recurring: they are NOT
-  in MRR, they are reported beside it (``add_on_revenue``, ``refund_amount``, ``net_revenue``).
-- A fee row that was rejected (by silver's contract, e.g. a negative amount, or gold's
-  ``is_amount_valid``) is never read as 0: a customer whose month has a rejected fee and no
-  valid one keeps its previous month's MRR when that was positive, flagged
-  ``is_mrr_carried_forward``; otherwise (no MRR before, 0, or unknown) its MRR is unknown
-  (NULL) and ``first_unknown_mrr_month`` keeps it on the calendar. A rejected fee alone, of
-  a customer never on the calendar, gives such a row when its customer id (read from the
-  reject's record) is in dim_customer as loaded by the closing day; an unknown customer id
-  gives none (it stays in the error audit log).
-- Movements, with ``previous_mrr`` = the customer's MRR of month M-1 (0 when none, NULL when
-  unknown): ``new`` (previous 0, never had MRR before: the whole MRR), ``reactivated``
-  (previous 0, had MRR in an earlier month: the whole MRR), ``churned`` (previous > 0, now
-  0: the whole previous MRR), ``expansion`` / ``contraction`` (both months positive: the
-  increase / decrease). ``Unknown`` when either month's MRR is unknown, or on a first MRR
-  after a month of unknown MRR (New or Reactivated cannot be told): no movement amount, and
-  ``mrr_change`` NULL unless both months are known. At most one is non-zero per row, and
-  on every other row ``mrr_change = new + expansion + reactivated - contraction - churned``
-  (blocking check ``mrr_identity``).
-- Full calendar: month M has a row for every customer that had MRR, or an unknown MRR, in M
-  or in any earlier month (a churned month shows 0 rather than no row), plus customers with
-  only add-ons or refunds in M (so ``add_on_revenue`` and ``refund_amount`` add up to
-  fact_billing), or only rejected fees (their MRR unknown).
-
-Partitioning. MRR follows calendar months, so the rows of month M are written in ONE
-partition, the *closing day* D = M's last day + ``FEE_LATE_DAYS`` (the 7th of month M+1): a
-fee may arrive up to that many days after its month ends and still count in it. A fee that
-arrives later counts in the month it arrived in, less the allowance (``mrr_month``), a closed
-month is never rewritten, and the non-blocking ``fee_after_close`` check names such fees.
-Every other day's partition holds 0 rows. A partition is a pure function of partitions up
-to D, so it is final when written and never rewritten by a later month. To know who "had MRR before"
-without scanning all history every month, the closing partition reads
-
-1. ``gold.agg_mrr`` partition of the previous closing day (M's 7th day): the table's own
-   previous month (a self dependency). Because of the full calendar, it holds every customer
-   that ever had MRR, with its MRR of M-1 and ``first_mrr_month``;
-2. ``gold.fact_billing`` partitions ``month_start .. D``: the events whose ``mrr_month`` is M
-   (the latest delivery of each), and ``silver.stg_bil_billing_events_rejects`` of the same
-   days for the rejected fees;
-3. ``gold.dim_customer`` as loaded by D (``DIM_CUSTOMER.as_loaded()``: versions with
-   ``load_date`` <= D), to key a customer whose only event was a rejected fee.
-
-So a month costs one month of facts plus one partition of itself, whatever the length of
-history. The per-source windows differ (fact_billing and the rejects -37..0, itself -31..-28:
-``source_windows``; dim_customer the day itself), and the table's ``build`` is
+MRR is normalised per subscription and month, not cash, and a rejected fee is never read as 0
+(docs/metrics.md). A month's rows are written once, on its closing day, from one month of facts
+and the table's own previous month (a self dependency), so a month costs the same whatever the
+length of history (docs/architecture.md, Monthly recurring revenue). The table's ``build`` is
 ``run_agg_mrr``, which checks its inputs first.
-A month that began before the warehouse's first partition is not closed (its rows would be
-partial): the first month on the calendar is the first whole one, where every customer with
-MRR is ``new`` (the opening balance). A later month whose previous closing partition was never
-materialised fails rather than silently reporting everyone as new.
 """
 
 import dataclasses
@@ -299,7 +249,7 @@ AGG_MRR = GoldTable(
     name="agg_mrr",
     model=AggMrr,
     description="Monthly Recurring Revenue for financial reporting and revenue trend analysis "
-    "(seed 002, Go_Agg_MRR), per customer and calendar month on a full calendar (a churned "
+    "of the collaboration platform, per customer and calendar month on a full calendar (a churned "
     "month shows 0), normalised per subscription, with the movements new, expansion, "
     "contraction, churned and reactivated. Rows of a month are in the partition of its closing "
     f"day, {FEE_LATE_DAYS} days after its end.",

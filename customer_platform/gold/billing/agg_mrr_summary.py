@@ -48,9 +48,8 @@ class AggMrrSummary(GoldModel):
 AGG_MRR_SUMMARY = GoldTable(
     name="agg_mrr_summary",
     model=AggMrrSummary,
-    description="Platform MRR per calendar month (seed 002, Go_Agg_MRR's Activity_Month and "
-    "Monthly_Recurring_Revenue) with the month's MRR movements (the MRR bridge) and customer "
-    "counts; summed from gold.agg_mrr's partition.",
+    description="Platform MRR per calendar month with the month's MRR movements (the MRR bridge) "
+    "and customer counts; summed from gold.agg_mrr's partition.",
     seed="002",
     kind="aggregate",
     domain="billing",

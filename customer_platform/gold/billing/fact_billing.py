@@ -1,16 +1,11 @@
 """``gold.fact_billing``: one row per billing event (fee, renewal, add-on purchase, refund), in
-the partition of the day it was received; late rows keep their business ``event_date``. An
-event delivered again on a later day is dropped there when identical and kept as an explicit
-update (``is_update``) when changed; the blocking ``key_unique_across_days`` check fails on any
-other copy (``Redelivery`` in ``gold/base.py``). ``mrr_month`` is the month whose MRR counts
-the row: its event month, unless it arrived after that month closed (``FEE_LATE_DAYS`` in
-``_mrr.py``; the non-blocking ``fee_after_close`` check names such fees).
-Keys: ``customer_key`` (dim_customer), ``user_key`` (dim_user, empty for residential
-customers), ``billing_event_type_key`` (dim_billing_event_type) and ``event_date_key``
-(dim_date). ``is_amount_valid`` flags amounts whose sign contradicts the event type (a fee,
-renewal or add-on that is not positive, a refund that is not negative): silver's range rule
-lets them through (its range allows negative refunds), so gold keeps them for audit, leaves
-them out of every revenue figure and reports them in the non-blocking ``amount_sign`` check.
+the partition of the day it was received; late rows keep their business ``event_date``.
+
+An event delivered again is dropped when identical and kept as an explicit update when changed
+(``Redelivery``); ``mrr_month`` is the month whose MRR counts it (``_mrr.py``). An amount whose
+sign contradicts its event type passes silver's range rule (refunds are negative), so gold keeps
+it for audit, flags it (``is_amount_valid``), leaves it out of every revenue figure and reports
+it in the non-blocking ``amount_sign`` check.
 """
 
 import datetime as dt
@@ -82,8 +77,8 @@ class FactBilling(GoldModel):
 FACT_BILLING = GoldTable(
     name="fact_billing",
     model=FactBilling,
-    description="Billing transactions for revenue analysis and financial reporting (seed 002, "
-    "Go_Fact_Billing): one row per subscription fee, renewal, add-on purchase or refund.",
+    description="Billing transactions for revenue analysis and financial reporting: one row per "
+    "subscription fee, renewal, add-on purchase or refund.",
     seed="002",
     kind="fact",
     domain="billing",

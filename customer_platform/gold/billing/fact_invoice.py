@@ -37,7 +37,7 @@ class FactInvoice(GoldModel):
 FACT_INVOICE = GoldTable(
     name="fact_invoice",
     model=FactInvoice,
-    description="Customer revenue history and payment behaviour (seed 001, Fact_Invoice): one "
+    description="Customer revenue history and payment behaviour: one "
     "row per invoice status change (issued Open, Overdue, Paid).",
     seed="001",
     kind="fact",

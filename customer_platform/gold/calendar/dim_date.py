@@ -73,7 +73,7 @@ DIM_DATE = GoldTable(
     name="dim_date",
     model=DimDate,
     description="Calendar with the fiscal week, quarter and beginning-of-quarter flags every "
-    "weekly and quarterly report uses (seeds 002 and 003).",
+    "weekly and quarterly report uses.",
     seed="003",
     kind="dimension",
     domain="calendar",

@@ -55,7 +55,7 @@ DIM_PRODUCT = scd2_dimension(
     entity="product", business_key="product_id", version_model=DimProductVersion,
     view_name="product",
     description="Product catalogue mapping solutions to product families with list price and "
-    "discount bands (seeds 003 and 004), for revenue, pricing and price-elasticity analysis: "
+    "discount bands, for revenue, pricing and price-elasticity analysis: "
     "the versions of each product as the catalogue snapshots show them, with the unit price "
     "of every volume discount band folded in as a column set.",
     seed="003", domain="commerce",

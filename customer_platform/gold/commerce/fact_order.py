@@ -40,7 +40,7 @@ FACT_ORDER = GoldTable(
     name="fact_order",
     model=FactOrder,
     description="Orders of catalogue products for revenue and price-elasticity analysis "
-    "(seed 004: a customer places an order): one row per order.",
+    "(a customer places an order): one row per order.",
     seed="004",
     kind="fact",
     domain="commerce",

@@ -57,7 +57,7 @@ FACT_ORDER_LINE = GoldTable(
     name="fact_order_line",
     model=FactOrderLine,
     description="Order lines with quantity, promotional unit price and volume discount, for "
-    "price-elasticity analysis (seed 004: an order contains products): one row per line.",
+    "price-elasticity analysis (an order contains products): one row per line.",
     seed="004",
     kind="fact",
     domain="commerce",

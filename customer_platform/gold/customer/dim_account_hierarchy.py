@@ -44,8 +44,8 @@ DIM_ACCOUNT_HIERARCHY = scd2_dimension(
     entity="account", business_key="account_id", version_model=DimAccountHierarchyVersion,
     view_name="account_hierarchy",
     description="Parent/child company mapping that links accounts to parent organisations and "
-    "allows segmentation by region, vertical and customer type (seed 003, Customer "
-    "Hierarchy): the versions of each business account as the CRM snapshots show them.",
+    "allows segmentation by region, vertical and customer type: the versions of each business "
+    "account as the CRM snapshots show them.",
     seed="003", domain="customer",
     source="silver.stg_crm_account_hierarchy", system="crm", snapshot=True,
     columns=f"""account_id, {sk("customer", "account_id")} AS customer_key, company_name,

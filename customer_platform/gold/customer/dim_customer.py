@@ -60,7 +60,7 @@ DIM_CUSTOMER = Scd2Dimension(
         name="dim_customer_versions",
         model=DimCustomerVersion,
         description="Master customer information for all customer-related analysis and "
-        "segmentation (seed 000, DimCustomer): the versions of each customer as the CRM "
+        "segmentation (the CRM's customer dimension): the versions of each customer as the CRM "
         "snapshots show them, plus inferred members for customers other systems refer to "
         "before the CRM delivers them.",
         seed="000",

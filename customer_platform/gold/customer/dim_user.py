@@ -1,16 +1,11 @@
 """dim_user: the platform's users, type 2 over plan, company and customer (a company move is a move
 to another customer).
 
-A day's versions are the snapshot rows ``versions_filter`` selects (recent changes; everything on
-the first partition) plus the users new since yesterday's snapshot, so a user whose row was
-rejected on its first day comes in the next day instead of never. A user the day's meetings,
-webinars, licenses, billing events or tickets reference without a snapshot row gets an inferred
-member version dated 1900-01-01: every fact's ``user_key`` stays resolvable, and any real version,
-earlier or later, supersedes it.
-
+A user the day's facts reference without a snapshot row gets an inferred version dated
+1900-01-01, so every fact's ``user_key`` resolves and any real version supersedes it.
 ``user_customer_join`` is the look-up the meetings and licensing facts share: the customer of a
-user's version in force on a day, read as the dimension stood once that day was loaded
-(``as_loaded()``), so re-running an old day gives the rows it gave the first time.
+user on a day, as the dimension stood once that day was loaded, so re-running an old day gives
+the rows it gave the first time.
 """
 
 import datetime as dt
@@ -102,7 +97,7 @@ DIM_USER = Scd2Dimension(
         name="dim_user_versions",
         model=DimUserVersion,
         description="User profile information for analytics and subscription management "
-        "(seed 002, Go_Dim_User): tracks plan changes and company moves for trend analysis "
+        "of the collaboration platform: tracks plan changes and company moves for trend analysis "
         "and user lifecycle reporting. The stored versions of each user.",
         seed="002",
         kind="dimension",

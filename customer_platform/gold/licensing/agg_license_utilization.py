@@ -44,7 +44,7 @@ AGG_LICENSE_UTILIZATION = GoldTable(
     name="agg_license_utilization",
     model=AggLicenseUtilization,
     description="License utilization rates by license type and period for capacity planning "
-    "and license optimization analysis (seed 002, Go_Agg_License_Utilization).",
+    "and license optimization analysis.",
     seed="002",
     kind="aggregate",
     domain="licensing",

@@ -23,5 +23,5 @@ DIM_LICENSE_TYPE = reference_dimension(
     "license_type", "license_type", DimLicenseTypeVersion,
     [(name, i) for i, name in enumerate(v.LICENSE_TYPES, 1)],
     ("license_type", "license_type_order"),
-    "License type definitions for license utilization analysis and renewal planning "
-    "(seed 002, Go_Dim_License_Type).", domain="licensing", seed="002")
+    "License type definitions for license utilization analysis and renewal planning.",
+    domain="licensing", seed="002")

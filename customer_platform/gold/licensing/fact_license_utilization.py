@@ -74,7 +74,7 @@ FACT_LICENSE_UTILIZATION = GoldTable(
     name="fact_license_utilization",
     model=FactLicenseUtilization,
     description="License assignment data for license utilization analysis and renewal "
-    "planning (seed 002, Go_Fact_License_Utilization): a daily snapshot of every license with "
+    "planning: a daily snapshot of every license with "
     "whether it is in force and whether its user actually used the platform (hosted a "
     "meeting) recently, the base of utilization rates and capacity planning.",
     seed="002",

@@ -31,8 +31,8 @@ class DimCampaignVersion(GoldModel):
 DIM_CAMPAIGN = scd2_dimension(
     entity="campaign", business_key="campaign_id", version_model=DimCampaignVersion,
     view_name="campaign",
-    description="Marketing campaign management and performance tracking (seed 000, "
-    "DimCampaign): the versions of each campaign as the marketing snapshots show them.",
+    description="Marketing campaign management and performance tracking: the versions of each "
+    "campaign as the marketing snapshots show them.",
     seed="000", domain="marketing",
     source="silver.stg_mkt_campaigns", system="marketing", snapshot=True,
     columns="""campaign_id, campaign_name, campaign_type, objective, target_audience, budget,

@@ -70,8 +70,8 @@ class FactCampaignTarget(GoldModel):
 FACT_CAMPAIGN_TARGET = GoldTable(
     name="fact_campaign_target",
     model=FactCampaignTarget,
-    description="Marketing campaign response behaviour (seed 001, Fact_Campaign_Target in the "
-    "Customer 360 view): which customers each campaign reached and how they responded, one "
+    description="Marketing campaign response behaviour, for the customer 360 view: which "
+    "customers each campaign reached and how they responded, one "
     "row per target state change (sent, opened, responded, converted).",
     seed="001",
     kind="fact",

@@ -25,7 +25,7 @@ AGG_ACTIVE_USERS = GoldTable(
     name="agg_active_users",
     model=AggActiveUsers,
     description="Daily, weekly and monthly active user counts for user engagement analysis "
-    "and platform adoption metrics (seed 002, Go_Agg_Active_Users): an active user hosted at "
+    "and platform adoption metrics: an active user hosted at "
     "least one meeting in the period (the extracts carry no participant identities).",
     seed="002",
     kind="aggregate",

@@ -37,7 +37,7 @@ AGG_FEATURE_ADOPTION = GoldTable(
     name="agg_feature_adoption",
     model=AggFeatureAdoption,
     description="Feature adoption rates by feature and period for product development "
-    "insights and feature usage analysis (seed 002, Go_Agg_Feature_Adoption).",
+    "insights and feature usage analysis.",
     seed="002",
     kind="aggregate",
     domain="meetings",

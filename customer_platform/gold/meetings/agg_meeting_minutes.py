@@ -27,7 +27,7 @@ AGG_MEETING_MINUTES = GoldTable(
     name="agg_meeting_minutes",
     model=AggMeetingMinutes,
     description="Total meeting minutes by period for usage analytics and platform "
-    "utilization reporting (seed 002, Go_Agg_Meeting_Minutes).",
+    "utilization reporting.",
     seed="002",
     kind="aggregate",
     domain="meetings",

@@ -28,8 +28,8 @@ class AggUserDailyActivity(GoldModel):
 AGG_USER_DAILY_ACTIVITY = GoldTable(
     name="agg_user_daily_activity",
     model=AggUserDailyActivity,
-    description="Daily per-user activity summary (helper of seed 002's active-user, meeting "
-    "minute and license utilization aggregates): the meetings each user hosted, so a 30-day "
+    description="Daily per-user activity summary (helper of the active-user, meeting minute "
+    "and license utilization aggregates): the meetings each user hosted, so a 30-day "
     "window reads one row per active user and day instead of every meeting.",
     seed="002",
     kind="aggregate",

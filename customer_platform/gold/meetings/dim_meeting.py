@@ -39,7 +39,7 @@ DIM_MEETING = Scd2Dimension(
         name="dim_meeting_versions",
         model=DimMeetingVersion,
         description="Meeting metadata for usage analytics and platform activity tracking "
-        "(seed 002, Go_Dim_Meeting): descriptive context for the meeting facts.",
+        "on the collaboration platform: descriptive context for the meeting facts.",
         seed="002",
         kind="dimension",
         domain="meetings",

@@ -30,8 +30,7 @@ DIM_WEBINAR = Scd2Dimension(
     versions=GoldTable(
         name="dim_webinar_versions",
         model=DimWebinarVersion,
-        description="Webinar metadata for webinar analytics and event management reporting "
-        "(seed 002, Go_Dim_Webinar).",
+        description="Webinar metadata for webinar analytics and event management reporting.",
         seed="002",
         kind="dimension",
         domain="meetings",

@@ -37,7 +37,7 @@ FACT_FEATURE_USAGE = GoldTable(
     name="fact_feature_usage",
     model=FactFeatureUsage,
     description="Feature utilization data for feature adoption analysis and product "
-    "development decisions (seed 002, Go_Fact_Feature_Usage): supports adoption rates and "
+    "development decisions: supports adoption rates and "
     "usage trends.",
     seed="002",
     kind="fact",

@@ -35,7 +35,7 @@ FACT_MEETING_USAGE = GoldTable(
     name="fact_meeting_usage",
     model=FactMeetingUsage,
     description="Meeting session data for usage analytics and platform activity measurement "
-    "(seed 002, Go_Fact_Meeting_Usage): the central fact of meeting KPIs.",
+    "on the collaboration platform: the central fact of meeting KPIs.",
     seed="002",
     kind="fact",
     domain="meetings",

@@ -37,7 +37,7 @@ FACT_WEBINAR_USAGE = GoldTable(
     name="fact_webinar_usage",
     model=FactWebinarUsage,
     description="Webinar session data for webinar analytics and event management reporting "
-    "(seed 002, Go_Fact_Webinar_Usage): webinar engagement and attendance metrics.",
+    "on the collaboration platform: webinar engagement and attendance metrics.",
     seed="002",
     kind="fact",
     domain="meetings",

@@ -1,13 +1,10 @@
 """The configurable business rules of revenue operations, with their documented defaults.
 
-The revenue-operations specification leaves the thresholds open (what makes a seat a
-*quality* activation, when an account turns Red, when a price-elasticity estimate is too thin
-to trust). Each rule set is a small frozen dataclass; the gold SQL is built from the instance
-in force, and every table's column descriptions and ``docs/metrics.md`` quote the values.
-
-To change a rule without editing code, set an environment variable to a JSON object of the
-fields to override before the code location loads, e.g.
-``CUSTOMER_PLATFORM_HEALTH_RULE='{"red_points": 5}'`` (``overridden`` reads it); a rule that
+What makes a seat a *quality* activation, when an account turns Red, when a price-elasticity
+estimate is too thin to trust: each rule set is a small frozen dataclass, the gold SQL is built
+from the instance in force, and column descriptions and ``docs/metrics.md`` quote the values.
+An environment variable holding a JSON object overrides fields before the code location loads
+(``CUSTOMER_PLATFORM_HEALTH_RULE='{"red_points": 5}'``, read by ``overridden``); a rule that
 does not hold together (a QAL threshold below the MAL one) refuses to load.
 """
 

@@ -86,8 +86,7 @@ def account_adoption(rule: HealthRule = HEALTH) -> GoldTable:
         name="agg_account_adoption",
         model=AggAccountAdoption,
         description="Activation and usage per business account enriched with support tickets "
-        "and customer-success engagement (seed 003: join support tickets and engagement "
-        "activities to enrich with adoption context), on each settled day.",
+        "and customer-success engagement activities for adoption context, on each settled day.",
         seed=SEED, kind="aggregate", domain=DOMAIN,
         primary_key=("customer_id",),
         sources=("gold.agg_seat_activation", "gold.fact_support_ticket",

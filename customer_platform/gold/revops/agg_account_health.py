@@ -1,25 +1,9 @@
 """``gold.agg_account_health``: customer health Green / Yellow / Red per business account.
 
-An account's health on the settled day E scores four signals with risk points
-(``HealthRule``, configurable, defaults quoted in every column description):
-
-- activation rate: activated / entitled seats over all product families
-  (``agg_account_adoption``);
-- pipeline coverage of the installed base: the account's pipeline of E's fiscal quarter
-  (opportunities closing in it, open or won, as in ``agg_pipeline_daily``) over a quarter of
-  its seats' list value (3 x ``entitled_monthly_value``). The quota (QRF) is planned per
-  geo x solution x sales motion, not per account, so an account's coverage is measured
-  against what it already buys: no expansion or renewal pipeline is a risk;
-- support ticket volume: tickets opened in the 30 days to E;
-- competitive presence: an engagement note of the last 90 days mentioning a competitor.
-
-Signals that do not apply (no seats: no activation rate nor installed base) add no points.
-Signals that are unknown add none either, and health is never Green on evidence the warehouse
-does not have (``gold/completeness.py``): an account whose seats are not all known (an
-entitlement lost to a rejected row) is at least Yellow; while the warehouse does not hold the
-whole open pipeline (``is_pipeline_complete`` false, as in ``agg_pipeline_daily``) the
-coverage is unknown, not low, and an account is Green only if it would stay Green with the
-coverage point too. Parent companies are scored in ``agg_parent_health``.
+Four signals add risk points (``HealthRule``): activation rate, pipeline coverage of the
+installed base, support ticket volume and competitive presence. An unknown signal adds none, but
+health is never Green on evidence the warehouse does not have (docs/revops.md); parent companies
+are scored in ``agg_parent_health``.
 """
 
 import datetime as dt
@@ -106,8 +90,8 @@ def account_health(rule: HealthRule = HEALTH, pipeline: PipelineRule = PIPELINE)
         name="agg_account_health",
         model=AggAccountHealth,
         description="Customer health score Green / Yellow / Red per business account from "
-        "activation rate, pipeline coverage, support ticket volume and competitive presence "
-        "(seed 003, Customer Health & Segmentation), with the points each signal adds.",
+        "activation rate, pipeline coverage, support ticket volume and competitive presence, "
+        "with the points each signal adds.",
         seed=SEED, kind="aggregate", domain=DOMAIN,
         primary_key=("customer_id",),
         sources=("gold.agg_account_adoption", "gold.dim_opportunity_versions",

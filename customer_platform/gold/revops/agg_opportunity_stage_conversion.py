@@ -50,7 +50,7 @@ def stage_conversion(rule: PipelineRule = PIPELINE) -> GoldTable:
     return GoldTable(
         name="agg_opportunity_stage_conversion",
         model=AggOpportunityStageConversion,
-        description="Win/loss rate tracking by stage (seed 000, DimOpportunity): of the deals "
+        description="Win/loss rate tracking by stage: of the deals "
         f"closed in the trailing {rule.closed_window_days} days, how many reached each stage, "
         "how many of those were won and how many were lost at the stage, per geography.",
         seed="000", kind="aggregate", domain=DOMAIN,

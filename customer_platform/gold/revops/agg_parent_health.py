@@ -60,9 +60,8 @@ def parent_health(rule: HealthRule = HEALTH) -> GoldTable:
     return GoldTable(
         name="agg_parent_health",
         model=AggParentHealth,
-        description="Customer health rolled up the parent/child company hierarchy so at-risk "
-        "parent companies stand out (seed 003: group by parent/child company to identify "
-        "at-risk segments).",
+        description="Customer health rolled up the parent/child company hierarchy, so at-risk "
+        "parent companies and segments stand out.",
         seed=SEED, kind="aggregate", domain=DOMAIN,
         primary_key=("rollup_account_key",),
         sources=("gold.agg_account_health", "gold.dim_date"),

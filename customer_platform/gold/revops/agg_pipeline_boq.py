@@ -40,7 +40,7 @@ def pipeline_boq(rule: PipelineRule = PIPELINE) -> GoldTable:
         name="agg_pipeline_boq",
         model=AggPipelineBoq,
         description="Beginning-of-quarter (BOQ) pipeline snapshots with the historical BOQ "
-        "averages the dashboards compare against (seed 003, BOQ Historical Pipeline).",
+        "averages the dashboards compare against.",
         seed=SEED, kind="aggregate", domain=DOMAIN,
         primary_key=("fiscal_quarter", "geo", "solution", "sales_motion"),
         sources=("gold.agg_pipeline_daily", "gold.dim_date"),

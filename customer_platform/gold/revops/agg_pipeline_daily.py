@@ -1,18 +1,10 @@
 """``gold.agg_pipeline_daily``: the sales pipeline against quota, quarter to date on each settled
 day.
 
-Pipeline of a fiscal quarter on day E: each opportunity's latest version as of E (from
-``gold.dim_opportunity_versions`` loaded by D, changed by E; stale ones excluded, see
-``PipelineRule``) whose ``close_date`` falls in E's fiscal quarter, valued at its
-``pipe_actual`` (the amount while open or won, 0 once lost). Opportunities in Prospecting have
-no close date yet and are not pipeline. QRF is the quota plan of the quarter in the snapshot
-received on D.
-
-Partition D holds the quarter-to-date pipeline on E per geo x solution x sales motion (every
-combination, zeros included), coverage ``pipe / QRF``, gap ``QRF - pipe``, gap ratio
-``(QRF - pipe) / QRF``; QRF 0 or missing gives an empty coverage and ratio. A rejected quota
-row and a pipeline the warehouse does not hold whole yet are flagged, not read as zero
-(``gold/completeness.py``). The weekly, BOQ and quarterly roll-ups read this table's partitions.
+Per geo x solution x sales motion, zeros included: the latest version of each opportunity closing
+in the quarter against the quota plan received on the partition day, with coverage, gap and gap
+ratio. A rejected quota row and a pipeline the warehouse does not hold whole yet are flagged, not
+read as zero. The weekly, BOQ and quarterly roll-ups read this table (docs/revops.md).
 """
 
 import datetime as dt
@@ -93,7 +85,7 @@ def pipeline_daily(rule: PipelineRule = PIPELINE) -> GoldTable:
         model=AggPipelineDaily,
         description="Pipeline coverage, gap and gap ratio against the quota-based revenue "
         "forecast (QRF) per geography x solution x sales motion, quarter to date on each "
-        "settled day (seed 003, Compute Pipeline Metrics).",
+        "settled day.",
         seed=SEED, kind="aggregate", domain=DOMAIN,
         primary_key=("snapshot_date", "geo", "solution", "sales_motion"),
         sources=("gold.dim_opportunity_versions", *carry_forward_sources(QUOTA_PLAN),

@@ -55,7 +55,7 @@ def pipeline_quarterly(rule: PipelineRule = PIPELINE) -> GoldTable:
         name="agg_pipeline_quarterly",
         model=AggPipelineQuarterly,
         description="Quarterly pipeline roll-up per geography x solution x sales motion x "
-        "fiscal quarter (seed 003): BOQ and end-of-quarter pipeline and coverage, bookings "
+        "fiscal quarter: BOQ and end-of-quarter pipeline and coverage, bookings "
         "and attainment against QRF.",
         seed=SEED, kind="aggregate", domain=DOMAIN,
         primary_key=("fiscal_quarter", "geo", "solution", "sales_motion"),

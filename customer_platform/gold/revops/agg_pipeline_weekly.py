@@ -64,7 +64,7 @@ def pipeline_weekly(rule: PipelineRule = PIPELINE) -> GoldTable:
         name="agg_pipeline_weekly",
         model=AggPipelineWeekly,
         description="Weekly pipeline roll-up per geography x solution x sales motion x fiscal "
-        "week (seed 003): the week's closing coverage, gap and gap ratio, new pipeline, the "
+        "week: the week's closing coverage, gap and gap ratio, new pipeline, the "
         "week-over-week change, progress since BOQ and the historical coverage at the same day "
         "of the quarter.",
         seed=SEED, kind="aggregate", domain=DOMAIN,

@@ -1,31 +1,10 @@
 """``gold.agg_price_elasticity``: price elasticity of demand within customer segments, for
 pricing and discount programs.
 
-Model, per customer segment x product family (and per segment over all products), fitted on
-the completed order lines of the trailing ``window_days`` up to the settled day E:
-
-    ln(quantity) = a_product + elasticity x ln(unit_price / list_price) + error
-
-- ``unit_price`` is the promotional price charged before the volume discount, ``list_price``
-  the catalogue price in force on the order day (``dim_product`` as loaded). The volume
-  discount is left out on purpose: it depends on the quantity (discount bands), so a
-  regression on the discounted price would find "elasticity" in the band table itself.
-- ``a_product`` is a fixed effect per product (quantities of seats and devices differ by
-  orders of magnitude); the slope is estimated within products (OLS on values demeaned per
-  product), with its standard error and a t-based confidence interval
-  (``ElasticityRule.confidence``), and the within-product R squared.
-- Segment: the customer's ``customer_segment`` in force on the order day (``dim_customer`` as
-  loaded; inferred customers, whose segment is unknown, are left out).
-
-Thin data is said, not hidden: every segment x family gets a row; ``is_reliable`` is false and
-``reliability_note`` says why when there are too few lines, too few distinct prices or the
-confidence interval is too wide (``ElasticityRule``); with no price variation or fewer lines
-than parameters the estimate itself is empty. Single-unit segments (residential devices)
-attenuate a log-log slope towards 0: read their estimates with that in mind.
-
-The regression runs in Python (numpy; SciPy for the t quantile) on the window's lines, then
-its rows are validated and written like any gold table (the table's ``build`` is
-``fit_and_write``; the table's SQL selects the regression's input lines).
+A log-log regression of quantity on the price before the volume discount, relative to the list
+price, with a fixed effect per product, per segment x product family; thin data still gets a row
+that says why it is not to be trusted. The regression runs in numpy (the table's ``build`` is
+``fit_and_write``; its SQL selects the regression's input lines). The model: docs/revops.md.
 """
 
 import dataclasses
@@ -188,11 +167,10 @@ def price_elasticity(rule: ElasticityRule = ELASTICITY) -> GoldTable:
     return GoldTable(
         name="agg_price_elasticity",
         model=AggPriceElasticity,
-        description="Price elasticity of quantity per customer segment and product family "
-        "(seed 003: price elasticity within segments, for pricing and discount programs): a "
-        "log-log regression with product fixed effects on the trailing "
-        f"{rule.window_days} days of completed order lines, with confidence interval, sample "
-        "size and a verdict on whether the data is enough to trust it.",
+        description="Price elasticity of quantity per customer segment and product family, "
+        "for pricing and discount programs: a log-log regression with product fixed effects on "
+        f"the trailing {rule.window_days} days of completed order lines, with confidence "
+        "interval, sample size and a verdict on whether the data is enough to trust it.",
         seed=SEED, kind="aggregate", domain=DOMAIN,
         primary_key=("customer_segment", "product_family"),
         sources=("gold.fact_order_line", "gold.fact_order", "gold.dim_product",

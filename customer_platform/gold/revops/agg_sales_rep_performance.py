@@ -50,7 +50,7 @@ def sales_rep_performance(rule: PipelineRule = PIPELINE) -> GoldTable:
     return GoldTable(
         name="agg_sales_rep_performance",
         model=AggSalesRepPerformance,
-        description="Sales representative performance (seed 000, DimOpportunity): open "
+        description="Sales representative performance: open "
         f"pipeline on the settled day and, over the trailing {days} days, deals opened, won "
         "and lost, win rate, average won deal and sales cycle.",
         seed="000", kind="aggregate", domain=DOMAIN,

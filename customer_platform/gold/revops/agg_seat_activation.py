@@ -1,23 +1,10 @@
 """``gold.agg_seat_activation``: seat activation and usage per account and product family, on
 each settled day.
 
-Sources, for the settled day E = D - 1 (``gold/metrics.py``):
-
-- entitled seats: the licensing entitlement snapshot received on D (the state at the close of
-  E), per entitlement; a row rejected on D counts its last good row, and an entitlement the
-  day cannot tell the seats of makes the row incomplete (``gold/completeness.py``);
-- activated seats and their activation level: the seat-usage row of E (whichever of the
-  partitions E and D brought it), which splits the activated seats by on how many of the
-  trailing seven days each was used; the levels follow ``ActivationRule`` (QAL, MAL, RMAL);
-  the same row of E - 7 gives the week-over-week comparison;
-- assigned seats: licensing delivers no assigned-seat level, only seat events (seats assigned,
-  unassigned, activated, de-activated). Assigned seats are therefore the running balance
-  ``Assigned - Unassigned`` of every seat event received by D, which is exact only for an
-  entitlement whose whole history the warehouse holds: one whose current term began on or
-  after the first partition and that none of the first ``FIRST_SNAPSHOTS`` partitions'
-  entitlement snapshots held (it started after the warehouse did). For the others
-  ``assigned_seats`` and ``assignment_rate`` are empty rather than wrong (an assigned-seat
-  level in the entitlement snapshot would fix this at the source).
+Entitled seats come from the day's entitlement snapshot, activated seats and their QAL / MAL /
+RMAL levels from the seat-usage rows. Licensing delivers no assigned-seat level, so assigned
+seats are the running balance of seat events, empty rather than wrong where the warehouse lacks
+an entitlement's whole history (docs/revops.md).
 """
 
 import datetime as dt
@@ -161,8 +148,8 @@ def seat_activation(rule: ActivationRule = ACTIVATION) -> GoldTable:
     return GoldTable(
         name="agg_seat_activation",
         model=AggSeatActivation,
-        description="Seat activation and usage per account and product family (seed 003, "
-        "Aggregate Activation & Usage): entitled, assigned and activated seats, assignment and "
+        description="Seat activation and usage per account and product family: entitled, assigned "
+        "and activated seats, assignment and "
         "activation rates, and the QAL / MAL / RMAL activation levels with their "
         "week-over-week change, on each settled day.",
         seed=SEED, kind="aggregate", domain=DOMAIN,

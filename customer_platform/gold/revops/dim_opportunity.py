@@ -40,8 +40,8 @@ class DimOpportunityVersion(GoldModel):
 DIM_OPPORTUNITY = scd2_dimension(
     entity="opportunity", business_key="opportunity_id", version_model=DimOpportunityVersion,
     view_name="opportunity",
-    description="Sales pipeline and opportunity tracking for revenue forecasting (seed 000, "
-    "DimOpportunity): one version per stage change of each opportunity.",
+    description="Sales pipeline and opportunity tracking for revenue forecasting: one version per "
+    "stage change of each opportunity.",
     seed="000", domain="revops",
     source="silver.stg_crm_opportunities", system="crm", snapshot=False,
     columns=f"""opportunity_id, {CUSTOMER_KEY} AS customer_key, customer_id, opportunity_name,

@@ -43,7 +43,7 @@ FACT_ENGAGEMENT_ACTIVITY = GoldTable(
     model=FactEngagementActivity,
     description="Customer-success engagement activities with business accounts (onboarding, "
     "reviews, training, health checks) used with support tickets to infer adoption, "
-    "satisfaction and account health (seed 003, Support & Engagement): one row per activity.",
+    "satisfaction and account health: one row per activity.",
     seed=SEED, kind="fact", domain=DOMAIN,
     primary_key=("engagement_activity_key",),
     sources=("silver.stg_sup_engagement_activities", "gold.dim_customer", "gold.dim_date"),

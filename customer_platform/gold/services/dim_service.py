@@ -28,7 +28,7 @@ class DimServiceVersion(GoldModel):
 DIM_SERVICE = scd2_dimension(
     entity="service", business_key="service_id", version_model=DimServiceVersion,
     view_name="service",
-    description="Service catalog and offering management (seed 000, DimService): the "
+    description="Service catalog and offering management: the "
     "versions of each telco service as the provisioning catalogue snapshots show them.",
     seed="000", domain="services",
     source="silver.stg_prv_service_catalogue", system="provisioning",

@@ -44,7 +44,7 @@ FACT_NETWORK_USAGE = GoldTable(
     name="fact_network_usage",
     model=FactNetworkUsage,
     description="Service utilisation patterns and network quality per customer and service "
-    "(seed 001, FactNetworkUsage in the Customer 360 view): daily usage, dropped sessions and "
+    "(for the customer 360 view): daily usage, dropped sessions and "
     "outage minutes, churn early-warning features.",
     seed="001",
     kind="fact",

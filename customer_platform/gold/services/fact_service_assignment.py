@@ -45,7 +45,7 @@ FACT_SERVICE_ASSIGNMENT = GoldTable(
     name="fact_service_assignment",
     model=FactServiceAssignment,
     description="Which customer holds which service from when to when, for service portfolio, "
-    "adoption and churn analysis (seed 001, FactServiceAssignment in the Customer 360 view): "
+    "adoption and churn analysis, and for the customer 360 view: "
     "one row per assignment started (Active) or ended (Ended).",
     seed="001",
     kind="fact",

@@ -48,7 +48,7 @@ AGG_TICKET_RESOLUTION = GoldTable(
     name="agg_ticket_resolution",
     model=AggTicketResolution,
     description="Average ticket resolution times by ticket type and period for service quality "
-    "analysis and support team performance metrics (seed 002, Go_Agg_Ticket_Resolution).",
+    "analysis and support team performance metrics.",
     seed="002",
     kind="aggregate",
     domain="support",

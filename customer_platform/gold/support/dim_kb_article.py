@@ -24,8 +24,8 @@ class DimKbArticleVersion(GoldModel):
 DIM_KB_ARTICLE = scd2_dimension(
     entity="kb_article", business_key="article_id", version_model=DimKbArticleVersion,
     view_name="kb_article",
-    description="Knowledge base content management for self-service support (seed 000, "
-    "DimKBArticle): the versions of each article as the support snapshots show them.",
+    description="Knowledge base content management for self-service support: the versions of each "
+    "article as the support snapshots show them.",
     seed="000", domain="support",
     source="silver.stg_sup_kb_articles", system="support", snapshot=True,
     columns="article_id, title, category, version_number, article_author, published_at",

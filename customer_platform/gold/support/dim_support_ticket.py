@@ -45,8 +45,8 @@ TICKET_COLUMNS = """ticket_id, customer_id, user_id, priority, status, channel_o
 DIM_SUPPORT_TICKET = scd2_dimension(
     entity="support_ticket", business_key="ticket_id", version_model=DimSupportTicketVersion,
     view_name="support_ticket",
-    description="Customer support case management and service quality tracking (seed 000, "
-    "DimSupportTicket): one version per status change of each ticket (the view keeps the "
+    description="Customer support case management and service quality tracking: one version per "
+    "status change of each ticket (the view keeps the "
     "last change of a day).",
     seed="000", domain="support",
     source="silver.stg_sup_tickets", system="support", snapshot=False,

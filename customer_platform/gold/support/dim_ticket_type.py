@@ -22,5 +22,5 @@ DIM_TICKET_TYPE = reference_dimension(
     "ticket_type", "ticket_type", DimTicketTypeVersion,
     [(name, i) for i, name in enumerate(v.TICKET_TYPES, 1)],
     ("ticket_type", "ticket_type_order"),
-    "Support ticket type definitions for service quality analysis and issue categorization "
-    "(seed 002, Go_Dim_Ticket_Type).", domain="support", seed="002")
+    "Support ticket type definitions for service quality analysis and issue categorization.",
+    domain="support", seed="002")

@@ -59,8 +59,8 @@ FACT_SUPPORT_TICKET = GoldTable(
     name="fact_support_ticket",
     model=FactSupportTicket,
     description="Customer support data for service quality analysis and issue tracking; "
-    "supports ticket resolution time and service quality KPIs (seed 002, Go_Fact_Support_Ticket; "
-    "FactSupportTicket in seed 001's Customer 360 view): one row per ticket status change.",
+    "supports ticket resolution time and service quality KPIs and the customer 360 view: one "
+    "row per ticket status change.",
     seed="002",
     kind="fact",
     domain="support",
