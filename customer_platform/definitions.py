@@ -7,6 +7,7 @@ from dagster import Definitions, ExecutorDefinition, in_process_executor, multip
 
 from customer_platform import settings
 from customer_platform.bronze.assets import BRONZE_ASSETS
+from customer_platform.exports.assets import EXPORT_ASSETS
 from customer_platform.gold import ANALYTICS_ASSETS, ANALYTICS_CHECKS, GOLD_ASSETS, GOLD_CHECKS
 from customer_platform.orchestration import FRESHNESS_CHECKS, JOBS, SCHEDULES, SENSORS
 from customer_platform.report import REPORT_ASSETS
@@ -37,7 +38,8 @@ def platform_executor() -> ExecutorDefinition:
 
 
 defs = Definitions(
-    assets=[*BRONZE_ASSETS, *SILVER_ASSETS, *GOLD_ASSETS, *ANALYTICS_ASSETS, *REPORT_ASSETS],
+    assets=[*BRONZE_ASSETS, *SILVER_ASSETS, *GOLD_ASSETS, *EXPORT_ASSETS, *ANALYTICS_ASSETS,
+            *REPORT_ASSETS],
     # the stand-alone ones; the rest run inside their assets
     asset_checks=[*GOLD_CHECKS, *ANALYTICS_CHECKS, *FRESHNESS_CHECKS],
     jobs=JOBS,

@@ -11,10 +11,10 @@ import pytest
 from dagster import DagsterInstance, Definitions, define_asset_job
 
 from customer_platform.bronze.assets import BRONZE_ASSETS
-from customer_platform.cli import main
 from customer_platform.resources import warehouse_resources
-from customer_platform.run_progress import RunWatcher
 from customer_platform.silver.assets import SILVER_ASSETS
+from customer_platform.tools.cli import main
+from customer_platform.tools.run_progress import RunWatcher
 
 DAY = dt.date(2026, 1, 1)
 CHAIN = "bronze/crm_customers,silver/stg_crm_customers,silver/stg_crm_customers_rejects"
@@ -31,7 +31,7 @@ def cli(tmp_path):
         env.pop(name, None)
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "customer_platform.cli", *args], env=env,
+        return subprocess.run([sys.executable, "-m", "customer_platform.tools.cli", *args], env=env,
                               capture_output=True, text=True, timeout=300)
 
     generated = run("generate", "--start", str(DAY), "--end", str(DAY), "--customers", "30")

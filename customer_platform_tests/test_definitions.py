@@ -9,7 +9,7 @@ import pytest
 
 from customer_platform.contracts import SOURCE_TABLES
 from customer_platform.definitions import defs
-from customer_platform.docs import generated_docs
+from customer_platform.tools.docs import generated_docs
 
 REPO = Path(__file__).resolve().parents[1]
 

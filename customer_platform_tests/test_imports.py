@@ -1,11 +1,12 @@
-"""Every dependency between the platform's modules goes one way: no import cycles, and the
-checks (``quality/``) sit below the layers they check.
+"""Every dependency between the platform's modules goes one way: no import cycles, the
+checks (``quality/``) sit below the layers they check, and the developer tools (``tools/``)
+sit above the platform, which never imports them.
 
 The graph is read from the source with ``ast``: every ``import customer_platform...`` and
 ``from customer_platform... import ...`` (relative ones resolved), at the top of a module or
 inside a function alike, since an import moved into a function only to dodge a cycle is
-still the cycle. An imported name that is a submodule (``from customer_platform import cli``)
-is an edge to that submodule. Modules loaded by name at run time (``importlib``, as
+still the cycle. An imported name that is a submodule (``from customer_platform.tools import
+cli``) is an edge to that submodule. Modules loaded by name at run time (``importlib``, as
 ``gold/__init__.py`` walks its subject folders) are not in the graph.
 """
 
@@ -118,7 +119,8 @@ def _in(module: str, package: str) -> bool:
 def test_the_graph_sees_imports_inside_functions():
     graph = import_graph()
     # cli.py imports these only inside its commands
-    assert {f"{PACKAGE}.bench", f"{PACKAGE}.partition_sql"} <= graph[f"{PACKAGE}.cli"]
+    assert ({f"{PACKAGE}.tools.bench", f"{PACKAGE}.tools.partition_sql"}
+            <= graph[f"{PACKAGE}.tools.cli"])
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
@@ -144,3 +146,13 @@ def test_quality_imports_nothing_from_the_layers_it_checks():
     layers = [m for m in reached
               if _in(m, f"{PACKAGE}.bronze") or _in(m, f"{PACKAGE}.silver")]
     assert layers == []
+
+
+def test_the_platform_imports_nothing_from_the_tools():
+    graph = import_graph()
+    tools = f"{PACKAGE}.tools"
+    assert [m for m in graph if _in(m, tools)], "no customer_platform/tools/ modules found"
+    # the code location runs without the tools: no module outside tools/ imports one of them
+    importers = {module: sorted(m for m in imported if _in(m, tools))
+                 for module, imported in graph.items() if not _in(module, tools)}
+    assert {module: found for module, found in importers.items() if found} == {}

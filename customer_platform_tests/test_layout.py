@@ -4,13 +4,11 @@ name, table name, asset key, DuckDB table and UI group all say the same thing.""
 from dagster import AssetKey
 
 from customer_platform.definitions import defs
-from customer_platform.gold import ANALYTICS, LEGACY_MODULES, declared, table_modules
+from customer_platform.gold import ANALYTICS, declared, table_modules
 
 
 def test_every_table_module_declares_the_table_it_is_named_after():
-    # revops still holds several tables per module until it is split
-    modules = [m for m in [*table_modules(), *table_modules(ANALYTICS)]
-               if m.__name__.split(".")[-2] not in LEGACY_MODULES]
+    modules = [*table_modules(), *table_modules(ANALYTICS)]
     assert modules, "no gold/<subject>/<table>.py found"
     graph = defs.resolve_asset_graph()
     for module in modules:

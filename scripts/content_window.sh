@@ -11,7 +11,7 @@ export CUSTOMER_PLATFORM_DATA="$dir" CUSTOMER_PLATFORM_LANDING_ROOT="$dir/landin
 export CUSTOMER_PLATFORM_PARTITION_START="$start" DAGSTER_HOME="$dir/dagster_home"
 mkdir -p "$DAGSTER_HOME"
 cd "$here"
-"$python" -m customer_platform.cli generate --start "$start" --end "$end" \
+"$python" -m customer_platform.tools.cli generate --start "$start" --end "$end" \
     --customers "$customers" --seed 7 >&2
-"$python" -m customer_platform.cli materialize --start "$start" --end "$end" >&2
+"$python" -m customer_platform.tools.cli materialize --start "$start" --end "$end" >&2
 "$python" scripts/content_hashes.py "$dir/warehouse.duckdb" "$dir/exports"

@@ -18,11 +18,6 @@ from customer_platform.gold.base import GoldTable
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.scd2 import Scd2Dimension, build_scd2_assets
 
-#: Modules written before the one-file-per-table layout, still collected by their lists
-#: (``TABLES``, ``SCD2_DIMENSIONS``, ``ASSETS``, ``CHECKS``, ``METRICS``, ``DOCUMENTED``).
-LEGACY_MODULES = ("exports",)
-
-
 #: The subject collected apart from the daily graph, into ``ANALYTICS_*``: its tables run in
 #: their own job (``gold_analytics``, launched by ``gold_analytics_sensor`` once the day's gold
 #: inputs are in and checked), are not exported and have no freshness checks.
@@ -55,20 +50,8 @@ def declared(module: ModuleType) -> list[GoldTable | Scd2Dimension]:
 
 
 def declared_tables(module: ModuleType) -> list[GoldTable]:
-    """The tables a table module (or a legacy module) declares, SCD2 versions included."""
-    if module.__name__.count(".") == 3:  # customer_platform.gold.<subject>.<table>
-        return [getattr(t, "versions", t) for t in declared(module)]
-    return [*getattr(module, "TABLES", []), *getattr(module, "DOCUMENTED", []),
-            *(dim.versions for dim in getattr(module, "SCD2_DIMENSIONS", []))]
-
-
-def _legacy_modules():
-    for name in LEGACY_MODULES:
-        try:
-            yield importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
+    """The tables a table module declares, as stored (an SCD2 dimension's versions)."""
+    return [getattr(t, "versions", t) for t in declared(module)]
 
 
 def in_lineage_order(modules: list[ModuleType]) -> list[ModuleType]:
@@ -94,8 +77,7 @@ def in_lineage_order(modules: list[ModuleType]) -> list[ModuleType]:
     return ordered
 
 
-def _collect(modules: list[ModuleType], metrics: list[Metric], documented: list[GoldTable],
-             legacy=()):
+def _collect(modules: list[ModuleType], metrics: list[Metric], documented: list[GoldTable]):
     from customer_platform.gold.base import build_gold_asset
 
     tables, assets, checks = [], [], []
@@ -119,15 +101,6 @@ def _collect(modules: list[ModuleType], metrics: list[Metric], documented: list[
             checks.extend(getattr(module, "CHECKS", []))
             metrics.extend(getattr(module, "METRICS", []))
         assets.extend(hand_written or [])
-    for module in legacy:
-        for table in getattr(module, "TABLES", []):
-            add_table(table)
-        for dim in getattr(module, "SCD2_DIMENSIONS", []):
-            add_dimension(dim)
-        assets.extend(getattr(module, "ASSETS", []))
-        checks.extend(getattr(module, "CHECKS", []))
-        metrics.extend(getattr(module, "METRICS", []))
-        documented.extend(getattr(module, "DOCUMENTED", []))
     return tables, assets, checks
 
 
@@ -136,8 +109,7 @@ METRICS: list[Metric] = []
 DOCUMENTED_TABLES: list[GoldTable] = []
 SCD2_DIMENSIONS: list[Scd2Dimension] = []
 GOLD_TABLES: list[GoldTable]
-GOLD_TABLES, GOLD_ASSETS, GOLD_CHECKS = _collect(table_modules(), METRICS, DOCUMENTED_TABLES,
-                                                 _legacy_modules())
+GOLD_TABLES, GOLD_ASSETS, GOLD_CHECKS = _collect(table_modules(), METRICS, DOCUMENTED_TABLES)
 
 #: The analytics layer (``gold/analytics/``), in lineage order: every table (those its
 #: hand-written assets write included), its assets, checks and metrics.

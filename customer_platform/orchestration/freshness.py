@@ -30,6 +30,7 @@ from dagster import (
 from dagster._core.definitions.partitions.context import partition_loading_context
 from dagster._utils.schedules import get_latest_completed_cron_tick
 
+from customer_platform.exports.assets import EXPORT_ASSETS
 from customer_platform.gold import GOLD_ASSETS
 from customer_platform.gold.audit import AUDIT_GROUP
 from customer_platform.orchestration import cadence
@@ -37,9 +38,11 @@ from customer_platform.orchestration.cadence import utc_now
 from customer_platform.partitions import daily_partitions
 
 CHECK_NAME = "freshness"
-#: The gold tables of the daily job (every gold asset but the audit tables).
+#: The gold tables of the daily job and their BI exports (every gold asset but the audit
+#: tables).
 FRESH_GOLD_KEYS = tuple(sorted(
-    (key for assets_def in GOLD_ASSETS for key, group in assets_def.group_names_by_key.items()
+    (key for assets_def in (*GOLD_ASSETS, *EXPORT_ASSETS)
+     for key, group in assets_def.group_names_by_key.items()
      if group != AUDIT_GROUP), key=AssetKey.to_user_string))
 
 

@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 
 from customer_platform.bronze.landing import read_landing_file
-from customer_platform.cli import main
 from customer_platform.contracts import SOURCE_TABLES, source_table
 from customer_platform.generator import CLEAN, generate, generated_tables
+from customer_platform.tools.cli import main
 
 D1, D2, D3 = dt.date(2026, 3, 1), dt.date(2026, 3, 2), dt.date(2026, 3, 3)
 

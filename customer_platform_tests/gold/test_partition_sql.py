@@ -8,9 +8,9 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from customer_platform.cli import main
 from customer_platform.gold.base import ensure_table, run_gold_sql
-from customer_platform.partition_sql import find_table
+from customer_platform.tools.cli import main
+from customer_platform.tools.partition_sql import find_table
 
 from .conftest import silver_lineage
 

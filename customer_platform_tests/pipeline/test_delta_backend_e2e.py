@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 from dagster import DagsterInstance, materialize
 
+from customer_platform.exports.assets import EXPORT_ASSETS, exported_tables
+from customer_platform.exports.files import export_frame, paths, write_export
 from customer_platform.gold import ANALYTICS_ASSETS, ANALYTICS_CHECKS, SCD2_DIMENSIONS
-from customer_platform.gold.exports import GROUP as EXPORTS_GROUP
-from customer_platform.gold.exports import export_frame, exported_tables, paths, write_export
 from customer_platform.lakehouse import DeltaWarehouse, delta_resources
 from customer_platform.report import REPORT_ASSETS
 from customer_platform.resources import LandingZone
@@ -27,12 +27,6 @@ DELTA_DAYS = DAYS[:3]
 LAST = dt.date.fromisoformat(DELTA_DAYS[-1])
 
 
-def _export_assets():
-    from customer_platform.gold import GOLD_ASSETS
-
-    return [a for a in GOLD_ASSETS if EXPORTS_GROUP in set(a.group_names_by_key.values())]
-
-
 @pytest.fixture(scope="module")
 def lakehouse(platform_run, tmp_path_factory):
     """The same landing zone as the DuckDB run, materialised on Delta tables: every asset of
@@ -41,7 +35,7 @@ def lakehouse(platform_run, tmp_path_factory):
     root = tmp_path_factory.mktemp("lakehouse")
     resources = {**delta_resources(root / "tables"),
                  "landing": LandingZone(root=str(duck.root / "landing"))}
-    assets = [*ASSETS, *_export_assets(), *ANALYTICS_ASSETS, *ANALYTICS_CHECKS, *REPORT_ASSETS]
+    assets = [*ASSETS, *EXPORT_ASSETS, *ANALYTICS_ASSETS, *ANALYTICS_CHECKS, *REPORT_ASSETS]
     with pytest.MonkeyPatch.context() as env, DagsterInstance.ephemeral() as instance:
         env.setenv("CUSTOMER_PLATFORM_EXPORTS", str(root / "exports"))
         env.setenv("CUSTOMER_PLATFORM_REPORTS", str(root / "reports"))

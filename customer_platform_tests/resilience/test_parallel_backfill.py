@@ -13,9 +13,9 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance
 
-from customer_platform.backfill import Schedule, Task, backfill_stages
 from customer_platform.contracts import SOURCE_TABLES
 from customer_platform.generator import days_between, generate
+from customer_platform.tools.backfill import Schedule, Task, backfill_stages
 from customer_platform_tests.pipeline.test_whole_graph_e2e import RUN_RECORDS, content_hashes
 
 START = dt.date(2026, 1, 1)  # the first partition (the default CUSTOMER_PLATFORM_PARTITION_START)
@@ -128,7 +128,7 @@ class Backfills:
         self.monkeypatch.setenv("DAGSTER_HOME", str(self.root / name / "dagster_home"))
         end = START + dt.timedelta(days=days - 1)
         return subprocess.run(
-            [sys.executable, "-m", "customer_platform.cli", "materialize", "--start",
+            [sys.executable, "-m", "customer_platform.tools.cli", "materialize", "--start",
              str(START), "--end", str(end), "--workers", str(workers), *args],
             env=os.environ.copy(), capture_output=True, text=True, timeout=1800)
 

@@ -10,17 +10,16 @@ import pytest
 from dagster import materialize
 
 from customer_platform.contracts.base import PII_CLASSES
-from customer_platform.gold import GOLD_TABLES
-from customer_platform.gold.base import ensure_table
-from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
-from customer_platform.gold.exports import (
+from customer_platform.exports.assets import (
     MANIFEST_KEY,
-    PII_POLICY,
     build_exports,
     export_key,
     exported_tables,
-    pii_treatment,
 )
+from customer_platform.exports.files import PII_POLICY, pii_treatment
+from customer_platform.gold import GOLD_TABLES
+from customer_platform.gold.base import ensure_table
+from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.revops.agg_sales_rep_performance import sales_rep_performance
 from customer_platform.gold.revops.fact_engagement_activity import FACT_ENGAGEMENT_ACTIVITY
 from customer_platform.privacy import MASK

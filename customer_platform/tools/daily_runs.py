@@ -52,9 +52,9 @@ def materialize_days(start: dt.date, end: dt.date, select: str | None = None,
     the days done, the time left, the asset being materialised and the rows written so far."""
     from dagster import AssetSelection, DagsterInstance
 
-    from customer_platform.backfill import run_day
     from customer_platform.definitions import defs
     from customer_platform.generator import days_between
+    from customer_platform.tools.backfill import run_day
 
     ensure_dagster_home()
     selection = None

@@ -115,7 +115,7 @@ def run_day(instance, day: str, keys: Sequence | None, follow_up: bool, cursor: 
     Returns whether the daily job's run succeeded, and the analytics cursor."""
     from customer_platform.definitions import defs
     from customer_platform.gold.audit import AUDIT_JOB_NAME
-    from customer_platform.run_progress import RunWatcher
+    from customer_platform.tools.run_progress import RunWatcher
 
     run_id = str(uuid.uuid4())
     job = defs.resolve_job_def(DAILY_JOB)

@@ -9,7 +9,7 @@ The day is the first partition, so gold loads the snapshots' full history: the d
 
 Then the backfill figures: the wall time of a 30-day backfill of the whole graph (the daily
 job, the analytics the sensor requests and the audit, as ``customer-platform materialize``
-runs it) with one worker and with two (``--workers 2``, ``customer_platform/backfill.py``),
+runs it) with one worker and with two (``--workers 2``, ``customer_platform/tools/backfill.py``),
 each on the same generated landing zone with a fresh warehouse and Dagster home, in a child
 process whose peak RSS is reported, and the speed-up.
 """
@@ -63,8 +63,8 @@ def _materialise_child(data_root: Path, landing: Path) -> dict:
     from dagster import DagsterInstance
 
     from customer_platform import settings
-    from customer_platform.backfill import job_subset
     from customer_platform.definitions import defs
+    from customer_platform.tools.backfill import job_subset
 
     job = defs.resolve_job_def("daily_platform")
     keys = [k for k in job.asset_layer.selected_asset_keys
@@ -122,8 +122,8 @@ def _revops_child(data_root: Path, landing: Path) -> dict:
     os.environ["CUSTOMER_PLATFORM_PARTITION_START"] = BENCH_DAY.isoformat()
     from dagster import DagsterInstance
 
-    from customer_platform.backfill import job_subset
     from customer_platform.definitions import defs
+    from customer_platform.tools.backfill import job_subset
 
     graph = defs.resolve_asset_graph()
     keys = [k for k in graph.get_all_asset_keys()
@@ -159,8 +159,8 @@ def _run_child(function: str, log: Path, out: Path, *args) -> tuple[dict, float]
 
 def _analytics(root: Path, landing: Path, customers: int) -> dict:
     """The analytics layer for the bench day: first day, then steady state (a synthesised year
-    of history), each in its own child process (see customer_platform/analytics/bench.py)."""
-    module = "customer_platform.analytics.bench"
+    of history), each in its own child process (see customer_platform/tools/bench_analytics.py)."""
+    module = "customer_platform.tools.bench_analytics"
     log = Path(tempfile.gettempdir()) / f"customer_platform_bench_analytics_{customers}.log"
     first, first_rss = _run_child(f"{module}:analytics_day", log, root / "analytics.json", root,
                                   landing, BENCH_DAY.isoformat(), False)
@@ -187,7 +187,7 @@ def _steps(result: dict) -> str:
 
 def run_auc(customers: int, days: int, seed: int) -> dict:
     """The churn model's held-out ROC AUC on a generated window (a child process)."""
-    from customer_platform.analytics.bench import AUC_START
+    from customer_platform.tools.bench_analytics import AUC_START
 
     with tempfile.TemporaryDirectory(prefix="customer_platform_bench_auc_") as tmp:
         root = Path(tmp)
@@ -195,7 +195,7 @@ def run_auc(customers: int, days: int, seed: int) -> dict:
         console.print(f"[bold]churn model[/]: {customers:,} customers over {days} days from "
                       f"{AUC_START} (a smaller company over a window long enough for the "
                       f"model's split; Dagster log: {log}) ...")
-        auc, rss = _run_child("customer_platform.analytics.bench:held_out_auc", log,
+        auc, rss = _run_child("customer_platform.tools.bench_analytics:held_out_auc", log,
                               root / "auc.json", root, customers, days, seed)
     m = auc["model"]
     console.print(
@@ -224,8 +224,8 @@ def _backfill_child(data_root: Path, landing: Path, start: str, end: str, worker
     os.environ["CUSTOMER_PLATFORM_LANDING_ROOT"] = str(landing)
     os.environ["CUSTOMER_PLATFORM_PARTITION_START"] = start
     os.environ["DAGSTER_HOME"] = str(Path(data_root) / "dagster_home")
-    from customer_platform import daily_runs
-    from customer_platform.backfill import parallel_backfill
+    from customer_platform.tools import daily_runs
+    from customer_platform.tools.backfill import parallel_backfill
 
     first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
     daily_runs.ensure_dagster_home()
@@ -259,7 +259,7 @@ def run_backfill(customers: int, seed: int, days: int = BACKFILL_DAYS,
             label = f"{n} worker{'s' if n > 1 else ''}"
             log = Path(tempfile.gettempdir()) / f"customer_platform_bench_backfill_{n}.log"
             console.print(f"  {label}: a fresh warehouse and Dagster home (progress: {log}) ...")
-            result, rss = _run_child("customer_platform.bench:_backfill_child", log,
+            result, rss = _run_child("customer_platform.tools.bench:_backfill_child", log,
                                      root / f"backfill_{n}.json", root / f"workers_{n}",
                                      landing, BACKFILL_START.isoformat(), end.isoformat(), n)
             if result["failed"]:
@@ -287,7 +287,7 @@ def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None =
     """The figures for each size (a size of 0 is skipped); then, unless
     ``backfill_customers`` is 0, the backfill's wall time with one and two workers; then,
     unless ``auc_customers`` is 0, the churn model's held-out AUC."""
-    from customer_platform.analytics.bench import AUC_CUSTOMERS, AUC_DAYS
+    from customer_platform.tools.bench_analytics import AUC_CUSTOMERS, AUC_DAYS
 
     rows = []
     for customers in (size for size in sizes if size > 0):
@@ -303,7 +303,7 @@ def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None =
             )
             log = Path(tempfile.gettempdir()) / f"customer_platform_bench_{customers}.log"
             console.print(f"  materialising the whole graph (Dagster log: {log}) ...")
-            mat, rss = _run_child("customer_platform.bench:_materialise_child", log,
+            mat, rss = _run_child("customer_platform.tools.bench:_materialise_child", log,
                                   root / "result.json", root, landing)
             if not mat["success"]:
                 raise RuntimeError(f"the graph failed at {customers:,} customers: "
@@ -317,7 +317,7 @@ def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None =
             )
             if mat["checks_failed"]:
                 console.print(f"  failed checks: {', '.join(mat['checks_failed'])}")
-            revops, revops_rss = _run_child("customer_platform.bench:_revops_child", log,
+            revops, revops_rss = _run_child("customer_platform.tools.bench:_revops_child", log,
                                             root / "revops.json", root, landing)
             if not revops["success"] or revops["checks_failed"]:
                 raise RuntimeError(f"the revops + exports layer failed (see {log})")

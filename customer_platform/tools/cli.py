@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from customer_platform.daily_runs import (
+from customer_platform.tools.daily_runs import (
     console,
     ensure_dagster_home,
     materialize_days,
@@ -71,7 +71,7 @@ def cmd_materialize(args) -> None:
     if args.workers == 1:
         failed = materialize_days(args.start, args.end, args.select)
     else:
-        from customer_platform.backfill import parallel_backfill
+        from customer_platform.tools.backfill import parallel_backfill
 
         ensure_dagster_home()
         failed = parallel_backfill(args.start, args.end, args.workers, console, args.select)
@@ -88,7 +88,7 @@ def cmd_export(args) -> None:
     if failed:
         raise CliError(f"exports failed for {', '.join(failed)}: materialise those days first "
                        "(customer-platform materialize --start ... --end ...)")
-    from customer_platform.gold.exports import exports_root
+    from customer_platform.exports.files import exports_root
 
     console.print(f"[green]exported {args.start} .. {args.end} to {exports_root()}")
 
@@ -104,7 +104,7 @@ def cmd_report(args) -> None:
 def cmd_status(args) -> None:
     from rich.table import Table
 
-    from customer_platform.status import platform_status
+    from customer_platform.tools.status import platform_status
 
     ensure_dagster_home()
     days = platform_status(args.start, args.end)
@@ -147,14 +147,14 @@ def cmd_demo(args) -> None:
 
 
 def cmd_docs(args) -> None:
-    from customer_platform.docs import write_docs
+    from customer_platform.tools.docs import write_docs
 
     for path in write_docs(Path(args.root)):
         console.print(f"wrote {path}")
 
 
 def cmd_bench(args) -> None:
-    from customer_platform.bench import run_benchmarks
+    from customer_platform.tools.bench import run_benchmarks
 
     run_benchmarks(sizes=args.customers, seed=args.seed, auc_customers=args.auc_customers,
                    auc_days=args.auc_days, backfill_customers=args.backfill_customers,
@@ -162,7 +162,7 @@ def cmd_bench(args) -> None:
 
 
 def cmd_sql(args) -> None:
-    from customer_platform.partition_sql import caveats, find_table, partition_sql
+    from customer_platform.tools.partition_sql import caveats, find_table, partition_sql
 
     try:
         table = find_table(args.table)
@@ -200,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     mat.add_argument("--workers", type=int, default=1,
                      help="worker processes: 1 runs the days in order here; N > 1 runs each "
                      "day's ingest (bronze + silver) in parallel, ahead, and gold in day order "
-                     "(see customer_platform/backfill.py)")
+                     "(see customer_platform/tools/backfill.py)")
     mat.set_defaults(func=cmd_materialize)
 
     status = sub.add_parser("status", help="which days are materialised, which checks fail")

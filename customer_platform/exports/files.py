@@ -1,0 +1,96 @@
+"""The export files of one partition: which PII columns are masked or dropped, the frame that
+leaves the warehouse, where its CSV and Parquet files go, and the manifest read back from
+them. Files are written through a temporary file and renamed, so a reader never sees half."""
+
+import datetime as dt
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from customer_platform import privacy, settings
+from customer_platform.contracts.base import column_meta
+from customer_platform.gold.base import PARTITION_COLUMN, GoldTable, ensure_table
+
+#: What happens to a column of each PII class in an export.
+PII_POLICY = {"personal_identifier": "mask", "contact": "drop", "address": "drop"}
+
+
+def exports_root() -> Path:
+    """Where exports go: ``CUSTOMER_PLATFORM_EXPORTS``, else ``exports/`` beside the warehouse."""
+    env = os.environ.get("CUSTOMER_PLATFORM_EXPORTS")
+    return Path(env).resolve() if env else settings.warehouse_path().parent / "exports"
+
+
+def pii_treatment(table: GoldTable) -> dict[str, str]:
+    """column -> 'mask' or 'drop', for the table's PII columns."""
+    return {name: PII_POLICY[pii] for name, col in table.schema().columns.items()
+            if (pii := column_meta(col, "pii"))}
+
+
+def export_frame(con, table: GoldTable, day: dt.date) -> pl.DataFrame:
+    """The partition ``day`` of ``table`` as it may leave the warehouse: PII dropped or masked,
+    rows in key order."""
+    treatment = pii_treatment(table)
+    ensure_table(con, table)
+    order = ", ".join(table.primary_key)
+    frame = con.execute(f"SELECT * FROM gold.{table.name} WHERE {PARTITION_COLUMN} = ? "
+                        f"ORDER BY {order}", [day]).pl()
+    frame = frame.drop([c for c, how in treatment.items() if how == "drop"])
+    return privacy.mask(frame, [c for c, how in treatment.items() if how == "mask"])
+
+
+def paths(root: Path, table: str, day: dt.date) -> dict[str, Path]:
+    return {fmt: root / fmt / table / f"{table}_{day.isoformat()}.{fmt}"
+            for fmt in ("csv", "parquet")}
+
+
+def _replace(path: Path, write) -> None:
+    """Write through a temporary file and rename, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    write(temporary)
+    os.replace(temporary, path)
+
+
+def write_export(frame: pl.DataFrame, root: Path, table: str, day: dt.date) -> dict[str, Path]:
+    files = paths(root, table, day)
+    _replace(files["csv"], frame.write_csv)
+    _replace(files["parquet"], lambda p: frame.write_parquet(p, compression="zstd",
+                                                            statistics=False))
+    return files
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def manifest(root: Path, day: dt.date, tables: list[GoldTable]) -> dict:
+    """What the exports of ``day`` hold, read back from the files themselves."""
+    entries = []
+    for table in tables:
+        files = paths(root, table.name, day)
+        if not files["parquet"].exists():
+            continue
+        meta = pq.read_metadata(files["parquet"])
+        treatment = pii_treatment(table)
+        entries.append({
+            "table": table.name, "rows": meta.num_rows, "columns": meta.schema.names,
+            "masked_columns": sorted(c for c, how in treatment.items() if how == "mask"),
+            "dropped_columns": sorted(c for c, how in treatment.items() if how == "drop"),
+            **{f"{fmt}_file": str(path.relative_to(root)) for fmt, path in files.items()},
+            **{f"{fmt}_sha256": _sha256(path) for fmt, path in files.items()},
+        })
+    return {"partition": day.isoformat(),
+            "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "exports_root": str(root), "pii_policy": PII_POLICY, "exports": entries}
+
+
+def write_manifest(root: Path, day: dt.date, tables: list[GoldTable]) -> tuple[Path, dict]:
+    content = manifest(root, day, tables)
+    path = root / "manifest" / f"manifest_{day.isoformat()}.json"
+    _replace(path, lambda p: p.write_text(json.dumps(content, indent=2) + "\n"))
+    return path, content
