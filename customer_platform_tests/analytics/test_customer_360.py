@@ -185,3 +185,25 @@ def test_windows_and_rates_over_an_undelivered_column_use_the_known_days_only(cu
     assert (c3["campaign_messages_90d"], c3["campaign_opens_90d"],
             c3["campaign_opens_unknown_days_90d"], c3["flag_campaign_disengaged"]) == (
         3, 0, 1, False)
+
+
+def test_a_day_gives_the_same_digits_however_the_threads_meet_its_rows(wh):
+    """A year of float measures, many rows per customer spread over several row groups and
+    summed by four threads: computed twice, every window agrees to the last digit (a parallel
+    sum of floating-point numbers depends on the order the threads meet them)."""
+    for customer_id in ("C1", "C2", "C3"):
+        wh.put_customer(customer_id, START, changed=dt.datetime(2025, 6, 1, 9))
+    wh.execute(f"""
+        INSERT INTO gold.customer_daily_summary BY NAME
+        SELECT md5('customer|C' || (i % 3 + 1))[:16] AS customer_key,
+               'C' || (i % 3 + 1) AS customer_id, d AS activity_date, TRUE AS is_active_day,
+               (i * 7919 % 100000) / 100.0 AS recurring_revenue,
+               (i * 104729 % 1000000) / 1000.0 AS data_mb,
+               d AS load_date, d AS update_date, 'test' AS source_system
+        FROM (SELECT range AS i, DATE '{D}' - CAST(range // 1000 % 365 AS INTEGER) AS d
+              FROM range(400000))""")
+    wh.execute("SET threads = 4")
+    runs = [wh.run(CUSTOMER_360, D).sort("customer_id") for _ in range(4)]
+    for measure in ("recurring_revenue_365d", "data_mb_365d"):
+        assert len({tuple(run[measure]) for run in runs}) == 1, measure
+    assert all(run.equals(runs[0]) for run in runs)
