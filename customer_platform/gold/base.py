@@ -30,7 +30,8 @@ from dagster import (
     asset,
 )
 
-from customer_platform.contracts.base import column
+from customer_platform.contracts import source_table
+from customer_platform.contracts.base import column, column_meta
 from customer_platform.partitions import daily_partitions, partition_day
 from customer_platform.privacy import markdown_preview
 from customer_platform.quality.checks import evaluate_schema
@@ -56,6 +57,21 @@ class GoldModel(pa.DataFrameModel):
 
 
 METADATA_COLUMNS = ("load_date", "update_date", "source_system")
+
+
+def from_contract(table: str, name: str, *, description: str | None = None,
+                  nullable: bool = False, **checks):
+    """A gold column passing column ``name`` of source table ``table`` (``"crm.customers"``)
+    through: its description and PII class are the contract's, written once there; whether
+    it may be empty, is unique or has checks stays the gold model's own (the arguments).
+    ``description`` is for a column whose gold text deliberately says something else: its PII
+    class still follows the contract. The metadata names the contract column (``contract``).
+    """
+    source = source_table(table).columns()[name]
+    field = column(description or source.description, pii=column_meta(source, "pii"),
+                   nullable=nullable, **checks)
+    field.metadata["contract"] = f"{table}.{name}"
+    return field
 
 
 def ordered_schema(model: type[GoldModel]) -> pa.DataFrameSchema:

@@ -26,6 +26,7 @@ from customer_platform.gold.analytics._features import (
 from customer_platform.gold.analytics._features import select_sql as feature_select_sql
 from customer_platform.gold.analytics._segments import LIFECYCLE_STAGE, RISK_LEVEL, RISK_RULES
 from customer_platform.gold.analytics.customer_daily_summary import FACTS
+from customer_platform.gold.base import from_contract
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.sql import DAY
 
@@ -33,8 +34,8 @@ from customer_platform.gold.sql import DAY
 IDENTITY = {
     "customer_key": (str, column("Customer (dim_customer.customer_key)")),
     "customer_id": (str, column("Customer business key")),
-    "customer_name": (str, column("Person or company name", pii="personal_identifier")),
-    "email": (str, column("Primary contact email", pii="contact")),
+    "customer_name": (str, from_contract("crm.customers", "customer_name")),
+    "email": (str, from_contract("crm.customers", "email")),
     "customer_segment": (str, column("Traditional segment: Residential, SMB, Enterprise or "
                                      "Government (as of D)")),
     "customer_tier": (str, column("Bronze, Silver, Gold or Platinum (as of D)")),
@@ -43,7 +44,7 @@ IDENTITY = {
                                      "versions show)")),
     "region": (str, column("Sales region code (as of D)")),
     "country": (str, column("ISO 3166-1 alpha-2 country code (as of D)")),
-    "signup_date": (dt.date, column("Day the customer signed up")),
+    "signup_date": (dt.date, from_contract("crm.customers", "signup_date")),
 }
 SUMMARY_COLUMNS = {
     "lifecycle_stage": (str, column("Onboarding, Growing, Mature or Veteran (tenure rule, see "

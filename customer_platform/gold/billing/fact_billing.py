@@ -24,6 +24,7 @@ from customer_platform.gold.base import (
     GoldModel,
     GoldTable,
     Redelivery,
+    from_contract,
 )
 from customer_platform.gold.billing._mrr import FEE_LATE_DAYS, mrr_month
 from customer_platform.gold.billing.dim_billing_event_type import RECURRING_EVENT_TYPES
@@ -56,7 +57,7 @@ class FactBilling(GoldModel):
     event_date: dt.date = column("Business day the event was booked (late rows keep theirs)")
     event_date_key: int = column("dim_date.date_key of event_date")
     event_month: str = column("Calendar month of event_date as YYYY-MM (the MRR period)")
-    amount: float = column("Amount before tax in the event currency; negative for refunds")
+    amount: float = from_contract("billing.billing_events", "amount")
     currency: str = column("ISO 4217 currency")
     plan_type: str = column("Plan of the billing contact on the event day; when the file did "
                             "not deliver it, the contact's plan in force that day in dim_user "

@@ -7,7 +7,7 @@ product's last known price for it.
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel
+from customer_platform.gold.base import GoldModel, from_contract
 from customer_platform.gold.commerce._discount_bands import BANDS, BANDS_AS_OF, UNKNOWN_BANDS
 from customer_platform.gold.completeness import carry_forward_sources, carry_forward_windows
 from customer_platform.gold.scd2 import scd2_dimension, undelivered_column
@@ -25,14 +25,14 @@ class DimProductVersion(GoldModel):
     product_key: str = column("Durable surrogate key of the product")
     product_version_key: str = column("Surrogate key of this version", unique=True)
     product_id: str = column("Catalogue product business key (PRD + 3 digits)")
-    product_code: str = column("Short product code used by licensing and sales")
-    product_name: str = column("Marketed product name")
+    product_code: str = from_contract("catalogue.products", "product_code")
+    product_name: str = from_contract("catalogue.products", "product_name")
     product_family: str = column("Product family (Creative Cloud, Document Cloud, Devices)")
     solution: str = column("Sales solution the product is sold under", nullable=True)
     price_unit: str = column("What the list price is per: 'seat per month' or 'unit'")
     list_price: float = column("List price in currency per price_unit", ge=0.0)
     currency: str = column("ISO 4217 currency of the prices")
-    active_flag: bool = column("The product can currently be ordered")
+    active_flag: bool = from_contract("catalogue.products", "active_flag")
     band_a_unit_price: float = band_price("A")
     band_b_unit_price: float = band_price("B")
     band_c_unit_price: float = band_price("C")

@@ -5,7 +5,7 @@
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel, GoldTable
+from customer_platform.gold.base import GoldModel, GoldTable, from_contract
 from customer_platform.gold.completeness import UNDELIVERED
 from customer_platform.gold.scd2 import undelivered_column
 from customer_platform.gold.sql import (
@@ -29,11 +29,11 @@ class FactOrder(GoldModel):
     event_date_key: int = column("dim_date.date_key of event_date")
     order_status: str = column("Completed, Cancelled or Returned")
     order_channel: str = column("Online, Sales Rep or Partner", nullable=True)
-    total_amount: float = column("Order value after discounts (sum of its lines)", ge=0.0)
+    total_amount: float = from_contract("commerce.orders", "total_amount", ge=0.0)
     currency: str = column("ISO 4217 currency")
     is_completed: bool = column("The order was fulfilled (not cancelled or returned)")
     undelivered_columns: str = undelivered_column(fact=True)
-    source_updated_at: dt.datetime = column("When the order record last changed")
+    source_updated_at: dt.datetime = from_contract("commerce.orders", "updated_at")
 
 
 FACT_ORDER = GoldTable(

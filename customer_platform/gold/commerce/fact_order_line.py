@@ -8,7 +8,7 @@ max_quantity not delivered) makes the line's band unknown, never "no band".
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable
+from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, from_contract
 from customer_platform.gold.commerce._discount_bands import BANDS, BANDS_AS_OF, UNKNOWN_BANDS
 from customer_platform.gold.commerce.fact_order import ORDER_KEY
 from customer_platform.gold.completeness import (
@@ -32,7 +32,7 @@ class FactOrderLine(GoldModel):
     product_id: str = column("Product business key")
     event_date: dt.date = column("Order day (late rows keep theirs)")
     event_date_key: int = column("dim_date.date_key of event_date")
-    quantity: int = column("Units (seats or devices) ordered", ge=1)
+    quantity: int = from_contract("commerce.order_lines", "quantity", ge=1)
     unit_price: float = column("Price per unit before the volume discount", ge=0.0)
     discount_pct: float = column("Volume discount applied, as a fraction", nullable=True,
                                  ge=0.0, le=1.0)

@@ -6,7 +6,7 @@ region, vertical and customer type.
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel
+from customer_platform.gold.base import GoldModel, from_contract
 from customer_platform.gold.scd2 import scd2_dimension, undelivered_column
 from customer_platform.gold.sql import customer_fk, sk
 from customer_platform.vocabulary import REGION_GEO
@@ -20,11 +20,11 @@ class DimAccountHierarchyVersion(GoldModel):
     account_version_key: str = column("Surrogate key of this version", unique=True)
     account_id: str = column("Account business key (the account's conformed customer key)")
     customer_key: str = column("The account as a customer (dim_customer.customer_key)")
-    company_name: str = column("Legal name of the account's company")
+    company_name: str = from_contract("crm.account_hierarchy", "company_name")
     parent_account_key: str = column("Surrogate key of the parent company; empty when "
                                      "stand-alone", nullable=True)
-    parent_account_id: str = column("Parent company key (P + 6 digits); empty when stand-alone",
-                                    nullable=True)
+    parent_account_id: str = from_contract("crm.account_hierarchy", "parent_account_id",
+                                           nullable=True)
     parent_company_name: str = column("Name of the parent company", nullable=True)
     rollup_account_key: str = column("Key to roll the account up by: its parent company's "
                                      "key, else its own")
@@ -33,7 +33,7 @@ class DimAccountHierarchyVersion(GoldModel):
     region: str = column("Sales region code")
     geo: str = column("Sales geography of the region (AMER, EMEA, APAC, LATAM)")
     vertical: str = column("Industry vertical")
-    customer_type: str = column("Account type for sales coverage")
+    customer_type: str = from_contract("crm.account_hierarchy", "customer_type")
     undelivered_columns: str = undelivered_column()
     source_updated_at: dt.datetime = column("When the CRM recorded this version")
 

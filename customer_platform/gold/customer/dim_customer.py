@@ -10,7 +10,7 @@ import datetime as dt
 
 from customer_platform.contracts import SOURCE_TABLES
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel, GoldTable
+from customer_platform.gold.base import GoldModel, GoldTable, from_contract
 from customer_platform.gold.completeness import UNDELIVERED
 from customer_platform.gold.scd2 import (
     Scd2Dimension,
@@ -26,18 +26,18 @@ class DimCustomerVersion(GoldModel):
     customer_key: str = column("Durable surrogate key of the customer (same in every version)")
     customer_version_key: str = column("Surrogate key of this version", unique=True)
     customer_id: str = column("Conformed customer key (business key)")
-    customer_name: str = column("Person or company name", pii="personal_identifier")
-    email: str = column("Primary contact email", pii="contact")
-    phone: str = column("Primary contact phone number", pii="contact", nullable=True)
+    customer_name: str = from_contract("crm.customers", "customer_name")
+    email: str = from_contract("crm.customers", "email")
+    phone: str = from_contract("crm.customers", "phone", nullable=True)
     customer_segment: str = column("Residential, SMB, Enterprise or Government")
     customer_tier: str = column("Bronze, Silver, Gold or Platinum")
     status: str = column("Active, Inactive or Churned")
-    address_line: str = column("Street address", pii="address", nullable=True)
-    city: str = column("City")
-    state: str = column("State, province or county")
-    country: str = column("ISO 3166-1 alpha-2 country code")
+    address_line: str = from_contract("crm.customers", "address_line", nullable=True)
+    city: str = from_contract("crm.customers", "city")
+    state: str = from_contract("crm.customers", "state")
+    country: str = from_contract("crm.customers", "country")
     region: str = column("Sales region code")
-    signup_date: dt.date = column("Day the customer signed up")
+    signup_date: dt.date = from_contract("crm.customers", "signup_date")
     is_inferred: bool = column(
         "Inferred member: referenced by another system on a day the CRM snapshot lacked it "
         "(its row was rejected, or it is not in the CRM yet); attributes are 'Unknown' until "

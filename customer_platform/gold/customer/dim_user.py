@@ -12,7 +12,7 @@ import datetime as dt
 
 from customer_platform import vocabulary as v
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable
+from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, from_contract
 from customer_platform.gold.scd2 import (
     INFERRED_SINCE,
     Scd2Dimension,
@@ -26,22 +26,22 @@ class DimUserVersion(GoldModel):
     user_key: str = column("Durable surrogate key of the user (same in every version)")
     user_version_key: str = column("Surrogate key of this version", unique=True)
     user_id: str = column("Platform user key (business key)")
-    user_name: str = column("Full name of the registered user for identification and "
-                            "personalization purposes", pii="personal_identifier",
-                            nullable=True)
-    email: str = column("Primary email address used for account registration and "
-                        "communication", pii="contact", nullable=True)
+    user_name: str = from_contract("platform.users", "user_name", nullable=True,
+                                   description="Full name of the registered user for "
+                                   "identification and personalization purposes")
+    email: str = from_contract("platform.users", "email", nullable=True,
+                               description="Primary email address used for account "
+                               "registration and communication")
     customer_key: str = column("Business customer of the user (dim_customer.customer_key); "
                                "empty while that customer is not in dim_customer",
                                nullable=True)
-    customer_id: str = column("Business customer of the user (conformed customer key)",
-                              nullable=True)
+    customer_id: str = from_contract("platform.users", "customer_id", nullable=True)
     company: str = column("Organization name associated with the user account for business "
                           "analytics and segmentation", nullable=True)
     plan_type: str = column("Subscription tier (Free, Basic, Pro, Business, Enterprise) "
                             "indicating service level and feature access", nullable=True,
                             isin=list(v.PLAN_TYPES))
-    created_date: dt.date = column("Day the user account was created", nullable=True)
+    created_date: dt.date = from_contract("platform.users", "created_date", nullable=True)
     is_inferred: bool = column("Inferred member: referenced by a fact before (or without) its "
                                "snapshot row; attributes unknown")
     undelivered_columns: str = undelivered_column()

@@ -6,7 +6,7 @@ snapshot has it gets an inferred member, so no target points at a missing campai
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel
+from customer_platform.gold.base import GoldModel, from_contract
 from customer_platform.gold.scd2 import scd2_dimension, undelivered_column
 
 
@@ -14,15 +14,15 @@ class DimCampaignVersion(GoldModel):
     campaign_key: str = column("Durable surrogate key of the campaign")
     campaign_version_key: str = column("Surrogate key of this version", unique=True)
     campaign_id: str = column("Campaign business key (CMP + 6 digits)")
-    campaign_name: str = column("Name of the campaign")
+    campaign_name: str = from_contract("marketing.campaigns", "campaign_name")
     campaign_type: str = column("Type of marketing campaign")
     objective: str = column("Campaign goal")
     target_audience: str = column("Intended audience (a segment or All Customers)")
     budget: float = column("Campaign investment in USD; empty until approved", nullable=True,
                            ge=0.0)
-    channel: str = column("Delivery channel")
-    start_date: dt.date = column("First day the campaign runs")
-    end_date: dt.date = column("Last day the campaign runs")
+    channel: str = from_contract("marketing.campaigns", "channel")
+    start_date: dt.date = from_contract("marketing.campaigns", "start_date")
+    end_date: dt.date = from_contract("marketing.campaigns", "end_date")
     duration_days: int = column("Days the campaign runs, both ends included")
     undelivered_columns: str = undelivered_column()
     source_updated_at: dt.datetime = column("When the marketing system recorded this version")

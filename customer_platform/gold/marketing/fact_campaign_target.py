@@ -8,7 +8,7 @@ is empty and the response stage is empty when such a step lies past the furthest
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable
+from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, from_contract
 from customer_platform.gold.completeness import SILVER_MISSING, UNDELIVERED, known, undelivered
 from customer_platform.gold.scd2 import undelivered_column
 from customer_platform.gold.sql import (
@@ -64,7 +64,7 @@ class FactCampaignTarget(GoldModel):
     days_to_convert: int = column("Days from sending to conversion (converted only)",
                                   nullable=True)
     undelivered_columns: str = undelivered_column(fact=True)
-    source_updated_at: dt.datetime = column("When the target's state changed")
+    source_updated_at: dt.datetime = from_contract("marketing.campaign_targets", "updated_at")
 
 
 FACT_CAMPAIGN_TARGET = GoldTable(

@@ -5,7 +5,7 @@ start, and the view folds repeats.
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable
+from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, from_contract
 from customer_platform.gold.meetings._keys import HOST_USER_KEY, WEBINAR_KEY
 from customer_platform.gold.scd2 import Scd2Dimension, undelivered_column
 from customer_platform.gold.sql import DAY, sk
@@ -21,7 +21,7 @@ class DimWebinarVersion(GoldModel):
     host_user_id: str = column("Host user business key")
     webinar_date: dt.date = column("Day the webinar took place")
     start_time: dt.datetime = column("When the webinar began")
-    end_time: dt.datetime = column("When the webinar ended")
+    end_time: dt.datetime = from_contract("platform.webinars", "end_time")
     undelivered_columns: str = undelivered_column()
     source_updated_at: dt.datetime = column("Version time: the webinar's start")
 

@@ -5,7 +5,7 @@ company later does not move past meetings."""
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable
+from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, from_contract
 from customer_platform.gold.customer.dim_user import user_customer_join
 from customer_platform.gold.meetings._keys import HOST_USER_KEY, MEETING_KEY
 from customer_platform.gold.sql import DAY, date_key
@@ -28,7 +28,7 @@ class FactMeetingUsage(GoldModel):
                                    "calculation and resource planning")
     duration_minutes: int = column("Total length of the meeting in minutes for usage analytics "
                                    "and billing purposes", ge=1)
-    participant_count: int = column("People who joined, host included", ge=1)
+    participant_count: int = from_contract("platform.meetings", "participant_count", ge=1)
 
 
 FACT_MEETING_USAGE = GoldTable(

@@ -7,7 +7,7 @@ win/loss and sales-rep performance, and the wording of their metrics.
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel
+from customer_platform.gold.base import GoldModel, from_contract
 from customer_platform.gold.completeness import CARRY_FORWARD_DAYS
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.revops._common import (
@@ -34,7 +34,7 @@ def _rate(description: str):
 
 
 class _Segment(GoldModel):
-    geo: str = column("Sales geography", isin=list(GEOS))
+    geo: str = from_contract("crm.sales_quota_plan", "geo", isin=list(GEOS))
     solution: str = column("Solution (product family) sold", isin=list(SOLUTIONS))
     sales_motion: str = column("New, Growth on renewal or True up", isin=list(SALES_MOTIONS))
 

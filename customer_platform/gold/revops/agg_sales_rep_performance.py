@@ -6,7 +6,7 @@ average won deal and sales cycle.
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel, GoldTable
+from customer_platform.gold.base import GoldModel, GoldTable, from_contract
 from customer_platform.gold.revops._common import (
     DOMAIN,
     SNAPSHOT_DATE_FK,
@@ -30,7 +30,8 @@ class AggSalesRepPerformance(GoldModel):
     period_start: dt.date = column("First day of the trailing window of closed deals")
     sales_rep_key: str = column("Surrogate key of the sales rep (stable; groups a masked "
                                 "export)")
-    sales_rep: str = column("Account executive", pii="personal_identifier")
+    sales_rep: str = from_contract("crm.opportunities", "sales_rep",
+                                   description="Account executive")
     geo: str = column("Sales geography the rep sells in", isin=list(GEOS))
     open_opportunities: int = column("Open opportunities the rep owns on snapshot_date (not "
                                      "stale)", ge=0)

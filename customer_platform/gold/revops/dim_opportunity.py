@@ -5,7 +5,7 @@ the history the pipeline, win/loss and account-health roll-ups read as loaded.
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel
+from customer_platform.gold.base import GoldModel, from_contract
 from customer_platform.gold.scd2 import scd2_dimension, undelivered_column
 from customer_platform.gold.sql import CUSTOMER_KEY, customer_fk
 
@@ -16,7 +16,7 @@ class DimOpportunityVersion(GoldModel):
     opportunity_id: str = column("Opportunity business key (O + 9 digits)")
     customer_key: str = column("Account the deal is with (dim_customer.customer_key)")
     customer_id: str = column("Customer business key of the account")
-    opportunity_name: str = column("Name the sales rep gave the deal")
+    opportunity_name: str = from_contract("crm.opportunities", "opportunity_name")
     stage: str = column("Sales stage of this version")
     probability_of_close: float = column("Likelihood of closing implied by the stage",
                                          ge=0.0, le=1.0)
@@ -25,16 +25,16 @@ class DimOpportunityVersion(GoldModel):
                                  nullable=True)
     is_closed: bool = column("Stage is Closed Won or Closed Lost")
     is_won: bool = column("Stage is Closed Won")
-    sales_rep: str = column("Account executive who owns the deal", pii="personal_identifier")
-    geo: str = column("Sales geography of the account")
-    solution: str = column("Product family being sold")
+    sales_rep: str = from_contract("crm.opportunities", "sales_rep")
+    geo: str = from_contract("crm.opportunities", "geo")
+    solution: str = from_contract("crm.opportunities", "solution")
     sales_motion: str = column("New, Growth on renewal or True up")
     fiscal_week: str = column("Fiscal week of the stage change (FYyyyy-Www)")
     pipe_actual: float = column("Pipeline value counted: amount while open or won, 0 when lost",
                                 ge=0.0)
-    created_at: dt.datetime = column("When the opportunity was opened")
+    created_at: dt.datetime = from_contract("crm.opportunities", "created_at")
     undelivered_columns: str = undelivered_column()
-    source_updated_at: dt.datetime = column("When the opportunity moved to this stage")
+    source_updated_at: dt.datetime = from_contract("crm.opportunities", "updated_at")
 
 
 DIM_OPPORTUNITY = scd2_dimension(

@@ -7,7 +7,7 @@ adoption context that customer health scores.
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel, GoldTable
+from customer_platform.gold.base import GoldModel, GoldTable, from_contract
 from customer_platform.gold.completeness import SILVER_MISSING, UNDELIVERED
 from customer_platform.gold.revops._common import DOMAIN, SEED
 from customer_platform.gold.scd2 import undelivered_column
@@ -30,8 +30,10 @@ class FactEngagementActivity(GoldModel):
     event_date: dt.date = column("Day the activity took place (late rows keep theirs)")
     event_date_key: int = column("dim_date.date_key of event_date")
     activity_type: str = column("Kind of touch", isin=list(ENGAGEMENT_TYPES))
-    csm_name: str = column("Customer success manager who ran it", pii="personal_identifier")
-    duration_minutes: int = column("Length of the activity in minutes", ge=0)
+    csm_name: str = from_contract("support.engagement_activities", "csm_name",
+                                  description="Customer success manager who ran it")
+    duration_minutes: int = from_contract("support.engagement_activities", "duration_minutes",
+                                          ge=0)
     outcome: str = column("CSM's read of the customer's sentiment", isin=list(ENGAGEMENT_OUTCOMES))
     is_negative: bool = column("Outcome is Negative (a churn-risk signal)")
     notes: str = column("Short free-text summary of the activity", nullable=True)

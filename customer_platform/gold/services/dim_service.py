@@ -6,7 +6,7 @@ share).
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel
+from customer_platform.gold.base import GoldModel, from_contract
 from customer_platform.gold.scd2 import scd2_dimension
 from customer_platform.gold.sql import sk
 
@@ -20,7 +20,7 @@ class DimServiceVersion(GoldModel):
     service_type: str = column("Category (Internet, TV, Mobile, Voice)")
     service_name: str = column("Specific service offering (may be renamed; join on the key)")
     monthly_cost: float = column("Standard monthly price before tax", ge=0.0)
-    currency: str = column("ISO 4217 currency of the monthly cost")
+    currency: str = from_contract("provisioning.service_catalogue", "currency")
     active_flag: bool = column("Currently offered to new subscribers")
     source_updated_at: dt.datetime = column("When the catalogue recorded this version")
 

@@ -5,7 +5,7 @@ per assignment started or ended, for service portfolio, adoption and churn analy
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable
+from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, from_contract
 from customer_platform.gold.completeness import UNDELIVERED
 from customer_platform.gold.scd2 import undelivered_column
 from customer_platform.gold.services.dim_service import SERVICE_KEY
@@ -38,7 +38,8 @@ class FactServiceAssignment(GoldModel):
     days_active: int = column("Days the service was active (ended assignments with a known "
                               "end_date only)", nullable=True)
     undelivered_columns: str = undelivered_column(fact=True)
-    source_updated_at: dt.datetime = column("When the assignment moved to this status")
+    source_updated_at: dt.datetime = from_contract("provisioning.service_assignments",
+                                                   "updated_at")
 
 
 FACT_SERVICE_ASSIGNMENT = GoldTable(

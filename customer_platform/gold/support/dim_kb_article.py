@@ -5,7 +5,7 @@ per content revision the support snapshots show.
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel
+from customer_platform.gold.base import GoldModel, from_contract
 from customer_platform.gold.scd2 import scd2_dimension
 
 
@@ -16,8 +16,9 @@ class DimKbArticleVersion(GoldModel):
     title: str = column("Article subject")
     category: str = column("Topic classification")
     version_number: int = column("Content version (1 when published, +1 per revision)", ge=1)
-    article_author: str = column("Content creator", pii="personal_identifier")
-    published_at: dt.datetime = column("When the first version was published")
+    article_author: str = from_contract("support.kb_articles", "article_author",
+                                        description="Content creator")
+    published_at: dt.datetime = from_contract("support.kb_articles", "published_at")
     source_updated_at: dt.datetime = column("When this content version was published")
 
 

@@ -6,7 +6,7 @@ the last change of a day). ``TICKET_COLUMNS`` are the ticket's business columns 
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel
+from customer_platform.gold.base import GoldModel, from_contract
 from customer_platform.gold.scd2 import scd2_dimension, undelivered_column
 from customer_platform.gold.sql import CUSTOMER_KEY, customer_fk, sk
 
@@ -22,20 +22,20 @@ class DimSupportTicketVersion(GoldModel):
     user_id: str = column("Platform user who raised it (business accounts)", nullable=True)
     priority: str = column("Urgency level (High, Medium, Low)")
     status: str = column("State after this change (Open, In Progress, Resolved, Closed)")
-    channel_of_contact: str = column("How the customer contacted support")
+    channel_of_contact: str = from_contract("support.tickets", "channel_of_contact")
     category: str = column("Type of issue")
     ticket_type: str = column("Technical Issue, Billing Question or Feature Request")
     subject: str = column("Short summary of the issue")
     description: str = column("Agent's note on the issue", nullable=True)
-    agent_name: str = column("Support agent who owns the ticket", pii="personal_identifier",
-                             nullable=True)
-    opened_at: dt.datetime = column("When the customer raised the ticket")
+    agent_name: str = from_contract("support.tickets", "agent_name", nullable=True,
+                                    description="Support agent who owns the ticket")
+    opened_at: dt.datetime = from_contract("support.tickets", "opened_at")
     first_response_at: dt.datetime = column("When an agent first responded", nullable=True)
     resolved_at: dt.datetime = column("When the ticket was resolved", nullable=True)
     satisfaction_score: int = column("Satisfaction survey answer 1..5", nullable=True,
                                      ge=1, le=5)
     undelivered_columns: str = undelivered_column()
-    source_updated_at: dt.datetime = column("When the ticket moved to this status")
+    source_updated_at: dt.datetime = from_contract("support.tickets", "updated_at")
 
 
 TICKET_COLUMNS = """ticket_id, customer_id, user_id, priority, status, channel_of_contact,

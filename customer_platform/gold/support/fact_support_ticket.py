@@ -6,7 +6,7 @@ service-quality figures.
 import datetime as dt
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable
+from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, from_contract
 from customer_platform.gold.completeness import UNDELIVERED
 from customer_platform.gold.scd2 import undelivered_column
 from customer_platform.gold.sql import (
@@ -38,10 +38,10 @@ class FactSupportTicket(GoldModel):
     priority: str = column("Urgency level (High, Medium, Low)")
     ticket_type: str = column("Technical Issue, Billing Question or Feature Request")
     category: str = column("Type of issue")
-    channel_of_contact: str = column("How the customer contacted support")
-    agent_name: str = column("Support agent who owns the ticket", pii="personal_identifier",
-                             nullable=True)
-    opened_at: dt.datetime = column("When the customer raised the ticket")
+    channel_of_contact: str = from_contract("support.tickets", "channel_of_contact")
+    agent_name: str = from_contract("support.tickets", "agent_name", nullable=True,
+                                    description="Support agent who owns the ticket")
+    opened_at: dt.datetime = from_contract("support.tickets", "opened_at")
     open_date: dt.date = column("Day the ticket was raised")
     first_response_at: dt.datetime = column("When an agent first responded", nullable=True)
     resolved_at: dt.datetime = column("When the ticket was resolved", nullable=True)
@@ -52,7 +52,7 @@ class FactSupportTicket(GoldModel):
     satisfaction_score: int = column("Satisfaction survey answer 1..5, once given",
                                      nullable=True, ge=1, le=5)
     undelivered_columns: str = undelivered_column(fact=True)
-    source_updated_at: dt.datetime = column("When the ticket moved to this status")
+    source_updated_at: dt.datetime = from_contract("support.tickets", "updated_at")
 
 
 FACT_SUPPORT_TICKET = GoldTable(
