@@ -77,7 +77,7 @@ class Scd2Dimension:
     def key(self) -> AssetKey:
         return AssetKey(["gold", self.name])
 
-    def as_loaded(self, day: str = "CAST($day AS DATE)") -> str:
+    def as_loaded(self, day: str = DAY) -> str:
         """SQL subquery: the dimension's history as it stood once partition ``day`` was
         loaded (versions with ``load_date <= day``). Facts and aggregates look dimensions up
         through this, not through the view, so re-running an old day ignores later loads."""
@@ -118,7 +118,7 @@ def _carried_columns(dim: Scd2Dimension) -> str:
 
 def versions_filter(updated_at: str) -> str:
     """SQL predicate: the versions of a snapshot that changed in the last ``LOOKBACK_DAYS``."""
-    return f"(CAST({updated_at} AS DATE) > CAST($day AS DATE) - {LOOKBACK_DAYS})"
+    return f"(CAST({updated_at} AS DATE) > {DAY} - {LOOKBACK_DAYS})"
 
 
 def snapshot_filter(table: str, business_key: str, updated_at: str) -> str:
@@ -132,7 +132,7 @@ def snapshot_filter(table: str, business_key: str, updated_at: str) -> str:
     """
     return (f"({versions_filter(updated_at)} OR {business_key} NOT IN ("
             f"SELECT {business_key} FROM {table} "
-            f"WHERE _partition_date = CAST($day AS DATE) - 1))")
+            f"WHERE _partition_date = {DAY} - 1))")
 
 
 def _placeholder(col) -> str:
@@ -178,7 +178,7 @@ def inferred_members(entity: str, business_key: str, version_model: type[GoldMod
            {placeholders},
            {flag}
            {INFERRED_SINCE} AS source_updated_at,
-           CAST($day AS DATE) AS load_date, CAST($day AS DATE) AS update_date,
+           {DAY} AS load_date, {DAY} AS update_date,
            '{system}' AS source_system
     FROM (SELECT DISTINCT {business_key} FROM ({referenced}) WHERE {business_key} IS NOT NULL)
     WHERE {business_key} NOT IN (

@@ -17,9 +17,10 @@ from customer_platform import privacy
 from customer_platform.gold import ANALYTICS_TABLES, DOCUMENTED_TABLES, GOLD_TABLES
 from customer_platform.gold.analytics.segment_summary import SCHEMES
 from customer_platform.gold.base import GoldTable
+from customer_platform.gold.sql import DAY
 from customer_platform.quality.schemas import pii_columns
 
-D = "CAST($day AS DATE)"
+D = DAY
 #: Trailing days a trend chart reads: 13 weeks (the partitions D-90..D).
 TREND_DAYS = 90
 #: Closed months the MRR chart shows (months close on the next month's first day).

@@ -43,6 +43,7 @@ from customer_platform.gold.audit._writer import (
     write_audit_partition,
 )
 from customer_platform.gold.base import GoldModel, GoldTable, gold_check_specs
+from customer_platform.gold.sql import DAY
 from customer_platform.partitions import partition_day
 from customer_platform.quality.schemas import table_schema
 from customer_platform.resources import Warehouse
@@ -177,7 +178,7 @@ def _rejects_sql(existing: set[str], materialized_by: dict[AssetKey, str]) -> st
                CAST(json_object('rejects_table', 'silver.{table.rejects_table}',
                                 'source_file', source_file, 'source_row', source_row,
                                 'disposition', disposition) AS VARCHAR) AS process_audit_info,
-               CAST($day AS DATE) AS load_date, CAST(error_timestamp AS DATE) AS update_date,
+               {DAY} AS load_date, CAST(error_timestamp AS DATE) AS update_date,
                source_system
         FROM silver.{table.rejects_table} WHERE _partition_date = $day""")
     return " UNION ALL ".join(parts) or None

@@ -32,7 +32,7 @@ from customer_platform.gold.billing.fact_billing import FACT_BILLING
 from customer_platform.gold.completeness import canonical, record_field
 from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.metrics import Metric
-from customer_platform.gold.sql import CUSTOMER_KEY, DAY
+from customer_platform.gold.sql import CUSTOMER_KEY, DAY, date_key
 from customer_platform.resources import Warehouse
 from customer_platform.settings import partition_start
 
@@ -96,7 +96,7 @@ WITH period AS (  -- one row on a month's closing day, none otherwise
     WHERE {CLOSES_MONTH}
 ), received AS (  -- the latest delivery of each event received since the month began
     SELECT f.* FROM gold.fact_billing f JOIN period p
-      ON f.load_date BETWEEN p.month_start AND CAST($day AS DATE)
+      ON f.load_date BETWEEN p.month_start AND {DAY}
     QUALIFY row_number() OVER (PARTITION BY f.billing_event_key ORDER BY f.load_date DESC) = 1
 ), billed AS (  -- per customer, the events the month counts
     SELECT r.customer_key, any_value(r.customer_id) AS customer_id,
@@ -179,7 +179,7 @@ WITH period AS (  -- one row on a month's closing day, none otherwise
     FROM carried c, period p
 )
 SELECT month,
-       CAST(strftime(month_end, '%Y%m%d') AS INTEGER) AS month_end_date_key,
+       {date_key('month_end')} AS month_end_date_key,
        customer_key, customer_id, mrr, previous_mrr,
        round(mrr - previous_mrr, 2) AS mrr_change,
        CASE WHEN movement = 'New' THEN mrr ELSE 0 END AS new_mrr,
@@ -196,8 +196,8 @@ SELECT month,
        is_mrr_carried_forward, recurring_billed, add_on_revenue, refund_amount,
        round(recurring_billed + add_on_revenue + refund_amount, 2) AS net_revenue,
        billing_events,
-       CAST($day AS DATE) AS load_date,
-       coalesce(update_date, CAST($day AS DATE)) AS update_date,
+       {DAY} AS load_date,
+       coalesce(update_date, {DAY}) AS update_date,
        'billing' AS source_system
 FROM moved
 """

@@ -9,6 +9,7 @@ The blocking ``mrr_identity`` check holds that bridge on every month.
 from customer_platform.contracts.base import column
 from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable
 from customer_platform.gold.billing._mrr import CLOSES_MONTH, FEE_LATE_DAYS, identity_check
+from customer_platform.gold.sql import DAY
 
 
 class AggMrrSummary(GoldModel):
@@ -84,7 +85,7 @@ AGG_MRR_SUMMARY = GoldTable(
            round(sum(add_on_revenue), 2) AS add_on_revenue,
            round(sum(refund_amount), 2) AS refund_amount,
            round(sum(net_revenue), 2) AS net_revenue,
-           CAST($day AS DATE) AS load_date,
+           {DAY} AS load_date,
            max(update_date) AS update_date,
            'billing' AS source_system
     FROM gold.agg_mrr

@@ -31,7 +31,7 @@ from customer_platform.gold.billing.dim_billing_event_type import RECURRING_EVEN
 from customer_platform.gold.completeness import SILVER_MISSING, UNDELIVERED, undelivered
 from customer_platform.gold.customer.dim_user import DIM_USER
 from customer_platform.gold.scd2 import undelivered_column
-from customer_platform.gold.sql import CUSTOMER_KEY, USER_KEY, sk
+from customer_platform.gold.sql import CUSTOMER_KEY, DAY, USER_KEY, date_key, sk
 from customer_platform.partitions import daily_partitions, partition_day
 from customer_platform.resources import Warehouse
 
@@ -102,7 +102,7 @@ FACT_BILLING = GoldTable(
            CASE WHEN user_id IS NOT NULL THEN {USER_KEY} END AS user_key, user_id,
            {BILLING_EVENT_TYPE_KEY} AS billing_event_type_key, event_type,
            _event_date AS event_date,
-           CAST(strftime(_event_date, '%Y%m%d') AS INTEGER) AS event_date_key,
+           {date_key('_event_date')} AS event_date_key,
            strftime(_event_date, '%Y-%m') AS event_month,
            amount, currency,
            CASE WHEN {undelivered("plan_type", SILVER_MISSING)} THEN (  -- the contact's plan
@@ -115,7 +115,7 @@ FACT_BILLING = GoldTable(
            _event_date < _partition_date AS is_late_arrival,
            {mrr_month("_event_date", "_partition_date")} AS mrr_month,
            FALSE AS is_update, {SILVER_MISSING} AS {UNDELIVERED},
-           CAST($day AS DATE) AS load_date,
+           {DAY} AS load_date,
            _event_date AS update_date,
            'billing' AS source_system
     FROM silver.stg_bil_billing_events b

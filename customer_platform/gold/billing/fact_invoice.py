@@ -9,7 +9,7 @@ from customer_platform.contracts.base import column
 from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable
 from customer_platform.gold.completeness import UNDELIVERED
 from customer_platform.gold.scd2 import undelivered_column
-from customer_platform.gold.sql import CUSTOMER_KEY, sk
+from customer_platform.gold.sql import CUSTOMER_KEY, DAY, date_key, sk
 
 
 class FactInvoice(GoldModel):
@@ -52,12 +52,12 @@ FACT_INVOICE = GoldTable(
            {sk("invoice", "invoice_id")} AS invoice_key,
            invoice_id, {CUSTOMER_KEY} AS customer_key, customer_id,
            _event_date AS event_date,
-           CAST(strftime(_event_date, '%Y%m%d') AS INTEGER) AS event_date_key,
+           {date_key('_event_date')} AS event_date_key,
            invoice_date, due_date, amount, currency, paid_status, paid_date,
            CASE WHEN paid_status = 'Paid' THEN paid_date - invoice_date END AS days_to_pay,
            CASE WHEN paid_status = 'Paid' THEN paid_date > due_date END AS is_late_payment,
            _missing_columns AS {UNDELIVERED},
-           CAST($day AS DATE) AS load_date,
+           {DAY} AS load_date,
            CAST(updated_at AS DATE) AS update_date,
            'billing' AS source_system
     FROM silver.stg_bil_invoices

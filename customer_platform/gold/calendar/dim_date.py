@@ -9,6 +9,7 @@ import datetime as dt
 
 from customer_platform.contracts.base import column
 from customer_platform.gold.base import GoldModel, GoldTable
+from customer_platform.gold.sql import DAY, date_key
 from customer_platform.settings import partition_start
 
 CALENDAR_START = dt.date(2015, 1, 1)
@@ -36,16 +37,16 @@ class DimDate(GoldModel):
 SQL = f"""
 WITH days AS (
     SELECT CAST(d AS DATE) AS date FROM range(
-        CASE WHEN CAST($day AS DATE) = DATE '{partition_start().isoformat()}'
-             THEN DATE '{CALENDAR_START.isoformat()}' ELSE CAST($day AS DATE) END,
-        CAST($day AS DATE) + 1, INTERVAL 1 DAY) AS t(d)
+        CASE WHEN {DAY} = DATE '{partition_start().isoformat()}'
+             THEN DATE '{CALENDAR_START.isoformat()}' ELSE {DAY} END,
+        {DAY} + 1, INTERVAL 1 DAY) AS t(d)
 ), fiscal AS (
     SELECT date,
            year(date) + CASE WHEN month(date) = 12 THEN 1 ELSE 0 END AS fiscal_year,
            (month(date) % 12) // 3 + 1 AS fq
     FROM days
 )
-SELECT CAST(strftime(date, '%Y%m%d') AS INTEGER) AS date_key,
+SELECT {date_key('date')} AS date_key,
        date,
        isodow(date) AS day_of_week,
        dayname(date) AS day_name,
@@ -63,8 +64,8 @@ SELECT CAST(strftime(date, '%Y%m%d') AS INTEGER) AS date_key,
             AS DATE) AS fiscal_quarter_start,
        day(date) = 1 AND month(date) IN (12, 3, 6, 9) AS is_beginning_of_quarter,
        date = last_day(date) AS is_end_of_month,
-       CAST($day AS DATE) AS load_date,
-       CAST($day AS DATE) AS update_date,
+       {DAY} AS load_date,
+       {DAY} AS update_date,
        'calendar' AS source_system
 FROM fiscal
 """

@@ -18,7 +18,7 @@ from customer_platform.gold.scd2 import (
     snapshot_filter,
     undelivered_column,
 )
-from customer_platform.gold.sql import CUSTOMER_KEY, sk
+from customer_platform.gold.sql import CUSTOMER_KEY, DAY, sk
 from customer_platform.silver.cleaning import SILVER_LINEAGE
 
 
@@ -81,7 +81,7 @@ DIM_CUSTOMER = Scd2Dimension(
                * EXCLUDE (updated_at, {", ".join(SILVER_LINEAGE)}),
                FALSE AS is_inferred, _missing_columns AS {UNDELIVERED},
                updated_at AS source_updated_at,
-               CAST($day AS DATE) AS load_date,
+               {DAY} AS load_date,
                CAST(updated_at AS DATE) AS update_date,
                'crm' AS source_system
         FROM snapshot AS stg_crm_customers

@@ -19,7 +19,7 @@ from customer_platform.gold.metrics import (
     Metric,
     period_complete,
 )
-from customer_platform.gold.sql import metadata_columns
+from customer_platform.gold.sql import DAY, metadata_columns
 from customer_platform.vocabulary import TICKET_TYPES
 
 
@@ -66,8 +66,8 @@ AGG_TICKET_RESOLUTION = GoldTable(
                    ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
                    AS resolution_hours
         FROM gold.fact_support_ticket
-        WHERE load_date BETWEEN CAST($day AS DATE) + {FIRST_LOAD}
-                            AND CAST($day AS DATE) + {LAST_LOAD}
+        WHERE load_date BETWEEN {DAY} + {FIRST_LOAD}
+                            AND {DAY} + {LAST_LOAD}
           AND event_date BETWEEN {PERIOD_END} - {LONGEST - 1} AND {PERIOD_END}
           AND status = 'Resolved'
           AND (resolution_hours IS NOT NULL OR {undelivered("resolved_at")})
