@@ -303,7 +303,7 @@ DERIVED = [
       for rate, events in (("open", "opens"), ("response", "responses"),
                            ("conversion", "conversions"))),
     ratio("average_order_value_365d", "order_value_365d", "completed_orders_365d",
-          "Average value of a fulfilled order in the last 365 days (seed 004)", "365 days",
+          "Average value of a fulfilled order in the last 365 days", "365 days",
           "gold.fact_order", "log"),
     ratio("order_cancellation_rate_365d", "cancelled_orders_365d", "orders_365d",
           "Share of orders cancelled or returned in the last 365 days", "365 days",

@@ -113,7 +113,7 @@ def run_with_statistics(warehouse: Warehouse, table: GoldTable, day: dt.date):
 CHURN_FEATURES = analytics_table(
     name="churn_features",
     model=ChurnFeatures,
-    description="Churn prediction features (seed 001): the ML-ready dataset of "
+    description="Churn prediction features: the ML-ready dataset of "
     f"{len(FEATURES)} features, each defined once in the feature catalogue "
     "(docs/churn_features.md), for every active customer as of each day; point in time, and "
     "without labels (gold.churn_labels). Feature statistics (null rate, mean, drift versus "

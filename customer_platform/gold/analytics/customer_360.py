@@ -96,7 +96,7 @@ LEFT JOIN licences USING (customer_key)
 CUSTOMER_360 = analytics_table(
     name="customer_360",
     model=Customer360,
-    description="Customer 360 view (seed 001): the complete customer profile with all "
+    description="Customer 360 view: the complete customer profile with all "
     "touchpoints and behaviours as of each day - revenue history and trend, payment "
     "behaviour, orders, service portfolio and utilisation, platform usage and licences, "
     "support history and satisfaction, campaign response behaviour, tenure and lifecycle "

@@ -134,7 +134,7 @@ FROM base
 CUSTOMER_CLV = analytics_table(
     name="customer_clv",
     model=CustomerClv,
-    description="Customer lifetime value per customer and day (seed 004): historical (revenue "
+    description="Customer lifetime value per customer and day: historical (revenue "
     "of the last year, lifetime revenue to date) and predictive (retention-based: the next "
     f"{HORIZON_MONTHS} months of recurring monthly value, retained with the churn model's "
     "probability and discounted), published once a whole month of the customer's recurring "

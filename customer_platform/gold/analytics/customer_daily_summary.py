@@ -287,7 +287,7 @@ def summary_sql() -> str:
 CUSTOMER_DAILY_SUMMARY = analytics_table(
     name="customer_daily_summary",
     model=CustomerDailySummary,
-    description="Daily per-customer summary of every customer-facing fact (seed 001's Customer "
+    description="Daily per-customer summary of every customer-facing fact (the Customer "
     "360 lineage: invoices, billing, orders, support tickets, campaign targets, network and "
     "platform usage, service assignments): the building block of every trailing window of "
     "customer_360 and the churn features, so a day's cost does not grow with history.",

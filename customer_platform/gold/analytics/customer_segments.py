@@ -114,7 +114,7 @@ FROM ranked
 CUSTOMER_SEGMENTS = analytics_table(
     name="customer_segments",
     model=CustomerSegments,
-    description="Customer segmentation (seed 001): each customer's traditional, value-based, "
+    description="Customer segmentation: each customer's traditional, value-based, "
     "behavioural and lifecycle segment, RFM scores and prioritisation score as of each day "
     "(weekly cadence: the view gold.customer_segments_weekly).",
     sources=("gold.customer_360", "gold.customer_clv", "gold.churn_scores"),

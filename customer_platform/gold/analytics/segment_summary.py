@@ -32,7 +32,7 @@ class SegmentSummary(GoldModel):
     revenue_365d: float = column("Net revenue of the last 365 days")
     orders_365d: int = column("Fulfilled orders in the last 365 days", ge=0)
     average_order_value: float = column("Fulfilled order value / fulfilled orders over 365 "
-                                        "days (seed 004); empty without orders", nullable=True)
+                                        "days; empty without orders", nullable=True)
     avg_predictive_clv: float = column("Average predictive CLV of the active customers whose "
                                        "CLV is published", nullable=True)
     total_predictive_clv: float = column("Sum of the published predictive CLVs; empty when "

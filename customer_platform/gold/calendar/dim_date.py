@@ -30,7 +30,7 @@ class DimDate(GoldModel):
     fiscal_quarter: str = column("Fiscal quarter label FYyyyy-Qn")
     fiscal_week: str = column("Fiscal week label FYyyyy-Www (week 1 starts 1 December)")
     fiscal_quarter_start: dt.date = column("First day of the fiscal quarter")
-    is_beginning_of_quarter: bool = column("First day of a fiscal quarter (seed 003's BOQ)")
+    is_beginning_of_quarter: bool = column("First day of a fiscal quarter (BOQ)")
     is_end_of_month: bool = column("Last day of the calendar month")
 
 
