@@ -254,13 +254,57 @@ def _unique_across_days_result(con, table: GoldTable, rows_table: str, day: dt.d
                   "clash_sample": [f"{k} also in {d}" for k, d in clashes[:10]]})
 
 
+def _typed_columns(schema: pa.DataFrameSchema) -> str:
+    """Every column of the model cast to the type it is stored as, in the model's order."""
+    return ", ".join(f"CAST({name} AS {sql_type(col.dtype.type)}) AS {name}"
+                     for name, col in schema.columns.items())
+
+
 def typed_select(table: GoldTable, sql: str | None = None) -> str:
     """The ``SELECT`` a partition runs: the rows of the table's SQL (or of ``sql``, the same
     with its parameters written in) with every column cast to the type the model stores, in
     the model's order; ``customer-platform sql`` prints it as it runs."""
-    columns = ", ".join(f"CAST({name} AS {sql_type(col.dtype.type)}) AS {name}"
-                        for name, col in table.schema().columns.items())
-    return f"SELECT {columns} FROM ({table.sql if sql is None else sql}) AS computed"
+    return (f"SELECT {_typed_columns(table.schema())} FROM "
+            f"({table.sql if sql is None else sql}) AS computed")
+
+
+def validated(rows: pl.DataFrame, schema: pa.DataFrameSchema, name: str, day: dt.date
+              ) -> AssetCheckResult:
+    """The passing ``pandera_schema`` verdict of a partition's rows; rows that break the model
+    raise instead, before anything is written."""
+    verdict = evaluate_schema(rows, schema)
+    if not verdict.passed:
+        raise Failure(description=f"{name} {day}: rows break the model; nothing written (see "
+                      "metadata for the rules and a sample)", metadata=verdict.metadata)
+    return AssetCheckResult(check_name="pandera_schema", passed=True, metadata=verdict.metadata)
+
+
+def _commit_partition(warehouse: Warehouse, con, name: str, day: dt.date, staged: str) -> None:
+    """Replace partition ``day`` of ``name`` with the ``staged`` rows in one transaction, so a
+    re-run replaces the day and a crash leaves the old one."""
+    con.begin()
+    try:
+        warehouse.replace_partition(con, name, PARTITION_COLUMN, day, staged)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def write_frame(warehouse: Warehouse, name: str, schema: pa.DataFrameSchema,
+                rows: pl.DataFrame, day: dt.date) -> AssetCheckResult:
+    """Validate rows computed outside the warehouse (the audit log, the churn model) and replace
+    partition ``day`` of ``gold.<name>`` with them: the same write as ``run_gold_sql``'s."""
+    result = validated(rows, schema, f"gold.{name}", day)
+    incoming = rows.to_arrow()  # noqa: F841 - referenced by name in the SQL
+    with warehouse.get_connection() as con:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _frame_rows AS SELECT "
+                    f"{_typed_columns(schema)} FROM incoming")
+        try:
+            _commit_partition(warehouse, con, f"gold.{name}", day, "_frame_rows")
+        finally:
+            con.execute("DROP TABLE IF EXISTS _frame_rows")
+    return result
 
 
 def run_gold_sql(warehouse: Warehouse, table: GoldTable, day: dt.date
@@ -283,26 +327,11 @@ def run_gold_sql(warehouse: Warehouse, table: GoldTable, day: dt.date
                 ensure_table(con, table)
                 settled = settle_redeliveries(con, table, "_gold_rows", day)
             rows = con.execute("SELECT * FROM _gold_rows").pl()
-            verdict = evaluate_schema(rows, schema)
-            if not verdict.passed:
-                raise Failure(
-                    description=f"gold.{table.name} {day}: rows break the model; nothing "
-                    "written (see metadata for the rules and a sample)",
-                    metadata=verdict.metadata,
-                )
-            results = [AssetCheckResult(check_name="pandera_schema", passed=True,
-                                        metadata=verdict.metadata)]
+            results = [validated(rows, schema, f"gold.{table.name}", day)]
             results += [_foreign_key_result(con, fk, "_gold_rows") for fk in table.foreign_keys]
             if table.redelivery:
                 results.append(_unique_across_days_result(con, table, "_gold_rows", day, settled))
-            con.begin()
-            try:
-                warehouse.replace_partition(con, f"gold.{table.name}", PARTITION_COLUMN, day,
-                                            "_gold_rows")
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
+            _commit_partition(warehouse, con, f"gold.{table.name}", day, "_gold_rows")
         finally:
             con.execute("DROP TABLE IF EXISTS _gold_rows")
     return rows.height, results

@@ -13,8 +13,15 @@ import datetime as dt
 import polars as pl
 from dagster import AssetCheckResult, AssetExecutionContext, AssetSpec
 
-from customer_platform.gold.audit import write_audit_partition
-from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, build_gold_asset
+from customer_platform.gold.base import (
+    ForeignKey,
+    GoldModel,
+    GoldTable,
+    build_gold_asset,
+)
+from customer_platform.gold.base import (
+    write_frame as write_partition_frame,
+)
 from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.sql import DAY
 from customer_platform.resources import Warehouse
@@ -90,7 +97,7 @@ def write_frame(warehouse: Warehouse, table: GoldTable, day: dt.date, frame: pl.
     the verdict is the asset's ``pandera_schema`` check result."""
     schema = table.schema()
     frame = frame.select(pl.col(name).cast(col.dtype.type) for name, col in schema.columns.items())
-    verdict = write_audit_partition(warehouse, table.name, schema, frame, day)
+    verdict = write_partition_frame(warehouse, table.name, schema, frame, day)
     return AssetCheckResult(asset_key=table.key, check_name=verdict.check_name,
                             passed=verdict.passed, metadata=verdict.metadata)
 

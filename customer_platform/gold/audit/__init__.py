@@ -10,7 +10,5 @@ from customer_platform.gold.audit._events import (
     AUDIT_KEYS,
     PARTITION_TAG,
 )
-from customer_platform.gold.audit._writer import write_audit_partition
 
-__all__ = ["AUDIT_GROUP", "AUDIT_JOB_NAME", "AUDIT_KEYS", "PARTITION_TAG",
-           "write_audit_partition"]
+__all__ = ["AUDIT_GROUP", "AUDIT_JOB_NAME", "AUDIT_KEYS", "PARTITION_TAG"]

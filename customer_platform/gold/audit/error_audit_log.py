@@ -40,9 +40,8 @@ from customer_platform.gold.audit._writer import (
     ASSET_SETTINGS,
     frame_dtypes,
     status_counts,
-    write_audit_partition,
 )
-from customer_platform.gold.base import GoldModel, GoldTable, gold_check_specs
+from customer_platform.gold.base import GoldModel, GoldTable, gold_check_specs, write_frame
 from customer_platform.gold.sql import DAY
 from customer_platform.partitions import partition_day
 from customer_platform.quality.schemas import table_schema
@@ -224,7 +223,7 @@ def error_audit_log(context: AssetExecutionContext, warehouse: Warehouse) -> Mat
         rows = error_rows(warehouse, history, day)
     except duckdb.CatalogException as exc:  # a rejects table mid-creation by another writer
         raise Failure(description=f"could not read the silver rejects tables: {exc}") from exc
-    verdict = write_audit_partition(warehouse, "error_audit_log", ERROR_SCHEMA, rows, day)
+    verdict = write_frame(warehouse, "error_audit_log", ERROR_SCHEMA, rows, day)
     origins = rows.group_by("error_origin").len().sort("error_origin")
     return MaterializeResult(check_results=[verdict], metadata={
         "dagster/row_count": rows.height, "day": str(day),

@@ -35,9 +35,8 @@ from customer_platform.gold.audit._writer import (
     ASSET_SETTINGS,
     frame_dtypes,
     status_counts,
-    write_audit_partition,
 )
-from customer_platform.gold.base import GoldModel, GoldTable, gold_check_specs
+from customer_platform.gold.base import GoldModel, GoldTable, gold_check_specs, write_frame
 from customer_platform.partitions import partition_day
 from customer_platform.quality.schemas import table_schema
 from customer_platform.resources import Warehouse
@@ -174,7 +173,7 @@ def process_audit_log(context: AssetExecutionContext, warehouse: Warehouse) -> M
     day = partition_day(context.partition_key)
     history = partition_history(context.instance, context.partition_key, context.run.run_id)
     rows = process_rows(history, day)
-    verdict = write_audit_partition(warehouse, "process_audit_log", PROCESS_SCHEMA, rows, day)
+    verdict = write_frame(warehouse, "process_audit_log", PROCESS_SCHEMA, rows, day)
     return MaterializeResult(check_results=[verdict], metadata={
         "dagster/row_count": rows.height, "day": str(day), "runs_audited": len(history.runs),
         "runs_in_flight": len(history.in_flight),
