@@ -1,4 +1,4 @@
-"""Platform dimensions (seed 002): dim_user SCD2, inferred members, meetings, reference lists."""
+"""Collaboration-platform dimensions: dim_user SCD2, inferred members, meetings, reference lists."""
 
 import datetime as dt
 

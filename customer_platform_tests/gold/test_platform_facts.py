@@ -1,4 +1,4 @@
-"""Platform facts and aggregates (seed 002) on a hand-made month of meetings.
+"""Collaboration-platform facts and aggregates on a hand-made month of meetings.
 
 Day E is the day under test. Meetings (host, business day, received, minutes):
 

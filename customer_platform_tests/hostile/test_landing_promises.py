@@ -1,5 +1,5 @@
 """The landing files a hostile upstream system sent that once ended in a green day with data
-silently wrong or missing (issue 13), one hand-made file each. Every one must now end as a
+silently wrong or missing, one hand-made file each. Every one must now end as a
 one-line ``LandingFileError`` naming file, line and problem, or as rows that silver accounts
 for with a rule a person can read. The generated cases (``files.py``) reach each of them too.
 """
