@@ -35,9 +35,11 @@ def test_the_executor_switch(monkeypatch):
         _executor(monkeypatch, "threads")
 
 
-def _step_windows() -> dict[str, tuple[float, float]]:
-    """Each step's (start, end) time from the run's event log ($DAGSTER_HOME's instance)."""
+def _step_windows() -> tuple[dict[str, tuple[float, float]], set[int]]:
+    """Each step's (start, end) time from the run's event log ($DAGSTER_HOME's instance), and
+    the process ids the steps ran in."""
     windows: dict[str, list[float]] = {}
+    pids: set[int] = set()
     with DagsterInstance.get() as instance:
         (run,) = instance.get_runs()
         for entry in instance.all_logs(run.run_id):
@@ -45,7 +47,8 @@ def _step_windows() -> dict[str, tuple[float, float]]:
                     DagsterEventType.STEP_SUCCESS: 1}.get(entry.dagster_event_type)
             if slot is not None:
                 windows.setdefault(entry.step_key, [0.0, 0.0])[slot] = entry.timestamp
-    return {step: (start, end) for step, (start, end) in windows.items()}
+                pids.add(entry.dagster_event.pid)
+    return {step: (start, end) for step, (start, end) in windows.items()}, pids
 
 
 @pytest.mark.e2e
@@ -55,6 +58,9 @@ def test_steps_in_separate_processes_write_delta_tables_at_once(tmp_path, monkey
     (tmp_path / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "home"),
            "CUSTOMER_PLATFORM_EXECUTOR": "multiprocess", "CUSTOMER_PLATFORM_STORAGE": "delta",
+           # all four bronze steps launch together, so their writes overlap even when a loaded
+           # machine starts the step processes seconds apart
+           "CUSTOMER_PLATFORM_MAX_CONCURRENT_STEPS": "4",
            "CUSTOMER_PLATFORM_LAKEHOUSE": str(tmp_path / "lake"),
            "CUSTOMER_PLATFORM_LANDING_ROOT": str(tmp_path / "landing"),
            "CUSTOMER_PLATFORM_PARTITION_START": DAY.isoformat()}
@@ -67,8 +73,9 @@ def test_steps_in_separate_processes_write_delta_tables_at_once(tmp_path, monkey
     assert "Multiprocess executor" in run.stderr
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
-    windows = _step_windows()
+    windows, pids = _step_windows()
     assert len(windows) == 5  # four bronze steps and one silver step
+    assert len(pids) == 5  # a process per step
     overlapping = [(a, b) for a in windows for b in windows if a < b
                    and windows[a][0] < windows[b][1] and windows[b][0] < windows[a][1]]
     assert overlapping, windows  # two steps were writing at the same time
