@@ -9,6 +9,7 @@
   docs         regenerate the data dictionary, data model and metrics documents
   bench        print the performance figures
   sql          print the SQL one partition of a gold or analytics table runs
+  check-landing  check a landing zone against the contracts without loading it
 
 Errors print one line with the fix; ``--verbose`` shows the traceback.
 """
@@ -174,6 +175,12 @@ def cmd_sql(args) -> None:
     print(sql)
 
 
+def cmd_check_landing(args) -> int:
+    from customer_platform.tools.landing_check import run
+
+    return run(args.start, args.end, args.landing_root, args.json)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="customer-platform", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -251,13 +258,25 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("table", help="gold.<name> or <name>, e.g. gold.fact_order, customer_360")
     sql.add_argument("--day", type=_date, required=True, help="the partition (YYYY-MM-DD)")
     sql.set_defaults(func=cmd_sql)
+
+    check = sub.add_parser(
+        "check-landing", help="check a landing zone against the contracts, loading nothing",
+        description="Read each declared table's landing files for the days with bronze's "
+        "reader and clean them with silver's cleaning, writing nothing: days present and "
+        "missing, formats, refused files, header problems, rejects by rule. Exits 1 when a "
+        "day would fail to load (a table-day missing, a file refused), 0 otherwise.")
+    window(check)
+    check.add_argument("--landing-root",
+                       help="default: $CUSTOMER_PLATFORM_LANDING_ROOT or data/landing")
+    check.add_argument("--json", action="store_true", help="print a JSON report instead")
+    check.set_defaults(func=cmd_check_landing)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        args.func(args)
+        status = args.func(args)
     except KeyboardInterrupt:
         console.print("interrupted")
         return 130
@@ -272,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         console.print(f"[red]error:[/] {message}  (rerun with --verbose for details)")
         return 1
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":
