@@ -182,12 +182,7 @@ def check_landing(
     """Check ``start``..``end`` (inclusive) of the landing zone for ``tables`` (default: the
     declared tables, CUSTOMER_PLATFORM_SOURCES). ``on_file(table, day, rows)`` follows the
     progress. Writes nothing."""
-    if end < start:
-        raise ValueError(f"--end {end} is before --start {start}")
-    landing_root = Path(landing_root)
-    if not landing_root.is_dir():
-        raise ValueError(f"landing root {landing_root} is not a folder: set "
-                         "CUSTOMER_PLATFORM_LANDING_ROOT or pass --landing-root")
+    landing_root = _checked_range(Path(landing_root), start, end)
     chosen = tuple(declared_source_tables() if tables is None else tables)
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     began = time.perf_counter()
@@ -199,6 +194,15 @@ def check_landing(
             if on_file is not None:
                 on_file(check.table, day, rows)
     return LandingCheck(landing_root, start, end, checks, time.perf_counter() - began)
+
+
+def _checked_range(landing_root: Path, start: dt.date, end: dt.date) -> Path:
+    if end < start:
+        raise ValueError(f"--end {end} is before --start {start}")
+    if not landing_root.is_dir():
+        raise ValueError(f"landing root {landing_root} is not a folder: set "
+                         "CUSTOMER_PLATFORM_LANDING_ROOT or pass --landing-root")
+    return landing_root
 
 
 def _scan_folder(check: TableCheck, root: Path, start: dt.date, end: dt.date) -> TableCheck:
@@ -421,6 +425,7 @@ def run(start: dt.date, end: dt.date, landing_root: str | None, as_json: bool) -
 
     root = Path(landing_root).resolve() if landing_root else settings.landing_root()
     tables = declared_source_tables()
+    _checked_range(root, start, end)  # before the bar: a wrong argument is one line
     with progress_bar() as progress:
         task = progress.add_task("checking", total=len(tables) * ((end - start).days + 1),
                                  current="")
