@@ -10,6 +10,7 @@
   bench        print the performance figures
   sql          print the SQL one partition of a gold or analytics table runs
   check-landing  check a landing zone against the contracts without loading it
+  import       split a history extract into the daily landing files of its table
 
 Errors print one line with the fix; ``--verbose`` shows the traceback.
 """
@@ -50,7 +51,17 @@ def cmd_generate(args) -> None:
     from customer_platform.generator import DirtConfig, days_between, generate, generated_tables
 
     root = Path(args.landing_root) if args.landing_root else settings.landing_root()
-    total = len(days_between(args.start, args.end)) * len(generated_tables())
+    tables = generated_tables()
+    if getattr(args, "systems", None):
+        from customer_platform.contracts import declared_source_tables
+
+        try:
+            chosen = declared_source_tables(tuple(n.strip() for n in args.systems.split(",")))
+        except ValueError as exc:
+            raise UsageError(str(exc).replace("CUSTOMER_PLATFORM_SOURCES", "--systems", 1)) \
+                from None
+        tables = tuple(t for t in tables if t in chosen)
+    total = len(days_between(args.start, args.end)) * len(tables)
     with progress_bar() as progress:
         task = progress.add_task("generating", total=total, current="")
 
@@ -58,7 +69,8 @@ def cmd_generate(args) -> None:
             progress.update(task, advance=1, current=f"{day} {table.qualified_name} ({rows} rows)")
 
         stats = generate(root, args.start, args.end, customers=args.customers, seed=args.seed,
-                         dirt=DirtConfig().scaled(args.dirt_scale), on_file=on_file)
+                         dirt=DirtConfig().scaled(args.dirt_scale), tables=tables,
+                         on_file=on_file)
     console.print(
         f"wrote {stats.files} files, {stats.rows:,} rows, {stats.bytes / 1e6:.1f} MB to {root} "
         f"in {stats.seconds:.1f} s ({stats.rows_per_second:,.0f} rows/s, "
@@ -181,6 +193,32 @@ def cmd_check_landing(args) -> int:
     return run(args.start, args.end, args.landing_root, args.json)
 
 
+def cmd_import(args) -> None:
+    from customer_platform import settings
+    from customer_platform.tools.history_import import find_declared_table, import_history
+
+    try:
+        table = find_declared_table(args.table)
+    except LookupError as exc:
+        raise UsageError(str(exc)) from None
+    root = Path(args.landing_root) if args.landing_root else settings.landing_root()
+    with progress_bar() as progress:
+        task = progress.add_task("importing", total=None, current="checking the extract")
+
+        def on_file(day, rows):
+            progress.update(task, advance=1, current=f"{day} ({rows:,} rows)")
+
+        stats = import_history(table, Path(args.file), root, args.format, replace=args.replace,
+                               start=args.start, end=args.end, current=args.current,
+                               day=args.day, on_file=on_file,
+                               on_plan=lambda days: progress.update(task, total=days))
+    console.print(
+        f"imported {stats.rows:,} rows of {stats.table} into {stats.days} days "
+        f"({stats.first_day} .. {stats.last_day}): {stats.files} files, "
+        f"{stats.rows_written:,} rows written to {root} in {stats.seconds:.1f} s "
+        f"({stats.rows_per_second:,.0f} rows/s)", soft_wrap=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="customer-platform", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -199,6 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="multiply every dirt rate (0 = clean extracts)")
     gen.add_argument("--landing-root",
                      help="default: $CUSTOMER_PLATFORM_LANDING_ROOT or data/landing")
+    gen.add_argument("--systems", help="comma-separated systems (crm) or tables (crm.customers) "
+                     "to write; default: every table")
     gen.set_defaults(func=cmd_generate)
 
     mat = sub.add_parser("materialize", help="materialise the daily job for a range of days")
@@ -258,6 +298,31 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("table", help="gold.<name> or <name>, e.g. gold.fact_order, customer_360")
     sql.add_argument("--day", type=_date, required=True, help="the partition (YYYY-MM-DD)")
     sql.set_defaults(func=cmd_sql)
+
+    imp = sub.add_parser(
+        "import", help="split a history extract into the daily landing files of its table",
+        description="Check a history extract of one declared table whole, with bronze's reader "
+        "and silver's type rules (a problem refuses it, naming the file, line and rule, and "
+        "nothing is written), then write one landing file per day of the table's event date, "
+        "in the table's format, rows as delivered. Snapshot tables: a change history becomes "
+        "the daily snapshots it implies; --current (or --day) writes one current snapshot as "
+        "one day. Then materialise the days: customer-platform materialize --start --end. "
+        "See docs/your_data.md (Loading history).")
+    imp.add_argument("table", help="the declared table, system.table, e.g. commerce.orders")
+    imp.add_argument("file", help="the extract: .csv, .jsonl or .parquet (or say --format)")
+    imp.add_argument("--format", choices=("csv", "jsonl", "parquet"),
+                     help="the extract's format, when its name does not say it")
+    imp.add_argument("--landing-root",
+                     help="default: $CUSTOMER_PLATFORM_LANDING_ROOT or data/landing")
+    imp.add_argument("--replace", action="store_true",
+                     help="overwrite the days' landing files that exist")
+    imp.add_argument("--start", type=_date, help="first day to write (default: the extract's)")
+    imp.add_argument("--end", type=_date, help="last day to write (default: the extract's)")
+    imp.add_argument("--current", action="store_true",
+                     help="snapshot tables: the file is one current snapshot, not a history")
+    imp.add_argument("--day", type=_date, help="with a current snapshot: its day (default: "
+                     "its latest updated_at date)")
+    imp.set_defaults(func=cmd_import)
 
     check = sub.add_parser(
         "check-landing", help="check a landing zone against the contracts, loading nothing",
