@@ -278,8 +278,9 @@ def _count_rejects(check: TableCheck, rejects: pl.DataFrame, path: Path, root: P
                                                       maintain_order=True):
         found = check.rejects.setdefault(rule, RuleRejects(rule, disposition))
         found.rows += rows.height
-        found.columns += [name for name in _columns_named(check.table, rows, disposition)
-                          if name not in found.columns]
+        order = list(check.table.columns())  # contract order, whichever row came first
+        found.columns = sorted({*found.columns, *_columns_named(check.table, rows, disposition)},
+                               key=order.index)
         wanted = FIRST_ROWS - len(found.first)
         if wanted <= 0:
             continue
