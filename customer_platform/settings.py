@@ -36,6 +36,16 @@ def partition_start() -> dt.date:
     )
 
 
+def declared_sources() -> tuple[str, ...]:
+    """The source systems (``crm``) and tables (``crm.customers``) this deployment delivers,
+    as written in CUSTOMER_PLATFORM_SOURCES (comma-separated; unset, empty or ``all``: every
+    table of every system). ``contracts.declared_source_tables`` resolves and checks them."""
+    value = os.environ.get("CUSTOMER_PLATFORM_SOURCES", "").strip()
+    if value.lower() in ("", "all"):
+        return ()
+    return tuple(dict.fromkeys(name.strip() for name in value.split(",") if name.strip()))
+
+
 def warehouse_hold() -> str:
     """How long a run keeps the warehouse file: ``run`` (default: the whole run, fastest) or
     ``step`` (each step's connections only, so parallel runs interleave)."""

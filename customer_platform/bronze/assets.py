@@ -12,7 +12,7 @@ from dagster import (
 )
 
 from customer_platform.bronze.landing import PARTITION_COLUMN, find_landing_file, to_bronze
-from customer_platform.contracts import SOURCE_TABLES, SourceTable
+from customer_platform.contracts import DECLARED_TABLES, SourceTable
 from customer_platform.partitions import daily_partitions, partition_day
 from customer_platform.privacy import markdown_preview
 from customer_platform.quality.checks import evaluate_schema, schema_check_spec
@@ -81,4 +81,4 @@ def build_bronze_asset(table: SourceTable) -> AssetsDefinition:
     return _bronze
 
 
-BRONZE_ASSETS = [build_bronze_asset(table) for table in SOURCE_TABLES]
+BRONZE_ASSETS = [build_bronze_asset(table) for table in DECLARED_TABLES]

@@ -15,6 +15,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from customer_platform import scope
 from customer_platform.exports.files import (
     export_frame,
     exports_root,
@@ -35,10 +36,10 @@ MANIFEST_KEY = AssetKey(["gold", "export_manifest"])
 
 
 def exported_tables() -> list[GoldTable]:
-    """Every partitioned gold table of the daily graph (not the audit log, which its own job
-    writes after the day's runs), by name."""
+    """Every partitioned gold table of the daily graph this deployment builds (not the audit
+    log, which its own job writes after the day's runs), by name."""
     tables = [table for module in table_modules() for table in declared_tables(module)
-              if table.domain != "audit"]
+              if table.domain != "audit" and scope.built(f"gold.{table.name}")]
     return sorted(tables, key=lambda t: t.name)
 
 

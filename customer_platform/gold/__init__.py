@@ -7,13 +7,15 @@ SQL, keys, checks) or an SCD2 ``Scd2Dimension`` (its stored versions and its vie
 ``ASSETS`` (hand-written assets that build the table instead of its SQL). The folder
 is the table's group in the UI (``gold_<subject>``); a module whose name starts with ``_``
 holds SQL its subject's tables share. Tables are found by walking the package, so adding a
-table is adding a file.
+table is adding a file; a table whose inputs' systems the deployment does not declare is left
+out (``customer_platform/scope.py``).
 """
 
 import importlib
 import pkgutil
 from types import ModuleType
 
+from customer_platform import scope
 from customer_platform.gold.base import GoldTable
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.scd2 import Scd2Dimension, build_scd2_assets
@@ -92,6 +94,8 @@ def _collect(modules: list[ModuleType], metrics: list[Metric], documented: list[
         assets.extend(build_scd2_assets(dim))
 
     for module in modules:
+        if not all(scope.built(f"gold.{t.name}") for t in declared_tables(module)):
+            continue  # an input's system is not declared (customer_platform/scope.py)
         hand_written = getattr(module, "ASSETS", None)
         for table in declared(module):
             if hand_written is not None:
@@ -115,5 +119,6 @@ GOLD_TABLES, GOLD_ASSETS, GOLD_CHECKS = _collect(table_modules(), METRICS, DOCUM
 #: hand-written assets write included), its assets, checks and metrics.
 ANALYTICS_METRICS: list[Metric] = []
 _analytics_modules = in_lineage_order(table_modules(ANALYTICS))
-ANALYTICS_TABLES = tuple(table for module in _analytics_modules for table in declared(module))
+ANALYTICS_TABLES = tuple(table for module in _analytics_modules for table in declared(module)
+                         if scope.built(f"gold.{table.name}"))
 _, ANALYTICS_ASSETS, ANALYTICS_CHECKS = _collect(_analytics_modules, ANALYTICS_METRICS, [])

@@ -133,6 +133,9 @@ class GoldTable:
     source_windows: tuple[tuple[str, tuple[int, int]], ...] = ()
     owner: str = "team:data-platform"
     grain: str = ""
+    #: for a dimension over a fixed vocabulary (no sources): the source system whose values
+    #: it lists; the table is built only where that system is declared
+    vocabulary_of: str = ""
     #: for an incremental fact: how a record delivered again on a later day is treated (the
     #: model needs an ``is_update`` column, the sources the table itself over the look-back)
     redelivery: Redelivery | None = None

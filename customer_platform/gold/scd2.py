@@ -22,6 +22,7 @@ from dagster import (
     asset,
 )
 
+from customer_platform import scope
 from customer_platform.contracts.base import column
 from customer_platform.gold.base import (
     OPEN_END,
@@ -331,6 +332,9 @@ def scd2_dimension(*, entity: str, business_key: str, version_model: type[GoldMo
     FROM {from_clause or source}
     WHERE {where}
     """
+    # only the referring tables this deployment builds (customer_platform/scope.py)
+    referenced_by = tuple((table, column) for table, column in referenced_by
+                          if scope.built(f"silver.{table}"))
     if referenced_by:
         sql += "UNION ALL BY NAME\n" + inferred_members(
             entity, business_key, version_model, source, system, referenced_by)
@@ -364,9 +368,10 @@ def _reference_sql(entity: str, name_col: str, rows: list[tuple], columns: tuple
 
 def reference_dimension(entity: str, name_col: str, model: type[GoldModel], rows: list[tuple],
                         columns: tuple[str, ...], description: str, domain: str,
-                        seed: str = "002") -> Scd2Dimension:
-    """A dimension over a fixed vocabulary list: every partition stores the same version of
-    every value, changed at ``REFERENCE_SINCE``, so the view holds one row per value."""
+                        system: str, seed: str = "002") -> Scd2Dimension:
+    """A dimension over a fixed vocabulary list of source system ``system``: every partition
+    stores the same version of every value, changed at ``REFERENCE_SINCE``, so the view holds
+    one row per value."""
     return Scd2Dimension(
         versions=GoldTable(
             name=f"dim_{entity}_versions",
@@ -377,6 +382,7 @@ def reference_dimension(entity: str, name_col: str, model: type[GoldModel], rows
             domain=domain,
             primary_key=(f"{entity}_key",),
             sources=(),
+            vocabulary_of=system,
             grain=f"one row per {entity.replace('_', ' ')} of the vocabulary list (every "
             "partition stores the same fixed version)",
             sql=_reference_sql(entity, name_col, rows, columns),

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from customer_platform import scope
 from customer_platform.gold.analytics.churn_labels import DEFAULT_HORIZON_DAYS
 from customer_platform.gold.revops._rules import ACTIVATION, HEALTH
 from customer_platform.report import data
@@ -243,7 +244,7 @@ def draw_ticket_resolution(frame: pl.DataFrame) -> go.Figure:
                    xaxis=_days_axis(_column(frame, "period_end")))
 
 
-CHARTS = (
+ALL_CHARTS = (
     Chart("parent-health", "Customer health by parent company",
           f"Accounts of the {data.TOP_PARENTS} parent companies with the most Red, then Yellow "
           f"accounts, by health on the settled day (Red from {HEALTH.red_points} risk points).",
@@ -293,3 +294,6 @@ CHARTS = (
           data.TICKET_RESOLUTION, draw_ticket_resolution,
           "No support ticket was resolved in the last 13 weeks."),
 )
+#: The charts whose tables this deployment builds (customer_platform/scope.py), in page order.
+CHARTS = tuple(chart for chart in ALL_CHARTS
+               if all(scope.built(f"gold.{name}") for name in chart.query.sources))

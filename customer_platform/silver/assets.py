@@ -14,7 +14,7 @@ from dagster import (
 
 from customer_platform.bronze.assets import bronze_key
 from customer_platform.bronze.landing import PARTITION_COLUMN
-from customer_platform.contracts import SOURCE_TABLES, SourceTable
+from customer_platform.contracts import DECLARED_TABLES, SourceTable
 from customer_platform.partitions import daily_partitions, partition_day
 from customer_platform.privacy import markdown_preview
 from customer_platform.quality.checks import (
@@ -127,4 +127,4 @@ def build_silver_asset(table: SourceTable) -> AssetsDefinition:
     return _silver
 
 
-SILVER_ASSETS = [build_silver_asset(table) for table in SOURCE_TABLES]
+SILVER_ASSETS = [build_silver_asset(table) for table in DECLARED_TABLES]

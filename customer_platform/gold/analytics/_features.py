@@ -10,10 +10,15 @@ adding one entry. How windows, observed days and incomplete days work: docs/anal
 import dataclasses
 from typing import Literal
 
+from customer_platform import scope
 from customer_platform.contracts.base import column
 from customer_platform.gold.analytics._common import LONGEST_WINDOW, observed_days
 from customer_platform.gold.analytics.customer_daily_summary import (
     ACTIVITY_MEASURES,
+    ALL_ACTIVITY_MEASURES,
+    ALL_FACTS,
+    ALL_MEASURES,
+    MEASURE_FACTS,
     MEASURES,
     PARTIAL_MEASURES,
 )
@@ -41,6 +46,32 @@ class Feature:
     scaling: Scaling = "ratio"
     #: window and recency features: the aggregate over the summary rows (alias ``_w_<name>``)
     aggregate: str = ""
+    #: the gold facts the feature needs, all of them; ``"a|b"`` is either (default: the
+    #: facts named in ``source``). Without them the feature is absent: an empty column.
+    needs: tuple[str, ...] = ()
+
+    @property
+    def requirements(self) -> tuple[str, ...]:
+        return self.needs or tuple(part.removeprefix("gold.") for part in self.source.split(", ")
+                                   if part.startswith("gold.fact_"))
+
+    @property
+    def absent(self) -> bool:
+        """A fact it needs is not built: its source system is not declared."""
+        return not all(any(scope.built(f"gold.{fact}") for fact in need.split("|"))
+                       for need in self.requirements)
+
+    def needed_systems(self) -> str:
+        """The source systems the feature needs, for the docs ("billing or commerce")."""
+        return ", ".join(" or ".join(dict.fromkeys(FACT_SYSTEMS[f] for f in need.split("|")))
+                         for need in self.requirements) or "crm"
+
+
+#: The source system of each fact a feature can need.
+FACT_SYSTEMS = {**{fact: system for fact, (system, _) in ALL_FACTS.items()},
+                "fact_license_utilization": "platform"}
+#: "Any of the facts whose measures make an active day".
+ACTIVITY = "|".join(dict.fromkeys(MEASURE_FACTS[m] for m in ALL_ACTIVITY_MEASURES))
 
 
 #: The trailing windows (days, D included). Windows are summed in two steps: the summary rows
@@ -54,16 +85,19 @@ ACTIVE_DAY_WINDOWS = (7, 30, 90)
 #: The purchase events of RFM, one set for recency, frequency and monetary value: billing
 #: charges (fees, renewals, add-ons; not refunds) and fulfilled orders (not cancelled or
 #: returned). Invoices are left out: they bill the fees already counted here.
-PURCHASE_MEASURES = ("billing_charges", "completed_orders")
-#: (name, what, condition on a summary row, source): the days-since-last features.
+ALL_PURCHASE_MEASURES = ("billing_charges", "completed_orders")
+PURCHASE_MEASURES = tuple(m for m in ALL_PURCHASE_MEASURES if m in {x.name for x in MEASURES})
+PURCHASE = "|".join(MEASURE_FACTS[m] for m in ALL_PURCHASE_MEASURES)
+#: (name, what, condition on a summary row, source, needs): the days-since-last features.
 RECENCY_EVENTS = (
-    ("activity", "active day", "is_active_day", SUMMARY),
-    ("payment", "invoice payment", "invoices_paid > 0", "gold.fact_invoice"),
-    ("ticket", "support ticket", "tickets_opened > 0", "gold.fact_support_ticket"),
-    ("order", "order", "orders > 0", "gold.fact_order"),
+    ("activity", "active day", "is_active_day", SUMMARY, (ACTIVITY,)),
+    ("payment", "invoice payment", "invoices_paid > 0", "gold.fact_invoice", ()),
+    ("ticket", "support ticket", "tickets_opened > 0", "gold.fact_support_ticket", ()),
+    ("order", "order", "orders > 0", "gold.fact_order", ()),
     ("purchase", "purchase (billing charge or fulfilled order)",
-     " OR ".join(f"{m} > 0" for m in PURCHASE_MEASURES), "gold.fact_billing, gold.fact_order"),
-    ("meeting", "meeting hosted", "meetings_hosted > 0", "gold.fact_meeting_usage"),
+     " OR ".join(f"{m} > 0" for m in PURCHASE_MEASURES), "gold.fact_billing, gold.fact_order",
+     (PURCHASE,)),
+    ("meeting", "meeting hosted", "meetings_hosted > 0", "gold.fact_meeting_usage", ()),
 )
 
 
@@ -94,6 +128,8 @@ def _incomplete_days_sql(where: str) -> str:
 def summary_rows_sql(where: str) -> str:
     """SQL subquery: the summary rows ``where`` selects, each flagged per measure over an
     optional column when its day is incomplete."""
+    if not PARTIAL_MEASURES:
+        return f"(SELECT * FROM {SUMMARY} WHERE {where})"
     # The incomplete customer-days are found first and joined back: a window over every
     # customer-day of a year of summaries cost customer_360 three times its time at 100k.
     flags = "".join(f", coalesce(u.{_unknown_day(m)}, FALSE) AS {_unknown_day(m)}"
@@ -106,6 +142,8 @@ def unknown_days_by_band_sql(where: str) -> str:
     """SQL subquery: per customer and band, the days whose measure over an optional column is
     unknown, counted from the few incomplete days (a distinct count over every summary row
     cost customer_360 two thirds of its time at 100k)."""
+    if not PARTIAL_MEASURES:  # no measure over an optional column: no day is incomplete
+        return "(SELECT NULL::VARCHAR AS customer_key, NULL::INTEGER AS band WHERE FALSE)"
     counts = ", ".join(f"count(*) FILTER (WHERE {_unknown_day(m)}) AS {m.name}_unknown_days"
                        for m in PARTIAL_MEASURES)
     return (f"(SELECT customer_key, {BAND} AS band, {counts} "
@@ -126,13 +164,14 @@ def band_columns_sql() -> str:
     columns.append(f"count(DISTINCT activity_date) FILTER (WHERE is_active_day AND "
                    f"activity_date > {DAY} - {max(ACTIVE_DAY_WINDOWS)}) AS active_days")
     columns += [f"max(activity_date) FILTER (WHERE {condition}) AS last_{name}"
-                for name, _, condition, _ in RECENCY_EVENTS]
+                for name, what, condition, source, needs in RECENCY_EVENTS
+                if not _recency(name, what, condition, source, needs).absent]
     return ",\n               ".join(columns)
 
 
 def _window_features() -> list[Feature]:
     features = []
-    for m in MEASURES:
+    for m in ALL_MEASURES:
         known = f", on the days whose {m.column} was delivered" if m.column else ""
         for days in m.windows:
             name = f"{m.name}_{days}d"
@@ -156,17 +195,17 @@ def _window_features() -> list[Feature]:
             name=name, definition=f"Days with any use ({', '.join(ACTIVITY_MEASURES)}) in the "
             f"{days} days ending D", window=f"{days} days", source=SUMMARY,
             sql=f"coalesce(_w_{name}, 0)", dtype=int, kind="window", scaling="log",
-            aggregate=f"sum(active_days) FILTER (WHERE {_in_window(days)})"))
+            aggregate=f"sum(active_days) FILTER (WHERE {_in_window(days)})", needs=(ACTIVITY,)))
     return features
 
 
-def _recency(name: str, what: str, condition: str, source: str) -> Feature:
+def _recency(name: str, what: str, condition: str, source: str, needs=()) -> Feature:
     return Feature(
         name=f"days_since_last_{name}",
         definition=f"Days from the last {what} to D; the days observed (at most "
         f"{LONGEST_WINDOW}) when none was seen", window=f"{LONGEST_WINDOW} days", source=source,
         sql=f"coalesce({DAY} - _w_days_since_last_{name}, {obs(LONGEST_WINDOW)})", dtype=int,
-        kind="recency", scaling="log", aggregate=f"max(last_{name})")
+        kind="recency", scaling="log", aggregate=f"max(last_{name})", needs=needs)
 
 
 def obs(days: int) -> str:
@@ -187,6 +226,7 @@ def known_days(measure: str, days: int) -> str:
 
 def trend(measure: str, short: int, long: int) -> Feature:
     known = " (days whose figure is known)" if measure in PARTIAL else ""
+    needs = (ACTIVITY if measure == "active_days" else MEASURE_FACTS[measure],)
     return Feature(
         name=f"{measure}_trend_{short}_{long}",
         definition=f"Daily rate of {measure} over the last {short} days divided by the daily "
@@ -194,7 +234,7 @@ def trend(measure: str, short: int, long: int) -> Feature:
         f"use in the {long} days",
         window=f"{short} vs {long} days", source=SUMMARY,
         sql=f"({measure}_{short}d / {known_days(measure, short)}) / "
-            f"nullif({measure}_{long}d / {known_days(measure, long)}, 0)")
+            f"nullif({measure}_{long}d / {known_days(measure, long)}, 0)", needs=needs)
 
 
 def ratio(name: str, numerator: str, denominator: str, definition: str, window: str,
@@ -209,9 +249,21 @@ def ratio(name: str, numerator: str, denominator: str, definition: str, window: 
                    window=window, source=source, sql=sql, scaling=scaling)
 
 
-def flag(name: str, rule: str, sql: str, window: str) -> Feature:
+def flag(name: str, rule: str, sql: str, window: str, needs=()) -> Feature:
     return Feature(name=name, definition=f"Early warning: {rule}", window=window,
-                   source="gold.customer_360 features", sql=sql, dtype=bool, scaling="flag")
+                   source="gold.customer_360 features", sql=sql, dtype=bool, scaling="flag",
+                   needs=needs)
+
+
+def present_sum(terms, days: int | str = "") -> str:
+    """SQL: ``terms`` ((sign, measure) pairs) of the measures built, added up (window
+    ``days``): the parts of a total that combines systems, so a company without one of them
+    gets the total of the others."""
+    built = {m.name for m in MEASURES}
+    suffix = f"_{days}d" if days else ""
+    parts = [(sign, f"{m}{suffix}") for sign, m in terms if m in built]
+    return "".join(f" {sign} {p}" if i else ("-" if sign == "-" else "") + p
+                   for i, (sign, p) in enumerate(parts))
 
 
 TIERS = CUSTOMER_TIERS
@@ -247,22 +299,25 @@ ATTRIBUTES = [
 RECENCY = [_recency(*event) for event in RECENCY_EVENTS]
 
 REVENUE = "gold.fact_billing, gold.fact_order"
+NET_REVENUE = (("+", "recurring_revenue"), ("+", "addon_revenue"), ("+", "order_value"),
+               ("-", "refund_amount"))
 DERIVED = [
     *(Feature(f"net_revenue_{d}d", f"Recurring + add-on revenue + fulfilled order value - "
               f"refunds in the {d} days ending D", f"{d} days", REVENUE,
-              f"recurring_revenue_{d}d + addon_revenue_{d}d + order_value_{d}d "
-              f"- refund_amount_{d}d", scaling="log") for d in (30, 90, 365)),
+              present_sum(NET_REVENUE, d), scaling="log", needs=(PURCHASE,))
+      for d in (30, 90, 365)),
     Feature("purchases_365d", "Purchase events in the last 365 days: billing charges "
             "(fees, renewals, add-ons) + fulfilled orders (the F of RFM)", "365 days", REVENUE,
-            " + ".join(f"{m}_365d" for m in PURCHASE_MEASURES), int, scaling="log"),
+            present_sum((("+", m) for m in ALL_PURCHASE_MEASURES), 365), int, scaling="log",
+            needs=(PURCHASE,)),
     Feature("monthly_revenue_90d", "Average monthly net revenue over the last 90 days "
             "(net_revenue_90d per observed day x 30)", "90 days", REVENUE,
-            f"net_revenue_90d / {obs(90)} * 30", scaling="log"),
+            f"net_revenue_90d / {obs(90)} * 30", scaling="log", needs=(PURCHASE,)),
     Feature("revenue_growth_30d", "Net revenue per day in the last 30 days relative to the 60 "
             "days before (0 = flat, -0.5 = halved); empty without revenue before",
             "30 vs 31-90 days", REVENUE,
             f"(net_revenue_30d / {obs(30)}) / nullif((net_revenue_90d - net_revenue_30d) / "
-            f"nullif({obs(90)} - {obs(30)}, 0), 0) - 1", scaling="linear"),
+            f"nullif({obs(90)} - {obs(30)}, 0), 0) - 1", scaling="linear", needs=(PURCHASE,)),
     trend("data_mb", 7, 30), trend("data_mb", 30, 90), trend("data_mb", 90, 365),
     trend("sessions", 7, 30), trend("sessions", 30, 90),
     trend("network_minutes", 7, 30), trend("lines_used", 7, 30),
@@ -319,42 +374,59 @@ DERIVED = [
           "gold.fact_meeting_usage, gold.fact_license_utilization", "log"),
 ]
 
+USAGE_DROPS = (("data_mb", "fact_network_usage"), ("meetings_hosted", "fact_meeting_usage"))
 FLAGS = [
     flag("flag_usage_drop", "network data or meetings per day in the last 30 days below 60% "
-         "of the 90-day rate", "coalesce(data_mb_trend_30_90 < 0.6, FALSE) OR "
-         "coalesce(meetings_hosted_trend_30_90 < 0.6, FALSE)", "30 vs 90 days"),
+         "of the 90-day rate", " OR ".join(
+             f"coalesce({m}_trend_30_90 < 0.6, FALSE)" for m, fact in USAGE_DROPS
+             if scope.built(f"gold.{fact}")), "30 vs 90 days",
+         ("|".join(fact for _, fact in USAGE_DROPS),)),
     flag("flag_payment_issue", "an invoice went overdue in the last 30 days or one was paid "
          "late in the last 90", "invoices_overdue_30d > 0 OR late_payments_90d > 0",
-         "30-90 days"),
+         "30-90 days", ("fact_invoice",)),
     flag("flag_support_distress", "2+ tickets or a high-priority ticket in the last 30 days, "
          "or a satisfaction answer of 1-2 in the last 90",
          "tickets_opened_30d >= 2 OR high_priority_tickets_30d > 0 OR low_satisfaction_90d > 0",
-         "30-90 days"),
+         "30-90 days", ("fact_support_ticket",)),
     flag("flag_inactive_status", "CRM status Inactive (suspended)", "is_inactive_status",
          "as of D"),
     flag("flag_no_recent_activity", "no active day in the last 14 days",
-         "days_since_last_activity > 14", "14 days"),
+         "days_since_last_activity > 14", "14 days", (ACTIVITY,)),
     flag("flag_campaign_disengaged", "2+ campaign messages in the last 90 days and none opened "
          "(not raised while a day's opens are unknown)",
          f"campaign_messages_90d >= 2 AND campaign_opens_90d = 0 "
-         f"AND {unknown_days('campaign_opens', 90)} = 0", "90 days"),
+         f"AND {unknown_days('campaign_opens', 90)} = 0", "90 days", ("fact_campaign_target",)),
 ]
+RAISED_FLAGS = [f for f in FLAGS if not f.absent]
 WARNING_COUNT = Feature(
     "early_warning_count", "Number of early-warning flags raised (" +
-    ", ".join(f.name for f in FLAGS) + ")", "as of D", "gold.customer_360 features",
-    " + ".join(f"CAST({f.name} AS INTEGER)" for f in FLAGS), int, scaling="linear")
+    ", ".join(f.name for f in RAISED_FLAGS) + ")", "as of D", "gold.customer_360 features",
+    " + ".join(f"CAST({f.name} AS INTEGER)" for f in RAISED_FLAGS), int, scaling="linear")
 
-FEATURES: tuple[Feature, ...] = (
-    *ATTRIBUTES, *_window_features(), *RECENCY, *DERIVED, *FLAGS, WARNING_COUNT)
+SQL_TYPES = {float: "DOUBLE", int: "BIGINT", bool: "BOOLEAN"}
+
+
+def _as_built(feature: Feature) -> Feature:
+    """``feature`` as this deployment computes it: an absent one is an empty column."""
+    if not feature.absent:
+        return feature
+    return dataclasses.replace(feature, sql=f"CAST(NULL AS {SQL_TYPES[feature.dtype]})",
+                               aggregate="")
+
+
+FEATURES: tuple[Feature, ...] = tuple(_as_built(f) for f in (
+    *ATTRIBUTES, *_window_features(), *RECENCY, *DERIVED, *FLAGS, WARNING_COUNT))
+#: The features the churn model trains on: those the declared systems give.
+MODEL_FEATURES = tuple(f for f in FEATURES if not f.absent)
 FEATURE_NAMES = tuple(f.name for f in FEATURES)
 assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES), "feature names must be unique"
-assert {w for m in MEASURES for w in m.windows} <= set(WINDOWS), "a window without a band"
+assert {w for m in ALL_MEASURES for w in m.windows} <= set(WINDOWS), "a window without a band"
 
 
 def feature_column(feature):
     """The Pandera column of a catalogue feature (nullable when its SQL can give null)."""
     return column(f"{feature.definition} [{feature.window}; {feature.source}]",
-                  nullable="nullif(" in feature.sql)
+                  nullable="nullif(" in feature.sql or feature.absent)
 
 
 def model_with_features(name: str, identity: dict, tail: dict | None = None
@@ -395,11 +467,15 @@ def features_doc() -> str:
         "day's cost does not grow with history. Rates per day divide by the days observed "
         "(the window, cut at the warehouse's first day and the customer's signup).",
         "",
-        "| # | feature | kind | window | source | type | model scaling | definition |",
-        "|---|---|---|---|---|---|---|---|",
+        "`needs` names the source systems a feature comes from: in a deployment that does not "
+        "declare them (CUSTOMER_PLATFORM_SOURCES, docs/your_data.md) the feature is an empty "
+        "column and the churn model trains without it.",
+        "",
+        "| # | feature | kind | window | source | needs | type | model scaling | definition |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for i, f in enumerate(FEATURES, 1):
         definition = f.definition.replace("|", "\\|")
         lines.append(f"| {i} | `{f.name}` | {f.kind} | {f.window} | {f.source} | "
-                     f"{f.dtype.__name__} | {f.scaling} | {definition} |")
+                     f"{f.needed_systems()} | {f.dtype.__name__} | {f.scaling} | {definition} |")
     return "\n".join([*lines, ""])

@@ -13,7 +13,7 @@ from dagster import Config
 from pydantic import Field
 
 from customer_platform.gold.analytics._common import analytics_table
-from customer_platform.gold.analytics._features import FEATURES, Feature
+from customer_platform.gold.analytics._features import MODEL_FEATURES, Feature
 from customer_platform.gold.analytics.churn_labels import DEFAULT_HORIZON_DAYS
 from customer_platform.gold.base import GoldModel, GoldTable
 
@@ -55,7 +55,7 @@ def model_table(name: str, model: type[GoldModel], description: str, grain: str,
 # -- preparation (the same in Python and in the scoring SQL) -----------------------------------
 
 
-def prepare(frame: pl.DataFrame, features: tuple[Feature, ...] = FEATURES) -> np.ndarray:
+def prepare(frame: pl.DataFrame, features: tuple[Feature, ...] = MODEL_FEATURES) -> np.ndarray:
     """The prepared feature matrix (nulls stay NaN)."""
     exprs = []
     for f in features:
@@ -96,7 +96,7 @@ def training_set(con, day: dt.date, config: ChurnModelConfig) -> tuple[pl.DataFr
     negatives, = con.execute(f"SELECT count(*) FILTER (WHERE NOT l.churned) {joined}",
                              [days, config.horizon_days]).fetchone()
     rate = min(1.0, config.max_negatives / negatives) if negatives else 1.0
-    columns = ", ".join(f"f.{f.name}" for f in FEATURES)
+    columns = ", ".join(f"f.{f.name}" for f in MODEL_FEATURES)
     frame = con.execute(f"""
         SELECT l.feature_date, l.churned, {columns} {joined}
           AND (l.churned OR CAST(('0x' || substr(md5(l.customer_key || '|' ||
@@ -190,8 +190,8 @@ def train(frame: pl.DataFrame, rate: float, day: dt.date, config: ChurnModelConf
     weight = coefficient / scale
     row["intercept"] = float(estimator.intercept_[0] - np.sum(weight * center))
     coefficients = pl.DataFrame({
-        "model_id": model_id, "feature": [f.name for f in FEATURES],
-        "scaling": [f.scaling for f in FEATURES], "fill_value": fill, "center": center,
+        "model_id": model_id, "feature": [f.name for f in MODEL_FEATURES],
+        "scaling": [f.scaling for f in MODEL_FEATURES], "fill_value": fill, "center": center,
         "scale": scale, "coefficient": coefficient, "weight": weight}, schema=COEFFICIENT_SCHEMA)
     return row, coefficients
 

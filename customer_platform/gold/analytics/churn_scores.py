@@ -6,7 +6,7 @@ trained.
 
 from customer_platform.contracts.base import column
 from customer_platform.gold.analytics._common import analytics_table
-from customer_platform.gold.analytics._features import FEATURES
+from customer_platform.gold.analytics._features import MODEL_FEATURES
 from customer_platform.gold.analytics._model import prepared_sql
 from customer_platform.gold.base import GoldModel
 from customer_platform.gold.metrics import Metric
@@ -35,14 +35,14 @@ def _pivot() -> str:
     return ",\n           ".join(
         f"max(weight) FILTER (WHERE feature = '{f.name}') AS w_{f.name}, "
         f"max(fill_value) FILTER (WHERE feature = '{f.name}') AS v_{f.name}"
-        for f in FEATURES)
+        for f in MODEL_FEATURES)
 
 
 def logit_sql() -> str:
     """SQL: the linear predictor of a churn_features row ``f`` under the pivoted weights ``c``
     and the model row ``m``."""
     terms = " + ".join(f"c.w_{f.name} * coalesce({prepared_sql(f)}, c.v_{f.name})"
-                       for f in FEATURES)
+                       for f in MODEL_FEATURES)
     return f"m.intercept + {terms}"
 
 

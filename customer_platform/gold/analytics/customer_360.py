@@ -9,6 +9,7 @@ docs/analytics.md.
 
 import datetime as dt
 
+from customer_platform import scope
 from customer_platform.contracts.base import column
 from customer_platform.gold.analytics._common import (
     LONGEST_WINDOW,
@@ -61,6 +62,19 @@ SYSTEMS = ",".join(sorted({"crm", *(system for system, _ in FACTS.values())}))
 YEAR_OF_SUMMARIES = (f"load_date BETWEEN {DAY} - {LONGEST_WINDOW - 1} AND {DAY} "
                      f"AND activity_date BETWEEN {DAY} - {LONGEST_WINDOW - 1} AND {DAY}")
 
+LICENCES = "gold.fact_license_utilization"
+#: The platform licences of each customer's users loaded on D (none without the platform).
+LICENCES_SQL = f"""
+    SELECT customer_key, count(is_active) AS licences_held_on_day,
+           count(*) FILTER (WHERE is_active) AS licences_active_on_day
+    FROM {LICENCES}
+    WHERE load_date = {DAY} AND customer_key IS NOT NULL
+    GROUP BY customer_key
+""" if scope.built(LICENCES) else """
+    SELECT NULL::VARCHAR AS customer_key, NULL::BIGINT AS licences_held_on_day,
+           NULL::BIGINT AS licences_active_on_day WHERE FALSE
+"""
+
 CUSTOMER_360_SQL = f"""
 WITH {customers_as_of(DAY)}, banded AS (  -- the year's summaries, per customer and band
     SELECT *
@@ -74,13 +88,7 @@ WITH {customers_as_of(DAY)}, banded AS (  -- the year's summaries, per customer 
            {window_aggregates_sql()}
     FROM banded
     GROUP BY customer_key
-), licences AS (
-    SELECT customer_key, count(is_active) AS licences_held_on_day,
-           count(*) FILTER (WHERE is_active) AS licences_active_on_day
-    FROM gold.fact_license_utilization
-    WHERE load_date = {DAY} AND customer_key IS NOT NULL
-    GROUP BY customer_key
-)
+), licences AS ({LICENCES_SQL})
 SELECT {", ".join(IDENTITY)},
        {feature_select_sql()},
        {LIFECYCLE_STAGE} AS lifecycle_stage,
@@ -102,8 +110,8 @@ CUSTOMER_360 = analytics_table(
     "support history and satisfaction, campaign response behaviour, tenure and lifecycle "
     "stage, churn-risk indicators and early-warning flags. Every feature is defined once in "
     "the feature catalogue (docs/churn_features.md).",
-    sources=("gold.dim_customer_versions", "gold.customer_daily_summary",
-             "gold.fact_license_utilization"),
+    sources=scope.present(("gold.dim_customer_versions", "gold.customer_daily_summary",
+                           LICENCES)),
     source_windows=(("gold.customer_daily_summary", (-(LONGEST_WINDOW - 1), 0)),),
     grain="one row per customer delivered by the CRM and signed up by the partition day, as "
     "of that day",

@@ -13,6 +13,7 @@ from customer_platform.gold.analytics._common import (
     history_start_sql,
 )
 from customer_platform.gold.analytics._features import obs
+from customer_platform.gold.analytics.customer_daily_summary import MEASURES
 from customer_platform.gold.base import GoldModel
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.sql import DAY
@@ -27,6 +28,10 @@ MIN_VALUE_MONTHS = 1
 #: Days of daily summaries those months can span (D included): 3 months + D's month.
 VALUE_LOOKBACK_DAYS = 31 * (VALUE_MONTHS + 1)
 VALUE_METHODS = ("whole_months", "insufficient_history", "churned")
+#: The daily-summary measure m averages: the recurring revenue where billing is declared;
+#: a company without billing has no subscription revenue, so its fulfilled order value.
+VALUE_MEASURE = next((m for m in ("recurring_revenue", "order_value")
+                      if m in {x.name for x in MEASURES}), "recurring_revenue")
 
 
 class CustomerClv(GoldModel):
@@ -92,7 +97,7 @@ WITH scores AS (
                AS value_from
     FROM gold.customer_360 WHERE load_date = {DAY}
 ), recurring AS (  -- the recurring revenue of each customer's whole months
-    SELECT c.customer_key, sum(s.recurring_revenue) AS recurring_revenue
+    SELECT c.customer_key, sum(s.{VALUE_MEASURE}) AS recurring_revenue
     FROM customers c JOIN gold.customer_daily_summary s USING (customer_key)
     WHERE s.load_date BETWEEN {DAY} - {VALUE_LOOKBACK_DAYS - 1} AND {DAY}
       AND s.activity_date >= c.value_from AND s.activity_date < {VALUE_TO}
@@ -140,7 +145,9 @@ CUSTOMER_CLV = analytics_table(
     "probability and discounted), published once a whole month of the customer's recurring "
     "revenue is observed; the basis of the value-based segments.",
     seed="004",
-    sources=("gold.customer_360", "gold.customer_daily_summary", "gold.churn_scores"),
+    # without billing or commerce there is no revenue to value: left out (needs billing)
+    sources=("gold.customer_360", "gold.customer_daily_summary", "gold.churn_scores",
+             *(() if VALUE_MEASURE in {m.name for m in MEASURES} else ("gold.fact_billing",))),
     source_windows=(("gold.customer_daily_summary", (-(VALUE_LOOKBACK_DAYS - 1), 0)),),
     grain="one row per customer of customer_360 on the partition day",
     sql=CLV_SQL,
@@ -153,7 +160,9 @@ METRICS = [
         formula="m = recurring revenue (subscription fees + renewals of fact_billing) of the "
         f"last whole calendar months, at most {VALUE_MONTHS}, / their number (months_observed)"
         "; a whole month begins on or after the warehouse's first day and the customer's "
-        "signup and ends by D. Add-ons, orders and refunds are one-off: not in m",
+        "signup and ends by D. Add-ons, orders and refunds are one-off: not in m. A "
+        "deployment without billing (no subscription revenue) averages the fulfilled order "
+        "value of fact_order instead",
         grain="customer, per partition day",
         filters=f"empty (value_method insufficient_history) with fewer than {MIN_VALUE_MONTHS} "
         "whole month(s): a young warehouse or a new customer has no estimate rather than a few "

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
+from customer_platform import scope
 from customer_platform.contracts.base import column
 from customer_platform.gold.analytics._common import analytics_table
 from customer_platform.gold.base import UPDATE_FLAG, GoldModel, GoldTable
@@ -18,8 +19,8 @@ from customer_platform.gold.billing.fact_billing import FACT_BILLING
 from customer_platform.gold.completeness import undelivered
 from customer_platform.gold.sql import DAY
 
-#: Gold facts the summary reads: table -> (source system, row filter).
-FACTS = {
+#: Gold facts the summary can read: table -> (source system, row filter).
+ALL_FACTS = {
     "fact_billing": ("billing", "is_amount_valid"),
     "fact_invoice": ("billing", "TRUE"),
     "fact_order": ("commerce", "TRUE"),
@@ -30,8 +31,10 @@ FACTS = {
     "fact_webinar_usage": ("platform", "TRUE"),
     "fact_service_assignment": ("provisioning", "TRUE"),
 }
+#: The facts this deployment builds (customer_platform/scope.py): the summary reads those.
+FACTS = {fact: spec for fact, spec in ALL_FACTS.items() if scope.built(f"gold.{fact}")}
 #: Facts of FACTS that keep a changed re-delivery as an update of an earlier partition's row.
-REDELIVERED = {t.name: t for t in (FACT_BILLING,)}
+REDELIVERED = {t.name: t for t in (FACT_BILLING,) if t.name in FACTS}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,7 +71,7 @@ OPEN, PAID, OVERDUE = "paid_status = 'Open'", "paid_status = 'Paid'", "paid_stat
 RESOLVED, OPENED = "status = 'Resolved'", "status = 'Open'"
 USAGE, SHORT = (7, 30, 90), (30, 90)
 
-MEASURES: tuple[Measure, ...] = (
+ALL_MEASURES: tuple[Measure, ...] = (
     # revenue (billing events; invalid amount signs count nowhere, as in agg_mrr)
     Measure("recurring_revenue", "fact_billing", _sum("amount", "is_recurring"),
             "Subscription fee and renewal amounts billed", float),
@@ -176,8 +179,13 @@ MEASURES: tuple[Measure, ...] = (
             "Service assignments ended", windows=(90, 365)),
 )
 
+#: The measures of the facts this deployment builds: the summary's columns (a measure of an
+#: undeclared system is absent, not 0).
+MEASURES = tuple(m for m in ALL_MEASURES if m.source in FACTS)
+MEASURE_FACTS = {m.name: m.source for m in ALL_MEASURES}
 #: Measures whose presence makes a day an active day (the customer used what it pays for).
-ACTIVITY_MEASURES = ("sessions", "meetings_hosted", "webinars_hosted", "orders")
+ALL_ACTIVITY_MEASURES = ("sessions", "meetings_hosted", "webinars_hosted", "orders")
+ACTIVITY_MEASURES = tuple(m for m in ALL_ACTIVITY_MEASURES if MEASURE_FACTS[m] in FACTS)
 #: Measures over an optional column, whose day may be incomplete.
 PARTIAL_MEASURES = tuple(m for m in MEASURES if m.column)
 
@@ -216,7 +224,8 @@ def _summary_model() -> type[GoldModel]:
                 f"{m.name} is unknown, so the day's {m.name} is incomplete (0 when none)", ge=0)
     annotations["is_active_day"] = bool
     fields["is_active_day"] = column(
-        "The customer used a service that day: " + ", ".join(ACTIVITY_MEASURES) + " > 0")
+        "The customer used a service that day: " + (", ".join(ACTIVITY_MEASURES) or
+                                                "(no usage source declared)") + " > 0")
     return type("CustomerDailySummary", (GoldModel,), {
         "__annotations__": annotations, **fields, "__module__": __name__})
 
@@ -272,7 +281,8 @@ def summary_sql() -> str:
     parts = " UNION ALL BY NAME".join(part for fact in FACTS for part in _fact_parts(fact))
     totals = ",\n           ".join(
         f"coalesce(sum({name}), 0) AS {name}" for m in MEASURES for name in _columns(m))
-    active = " OR ".join(f"coalesce(sum({name}), 0) > 0" for name in ACTIVITY_MEASURES)
+    active = " OR ".join(f"coalesce(sum({name}), 0) > 0" for name in ACTIVITY_MEASURES
+                         ) or "FALSE"
     return f"""
     SELECT customer_key, any_value(customer_id) AS customer_id, activity_date,
            {totals},

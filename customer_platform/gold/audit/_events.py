@@ -19,7 +19,7 @@ from dagster import (
     RunsFilter,
 )
 
-from customer_platform.contracts import SOURCE_TABLES
+from customer_platform.contracts import DECLARED_TABLES, SOURCE_TABLES
 
 AUDIT_GROUP = "gold_audit"
 AUDIT_JOB_NAME = "audit_job"
@@ -193,7 +193,7 @@ for _table in SOURCE_TABLES:
     for _key in (("bronze", _table.bronze_table), ("silver", _table.silver_table),
                  ("silver", _table.rejects_table)):
         _SYSTEM_OF_TABLE[AssetKey(list(_key))] = _table.system
-REJECTS_KEYS = frozenset(AssetKey(["silver", t.rejects_table]) for t in SOURCE_TABLES)
+REJECTS_KEYS = frozenset(AssetKey(["silver", t.rejects_table]) for t in DECLARED_TABLES)
 
 
 def source_system_of(keys: Iterable[AssetKey]) -> str:

@@ -35,4 +35,4 @@ DIM_BILLING_EVENT_TYPE = reference_dimension(
      for i, name in enumerate(v.BILLING_EVENT_TYPES, 1)],
     ("event_type", "event_type_order", "is_recurring", "is_refund"),
     "Billing event type definitions for revenue analysis and financial reporting "
-    "categorization.", domain="billing", seed="002")
+    "categorization.", domain="billing", system="billing", seed="002")

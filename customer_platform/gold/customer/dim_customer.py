@@ -8,7 +8,7 @@ gets an inferred member, so a fact never points at a customer the dimension lack
 
 import datetime as dt
 
-from customer_platform.contracts import SOURCE_TABLES
+from customer_platform.contracts import DECLARED_TABLES
 from customer_platform.contracts.base import column
 from customer_platform.gold.base import GoldModel, GoldTable, from_contract
 from customer_platform.gold.completeness import UNDELIVERED
@@ -51,7 +51,7 @@ class DimCustomerVersion(GoldModel):
 CUSTOMER_REFERENCES = tuple(
     (t.silver_table, "account_id" if t.qualified_name == "crm.account_hierarchy"
      else "customer_id")
-    for t in SOURCE_TABLES
+    for t in DECLARED_TABLES
     if t.qualified_name != "crm.customers"
     and ("customer_id" in t.columns() or t.qualified_name == "crm.account_hierarchy")
 )

@@ -10,6 +10,7 @@ the rows it gave the first time.
 
 import datetime as dt
 
+from customer_platform import scope
 from customer_platform import vocabulary as v
 from customer_platform.contracts.base import column
 from customer_platform.gold.base import ForeignKey, GoldModel, GoldTable, from_contract
@@ -49,17 +50,27 @@ class DimUserVersion(GoldModel):
                                             "(1900-01-01 for an inferred member)")
 
 
+#: Silver tables that refer to platform users (and the column), those this deployment builds:
+#: a user they refer to on a day the users snapshot lacks gets an inferred version.
+USER_REFERENCES = tuple(
+    (table, column) for table, column in (
+        ("stg_plt_meetings", "host_user_id"), ("stg_plt_webinars", "host_user_id"),
+        ("stg_plt_licenses", "user_id"), ("stg_bil_billing_events", "user_id"),
+        ("stg_sup_tickets", "user_id"))
+    if scope.built(f"silver.{table}"))
+USER_REFERENCES_SQL = "\n    UNION ".join(
+    f"SELECT {column}{' AS user_id' if i == 0 and column != 'user_id' else ''} "
+    f"FROM silver.{table} WHERE _partition_date = $day"
+    for i, (table, column) in enumerate(USER_REFERENCES)
+) or "SELECT NULL::VARCHAR AS user_id WHERE FALSE"
+
 _USER_VERSIONS_SQL = f"""
 WITH snapshot AS (
     SELECT * FROM silver.stg_plt_users WHERE _partition_date = $day
 ), yesterday AS (
     SELECT user_id FROM silver.stg_plt_users WHERE _partition_date = {DAY} - 1
 ), referenced AS (
-    SELECT host_user_id AS user_id FROM silver.stg_plt_meetings WHERE _partition_date = $day
-    UNION SELECT host_user_id FROM silver.stg_plt_webinars WHERE _partition_date = $day
-    UNION SELECT user_id FROM silver.stg_plt_licenses WHERE _partition_date = $day
-    UNION SELECT user_id FROM silver.stg_bil_billing_events WHERE _partition_date = $day
-    UNION SELECT user_id FROM silver.stg_sup_tickets WHERE _partition_date = $day
+    {USER_REFERENCES_SQL}
 ), known_customers AS (
     SELECT DISTINCT customer_id AS known_customer_id FROM gold.dim_customer_versions
     WHERE load_date <= $day
@@ -103,9 +114,8 @@ DIM_USER = Scd2Dimension(
         kind="dimension",
         domain="customer",
         primary_key=("user_version_key",),
-        sources=("silver.stg_plt_users", "silver.stg_plt_meetings", "silver.stg_plt_webinars",
-                 "silver.stg_plt_licenses", "silver.stg_bil_billing_events",
-                 "silver.stg_sup_tickets", "gold.dim_customer"),
+        sources=("silver.stg_plt_users", *(f"silver.{table}" for table, _ in USER_REFERENCES),
+                 "gold.dim_customer"),
         foreign_keys=(ForeignKey("customer_key", "dim_customer", "customer_key"),),
         window=(-1, 0),
         grain="one row per user version contributed by the day's users snapshot (recent "

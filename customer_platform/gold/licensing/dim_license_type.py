@@ -24,4 +24,4 @@ DIM_LICENSE_TYPE = reference_dimension(
     [(name, i) for i, name in enumerate(v.LICENSE_TYPES, 1)],
     ("license_type", "license_type_order"),
     "License type definitions for license utilization analysis and renewal planning.",
-    domain="licensing", seed="002")
+    domain="licensing", system="platform", seed="002")

@@ -22,4 +22,4 @@ DIM_FEATURE = reference_dimension(
     "feature", "feature_name", DimFeatureVersion,
     [(name, i) for i, name in enumerate(v.FEATURES, 1)], ("feature_name", "feature_order"),
     "Platform feature definitions for feature adoption analysis and product development "
-    "decisions.", domain="meetings", seed="002")
+    "decisions.", domain="meetings", system="platform", seed="002")

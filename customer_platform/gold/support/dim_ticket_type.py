@@ -23,4 +23,4 @@ DIM_TICKET_TYPE = reference_dimension(
     [(name, i) for i, name in enumerate(v.TICKET_TYPES, 1)],
     ("ticket_type", "ticket_type_order"),
     "Support ticket type definitions for service quality analysis and issue categorization.",
-    domain="support", seed="002")
+    domain="support", system="support", seed="002")
