@@ -33,9 +33,8 @@ from customer_platform.bronze.landing import (
     to_bronze,
 )
 from customer_platform.contracts import SourceTable, declared_source_tables
-from customer_platform.contracts.metadata import DUPLICATE_KEYS, REJECTED
+from customer_platform.contracts.metadata import DUPLICATE_KEYS
 from customer_platform.generator.writers import write_landing_file
-from customer_platform.silver.cleaning import clean
 from customer_platform.silver.normalise import normalise_text, parse_expr
 
 #: One CSV record, its line end included: quoted values may hold commas, quotes (doubled) and
@@ -227,38 +226,40 @@ def _records_of(extract: _Extract) -> _Extract:
     return extract
 
 
-def _event_dates(extract: _Extract, column: str) -> pl.Series:
-    """``column`` of every row parsed as silver parses it (trimmed, ISO 8601, UTC); the first
-    row where it is empty or does not parse refuses the file."""
+def _event_dates(extract: _Extract, column: str | None) -> pl.Series | None:
+    """Silver's type rule over the whole extract, and ``column`` (the date a row is filed
+    under) parsed as silver parses it (trimmed, ISO 8601, UTC). The first row where a value
+    does not parse, or ``column`` is empty, refuses the file: a daily file would send such a
+    row to the rejects table, but a history is fixed before it lands. Other rules (enums,
+    patterns, ranges, other required values) stay silver's, day by day."""
     table = extract.table
-    spec = {column: table.columns()[column]}
-    raw = normalise_text(extract.landing.frame.select(column), spec)
-    parsed = raw.select(parse_expr(column, table.dtypes()[column])).to_series()
-    bad = parsed.is_null()
-    if bad.any():
+    dtypes = {name: dtype for name, dtype in table.dtypes().items() if dtype != pl.String}
+    raw = normalise_text(extract.landing.frame.select(list(dtypes)),
+                         {name: table.columns()[name] for name in dtypes})
+    typed = raw.select(parse_expr(name, dtype).alias(name) for name, dtype in dtypes.items())
+    failed = {name: raw.get_column(name).is_not_null() & typed.get_column(name).is_null()
+              for name in dtypes}
+    if column is not None:
+        failed[column] = typed.get_column(column).is_null()
+    bad = pl.select(pl.any_horizontal(*failed.values())).to_series() if failed else None
+    if bad is not None and bad.any():
         row = int(bad.arg_max())
-        value = raw.get_column(column)[row]
-        shown = "empty" if value is None else f"{value!r}, not an ISO 8601 date or timestamp"
-        raise extract.refuse(row, f"{column} is {shown} (rule type({table.dtypes()[column]})): "
-                             "every row of a history needs its date, the day it is filed under")
-    _refuse_type_errors(extract)
-    return parsed
-
-
-def _refuse_type_errors(extract: _Extract) -> None:
-    """Silver's type rules over the whole extract: a value of the wrong type refuses it (a
-    daily file would send the row to the rejects table; a history is fixed before it lands).
-    Other rules (enums, patterns, ranges, required values) stay silver's, day by day."""
-    rejects = clean(extract.landing.frame, extract.table).rejects
-    typed = rejects.filter((pl.col("disposition") == REJECTED)
-                           & pl.col("error_rule").str.contains("type(", literal=True))
-    if typed.height:
-        first = typed.sort("source_row").row(0, named=True)
-        problem = "; ".join(part for part in first["error_description"].split("; ")
-                            if " breaks type(" in part)
-        more = f" ({typed.height - 1} more row(s) with a type error after it)" \
-            if typed.height > 1 else ""
-        raise extract.refuse(first["source_row"] - 1, f"{problem}{more}")
+        name = next(name for name in [column, *dtypes] if name and failed[name][row])
+        value = raw.get_column(name)[row]
+        more = int(bad.sum()) - 1
+        if name != column:
+            problem = f"{name}={value!r} breaks type({dtypes[name]})"
+        elif value is None:
+            problem = f"{name} is empty (rule not_nullable)"
+        else:
+            problem = f"{name} is {value!r}, not an ISO 8601 date or timestamp (rule " \
+                      f"type({dtypes[name]}))"
+        if name == column:
+            problem += ": every row of a history needs its date, the day it is filed under"
+        if more:
+            problem += f" ({more} more row(s) with a type error after it)"
+        raise extract.refuse(row, problem)
+    return None if column is None else typed.get_column(column)
 
 
 def _window(extract: _Extract, days: pl.Series, start: dt.date | None, end: dt.date | None,
@@ -288,8 +289,9 @@ def _by_event_date(extract: _Extract, start: dt.date | None, end: dt.date | None
     days = _event_dates(extract, column).cast(pl.Date)
     window = _window(extract, days, start, end, column)
     plan: dict[dt.date, list[int]] = {d: [] for d in window}
-    for row, d in enumerate(days.to_list()):
-        plan[d].append(row)
+    rows = days.to_frame("day").with_row_index("row").group_by("day").agg("row")
+    for d, in_day in rows.iter_rows():
+        plan[d] = in_day
     return plan
 
 
@@ -351,7 +353,7 @@ def _current_snapshot(extract: _Extract, day: dt.date | None) -> dict[dt.date, l
         raise ImportRefused(f"{table.qualified_name} is an incremental table: its rows go to the "
                             "days of their event date (leave out --current and --day)")
     if table.updated_at is None and day is not None:
-        _refuse_type_errors(extract)
+        _event_dates(extract, None)
     else:  # no version may be later than the snapshot that holds it
         column, stamps = _updated_at(extract)
         days = stamps.cast(pl.Date)

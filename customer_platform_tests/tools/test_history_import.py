@@ -116,7 +116,7 @@ ORDER_ROWS = [
     ("ORD000000004,C0000004,2026-02-30,Completed,Online,1,USD,2026-02-28T09:00:00", 5,
      "order_date is '2026-02-30', not an ISO 8601 date or timestamp (rule type(Date))"),
     ("ORD000000004,C0000004,,Completed,Online,1,USD,2026-01-02T09:00:00", 5,
-     "order_date is empty (rule type(Date))"),
+     "order_date is empty (rule not_nullable)"),
     ("ORD000000004,C0000004,2026-01-02,Completed,Online,ten,USD,2026-01-02T09:00:00", 5,
      "total_amount='ten' breaks type(Float64)"),
     ("ORD000000004,C0000004,2026-01-02,Completed,Online,1,USD,2026-01-02 25:00", 5,
