@@ -137,6 +137,9 @@ def import_history(
     began = time.perf_counter()
     path = Path(path)
     fmt = _format_of(path, fmt)
+    if (day is not None or current) and (start is not None or end is not None):
+        raise ImportRefused("--start and --end are for a history; one current snapshot is one "
+                            "day (--day)")
     extract = _read(table, path, fmt)
     if day is not None or current:
         plan = _current_snapshot(extract, day)

@@ -245,6 +245,10 @@ def test_a_current_snapshot_is_one_day(tmp_path):
     with pytest.raises(ImportRefused, match=r"customers\.txt, line 3: updated_at 2026-01-03 is "
                        "outside"):
         import_history(CUSTOMERS, extract, tmp_path / "other", "csv", day=dt.date(2026, 1, 2))
+    with pytest.raises(ImportRefused, match="--start and --end are for a history"):
+        import_history(CUSTOMERS, extract, tmp_path / "other", "csv", current=True,
+                       start=dt.date(2026, 1, 1))
+    assert not (tmp_path / "other").exists()
 
 
 def test_generate_systems_writes_only_those_tables_as_a_full_generation(tmp_path):
