@@ -31,7 +31,7 @@ from dagster._core.definitions.partitions.context import partition_loading_conte
 
 from customer_platform.bronze.assets import bronze_key
 from customer_platform.bronze.landing import FORMATS
-from customer_platform.contracts import SOURCE_TABLES, SourceTable, source_table
+from customer_platform.contracts import DECLARED_TABLES, SourceTable, source_table
 from customer_platform.gold.support.agg_ticket_resolution import AGG_TICKET_RESOLUTION
 from customer_platform.gold.support.dim_support_ticket import DIM_SUPPORT_TICKET
 from customer_platform.gold.support.fact_support_ticket import FACT_SUPPORT_TICKET
@@ -59,7 +59,9 @@ def support_ticket_chain() -> tuple[AssetKey, ...]:
 
 
 #: Tables refreshed intra-day, and the assets one refresh runs (docs/operations.md).
-INTRADAY_CHAINS: Mapping[str, tuple[AssetKey, ...]] = {"support.tickets": support_ticket_chain()}
+INTRADAY_CHAINS: Mapping[str, tuple[AssetKey, ...]] = {
+    "support.tickets": support_ticket_chain()
+} if any(t.qualified_name == "support.tickets" for t in DECLARED_TABLES) else {}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,7 +163,7 @@ class LandingWatch:
     """The landing sensor's rules (docs/operations.md), separate from Dagster's sensor
     machinery so that a test can give it a clock and a cut-off."""
 
-    tables: tuple[SourceTable, ...] = SOURCE_TABLES
+    tables: tuple[SourceTable, ...] = DECLARED_TABLES  # waits for the declared ones only
     intraday: Mapping[str, tuple[AssetKey, ...]] = dataclasses.field(
         default_factory=lambda: dict(INTRADAY_CHAINS))
     partitions_def: PartitionsDefinition = daily_partitions

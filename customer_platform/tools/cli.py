@@ -11,6 +11,7 @@
   sql          print the SQL one partition of a gold or analytics table runs
   check-landing  check a landing zone against the contracts without loading it
   import       split a history extract into the daily landing files of its table
+  sources      what the declared source systems build, and what they leave out (and why)
 
 Errors print one line with the fix; ``--verbose`` shows the traceback.
 """
@@ -187,6 +188,12 @@ def cmd_sql(args) -> None:
     print(sql)
 
 
+def cmd_sources(args) -> None:
+    from customer_platform.tools.sources import plan, render
+
+    print(render(plan()))
+
+
 def cmd_check_landing(args) -> int:
     from customer_platform.tools.landing_check import run
 
@@ -270,6 +277,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--dirt-scale", type=float, default=1.0)
     demo.set_defaults(func=cmd_demo)
+
+    sources = sub.add_parser(
+        "sources", help="what the declared sources (CUSTOMER_PLATFORM_SOURCES) build and leave "
+        "out, and why")
+    sources.set_defaults(func=cmd_sources)
 
     docs = sub.add_parser("docs", help="regenerate the data dictionary, data model and metrics")
     docs.add_argument("--root", default=".", help="repository root (docs/ is written below)")

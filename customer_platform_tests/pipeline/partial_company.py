@@ -1,0 +1,76 @@
+"""Run a company that delivers only some source systems, end to end, and report it as JSON.
+
+``python -m customer_platform_tests.pipeline.partial_company OUT.json START END CUSTOMERS``
+with CUSTOMER_PLATFORM_SOURCES and CUSTOMER_PLATFORM_DATA set: generates the declared tables'
+landing files, runs every asset and check of the code location (bronze to the report) for
+each day in one in-process run on an in-memory instance, and writes what a test asserts on.
+A process of its own, because the code location is assembled from the setting when it loads.
+"""
+
+import datetime as dt
+import json
+import sys
+
+import duckdb
+from dagster import DagsterInstance
+
+from customer_platform import settings
+from customer_platform.contracts import DECLARED_TABLES
+from customer_platform.definitions import defs
+from customer_platform.generator import days_between, generate
+
+
+def main(out: str, start: str, end: str, customers: str) -> None:
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    generate(settings.landing_root(), first, last, customers=int(customers), seed=4,
+             tables=DECLARED_TABLES)
+    job = defs.get_implicit_global_asset_job_def()
+    repository = defs.get_repository_def()
+    report = {"asset_keys": sorted(k.to_user_string()
+                                   for k in repository.asset_graph.get_all_asset_keys()),
+              "days": {}}
+    with DagsterInstance.ephemeral() as instance:
+        for day in days_between(first, last):
+            result = job.execute_in_process(partition_key=day.isoformat(), instance=instance,
+                                            raise_on_error=False)
+            report["days"][day.isoformat()] = {
+                "success": result.success,
+                "failed_steps": [e.step_key for e in result.all_events if e.is_step_failure],
+                "checks": len(result.get_asset_check_evaluations()),
+                "failed_checks": [f"{e.asset_key.to_user_string()}:{e.check_name}"
+                                  for e in result.get_asset_check_evaluations() if not e.passed],
+            }
+            print(day, "ok" if result.success else "FAILED", flush=True)
+    with duckdb.connect(str(settings.warehouse_path()), read_only=True) as con:
+        report["rows"] = {f"{schema}.{name}": con.execute(
+            f'SELECT count(*) FROM "{schema}"."{name}"').fetchone()[0]
+            for schema, name in con.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                "WHERE table_schema IN ('bronze', 'silver', 'gold')").fetchall()}
+        # the fulfilled orders of the customers in customer_360 on the last day, from the
+        # fact (the path through the daily summary and the windows is what is under test)
+        report["completed_orders_of_360_customers"] = con.execute(
+            "SELECT count(*) FROM gold.fact_order f WHERE f.is_completed AND f.event_date <= ?"
+            " AND f.customer_key IN (SELECT customer_key FROM gold.customer_360 "
+            "WHERE load_date = ?)", [last, last]).fetchone()[0]
+        report["segments_last_day"] = con.execute(
+            "SELECT count(*), count(rfm_score), count(DISTINCT value_segment) "
+            "FROM gold.customer_segments WHERE load_date = ?", [last]).fetchone()
+        report["clv_last_day"] = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE value_method = 'whole_months'), "
+            "count(*) FILTER (WHERE monthly_value > 0) FROM gold.customer_clv "
+            "WHERE load_date = ?", [last]).fetchone()
+        report["customer_360_columns"] = [c for c, in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'gold' "
+            "AND table_name = 'customer_360' ORDER BY ordinal_position").fetchall()]
+        report["last_day_360"] = [dict(zip([d[0] for d in cursor.description], row, strict=True))
+                                  for cursor in [con.execute(
+                                      "SELECT * FROM gold.customer_360 WHERE load_date = ? "
+                                      "ORDER BY customer_id", [last])]
+                                  for row in cursor.fetchall()]
+    with open(out, "w") as handle:
+        json.dump(report, handle, default=str, indent=1)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
