@@ -595,9 +595,7 @@ def _header_line(path: Path) -> int | None:
 def _refuse_lacking_required(table: SourceTable, path: Path, missing: list[str]) -> None:
     """A file without a required column is not a day of rejected rows but a contract violation
     of the whole file: another table's file, or a broken export."""
-    lacking = [name for name in table.columns()
-               if name in missing and (name in table.required_columns()
-                                       or name in table.primary_key)]
+    lacking = [name for name in table.file_columns() if name in missing]
     if lacking:
         where = {".csv": "header lacks", ".jsonl": "no record has"}.get(path.suffix, "file lacks")
         raise LandingFileError(

@@ -34,11 +34,15 @@ def column(
     pii: str | None = None,
     normalise: str | None = None,
     nullable: bool = False,
+    optional: bool = False,
     **checks: Any,
 ) -> Any:
     """A contract column: a ``pandera.Field`` whose metadata carries PII class and normaliser.
 
     ``nullable=False`` (the default) makes the column required: a row without it is rejected.
+    ``optional=True`` lets a file lack the column (a company whose system does not keep it):
+    its rows' values are then unknown and named in ``_missing_columns``; where the column is
+    delivered, ``nullable`` still holds for every value.
     """
     if pii is not None and pii not in PII_CLASSES:
         raise ValueError(f"unknown PII class {pii!r}; expected one of {sorted(PII_CLASSES)}")
@@ -47,7 +51,7 @@ def column(
     return pa.Field(
         description=description,
         nullable=nullable,
-        metadata={"pii": pii, "normalise": normalise},
+        metadata={"pii": pii, "normalise": normalise, "optional": optional},
         **checks,
     )
 
@@ -116,7 +120,21 @@ class SourceTable:
         return dict(self.schema().columns)
 
     def required_columns(self) -> list[str]:
+        """The columns every delivered value of must be present (a row without one is
+        rejected)."""
         return [name for name, col in self.columns().items() if not col.nullable]
+
+    def optional_columns(self) -> list[str]:
+        """Required columns a file may lack altogether (their values are then unknown)."""
+        return [name for name, col in self.columns().items()
+                if not col.nullable and (col.metadata or {}).get("optional")]
+
+    def file_columns(self) -> list[str]:
+        """The columns a file must have: the key and every required, not optional column."""
+        optional = set(self.optional_columns())
+        return [name for name in self.columns()
+                if name in self.primary_key or (name in self.required_columns()
+                                                and name not in optional)]
 
     def pii_columns(self) -> dict[str, str]:
         return {

@@ -23,15 +23,18 @@ class Customers(Contract):
     )
     phone: str = column("Primary contact phone number", pii="contact", nullable=True)
     customer_segment: str = column(
-        "Business type classification", isin=list(v.CUSTOMER_SEGMENTS)
+        "Business type classification", isin=list(v.CUSTOMER_SEGMENTS), optional=True
     )
-    customer_tier: str = column("Service level classification", isin=list(v.CUSTOMER_TIERS))
+    customer_tier: str = column("Service level classification", isin=list(v.CUSTOMER_TIERS),
+                                optional=True)
     status: str = column("Lifecycle status", isin=list(v.CUSTOMER_STATUSES))
     address_line: str = column("Street address", pii="address", nullable=True)
-    city: str = column("City")
-    state: str = column("State, province or county")
-    country: str = column("ISO 3166-1 alpha-2 country code", normalise="upper", str_length=2)
-    region: str = column("Sales region code (unified spelling)", isin=list(v.REGIONS))
+    city: str = column("City", optional=True)
+    state: str = column("State, province or county", optional=True)
+    country: str = column("ISO 3166-1 alpha-2 country code", normalise="upper", str_length=2,
+                          optional=True)
+    region: str = column("Sales region code (unified spelling)", isin=list(v.REGIONS),
+                         optional=True)
     signup_date: dt.date = column("Day the customer signed up")
     updated_at: dt.datetime = column("When the CRM last changed this record")
 

@@ -68,8 +68,9 @@ def from_contract(table: str, name: str, *, description: str | None = None,
     class still follows the contract. The metadata names the contract column (``contract``).
     """
     source = source_table(table).columns()[name]
+    optional = bool(column_meta(source, "optional")) and not source.nullable
     field = column(description or source.description, pii=column_meta(source, "pii"),
-                   nullable=nullable, **checks)
+                   nullable=nullable or optional, optional=optional, **checks)
     field.metadata["contract"] = f"{table}.{name}"
     return field
 

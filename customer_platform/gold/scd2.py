@@ -137,9 +137,10 @@ def snapshot_filter(table: str, business_key: str, updated_at: str) -> str:
 
 
 def _placeholder(col) -> str:
-    """The 'Unknown' value of a column of an inferred member."""
+    """The 'Unknown' value of a column of an inferred member (an optional column, empty only
+    where its source did not deliver it, is 'Unknown' too)."""
     dtype = col.dtype.type
-    if col.nullable:
+    if col.nullable and not (col.metadata or {}).get("optional"):
         return "NULL"
     if dtype == pl.String:
         return "'Unknown'"

@@ -79,6 +79,15 @@ def silver_schema(table: SourceTable) -> pa.DataFrameSchema:
         MISSING_COLUMNS: _lineage_column(MISSING_COLUMNS, pl.String, nullable=True),
     }
     schema = table.schema().add_columns(lineage)
+    optional = table.optional_columns()
+    if optional:  # empty only where the row's file did not deliver the column
+        schema = schema.update_columns({name: {"nullable": True} for name in optional})
+        schema.checks = [*schema.checks, pa.Check(
+            lambda data: data.lazyframe.select(pl.all_horizontal(
+                pl.col(name).is_not_null() | pl.col(MISSING_COLUMNS).fill_null("").str.split(",")
+                .list.contains(pl.lit(name)) for name in optional)),
+            name="optional_empty_only_where_undelivered",
+            error=f"{', '.join(optional)} empty only where the file did not deliver them")]
     schema.unique = list(table.primary_key)
     schema.name = f"silver.{table.silver_table}"
     return schema

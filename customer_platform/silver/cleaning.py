@@ -67,6 +67,20 @@ def _violations_from_types(raw: pl.DataFrame, typed: pl.DataFrame, dtypes) -> pl
     return pl.concat(frames) if frames else _empty_violations()
 
 
+def _undelivered_allowed(violations: pl.DataFrame, typed: pl.DataFrame,
+                         table: SourceTable) -> pl.DataFrame:
+    """``violations`` without the empty values of optional columns the row's file did not
+    deliver: unknown, not a broken row (gold keeps them as not delivered)."""
+    optional = table.optional_columns()
+    if not optional or violations.is_empty():
+        return violations
+    undelivered = typed.select(_ROW, pl.col(MISSING_COLUMNS).fill_null("").str.split(",")
+                               .alias("__undelivered"))
+    return violations.join(undelivered, on=_ROW, how="left").filter(
+        ~((pl.col("rule") == "not_nullable") & pl.col("column").is_in(optional)
+          & pl.col("__undelivered").list.contains(pl.col("column")))).drop("__undelivered")
+
+
 def _violations_from_repeated_keys(bronze: pl.DataFrame) -> pl.DataFrame:
     """A JSON object that gave a key more than once: bronze kept every value in
     ``_duplicate_keys``; which one the sender meant is unknown, so the row is rejected with a
@@ -124,6 +138,7 @@ def clean(bronze: pl.DataFrame, table: SourceTable) -> CleanResult:
     rule_violations = rule_violations.join(
         type_violations.select(_ROW, "column"), on=[_ROW, "column"], how="anti"
     )
+    rule_violations = _undelivered_allowed(rule_violations, typed, table)
     key_violations = _violations_from_repeated_keys(original)
     violations = pl.concat([type_violations, rule_violations, key_violations]).with_columns(
         (

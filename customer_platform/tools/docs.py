@@ -72,13 +72,20 @@ def _type_name(col: pa.Column) -> str:
     return "Timestamp" if text.startswith("Datetime") else text
 
 
+def _required(col: pa.Column) -> str:
+    """yes, no, or "if delivered" for a column a file may lack but not leave empty."""
+    if column_meta(col, "optional") and not col.nullable:
+        return "if delivered"
+    return "no" if col.nullable else "yes"
+
+
 def _column_table(schema_columns: dict[str, pa.Column]) -> list[str]:
     lines = ["| column | type | required | rules | PII | description |",
              "|---|---|---|---|---|---|"]
     for name, col in schema_columns.items():
         pii = column_meta(col, "pii")
         lines.append(
-            f"| `{name}` | {_type_name(col)} | {'no' if col.nullable else 'yes'} | "
+            f"| `{name}` | {_type_name(col)} | {_required(col)} | "
             f"{_cell(_rules(col))} | {PII_CLASSES[pii] if pii else ''} | "
             f"{_cell(col.description or '')} |"
         )

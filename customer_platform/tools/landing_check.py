@@ -328,7 +328,7 @@ def _lacking_required(table: SourceTable, path: Path) -> list[str]:
     if not columns:
         return []
     delivered = {name.lower() for name in columns}
-    required = set(table.required_columns()) | set(table.primary_key)
+    required = set(table.file_columns())
     return [name for name in table.columns()
             if name in required and name.lower() not in delivered]
 

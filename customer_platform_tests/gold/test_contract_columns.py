@@ -96,7 +96,7 @@ def test_from_contract_takes_description_and_pii_and_keeps_the_gold_rules():
     field = from_contract("crm.customers", "email", nullable=True, unique=True)
     contract = _contract_column("crm.customers.email")
     assert field.description == contract.description
-    assert field.metadata == {"pii": "contact", "normalise": None,
+    assert field.metadata == {"pii": "contact", "normalise": None, "optional": False,
                               "contract": "crm.customers.email"}
     assert field.nullable and field.unique and not contract.nullable
     assert from_contract("crm.customers", "email", description="Login").description == "Login"

@@ -69,13 +69,13 @@ def spelling(name: str) -> st.SearchStrategy[str]:
 
 
 def _required(table: SourceTable) -> list[str]:
-    return [name for name in table.columns()
-            if name in table.required_columns() or name in table.primary_key]
+    """The columns every file has (a file lacking one is refused)."""
+    return table.file_columns()
 
 
 def _optional(table: SourceTable) -> list[str]:
-    return [name for name, col in table.columns().items()
-            if col.nullable and name not in table.primary_key]
+    """The columns a file may lack."""
+    return [name for name in table.columns() if name not in table.file_columns()]
 
 
 @st.composite

@@ -1,9 +1,11 @@
 """Run a company that delivers only some source systems, end to end, and report it as JSON.
 
-``python -m customer_platform_tests.pipeline.partial_company OUT.json START END CUSTOMERS``
-with CUSTOMER_PLATFORM_SOURCES and CUSTOMER_PLATFORM_DATA set: generates the declared tables'
-landing files, runs every asset and check of the code location (bronze to the report) for
-each day in one in-process run on an in-memory instance, and writes what a test asserts on.
+``python -m customer_platform_tests.pipeline.partial_company OUT.json START END CUSTOMERS
+[TABLE:COLUMN,COLUMN]`` with CUSTOMER_PLATFORM_SOURCES and CUSTOMER_PLATFORM_DATA set:
+generates the declared tables' landing files (without the columns named, as a company whose
+system does not keep them), runs every asset and check of the code location (bronze to the
+report) for each day in one in-process run on an in-memory instance, and writes what a test
+asserts on.
 A process of its own, because the code location is assembled from the setting when it loads.
 """
 
@@ -12,18 +14,30 @@ import json
 import sys
 
 import duckdb
+import polars as pl
 from dagster import DagsterInstance
 
 from customer_platform import settings
-from customer_platform.contracts import DECLARED_TABLES
+from customer_platform.contracts import DECLARED_TABLES, source_table
 from customer_platform.definitions import defs
 from customer_platform.generator import days_between, generate
 
 
-def main(out: str, start: str, end: str, customers: str) -> None:
+def _drop_columns(spec: str, days: list[dt.date]) -> None:
+    """Rewrite ``table``'s CSV files without ``columns`` (``table:column,column``)."""
+    name, columns = spec.split(":")
+    table = source_table(name)
+    for day in days:
+        path = table.landing_path(settings.landing_root(), day)
+        pl.read_csv(path, infer_schema=False).drop(columns.split(",")).write_csv(path)
+
+
+def main(out: str, start: str, end: str, customers: str, drop: str = "") -> None:
     first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
     generate(settings.landing_root(), first, last, customers=int(customers), seed=4,
              tables=DECLARED_TABLES)
+    if drop:
+        _drop_columns(drop, days_between(first, last))
     job = defs.get_implicit_global_asset_job_def()
     repository = defs.get_repository_def()
     report = {"asset_keys": sorted(k.to_user_string()
@@ -54,8 +68,9 @@ def main(out: str, start: str, end: str, customers: str) -> None:
             " AND f.customer_key IN (SELECT customer_key FROM gold.customer_360 "
             "WHERE load_date = ?)", [last, last]).fetchone()[0]
         report["segments_last_day"] = con.execute(
-            "SELECT count(*), count(rfm_score), count(DISTINCT value_segment) "
-            "FROM gold.customer_segments WHERE load_date = ?", [last]).fetchone()
+            "SELECT count(*), count(rfm_score), count(DISTINCT value_segment), "
+            "list(DISTINCT traditional_segment) FROM gold.customer_segments "
+            "WHERE load_date = ?", [last]).fetchone()
         report["clv_last_day"] = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE value_method = 'whole_months'), "
             "count(*) FILTER (WHERE monthly_value > 0) FROM gold.customer_clv "

@@ -1,9 +1,11 @@
-"""The smallest real company: CRM customers, the product catalogue and commerce, nothing else.
+"""The smallest real company: CRM customers, the product catalogue and commerce, nothing else,
+and a CRM that keeps no segment, tier or address.
 
 60 days of it run end to end in a process of its own (the code location is assembled from
 CUSTOMER_PLATFORM_SOURCES when it loads; ``partial_company.py``): the Definitions hold
 nothing of the seven absent systems, every built table fills, every check passes, and
-customer 360 carries the purchase features while the features of absent systems are empty.
+customer 360 carries the purchase features while the features of absent systems, and of the
+columns the CRM does not keep, are empty.
 """
 
 import datetime as dt
@@ -18,6 +20,8 @@ pytestmark = pytest.mark.e2e
 
 START, END = dt.date(2026, 1, 1), dt.date(2026, 3, 1)  # 60 days
 SOURCES = "crm.customers,catalogue,commerce"
+#: The optional CRM columns this company's extract does not have.
+UNDELIVERED = ("customer_segment", "customer_tier", "city", "state", "country", "region")
 #: Every asset of the company, listed by hand from the rule in docs/your_data.md.
 EXPECTED_ASSETS = {
     *(f"bronze/{t}" for t in ("crm_customers", "cat_products", "cat_discount_bands",
@@ -61,7 +65,7 @@ def company(tmp_path_factory):
         env.pop(name, None)
     run = subprocess.run(
         [sys.executable, "-m", "customer_platform_tests.pipeline.partial_company", str(out),
-         START.isoformat(), END.isoformat(), "300"],
+         START.isoformat(), END.isoformat(), "300", f"crm.customers:{','.join(UNDELIVERED)}"],
         env=env, capture_output=True, text=True, timeout=3600)
     assert run.returncode == 0, run.stderr[-3000:]
     return json.loads(out.read_text())
@@ -105,13 +109,18 @@ def test_customer_360_has_the_purchase_features_and_empties_the_absent_ones(comp
         for absent in ("tickets_opened_30d", "recurring_revenue_30d", "licences_held",
                        "data_mb_30d", "flag_support_distress", "days_since_last_payment"):
             assert row[absent] is None, (absent, row["customer_id"])
+        # columns the CRM does not keep: unknown, and so is what is read from them
+        for unknown in ("customer_segment", "customer_tier", "region", "is_smb", "tier_rank"):
+            assert row[unknown] is None, (unknown, row["customer_id"])
+        assert row["status"] in ("Active", "Inactive", "Churned")
     assert {"tickets_opened_30d", "licences_held"} <= set(company["customer_360_columns"])
     assert sum(r["completed_orders_365d"] for r in rows) == \
         company["completed_orders_of_360_customers"] > 0
 
 
 def test_segments_and_clv_come_from_the_orders(company):
-    segmented, rfm_scored, value_segments = company["segments_last_day"]
+    segmented, rfm_scored, value_segments, traditional = company["segments_last_day"]
+    assert traditional == ["Unknown"]  # the CRM keeps no segment
     assert segmented == len(company["last_day_360"])
     assert rfm_scored == segmented
     assert value_segments >= 2

@@ -4,12 +4,14 @@ with the rule it broke, and the counts reconcile."""
 import datetime as dt
 import json
 
+import pandera.polars as pa
 import polars as pl
 import pytest
 
 from customer_platform import fiscal
 from customer_platform.bronze.landing import to_bronze
 from customer_platform.contracts import source_table
+from customer_platform.quality.schemas import silver_schema
 from customer_platform.silver.cleaning import DUPLICATE, REJECTED, clean
 from customer_platform.silver.normalise import enum_key
 
@@ -95,6 +97,26 @@ def test_null_in_required_field_is_rejected_but_optional_null_passes(tmp_path):
     assert result.silver.filter(pl.col("customer_id") == "C0000002")["phone"].to_list() == [None]
     assert result.rejects["error_rule"].to_list() == ["not_nullable"]
     assert "city=null breaks not_nullable" in result.rejects["error_description"][0]
+
+
+def test_a_crm_without_segments_or_addresses_loads_with_those_values_unknown(tmp_path):
+    """A file may lack an optional column (a CRM that does not keep segments): its rows load
+    with the values unknown and named as not delivered; where the column is delivered, an
+    empty value still breaks the row."""
+    kept = [c for c in GOOD if c not in ("customer_segment", "customer_tier", "city")]
+    rows = [{c: customer(n)[c] for c in kept} for n in (1, 2)]
+    rows[1]["customer_name"] = ""
+    result = cleaned(tmp_path, rows)
+    assert result.silver["customer_id"].to_list() == ["C0000001"]
+    assert result.silver["customer_segment"].to_list() == [None]
+    assert result.silver["_missing_columns"].to_list() == ["customer_segment,customer_tier,city"]
+    assert result.rejects["error_rule"].to_list() == ["not_nullable"]
+    assert "customer_name=null" in result.rejects["error_description"][0]
+    schema = silver_schema(source_table("crm.customers"))
+    schema.validate(result.silver)  # the silver check accepts the undelivered columns
+    with pytest.raises(pa.errors.SchemaError, match="empty only where the file did not"):
+        schema.validate(result.silver.with_columns(pl.lit(None, pl.String)
+                                                   .alias("_missing_columns")))
 
 
 def test_wrong_type_is_rejected_as_a_type_error_once(tmp_path):

@@ -49,6 +49,8 @@ class Feature:
     #: the gold facts the feature needs, all of them; ``"a|b"`` is either (default: the
     #: facts named in ``source``). Without them the feature is absent: an empty column.
     needs: tuple[str, ...] = ()
+    #: empty where an optional CRM column it reads was not delivered (crm.customers)
+    unknown_when_undelivered: bool = False
 
     @property
     def requirements(self) -> tuple[str, ...]:
@@ -268,9 +270,10 @@ def present_sum(terms, days: int | str = "") -> str:
 
 TIERS = CUSTOMER_TIERS
 SEGMENT_FLAGS = [
-    Feature(name=f"is_{segment.lower()}", definition=f"Traditional segment is {segment}",
+    Feature(name=f"is_{segment.lower()}", definition=f"Traditional segment is {segment} "
+            "(empty where the CRM does not deliver the segment)",
             window="as of D", source=CUSTOMER, sql=f"customer_segment = '{segment}'", dtype=bool,
-            kind="attribute", scaling="flag")
+            kind="attribute", scaling="flag", unknown_when_undelivered=True)
     for segment in CUSTOMER_SEGMENTS]
 
 ATTRIBUTES = [
@@ -278,10 +281,11 @@ ATTRIBUTES = [
             f"{DAY} - signup_date", int, "attribute", "log"),
     *SEGMENT_FLAGS,
     Feature("tier_rank", "Customer tier as a rank: " + ", ".join(
-        f"{t} {i}" for i, t in enumerate(TIERS, 1)), "as of D", CUSTOMER,
-            "CASE customer_tier " + " ".join(f"WHEN '{t}' THEN {i}" for i, t in
-                                             enumerate(TIERS, 1)) + " ELSE 0 END",
-            int, "attribute", "linear"),
+        f"{t} {i}" for i, t in enumerate(TIERS, 1)) + " (0 for an inferred member's "
+            "'Unknown'; empty where the CRM does not deliver the tier)", "as of D", CUSTOMER,
+            "CASE WHEN customer_tier IS NOT NULL THEN CASE customer_tier " + " ".join(
+                f"WHEN '{t}' THEN {i}" for i, t in enumerate(TIERS, 1)) + " ELSE 0 END END",
+            int, "attribute", "linear", unknown_when_undelivered=True),
     Feature("is_inactive_status", "CRM status is Inactive (suspended) on D", "as of D",
             CUSTOMER, "status = 'Inactive'", bool, "attribute", "flag"),
     Feature("days_in_status", "Days since the customer's current CRM status began", "as of D",
@@ -426,7 +430,8 @@ assert {w for m in ALL_MEASURES for w in m.windows} <= set(WINDOWS), "a window w
 def feature_column(feature):
     """The Pandera column of a catalogue feature (nullable when its SQL can give null)."""
     return column(f"{feature.definition} [{feature.window}; {feature.source}]",
-                  nullable="nullif(" in feature.sql or feature.absent)
+                  nullable="nullif(" in feature.sql or feature.absent
+                  or feature.unknown_when_undelivered)
 
 
 def model_with_features(name: str, identity: dict, tail: dict | None = None

@@ -31,6 +31,8 @@ from customer_platform.gold.base import from_contract
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.sql import DAY
 
+#: How an optional CRM column reads (crm.customers: a CRM may not keep it).
+AS_OF_D = "(as of D; empty where the CRM does not deliver it)"
 #: Columns describing the customer as of D (the features follow them).
 IDENTITY = {
     "customer_key": (str, column("Customer (dim_customer.customer_key)")),
@@ -38,13 +40,14 @@ IDENTITY = {
     "customer_name": (str, from_contract("crm.customers", "customer_name")),
     "email": (str, from_contract("crm.customers", "email")),
     "customer_segment": (str, column("Traditional segment: Residential, SMB, Enterprise or "
-                                     "Government (as of D)")),
-    "customer_tier": (str, column("Bronze, Silver, Gold or Platinum (as of D)")),
+                                     f"Government {AS_OF_D}", nullable=True)),
+    "customer_tier": (str, column(f"Bronze, Silver, Gold or Platinum {AS_OF_D}",
+                                  nullable=True)),
     "status": (str, column("CRM status on D: Active, Inactive or Churned")),
     "status_since": (dt.date, column("Day the current status began (as far as the loaded "
                                      "versions show)")),
-    "region": (str, column("Sales region code (as of D)")),
-    "country": (str, column("ISO 3166-1 alpha-2 country code (as of D)")),
+    "region": (str, column(f"Sales region code {AS_OF_D}", nullable=True)),
+    "country": (str, column(f"ISO 3166-1 alpha-2 country code {AS_OF_D}", nullable=True)),
     "signup_date": (dt.date, from_contract("crm.customers", "signup_date")),
 }
 SUMMARY_COLUMNS = {

@@ -26,7 +26,9 @@ class CustomerSegments(GoldModel):
     customer_key: str = column("Customer (dim_customer.customer_key)")
     customer_id: str = column("Customer business key")
     status: str = column("CRM status on D")
-    traditional_segment: str = column("Residential, SMB, Enterprise or Government")
+    traditional_segment: str = column("Residential, SMB, Enterprise or Government; 'Unknown' "
+                                      "for an inferred member or where the CRM does not "
+                                      "deliver the segment")
     value_segment: str = column(f"High, Medium or Low by predictive CLV; {UNKNOWN_VALUE} "
                                 "while the CLV is not published",
                                 isin=[*(name for name, _ in VALUE_RULES), UNKNOWN_VALUE])
@@ -91,7 +93,7 @@ WITH base AS (
     FROM base
 )
 SELECT customer_key, customer_id, status,
-       customer_segment AS traditional_segment,
+       coalesce(customer_segment, 'Unknown') AS traditional_segment,
        CASE WHEN NOT is_active THEN 'Low'
             WHEN predictive_clv IS NULL THEN '{UNKNOWN_VALUE}' {" ".join(
            f"WHEN clv_rank >= {floor} THEN '{name}'" for name, floor in VALUE_RULES)} END

@@ -29,14 +29,17 @@ class DimCustomerVersion(GoldModel):
     customer_name: str = from_contract("crm.customers", "customer_name")
     email: str = from_contract("crm.customers", "email")
     phone: str = from_contract("crm.customers", "phone", nullable=True)
-    customer_segment: str = column("Residential, SMB, Enterprise or Government")
-    customer_tier: str = column("Bronze, Silver, Gold or Platinum")
+    customer_segment: str = column("Residential, SMB, Enterprise or Government; empty where "
+                                   "the CRM does not deliver it", nullable=True, optional=True)
+    customer_tier: str = column("Bronze, Silver, Gold or Platinum; empty where the CRM does "
+                                "not deliver it", nullable=True, optional=True)
     status: str = column("Active, Inactive or Churned")
     address_line: str = from_contract("crm.customers", "address_line", nullable=True)
     city: str = from_contract("crm.customers", "city")
     state: str = from_contract("crm.customers", "state")
     country: str = from_contract("crm.customers", "country")
-    region: str = column("Sales region code")
+    region: str = column("Sales region code; empty where the CRM does not deliver it",
+                         nullable=True, optional=True)
     signup_date: dt.date = from_contract("crm.customers", "signup_date")
     is_inferred: bool = column(
         "Inferred member: referenced by another system on a day the CRM snapshot lacked it "
