@@ -42,6 +42,8 @@ def _acquire(database: str) -> None:
     with _LOCKS_GUARD:
         fd, holders = _LOCKS.get(database, (-1, 0))
         if holders == 0:
+            # a new deployment's data folder may not exist yet: the warehouse is created in it
+            os.makedirs(os.path.dirname(os.path.abspath(database)), exist_ok=True)
             fd = os.open(f"{database}.lock", os.O_CREAT | os.O_RDWR, 0o644)
             fcntl.flock(fd, fcntl.LOCK_EX)  # waits while another process has the warehouse
         _LOCKS[database] = (fd, holders + 1)

@@ -46,6 +46,13 @@ def test_the_turn_is_reentrant_within_a_process(tmp_path):
         assert inner.execute("SELECT count(*) FROM t").fetchone() == (1,)
 
 
+def test_a_new_deployments_data_folder_is_created_with_the_warehouse(tmp_path):
+    database = tmp_path / "not" / "there" / "warehouse.duckdb"
+    with open_warehouse(str(database)) as con:
+        con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    assert database.exists()
+
+
 RUN_DAY = textwrap.dedent("""
     import sys
     from dagster import AssetSelection, DagsterInstance, materialize
