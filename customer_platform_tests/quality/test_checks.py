@@ -50,7 +50,7 @@ def test_broken_silver_fails_with_counts_per_rule(customers):
     table, _, silver = customers
     broken = breaks(silver, [0, 1, 2], region="Atlantis")
     broken = breaks(broken, [3, 4], email="not-an-email")
-    broken = breaks(broken, [5], city=None)
+    broken = breaks(broken, [5], customer_name=None)
     result = evaluate_schema(broken, silver_schema(table))
     assert not result.passed and result.severity == AssetCheckSeverity.ERROR
     by_rule = result.metadata["failing_rows_by_rule"].value
@@ -58,8 +58,20 @@ def test_broken_silver_fails_with_counts_per_rule(customers):
         source_table("crm.customers").columns()["region"].checks[0].statistics[
             "allowed_values"])) + ")"] == 3
     assert by_rule["email: str_matches('^[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}$')"] == 2
-    assert by_rule["city: not_nullable"] == 1
+    assert by_rule["customer_name: not_nullable"] == 1
     assert result.metadata["failing_rows"].value == 6
+
+
+def test_an_optional_column_may_be_empty_only_where_its_file_lacked_it(customers):
+    table, _, silver = customers
+    undelivered = breaks(silver, [0, 1], city=None, _missing_columns="city")
+    assert evaluate_schema(undelivered, silver_schema(table)).passed
+    delivered_empty = breaks(silver, [0, 1], city=None)
+    result = evaluate_schema(delivered_empty, silver_schema(table))
+    assert not result.passed
+    assert result.metadata["failing_rows_by_rule"].value == {
+        "(row): customer_segment, customer_tier, city, state, country, region empty only where "
+        "the file did not deliver them": 2}
 
 
 def test_duplicate_keys_fail_the_silver_check(customers):
