@@ -1,9 +1,16 @@
-"""The one partitioning of the platform: a partition per calendar day (UTC)."""
+"""The one partitioning of the platform: a partition per calendar day (UTC), run in ranges.
+
+A run covers one day or a range of days (``RANGED``: at most ``settings.range_days()`` per
+run). Every step handles its range in day order, each day written as its own partition, so a
+range leaves exactly what its days run one at a time would.
+"""
 
 import datetime as dt
 import warnings
+from collections.abc import Callable
+from typing import TypeVar
 
-from dagster import BetaWarning, DailyPartitionsDefinition, PreviewWarning
+from dagster import BackfillPolicy, BetaWarning, DailyPartitionsDefinition, Failure, PreviewWarning
 
 from customer_platform import settings
 
@@ -20,3 +27,44 @@ daily_partitions = DailyPartitionsDefinition(
 
 def partition_day(partition_key: str) -> dt.date:
     return dt.date.fromisoformat(partition_key)
+
+
+#: How a backfill of the asset graph (from the UI or ``customer-platform materialize``) groups
+#: its days into runs.
+RANGED = BackfillPolicy.multi_run(max_partitions_per_run=settings.range_days())
+
+
+def partition_days(context) -> list[dt.date]:
+    """The days a step covers, in order: one for a daily run, each day of a ranged run's."""
+    return [partition_day(key) for key in context.partition_keys]
+
+
+Done = TypeVar("Done")
+#: The metadata key of a ranged step's failure that holds the day it failed on.
+FAILED_DAY = "failed_day"
+
+
+def each_day(context, do_day: Callable[[dt.date], Done]) -> list[tuple[dt.date, Done]]:
+    """``do_day(day)`` for each day of the step, in day order, with what each returned. Over a
+    range a failing day stops the step with a failure that names it (its description starts
+    with the day, its metadata holds it as ``FAILED_DAY``): the days before it have run, the
+    run's later steps do not, and the CLI commits the days before it (``tools/backfill.py``)."""
+    days = partition_days(context)
+    done = []
+    for day in days:
+        try:
+            done.append((day, do_day(day)))
+        except Exception as error:
+            if len(days) == 1:
+                raise
+            message = (getattr(error, "description", None) or str(error)).strip()
+            raise Failure(description=f"{day}: {message.splitlines()[0] if message else error!r}",
+                          metadata={**(getattr(error, "metadata", None) or {}),
+                                    FAILED_DAY: day.isoformat()}) from error
+    return done
+
+
+def record_day(context, day: dt.date, metadata: dict, asset_key=None) -> None:
+    """``metadata`` on the materialisation of partition ``day`` (of ``asset_key``, else the
+    step's asset): each day of a range keeps its own row count and preview."""
+    context.add_asset_metadata(metadata, asset_key=asset_key, partition_key=day.isoformat())

@@ -93,3 +93,18 @@ def executor() -> str:
 
 def max_concurrent_steps() -> int:
     return int(os.environ.get("CUSTOMER_PLATFORM_MAX_CONCURRENT_STEPS", "2"))
+
+
+#: Days a ranged run covers at most (``customer-platform materialize`` and backfills from the
+#: UI): a run's fixed cost (its ~200 steps and their events) is paid once per range instead of
+#: once per day, while memory stays bounded by a range of the largest source table.
+DEFAULT_RANGE_DAYS = 7
+
+
+def range_days() -> int:
+    """The most days one run covers (CUSTOMER_PLATFORM_RANGE_DAYS, default 7)."""
+    value = os.environ.get("CUSTOMER_PLATFORM_RANGE_DAYS", str(DEFAULT_RANGE_DAYS))
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"CUSTOMER_PLATFORM_RANGE_DAYS must be a whole number of days >= 1, "
+                         f"not {value!r}")
+    return int(value)

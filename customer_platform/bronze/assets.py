@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import polars as pl
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -13,9 +14,9 @@ from dagster import (
 
 from customer_platform.bronze.landing import PARTITION_COLUMN, find_landing_file, to_bronze
 from customer_platform.contracts import DECLARED_TABLES, SourceTable
-from customer_platform.partitions import daily_partitions, partition_day
+from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
 from customer_platform.privacy import markdown_preview
-from customer_platform.quality.checks import evaluate_schema, schema_check_spec
+from customer_platform.quality.checks import evaluate_schema, over_days, schema_check_spec
 from customer_platform.quality.schemas import bronze_schema, pii_columns, table_schema
 from customer_platform.resources import LandingZone
 
@@ -36,6 +37,7 @@ def build_bronze_asset(table: SourceTable) -> AssetsDefinition:
         ),
         group_name=f"bronze_{table.system}",
         partitions_def=daily_partitions,
+        backfill_policy=RANGED,
         kinds={"duckdb", "polars", table.file_format},
         owners=[table.owner],
         tags={"layer": "bronze", "source_system": table.system, "seed": table.seed},
@@ -52,31 +54,35 @@ def build_bronze_asset(table: SourceTable) -> AssetsDefinition:
             "metadata typed, record numbers unique.")],
     )
     def _bronze(context: AssetExecutionContext, landing: LandingZone):
-        day = partition_day(context.partition_key)
-        path = find_landing_file(landing.path, table, day)
-        loaded = to_bronze(table, path, landing.path, day, dt.datetime.now(dt.UTC)
-                           .replace(tzinfo=None))
-        if loaded.missing_columns:
-            context.log.warning(f"{path}: optional column(s) {loaded.missing_columns} missing, "
-                                "read as null")
-        if loaded.extra_columns:
-            context.log.warning(f"{path}: column(s) {loaded.extra_columns} not in the contract, "
-                                "kept in _extra_columns")
-        if loaded.renamed_columns:
-            context.log.info(f"{path}: column name(s) matched ignoring case (as delivered -> "
-                             f"contract): {loaded.renamed_columns}")
-        yield Output(
-            loaded.frame,
-            metadata={
+        def load(day):
+            path = find_landing_file(landing.path, table, day)
+            loaded = to_bronze(table, path, landing.path, day, dt.datetime.now(dt.UTC)
+                               .replace(tzinfo=None))
+            if loaded.missing_columns:
+                context.log.warning(f"{path}: optional column(s) {loaded.missing_columns} "
+                                    "missing, read as null")
+            if loaded.extra_columns:
+                context.log.warning(f"{path}: column(s) {loaded.extra_columns} not in the "
+                                    "contract, kept in _extra_columns")
+            if loaded.renamed_columns:
+                context.log.info(f"{path}: column name(s) matched ignoring case (as delivered "
+                                 f"-> contract): {loaded.renamed_columns}")
+            record_day(context, day, {
                 "source_file": str(path),
                 "rows": loaded.frame.height,
+                "dagster/row_count": loaded.frame.height,
                 "missing_columns": MetadataValue.json(loaded.missing_columns),
                 "extra_columns": MetadataValue.json(loaded.extra_columns),
                 "renamed_columns": MetadataValue.json(loaded.renamed_columns),
                 "preview": MetadataValue.md(markdown_preview(loaded.frame, pii_columns(schema))),
-            },
-        )
-        yield evaluate_schema(loaded.frame, schema, check_name="pandera_schema")
+            })
+            return loaded.frame, evaluate_schema(loaded.frame, schema,
+                                                 check_name="pandera_schema")
+
+        loaded = each_day(context, load)
+        yield Output(pl.concat([frame for _, (frame, _) in loaded], how="vertical_relaxed")
+                     if len(loaded) > 1 else loaded[0][1][0])
+        yield over_days({day: verdict for day, (_, verdict) in loaded}, context=context)
 
     return _bronze
 

@@ -25,7 +25,7 @@ from customer_platform.exports.files import (
 )
 from customer_platform.gold import declared_tables, table_modules
 from customer_platform.gold.base import GoldTable
-from customer_platform.partitions import daily_partitions, partition_day
+from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
 from customer_platform.quality.schemas import table_schema
 from customer_platform.resources import Warehouse
 
@@ -80,24 +80,29 @@ def build_exports(tables: list[GoldTable]):
         "and dropped PII columns and file hashes, and when it was generated.")
 
     @multi_asset(name="gold_exports", specs=[*(_spec(t) for t in tables), manifest_spec],
-                 partitions_def=daily_partitions, can_subset=True)
+                 partitions_def=daily_partitions, backfill_policy=RANGED, can_subset=True)
     def gold_exports(context: AssetExecutionContext, config: ExportConfig,
                      warehouse: Warehouse):
-        day = partition_day(context.partition_key)
         root = Path(config.root).resolve() if config.root else exports_root()
         selected = context.selected_asset_keys
-        with warehouse.get_connection() as con:
-            for key in sorted(selected - {MANIFEST_KEY}, key=lambda k: k.path):
-                frame = export_frame(con, by_key[key], day)
-                files = write_export(frame, root, by_key[key].name, day)
-                yield MaterializeResult(asset_key=key, metadata={
-                    "dagster/row_count": frame.height, "columns": len(frame.columns),
-                    **{f"{fmt}_path": str(path) for fmt, path in files.items()}})
-        if MANIFEST_KEY in selected:
-            path, content = write_manifest(root, day, tables)
-            yield MaterializeResult(asset_key=MANIFEST_KEY, metadata={
-                "path": str(path), "exports": len(content["exports"]),
-                "rows": sum(e["rows"] for e in content["exports"])})
+
+        def export(day):
+            with warehouse.get_connection() as con:
+                for key in sorted(selected - {MANIFEST_KEY}, key=lambda k: k.path):
+                    frame = export_frame(con, by_key[key], day)
+                    files = write_export(frame, root, by_key[key].name, day)
+                    record_day(context, day, {
+                        "dagster/row_count": frame.height, "columns": len(frame.columns),
+                        **{f"{fmt}_path": str(path) for fmt, path in files.items()}}, key)
+            if MANIFEST_KEY in selected:
+                path, content = write_manifest(root, day, tables)
+                record_day(context, day, {
+                    "path": str(path), "exports": len(content["exports"]),
+                    "rows": sum(e["rows"] for e in content["exports"])}, MANIFEST_KEY)
+
+        each_day(context, export)
+        for key in sorted(selected, key=lambda k: k.path):
+            yield MaterializeResult(asset_key=key)
 
     return gold_exports
 

@@ -32,9 +32,9 @@ from dagster import (
 
 from customer_platform.contracts import source_table
 from customer_platform.contracts.base import column, column_meta
-from customer_platform.partitions import daily_partitions, partition_day
+from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
 from customer_platform.privacy import markdown_preview
-from customer_platform.quality.checks import evaluate_schema
+from customer_platform.quality.checks import evaluate_schema, over_days
 from customer_platform.quality.schemas import pii_columns, table_schema
 from customer_platform.resources import Warehouse
 from customer_platform.settings import partition_start
@@ -384,6 +384,7 @@ def build_gold_asset(table: GoldTable, run: Callable | None = None) -> AssetsDef
         else table.description,
         group_name=f"gold_{table.domain}",
         partitions_def=daily_partitions,
+        backfill_policy=RANGED,
         deps=[_dep(source, dict(table.source_windows).get(source, table.window))
               for source in table.sources],
         kinds={"duckdb", "sql", "pandera"},
@@ -397,11 +398,15 @@ def build_gold_asset(table: GoldTable, run: Callable | None = None) -> AssetsDef
         },
         check_specs=gold_check_specs(table),
     )
-    def _gold(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-        day = partition_day(context.partition_key)
-        rows, results = run(warehouse, table, day)
-        return MaterializeResult(metadata={"dagster/row_count": rows,
-                                           "preview": preview(warehouse, table, day)},
-                                 check_results=results)
+    def _gold(context: AssetExecutionContext, warehouse: Warehouse):
+        verdicts: dict[str, dict] = {}
+        for day, (rows, results) in each_day(context, lambda day: run(warehouse, table, day)):
+            record_day(context, day, {"dagster/row_count": rows,
+                                      "preview": preview(warehouse, table, day)})
+            for result in results:
+                verdicts.setdefault(result.check_name, {})[day] = result
+        yield MaterializeResult()
+        for by_day in verdicts.values():
+            yield over_days(by_day, context=context)
 
     return _gold

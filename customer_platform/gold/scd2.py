@@ -35,7 +35,7 @@ from customer_platform.gold.base import (
 from customer_platform.gold.calendar.dim_date import CALENDAR_START
 from customer_platform.gold.completeness import UNDELIVERED, undelivered
 from customer_platform.gold.sql import DAY, metadata_columns, sk, values_sql
-from customer_platform.partitions import daily_partitions
+from customer_platform.partitions import RANGED, daily_partitions
 from customer_platform.quality.schemas import table_schema
 from customer_platform.resources import Warehouse
 
@@ -263,6 +263,7 @@ def build_scd2_assets(dim: Scd2Dimension) -> list[AssetsDefinition]:
         ),
         group_name=f"gold_{dim.versions.domain}",
         partitions_def=daily_partitions,
+        backfill_policy=RANGED,  # a view over every day: defined once for a range
         deps=[dim.versions.key],
         kinds={"duckdb", "sql"},
         owners=[dim.versions.owner],

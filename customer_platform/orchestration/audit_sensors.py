@@ -11,6 +11,10 @@ from dagster import (
     SkipReason,
     run_status_sensor,
 )
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
 from customer_platform.gold.audit import AUDIT_JOB_NAME, AUDIT_KEYS, PARTITION_TAG
 from customer_platform.orchestration.jobs import audit_job
@@ -18,13 +22,20 @@ from customer_platform.partitions import partition_day
 
 
 def audit_request(context: RunStatusSensorContext) -> RunRequest | SkipReason:
-    """Request an audit of the partition of the run that just finished."""
+    """Request an audit of the partition (or the range of days) of the run that just
+    finished."""
     run = context.dagster_run
     partition = run.tags.get(PARTITION_TAG)
+    first, last = (run.tags.get(tag) for tag in (ASSET_PARTITION_RANGE_START_TAG,
+                                                 ASSET_PARTITION_RANGE_END_TAG))
     if run.job_name == AUDIT_JOB_NAME:
         return SkipReason(f"run {run.run_id} is an audit run")
     if run.asset_selection and set(run.asset_selection) <= AUDIT_KEYS:
         return SkipReason(f"run {run.run_id} only materialised audit assets")
+    if first and last:
+        return RunRequest(run_key=f"audit:{run.run_id}", tags={
+            ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last,
+            "audited_run_id": run.run_id, "audited_job": run.job_name})
     if not partition:
         return SkipReason(f"run {run.run_id} has no partition to audit")
     try:

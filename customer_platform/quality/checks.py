@@ -8,20 +8,92 @@ Silver checks are blocking: a failure stops gold steps in the same run.
 import pandera.polars as pa
 import polars as pl
 from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetKey,
+    AssetRecordsFilter,
     MetadataValue,
+)
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData,
 )
 
 from customer_platform.contracts.metadata import DUPLICATE, PARTITION_COLUMN, REJECTED
-from customer_platform.partitions import daily_partitions
+from customer_platform.partitions import daily_partitions, partition_days
 from customer_platform.privacy import MASK
 from customer_platform.quality.schemas import pii_columns
 from customer_platform.resources import Warehouse
 
 SAMPLE_SIZE = 10
+
+
+def each_day_verdict(context, verdict) -> AssetCheckResult:
+    """A stand-alone check over its step's days: ``verdict(day)`` per day, as ``over_days``."""
+    return over_days({day: verdict(day) for day in partition_days(context)}, context=context)
+
+
+def over_days(verdicts: dict, *, context=None, asset_key: AssetKey | None = None
+              ) -> AssetCheckResult:
+    """One verdict for a check evaluated on each day of a step (``verdicts``: day -> result, in
+    day order). A single day's verdict is returned as it is. Over a range, each day's verdict is
+    also recorded as that day's own check evaluation (with ``context``: the UI's per-day status
+    and the analytics sensor read those), and the step's verdict passes only if every day
+    passed, names the failing days and shows the first failing day's figures (else the
+    figures summed over the days). Call it once the checked days are materialised."""
+    results = list(verdicts.values())
+    if len(results) == 1:
+        return results[0]
+    if context is not None:
+        _record_each_day(context, verdicts, asset_key)
+    failed = [day for day, result in verdicts.items() if not result.passed]
+    shown = verdicts[failed[0]] if failed else None
+    metadata = {"days_checked": len(results),
+                "failed_days": MetadataValue.json([str(day) for day in failed])}
+    if shown is not None:
+        metadata.update({"first_failed_day": str(failed[0]), **shown.metadata})
+    else:
+        for result in results:
+            for name, value in result.metadata.items():
+                raw = getattr(value, "value", value)
+                if isinstance(raw, int) and not isinstance(raw, bool):
+                    metadata[name] = metadata.get(name, 0) + raw
+    first = results[0]
+    return AssetCheckResult(
+        passed=not failed, asset_key=first.asset_key, check_name=first.check_name,
+        severity=shown.severity if shown is not None else first.severity,
+        description=(f"failed on {len(failed)} of {len(results)} days: "
+                     f"{', '.join(str(day) for day in failed)}") if failed else None,
+        metadata=metadata)
+
+
+def _record_each_day(context, verdicts: dict, asset_key: AssetKey | None) -> None:
+    """Each day's verdict as a partitioned check evaluation targeting that day's
+    materialisation by this run, as a one-day run records it."""
+    first = next(iter(verdicts.values()))
+    check_context = getattr(context, "op_execution_context", None)
+    if isinstance(context, AssetCheckExecutionContext):
+        specs, log = context.check_specs, context.op_execution_context.log_event
+    else:
+        specs, log = list(context.assets_def.check_specs), context.log_event
+        check_context = context
+    key = asset_key or first.asset_key or specs[0].asset_key
+    spec = next(s for s in specs if s.asset_key == key
+                and s.name == (first.check_name or s.name))  # a stand-alone check has one
+    latest = check_context.instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=key), limit=len(verdicts)).records
+    targets = {r.partition_key: r for r in latest if r.run_id == check_context.run_id}
+    for day, result in verdicts.items():
+        target = targets.get(day.isoformat())
+        log(AssetCheckEvaluation(
+            asset_key=key, check_name=spec.name, passed=result.passed,
+            metadata=result.metadata, severity=result.severity,
+            description=result.description, blocking=spec.blocking, partition=day.isoformat(),
+            target_materialization_data=AssetCheckEvaluationTargetMaterializationData(
+                storage_id=target.storage_id, run_id=target.run_id,
+                timestamp=target.timestamp) if target else None))
 
 
 def evaluate_schema(frame: pl.DataFrame, schema: pa.DataFrameSchema, **identity

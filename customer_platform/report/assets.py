@@ -19,7 +19,7 @@ from dagster import (
 )
 from pydantic import Field
 
-from customer_platform.partitions import daily_partitions, partition_day
+from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
 from customer_platform.report.build import render_report, report_path, save
 from customer_platform.report.charts import CHARTS
 from customer_platform.resources import Warehouse
@@ -54,6 +54,7 @@ def _deps() -> list[AssetDep]:
     "byte-identical file.",
     group_name=REPORT_GROUP,
     partitions_def=daily_partitions,
+    backfill_policy=RANGED,
     deps=_deps(),
     kinds={"duckdb", "plotly", "html"},
     owners=["team:data-platform"],
@@ -61,18 +62,21 @@ def _deps() -> list[AssetDep]:
 )
 def report(context: AssetExecutionContext, config: ReportConfig,
            warehouse: Warehouse) -> MaterializeResult:
-    day = partition_day(context.partition_key)
-    with warehouse.get_connection() as con:
-        rendered = render_report(con, day)
-    written = save(rendered, report_path(day, config.root or None))
-    return MaterializeResult(metadata={
-        "path": MetadataValue.path(str(written.path)),
-        "size_bytes": written.size_bytes,
-        "charts": written.charts,
-        "charts_with_data": len(written.drawn),
-        "charts_without_data": MetadataValue.json(list(written.empty)),
-        "data_fingerprint": written.fingerprint,
-    })
+    def render(day):
+        with warehouse.get_connection() as con:
+            rendered = render_report(con, day)
+        written = save(rendered, report_path(day, config.root or None))
+        record_day(context, day, {
+            "path": MetadataValue.path(str(written.path)),
+            "size_bytes": written.size_bytes,
+            "charts": written.charts,
+            "charts_with_data": len(written.drawn),
+            "charts_without_data": MetadataValue.json(list(written.empty)),
+            "data_fingerprint": written.fingerprint,
+        })
+
+    each_day(context, render)
+    return MaterializeResult()
 
 
 REPORT_ASSETS = [report]

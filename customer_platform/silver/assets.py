@@ -15,10 +15,11 @@ from dagster import (
 from customer_platform.bronze.assets import bronze_key
 from customer_platform.bronze.landing import PARTITION_COLUMN
 from customer_platform.contracts import DECLARED_TABLES, SourceTable
-from customer_platform.partitions import daily_partitions, partition_day
+from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
 from customer_platform.privacy import markdown_preview
 from customer_platform.quality.checks import (
     evaluate_schema,
+    over_days,
     reconcile,
     reconciliation_spec,
     schema_check_spec,
@@ -81,6 +82,7 @@ def build_silver_asset(table: SourceTable) -> AssetsDefinition:
         },
         group_name=f"silver_{table.system}",
         partitions_def=daily_partitions,
+        backfill_policy=RANGED,
         check_specs=[
             schema_check_spec(silver_key(table), blocking=True, description=(
                 "The source contract: types, required fields, allowed values, formats, "
@@ -92,37 +94,43 @@ def build_silver_asset(table: SourceTable) -> AssetsDefinition:
         ],
     )
     def _silver(context: AssetExecutionContext, bronze: pl.DataFrame, warehouse: Warehouse):
-        result = clean(bronze, table)
-        counts = result.counts()
-        context.log.info(f"{table.silver_table} {context.partition_key}: {counts}")
-        yield Output(
-            result.silver,
-            "silver",
-            metadata={
-                **counts,
-                "bronze_rows": bronze.height,
+        ranged = len(context.partition_keys) > 1
+
+        def clean_day(day):
+            rows = bronze.filter(pl.col(PARTITION_COLUMN) == day) if ranged else bronze
+            result = clean(rows, table)
+            counts = result.counts()
+            context.log.info(f"{table.silver_table} {day}: {counts}")
+            by_rule = result.rejects.group_by("error_rule").len().sort("error_rule")
+            record_day(context, day, {
+                **counts, "bronze_rows": rows.height, "dagster/row_count": result.silver.height,
                 "preview": MetadataValue.md(markdown_preview(result.silver, pii_columns(schema))),
-            },
-        )
-        by_rule = result.rejects.group_by("error_rule").len().sort("error_rule")
-        yield Output(
-            result.rejects,
-            "rejects",
-            metadata={
-                **counts,
+            }, silver_key(table))
+            record_day(context, day, {
+                **counts, "dagster/row_count": result.rejects.height,
                 "rejects_by_rule": MetadataValue.json(
                     dict(zip(by_rule["error_rule"].to_list(), by_rule["len"].to_list(),
-                             strict=True))
-                ),
-            },
-        )
+                             strict=True))),
+            }, rejects_key(table))
+            return result
+
+        cleaned = each_day(context, clean_day)
+        results = [result for _, result in cleaned]
+        yield Output(pl.concat([r.silver for r in results]) if ranged else results[0].silver,
+                     "silver")
+        yield Output(pl.concat([r.rejects for r in results]) if ranged else results[0].rejects,
+                     "rejects")
         # Both outputs are stored by now: the checks see exactly what was written.
-        yield evaluate_schema(result.silver, schema, asset_key=silver_key(table),
-                              check_name="pandera_schema")
-        yield reconcile(warehouse, silver_key(table), table.bronze_table, table.silver_table,
-                        table.rejects_table, partition_day(context.partition_key))
-        yield evaluate_schema(result.rejects, REJECTS_SCHEMA, asset_key=rejects_key(table),
-                              check_name="pandera_schema")
+        yield over_days({day: evaluate_schema(result.silver, schema, asset_key=silver_key(table),
+                                              check_name="pandera_schema")
+                         for day, result in cleaned}, context=context)
+        yield over_days({day: reconcile(warehouse, silver_key(table), table.bronze_table,
+                                        table.silver_table, table.rejects_table, day)
+                         for day, _ in cleaned}, context=context)
+        yield over_days({day: evaluate_schema(result.rejects, REJECTS_SCHEMA,
+                                              asset_key=rejects_key(table),
+                                              check_name="pandera_schema")
+                         for day, result in cleaned}, context=context)
 
     return _silver
 

@@ -14,6 +14,7 @@ from customer_platform.gold import GOLD_ASSETS, GOLD_CHECKS
 from customer_platform.resources import warehouse_resources
 from customer_platform.settings import partition_start
 from customer_platform.silver.assets import SILVER_ASSETS
+from customer_platform.tools.backfill import partition_arguments
 
 START = partition_start()  # the first partition loads the snapshots' full history
 END = START + dt.timedelta(days=9)
@@ -30,6 +31,11 @@ class Platform:
     def run_day(self, day: str, **kwargs):
         return materialize(ASSETS, partition_key=day, resources=self.resources,
                            instance=self.instance, raise_on_error=False, **kwargs)
+
+    def run_range(self, days: list[str]):
+        """One run over ``days`` (consecutive), as a ranged backfill launches it."""
+        return materialize(ASSETS, resources=self.resources, instance=self.instance,
+                           raise_on_error=False, **partition_arguments(days))
 
     def query(self, sql, params=()):
         with duckdb.connect(str(self.root / "warehouse.duckdb"), read_only=True) as con:

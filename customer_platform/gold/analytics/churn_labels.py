@@ -31,7 +31,8 @@ from customer_platform.gold.base import (
 )
 from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.sql import DAY
-from customer_platform.partitions import daily_partitions, partition_day
+from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
+from customer_platform.quality.checks import over_days
 from customer_platform.resources import Warehouse
 
 DEFAULT_HORIZON_DAYS = 30
@@ -92,17 +93,23 @@ CHURN_LABELS = analytics_table(
 
 @multi_asset(specs=[analytics_spec(CHURN_LABELS, {"duckdb", "sql", "pandera"})],
              check_specs=gold_check_specs(CHURN_LABELS), partitions_def=daily_partitions,
-             name="gold__churn_labels")
+             backfill_policy=RANGED, name="gold__churn_labels")
 def churn_labels(context: AssetExecutionContext, config: ChurnLabelConfig,
-                 warehouse: Warehouse) -> MaterializeResult:
-    day = partition_day(context.partition_key)
+                 warehouse: Warehouse):
     table = dataclasses.replace(CHURN_LABELS, sql=labels_sql(config.horizon_days))
-    rows, results = run_gold_sql(warehouse, table, day)
-    positives = warehouse.count("gold.churn_labels", "load_date = ? AND churned", [day])
-    return MaterializeResult(asset_key=CHURN_LABELS.key, check_results=results, metadata={
-        "dagster/row_count": rows, "horizon_days": config.horizon_days,
-        "feature_date": str(day - dt.timedelta(days=config.horizon_days)),
-        "churned": positives, "churn_rate": round(positives / rows, 4) if rows else 0.0})
+    verdicts: dict[str, dict] = {}
+    for day, (rows, results) in each_day(context, lambda day: run_gold_sql(warehouse, table, day)):
+        positives = warehouse.count("gold.churn_labels", "load_date = ? AND churned", [day])
+        record_day(context, day, {
+            "dagster/row_count": rows, "horizon_days": config.horizon_days,
+            "feature_date": str(day - dt.timedelta(days=config.horizon_days)),
+            "churned": positives, "churn_rate": round(positives / rows, 4) if rows else 0.0},
+            CHURN_LABELS.key)
+        for result in results:
+            verdicts.setdefault(result.check_name, {})[day] = result
+    yield MaterializeResult(asset_key=CHURN_LABELS.key)
+    for by_day in verdicts.values():
+        yield over_days(by_day, context=context, asset_key=CHURN_LABELS.key)
 
 
 #: The table is written by its own asset (the horizon is run config).

@@ -26,7 +26,8 @@ from customer_platform.gold.analytics._model import (
 from customer_platform.gold.analytics.churn_model_coefficients import CHURN_MODEL_COEFFICIENTS
 from customer_platform.gold.base import GoldModel, gold_check_specs
 from customer_platform.gold.metrics import Metric
-from customer_platform.partitions import daily_partitions, partition_day
+from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
+from customer_platform.quality.checks import over_days
 from customer_platform.resources import Warehouse
 
 
@@ -94,32 +95,42 @@ def _coefficients_md(coefficients: pl.DataFrame, top: int = 15) -> str:
            analytics_spec(CHURN_MODEL_COEFFICIENTS, {"python", "duckdb"})],
     check_specs=[*gold_check_specs(CHURN_MODEL), *gold_check_specs(CHURN_MODEL_COEFFICIENTS)],
     partitions_def=daily_partitions,
+    backfill_policy=RANGED,
     name="gold__churn_model",
 )
 def churn_model(context: AssetExecutionContext, config: ChurnModelConfig,
                 warehouse: Warehouse):
-    day = partition_day(context.partition_key)
-    with warehouse.get_connection() as con:
-        frame, rate = training_set(con, day, config)
-    row, coefficients = train(frame, rate, day, config)
-    model_rows = _with_metadata_columns(pl.DataFrame([row]), day)
-    checked_model = write_frame(warehouse, CHURN_MODEL, day, model_rows)
-    checked_coefficients = write_frame(warehouse, CHURN_MODEL_COEFFICIENTS, day,
-                                       _with_metadata_columns(coefficients, day))
-    metrics = {k: row[k] for k in ("status", "roc_auc", "pr_auc", "lift_top_decile",
-                                   "base_rate", "train_rows", "train_positives", "holdout_rows",
-                                   "holdout_positives", "feature_days", "split_gap_days",
-                                   "negative_sample_rate")}
-    metrics.update({k: str(row[k]) for k in ("train_from", "train_to", "holdout_from",
-                                             "holdout_to") if row[k] is not None})
-    yield MaterializeResult(
-        asset_key=CHURN_MODEL.key, check_results=[checked_model],
-        metadata={"dagster/row_count": 1, "horizon_days": config.horizon_days,
-                  **{k: v for k, v in metrics.items() if v is not None},
-                  "top_coefficients": MetadataValue.md(_coefficients_md(coefficients))})
-    yield MaterializeResult(asset_key=CHURN_MODEL_COEFFICIENTS.key,
-                            check_results=[checked_coefficients],
-                            metadata={"dagster/row_count": coefficients.height})
+    def fit(day):
+        """Train on the days before ``day`` and write the day's model and coefficients."""
+        with warehouse.get_connection() as con:
+            frame, rate = training_set(con, day, config)
+        row, coefficients = train(frame, rate, day, config)
+        model_rows = _with_metadata_columns(pl.DataFrame([row]), day)
+        checked_model = write_frame(warehouse, CHURN_MODEL, day, model_rows)
+        checked_coefficients = write_frame(warehouse, CHURN_MODEL_COEFFICIENTS, day,
+                                           _with_metadata_columns(coefficients, day))
+        metrics = {k: row[k] for k in ("status", "roc_auc", "pr_auc", "lift_top_decile",
+                                       "base_rate", "train_rows", "train_positives",
+                                       "holdout_rows", "holdout_positives", "feature_days",
+                                       "split_gap_days", "negative_sample_rate")}
+        metrics.update({k: str(row[k]) for k in ("train_from", "train_to", "holdout_from",
+                                                 "holdout_to") if row[k] is not None})
+        record_day(context, day, {
+            "dagster/row_count": 1, "horizon_days": config.horizon_days,
+            **{k: v for k, v in metrics.items() if v is not None},
+            "top_coefficients": MetadataValue.md(_coefficients_md(coefficients))},
+            CHURN_MODEL.key)
+        record_day(context, day, {"dagster/row_count": coefficients.height},
+                   CHURN_MODEL_COEFFICIENTS.key)
+        return checked_model, checked_coefficients
+
+    fitted = each_day(context, fit)
+    yield MaterializeResult(asset_key=CHURN_MODEL.key)
+    yield MaterializeResult(asset_key=CHURN_MODEL_COEFFICIENTS.key)
+    yield over_days({day: model for day, (model, _) in fitted}, context=context,
+                    asset_key=CHURN_MODEL.key)
+    yield over_days({day: coefficients for day, (_, coefficients) in fitted}, context=context,
+                    asset_key=CHURN_MODEL_COEFFICIENTS.key)
 
 
 #: The table (and churn_model_coefficients) is written by its own asset (Python).

@@ -18,12 +18,18 @@ from dagster import (
     MetadataValue,
     RunsFilter,
 )
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
+)
 
+from customer_platform import settings
 from customer_platform.contracts import DECLARED_TABLES, SOURCE_TABLES
 
 AUDIT_GROUP = "gold_audit"
 AUDIT_JOB_NAME = "audit_job"
-PARTITION_TAG = "dagster/partition"
+PARTITION_TAG = PARTITION_NAME_TAG
 PROCESS_AUDIT_KEY = AssetKey(["gold", "process_audit_log"])
 ERROR_AUDIT_KEY = AssetKey(["gold", "error_audit_log"])
 AUDIT_KEYS = frozenset({PROCESS_AUDIT_KEY, ERROR_AUDIT_KEY})
@@ -113,11 +119,11 @@ def _metadata_value(value):
     return value.value if isinstance(value, MetadataValue) else value
 
 
-def _run_facts(instance: DagsterInstance, record) -> RunFacts:
+def _run_facts(instance: DagsterInstance, record, partition_key: str) -> RunFacts:
+    """What the run did for ``partition_key`` (a ranged run's other days left out)."""
     run = record.dagster_run
     facts = RunFacts(run_id=run.run_id, job_name=run.job_name, status=run.status,
-                     partition_key=run.tags.get(PARTITION_TAG, ""),
-                     start=record.start_time, end=record.end_time)
+                     partition_key=partition_key, start=record.start_time, end=record.end_time)
     for entry in instance.all_logs(run.run_id, of_type=_EVENTS):
         event = entry.dagster_event
         if event is None:
@@ -135,6 +141,8 @@ def _run_facts(instance: DagsterInstance, record) -> RunFacts:
                 f"{key_string(data.asset_key)}:{data.check_name}")
         elif kind == DagsterEventType.ASSET_MATERIALIZATION:
             materialization = data.materialization
+            if materialization.partition not in (None, partition_key):
+                continue
             facts.materializations.append(Materialization(
                 materialization.asset_key, step, entry.timestamp,
                 {k: _metadata_value(v) for k, v in materialization.metadata.items()}))
@@ -167,16 +175,30 @@ class PartitionHistory:
     in_flight: list[RunFacts]
 
 
+def runs_of_partition(instance: DagsterInstance, partition_key: str) -> list:
+    """The run records of ``partition_key``: its own runs and the ranged runs covering it (a
+    range starts at most ``settings.range_days() - 1`` days before it), oldest first."""
+    day = dt.date.fromisoformat(partition_key)
+    records = {r.dagster_run.run_id: r for r in
+               instance.get_run_records(RunsFilter(tags={PARTITION_TAG: partition_key}))}
+    for back in range(settings.range_days()):
+        start = (day - dt.timedelta(days=back)).isoformat()
+        ranges = RunsFilter(tags={ASSET_PARTITION_RANGE_START_TAG: start})
+        for record in instance.get_run_records(ranges):
+            if record.dagster_run.tags.get(ASSET_PARTITION_RANGE_END_TAG, "") >= partition_key:
+                records[record.dagster_run.run_id] = record
+    return sorted(records.values(), key=lambda r: r.create_timestamp)
+
+
 def partition_history(instance: DagsterInstance, partition_key: str,
                       exclude_run_id: str | None = None) -> PartitionHistory:
-    records = instance.get_run_records(RunsFilter(tags={PARTITION_TAG: partition_key}))
     runs, in_flight = [], []
-    for record in sorted(records, key=lambda r: r.create_timestamp):
+    for record in runs_of_partition(instance, partition_key):
         if record.dagster_run.run_id == exclude_run_id:
             continue
         if record.dagster_run.job_name == AUDIT_JOB_NAME:
             continue
-        facts = _run_facts(instance, record)
+        facts = _run_facts(instance, record, partition_key)
         if facts.audits_itself:
             continue
         if facts.status in FINISHED:

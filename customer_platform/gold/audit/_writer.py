@@ -6,12 +6,13 @@ day replaced in one transaction, so re-auditing a day shows the latest known out
 import polars as pl
 
 from customer_platform.gold.audit._events import AUDIT_GROUP
-from customer_platform.partitions import daily_partitions
+from customer_platform.partitions import RANGED, daily_partitions
 
 #: What both audit assets share: their group, partitions, kinds, owners and tags.
 ASSET_SETTINGS = {
     "group_name": AUDIT_GROUP,
     "partitions_def": daily_partitions,
+    "backfill_policy": RANGED,
     "kinds": {"duckdb", "dagster", "pandera"},
     "owners": ["team:data-platform"],
     "tags": {"layer": "gold", "kind": "audit", "seed": "002"},

@@ -43,7 +43,8 @@ from customer_platform.gold.audit._writer import (
 )
 from customer_platform.gold.base import GoldModel, GoldTable, gold_check_specs, write_frame
 from customer_platform.gold.sql import DAY
-from customer_platform.partitions import partition_day
+from customer_platform.partitions import each_day, record_day
+from customer_platform.quality.checks import over_days
 from customer_platform.quality.schemas import table_schema
 from customer_platform.resources import Warehouse
 
@@ -216,20 +217,25 @@ def error_rows(warehouse: Warehouse, history: PartitionHistory, day: dt.date) ->
     deps=[AssetDep(key) for key in sorted(REJECTS_KEYS, key=key_string)],
     **ASSET_SETTINGS,
 )
-def error_audit_log(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-    day = partition_day(context.partition_key)
-    history = partition_history(context.instance, context.partition_key, context.run.run_id)
-    try:
-        rows = error_rows(warehouse, history, day)
-    except duckdb.CatalogException as exc:  # a rejects table mid-creation by another writer
-        raise Failure(description=f"could not read the silver rejects tables: {exc}") from exc
-    verdict = write_frame(warehouse, "error_audit_log", ERROR_SCHEMA, rows, day)
-    origins = rows.group_by("error_origin").len().sort("error_origin")
-    return MaterializeResult(check_results=[verdict], metadata={
-        "dagster/row_count": rows.height, "day": str(day),
-        "by_status": MetadataValue.json(status_counts(rows)),
-        "by_origin": MetadataValue.json(dict(zip(origins["error_origin"].to_list(),
-                                                 origins["len"].to_list(), strict=True)))})
+def error_audit_log(context: AssetExecutionContext, warehouse: Warehouse):
+    def audit(day):
+        history = partition_history(context.instance, day.isoformat(), context.run.run_id)
+        try:
+            rows = error_rows(warehouse, history, day)
+        except duckdb.CatalogException as exc:  # a rejects table mid-creation by another writer
+            raise Failure(description=f"could not read the silver rejects tables: {exc}") from exc
+        verdict = write_frame(warehouse, "error_audit_log", ERROR_SCHEMA, rows, day)
+        origins = rows.group_by("error_origin").len().sort("error_origin")
+        record_day(context, day, {
+            "dagster/row_count": rows.height, "day": str(day),
+            "by_status": MetadataValue.json(status_counts(rows)),
+            "by_origin": MetadataValue.json(dict(zip(origins["error_origin"].to_list(),
+                                                     origins["len"].to_list(), strict=True)))})
+        return verdict
+
+    verdicts = dict(each_day(context, audit))
+    yield MaterializeResult()
+    yield over_days(verdicts, context=context)
 
 
 ASSETS = [error_audit_log]

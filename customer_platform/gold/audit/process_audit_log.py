@@ -37,7 +37,8 @@ from customer_platform.gold.audit._writer import (
     status_counts,
 )
 from customer_platform.gold.base import GoldModel, GoldTable, gold_check_specs, write_frame
-from customer_platform.partitions import partition_day
+from customer_platform.partitions import each_day, record_day
+from customer_platform.quality.checks import over_days
 from customer_platform.quality.schemas import table_schema
 from customer_platform.resources import Warehouse
 
@@ -169,15 +170,20 @@ def process_rows(history: PartitionHistory, day: dt.date) -> pl.DataFrame:
     check_specs=gold_check_specs(PROCESS_TABLE),
     **ASSET_SETTINGS,
 )
-def process_audit_log(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-    day = partition_day(context.partition_key)
-    history = partition_history(context.instance, context.partition_key, context.run.run_id)
-    rows = process_rows(history, day)
-    verdict = write_frame(warehouse, "process_audit_log", PROCESS_SCHEMA, rows, day)
-    return MaterializeResult(check_results=[verdict], metadata={
-        "dagster/row_count": rows.height, "day": str(day), "runs_audited": len(history.runs),
-        "runs_in_flight": len(history.in_flight),
-        "by_status": MetadataValue.json(status_counts(rows))})
+def process_audit_log(context: AssetExecutionContext, warehouse: Warehouse):
+    def audit(day):
+        history = partition_history(context.instance, day.isoformat(), context.run.run_id)
+        rows = process_rows(history, day)
+        verdict = write_frame(warehouse, "process_audit_log", PROCESS_SCHEMA, rows, day)
+        record_day(context, day, {
+            "dagster/row_count": rows.height, "day": str(day), "runs_audited": len(history.runs),
+            "runs_in_flight": len(history.in_flight),
+            "by_status": MetadataValue.json(status_counts(rows))})
+        return verdict
+
+    verdicts = dict(each_day(context, audit))
+    yield MaterializeResult()
+    yield over_days(verdicts, context=context)
 
 
 ASSETS = [process_audit_log]

@@ -12,7 +12,8 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
 
 from customer_platform.gold.base import PARTITION_COLUMN, GoldTable
 from customer_platform.gold.sql import DAY
-from customer_platform.partitions import daily_partitions, partition_day
+from customer_platform.partitions import daily_partitions
+from customer_platform.quality.checks import each_day_verdict
 from customer_platform.resources import Warehouse
 
 #: Money is rounded to cents; the identity is checked to within half a cent.
@@ -93,6 +94,6 @@ def identity_check(table: GoldTable):
     )
     def _identity(context: AssetCheckExecutionContext, warehouse: Warehouse
                   ) -> AssetCheckResult:
-        return identity_result(warehouse, table.name, partition_day(context.partition_key))
+        return each_day_verdict(context, lambda day: identity_result(warehouse, table.name, day))
 
     return _identity

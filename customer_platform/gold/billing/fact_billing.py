@@ -32,7 +32,8 @@ from customer_platform.gold.completeness import SILVER_MISSING, UNDELIVERED, und
 from customer_platform.gold.customer.dim_user import DIM_USER
 from customer_platform.gold.scd2 import undelivered_column
 from customer_platform.gold.sql import CUSTOMER_KEY, DAY, USER_KEY, date_key, sk
-from customer_platform.partitions import daily_partitions, partition_day
+from customer_platform.partitions import daily_partitions
+from customer_platform.quality.checks import each_day_verdict
 from customer_platform.resources import Warehouse
 
 BILLING_EVENT_TYPE_KEY = sk("billing_event_type", "event_type")
@@ -158,7 +159,7 @@ def fee_after_close_result(warehouse: Warehouse, day: dt.date) -> AssetCheckResu
              description="Refunds are negative and every other event positive; rows that are "
              "not are kept (is_amount_valid = false) but count in no revenue figure.")
 def amount_sign(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
-    return amount_sign_result(warehouse, partition_day(context.partition_key))
+    return each_day_verdict(context, lambda day: amount_sign_result(warehouse, day))
 
 
 @asset_check(asset=FACT_BILLING.key, name="fee_after_close", blocking=False,
@@ -168,7 +169,7 @@ def amount_sign(context: AssetCheckExecutionContext, warehouse: Warehouse) -> As
              "month it arrived in (mrr_month).")
 def fee_after_close(context: AssetCheckExecutionContext, warehouse: Warehouse
                     ) -> AssetCheckResult:
-    return fee_after_close_result(warehouse, partition_day(context.partition_key))
+    return each_day_verdict(context, lambda day: fee_after_close_result(warehouse, day))
 
 
 CHECKS = [amount_sign, fee_after_close]
