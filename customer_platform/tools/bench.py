@@ -8,10 +8,10 @@ RSS (from the kernel's accounting of the child, ``wait4``), so each size is meas
 The day is the first partition, so gold loads the snapshots' full history: the dearest day.
 
 Then the backfill figures: the wall time of a 30-day backfill of the whole graph (the daily
-job, the analytics the sensor requests and the audit, as ``customer-platform materialize``
-runs it) with one worker and with two (``--workers 2``, ``customer_platform/tools/backfill.py``),
-each on the same generated landing zone with a fresh warehouse and Dagster home, in a child
-process whose peak RSS is reported, and the speed-up.
+job, the analytics and the audit, as ``customer-platform materialize`` runs it) day by day and
+in ranged runs (``customer_platform/tools/backfill.py``), each on the same generated landing
+zone with a fresh warehouse and Dagster home, in a child process whose peak RSS is reported,
+and the speed-up.
 """
 
 import datetime as dt
@@ -25,6 +25,8 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+
+from customer_platform.settings import DEFAULT_RANGE_DAYS
 
 console = Console(width=None if Console().is_terminal else 120)
 
@@ -216,32 +218,27 @@ def run_auc(customers: int, days: int, seed: int) -> dict:
     return auc
 
 
-def _backfill_child(data_root: Path, landing: Path, start: str, end: str, workers: int
+def _backfill_child(data_root: Path, landing: Path, start: str, end: str, range_days: int
                     ) -> dict:
-    """Runs in the child process: ``customer-platform materialize --workers N`` of the window
-    on a fresh warehouse and Dagster home under ``data_root``."""
+    """Runs in the child process: ``customer-platform materialize --range-days N`` of the
+    window on a fresh warehouse and Dagster home under ``data_root``."""
     os.environ["CUSTOMER_PLATFORM_DATA"] = str(data_root)
     os.environ["CUSTOMER_PLATFORM_LANDING_ROOT"] = str(landing)
     os.environ["CUSTOMER_PLATFORM_PARTITION_START"] = start
     os.environ["DAGSTER_HOME"] = str(Path(data_root) / "dagster_home")
     from customer_platform.tools import daily_runs
-    from customer_platform.tools.backfill import parallel_backfill
 
     first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
     daily_runs.ensure_dagster_home()
-    peaks: list[float] = []
     began = time.perf_counter()
-    if workers == 1:
-        failed = daily_runs.materialize_days(first, last)
-    else:
-        failed = parallel_backfill(first, last, workers, daily_runs.console, peaks=peaks)
-    return {"seconds": time.perf_counter() - began, "failed": failed,
-            "worker_peak_rss_mib": peaks}
+    failed = daily_runs.materialize_days(first, last, range_days=range_days)
+    return {"seconds": time.perf_counter() - began, "failed": failed}
 
 
 def run_backfill(customers: int, seed: int, days: int = BACKFILL_DAYS,
-                 workers: tuple[int, ...] = (1, 2)) -> dict:
-    """The wall time of a ``days``-day backfill of the whole graph with each worker count."""
+                 ranges: tuple[int, ...] = (1, DEFAULT_RANGE_DAYS)) -> dict:
+    """The wall time of a ``days``-day backfill of the whole graph, day by day (a range of 1)
+    and in ranges of ``DEFAULT_RANGE_DAYS``, each on a fresh warehouse."""
     end = BACKFILL_START + dt.timedelta(days=days - 1)
     with tempfile.TemporaryDirectory(prefix="customer_platform_bench_backfill_") as tmp:
         root = Path(tmp)
@@ -255,29 +252,25 @@ def run_backfill(customers: int, seed: int, days: int = BACKFILL_DAYS,
         console.print(f"  generated {stats.rows:,} rows in {stats.files} files "
                       f"({stats.seconds:.0f} s)")
         figures = {}
-        for n in workers:
-            label = f"{n} worker{'s' if n > 1 else ''}"
-            log = Path(tempfile.gettempdir()) / f"customer_platform_bench_backfill_{n}.log"
+        for size in ranges:
+            label = "day by day" if size == 1 else f"ranges of {size} days"
+            log = Path(tempfile.gettempdir()) / f"customer_platform_bench_backfill_{size}.log"
             console.print(f"  {label}: a fresh warehouse and Dagster home (progress: {log}) ...")
             result, rss = _run_child("customer_platform.tools.bench:_backfill_child", log,
-                                     root / f"backfill_{n}.json", root / f"workers_{n}",
-                                     landing, BACKFILL_START.isoformat(), end.isoformat(), n)
+                                     root / f"backfill_{size}.json", root / f"range_{size}",
+                                     landing, BACKFILL_START.isoformat(), end.isoformat(), size)
             if result["failed"]:
-                raise RuntimeError(f"the backfill with {label} failed on "
+                raise RuntimeError(f"the backfill in {label} failed on "
                                    f"{', '.join(result['failed'])} (see {log})")
             result["peak_rss_mib"] = rss
-            figures[n] = result
-            workers_rss = result["worker_peak_rss_mib"]
-            detail = (f"; workers {' + '.join(f'{w:,.0f}' for w in workers_rss)} MiB"
-                      if workers_rss else "")
+            figures[size] = result
             console.print(f"  {label}: [bold]{result['seconds']:,.0f} s[/] "
-                          f"({result['seconds'] / days:.1f} s a day), peak RSS "
-                          f"{rss:,.0f} MiB (the largest process{detail})")
+                          f"({result['seconds'] / days:.1f} s a day), peak RSS {rss:,.0f} MiB")
     if 1 in figures:
-        for n in (n for n in figures if n != 1):
-            console.print(f"  speed-up with {n} workers: [bold]"
-                          f"{figures[1]['seconds'] / figures[n]['seconds']:.2f}x[/]")
-    return {"customers": customers, "days": days, "workers": figures}
+        for size in (size for size in figures if size != 1):
+            console.print(f"  speed-up of ranges of {size} days: [bold]"
+                          f"{figures[1]['seconds'] / figures[size]['seconds']:.2f}x[/]")
+    return {"customers": customers, "days": days, "ranges": figures}
 
 
 def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None = None,
@@ -285,7 +278,7 @@ def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None =
                    backfill_customers: int | None = BACKFILL_CUSTOMERS,
                    backfill_days: int = BACKFILL_DAYS) -> list[dict]:
     """The figures for each size (a size of 0 is skipped); then, unless
-    ``backfill_customers`` is 0, the backfill's wall time with one and two workers; then,
+    ``backfill_customers`` is 0, the backfill's wall time day by day and ranged; then,
     unless ``auc_customers`` is 0, the churn model's held-out AUC."""
     from customer_platform.tools.bench_analytics import AUC_CUSTOMERS, AUC_DAYS
 

@@ -80,18 +80,13 @@ def cmd_generate(args) -> None:
 
 
 def cmd_materialize(args) -> None:
-    if args.workers < 1:
-        raise CliError("--workers must be 1 or more")
-    if args.workers == 1:
-        failed = materialize_days(args.start, args.end, args.select)
-    else:
-        from customer_platform.tools.backfill import parallel_backfill
-
-        ensure_dagster_home()
-        failed = parallel_backfill(args.start, args.end, args.workers, console, args.select)
+    if args.range_days is not None and args.range_days < 1:
+        raise CliError("--range-days must be 1 or more")
+    failed = materialize_days(args.start, args.end, args.select, range_days=args.range_days,
+                              resume=args.resume)
     if failed:
-        raise CliError(f"{len(failed)} day(s) failed: {', '.join(failed)}; see the messages above "
-                       "or the run in the UI (`dagster dev`)")
+        raise CliError(f"stopped at {failed[0]}, {len(failed)} day(s) not materialised: see "
+                       "above or the run in the UI; once fixed, go on with --resume")
     console.print(f"[green]materialised {args.start} .. {args.end}")
 
 
@@ -251,10 +246,12 @@ def build_parser() -> argparse.ArgumentParser:
     mat = sub.add_parser("materialize", help="materialise the daily job for a range of days")
     window(mat)
     mat.add_argument("--select", help="comma-separated asset keys, e.g. bronze/crm_customers")
-    mat.add_argument("--workers", type=int, default=1,
-                     help="worker processes: 1 runs the days in order here; N > 1 runs each "
-                     "day's ingest (bronze + silver) in parallel, ahead, and gold in day order "
-                     "(see customer_platform/tools/backfill.py)")
+    mat.add_argument("--range-days", type=int, default=None,
+                     help="days one run covers (default: $CUSTOMER_PLATFORM_RANGE_DAYS, else 7): "
+                     "a run's fixed cost is paid once per range; 1 runs the days one by one")
+    mat.add_argument("--resume", action="store_true",
+                     help="skip the leading days on which every selected asset is already "
+                     "materialised (go on after a failure)")
     mat.set_defaults(func=cmd_materialize)
 
     status = sub.add_parser("status", help="which days are materialised, which checks fail")
@@ -295,9 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--auc-days", type=int, default=None,
                        help="days of the churn model's AUC window")
     bench.add_argument("--backfill-customers", type=int, default=1_000,
-                       help="customers of the backfill with 1 and 2 workers (0 skips it)")
+                       help="customers of the backfill, day by day and ranged (0 skips it)")
     bench.add_argument("--backfill-days", type=int, default=30,
-                       help="days of the backfill with 1 and 2 workers")
+                       help="days of the backfill, day by day and ranged")
     bench.set_defaults(func=cmd_bench)
 
     sql = sub.add_parser(

@@ -46,15 +46,20 @@ def _say(day: str, step: str, message: str) -> None:
 
 
 def materialize_days(start: dt.date, end: dt.date, select: str | None = None,
-                     groups: tuple[str, ...] = ()) -> list[str]:
-    """Run the daily job for each day in order (then, without a selection, the analytics the
-    sensor requests and the audit); return the failed partition keys. The progress bar shows
-    the days done, the time left, the asset being materialised and the rows written so far."""
+                     groups: tuple[str, ...] = (), range_days: int | None = None,
+                     resume: bool = False) -> list[str]:
+    """Run the daily job over the days in ranges of ``range_days`` (default
+    ``settings.range_days()``), in order; without a selection, each range is followed by the
+    analytics and the audit. A failing day stops the backfill there (the days before it are
+    materialised); return it and the days not run. With ``resume``, the leading days on which
+    every selected asset is already materialised are skipped. The progress bar shows the days
+    done, the time left, the asset being materialised and the rows written so far."""
     from dagster import AssetSelection, DagsterInstance
 
+    from customer_platform import settings
     from customer_platform.definitions import defs
     from customer_platform.generator import days_between
-    from customer_platform.tools.backfill import run_day
+    from customer_platform.tools.backfill import DAILY_JOB, run_range
 
     ensure_dagster_home()
     selection = None
@@ -64,18 +69,31 @@ def materialize_days(start: dt.date, end: dt.date, select: str | None = None,
         selection = AssetSelection.groups(*groups)
     keys = list(selection.resolve(defs.resolve_asset_graph())) if selection else None
     failed: list[str] = []
-    cursor = None
-    days = days_between(start, end)
+    days = [day.isoformat() for day in days_between(start, end)]
+    size = range_days or settings.range_days()
     with DagsterInstance.get() as instance, progress_bar() as progress:
+        if resume:
+            chosen = keys or defs.resolve_job_def(DAILY_JOB).asset_layer.selected_asset_keys
+            days = days[first_not_materialised(instance, chosen, days):]
         task = progress.add_task("materialising", total=len(days), current="")
-        for day in days:
-            progress.update(task, current=f"{day}")
+        for first in range(0, len(days), size):
+            chunk = days[first:first + size]
+            label = chunk[0] if len(chunk) == 1 else f"{chunk[0]}..{chunk[-1][5:]}"
+            progress.update(task, current=label)
 
-            def show(step: str, rows: int, day=day) -> None:
-                progress.update(task, current=f"{day} {step}" + (f" · {rows:,} rows" if rows
-                                                                 else ""))
+            def show(step: str, rows: int, label=label) -> None:
+                progress.update(task, current=f"{label} {step}" + (f" · {rows:,} rows" if rows
+                                                                   else ""))
 
-            _, cursor = run_day(instance, day.isoformat(), keys, not selection, cursor, failed,
-                                show, _say)
-            progress.update(task, advance=1)
+            done = run_range(instance, chunk, keys, not selection, failed, show, _say)
+            progress.update(task, advance=len(done))
+            if failed:
+                failed += days[first + size:]
+                break
     return sorted(set(failed))
+
+
+def first_not_materialised(instance, keys, days: list[str]) -> int:
+    """The index of the first of ``days`` on which one of ``keys`` is not materialised."""
+    held = [instance.get_materialized_partitions(key) for key in keys]
+    return next((i for i, day in enumerate(days) if any(day not in h for h in held)), len(days))
