@@ -54,8 +54,7 @@ class ExportConfig(Config):
 
 def _spec(table: GoldTable) -> AssetSpec:
     treatment = pii_treatment(table)
-    kept = table.schema()
-    kept.columns = {n: c for n, c in kept.columns.items() if treatment.get(n) != "drop"}
+    kept = table.schema().remove_columns([n for n, how in treatment.items() if how == "drop"])
     return AssetSpec(
         export_key(table), deps=[AssetDep(table.key)], group_name=GROUP,
         description=f"CSV and Parquet export of gold.{table.name} for BI tools, one file per "

@@ -10,6 +10,7 @@ stable surrogate keys, never names (docs/architecture.md, Gold: how it is built)
 import copy
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import Literal
 
@@ -149,10 +150,18 @@ class GoldTable:
         return AssetKey(["gold", self.name])
 
     def schema(self) -> pa.DataFrameSchema:
-        schema = ordered_schema(self.model)
-        schema.unique = list(self.primary_key)
-        schema.name = f"gold.{self.name}"
-        return schema
+        """The Pandera schema of the table (built once: every day of a range validates with
+        it, and building it copies the model's)."""
+        return _table_schema(self.model, tuple(self.primary_key), f"gold.{self.name}")
+
+
+@functools.cache
+def _table_schema(model: type[GoldModel], primary_key: tuple[str, ...], name: str
+                  ) -> pa.DataFrameSchema:
+    schema = ordered_schema(model)
+    schema.unique = list(primary_key)
+    schema.name = name
+    return schema
 
 
 def upstream_key(source: str) -> AssetKey:
