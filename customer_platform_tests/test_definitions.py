@@ -63,6 +63,20 @@ def test_silver_checks_are_blocking_and_cover_every_table():
         assert blocking[(f"bronze/{table.bronze_table}", "pandera_schema")] is False
 
 
+def test_every_partitioned_asset_runs_in_ranges_of_the_configured_days():
+    """A backfill from the UI groups the days of every asset the same way (one run per range),
+    so no asset falls back to a run per day in the middle of the graph."""
+    from customer_platform.partitions import RANGED
+    from customer_platform.settings import DEFAULT_RANGE_DAYS
+
+    graph = defs.resolve_asset_graph()
+    partitioned = [graph.get(k) for k in graph.get_all_asset_keys() if graph.get(k).is_partitioned]
+    assert len(partitioned) > 150
+    assert {node.key.to_user_string() for node in partitioned
+            if node.backfill_policy != RANGED} == set()
+    assert RANGED.max_partitions_per_run == DEFAULT_RANGE_DAYS
+
+
 def test_committed_docs_are_current():
     for relative, text in generated_docs().items():
         committed = (REPO / relative).read_text()
