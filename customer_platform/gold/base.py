@@ -35,7 +35,7 @@ from customer_platform.contracts import source_table
 from customer_platform.contracts.base import column, column_meta
 from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
 from customer_platform.privacy import markdown_preview
-from customer_platform.quality.checks import evaluate_schema, over_days
+from customer_platform.quality.checks import evaluate_schema, over_days_by_check
 from customer_platform.quality.schemas import pii_columns, table_schema
 from customer_platform.resources import Warehouse
 from customer_platform.settings import partition_start
@@ -408,14 +408,12 @@ def build_gold_asset(table: GoldTable, run: Callable | None = None) -> AssetsDef
         check_specs=gold_check_specs(table),
     )
     def _gold(context: AssetExecutionContext, warehouse: Warehouse):
-        verdicts: dict[str, dict] = {}
-        for day, (rows, results) in each_day(context, lambda day: run(warehouse, table, day)):
+        done = each_day(context, lambda day: run(warehouse, table, day))
+        for day, (rows, _) in done:
             record_day(context, day, {"dagster/row_count": rows,
                                       "preview": preview(warehouse, table, day)})
-            for result in results:
-                verdicts.setdefault(result.check_name, {})[day] = result
         yield MaterializeResult()
-        for by_day in verdicts.values():
-            yield over_days(by_day, context=context)
+        yield from over_days_by_check([(day, results) for day, (_, results) in done],
+                                      context=context)
 
     return _gold

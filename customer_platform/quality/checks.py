@@ -35,6 +35,18 @@ def each_day_verdict(context, verdict) -> AssetCheckResult:
     return over_days({day: verdict(day) for day in partition_days(context)}, context=context)
 
 
+def over_days_by_check(per_day, *, context, asset_key: AssetKey | None = None
+                       ) -> list[AssetCheckResult]:
+    """``over_days`` for each check of a step that returns several check results a day
+    (``per_day``: (day, [results]) in day order)."""
+    by_check: dict[str | None, dict] = {}
+    for day, results in per_day:
+        for result in results:
+            by_check.setdefault(result.check_name, {})[day] = result
+    return [over_days(verdicts, context=context, asset_key=asset_key)
+            for verdicts in by_check.values()]
+
+
 def over_days(verdicts: dict, *, context=None, asset_key: AssetKey | None = None
               ) -> AssetCheckResult:
     """One verdict for a check evaluated on each day of a step (``verdicts``: day -> result, in
@@ -73,21 +85,19 @@ def _record_each_day(context, verdicts: dict, asset_key: AssetKey | None) -> Non
     """Each day's verdict as a partitioned check evaluation targeting that day's
     materialisation by this run, as a one-day run records it."""
     first = next(iter(verdicts.values()))
-    check_context = getattr(context, "op_execution_context", None)
     if isinstance(context, AssetCheckExecutionContext):
-        specs, log = context.check_specs, context.op_execution_context.log_event
+        specs, step = context.check_specs, context.op_execution_context
     else:
-        specs, log = list(context.assets_def.check_specs), context.log_event
-        check_context = context
+        specs, step = list(context.assets_def.check_specs), context
     key = asset_key or first.asset_key or specs[0].asset_key
     spec = next(s for s in specs if s.asset_key == key
                 and s.name == (first.check_name or s.name))  # a stand-alone check has one
-    latest = check_context.instance.fetch_materializations(
+    latest = step.instance.fetch_materializations(
         AssetRecordsFilter(asset_key=key), limit=len(verdicts)).records
-    targets = {r.partition_key: r for r in latest if r.run_id == check_context.run_id}
+    targets = {r.partition_key: r for r in latest if r.run_id == step.run_id}
     for day, result in verdicts.items():
         target = targets.get(day.isoformat())
-        log(AssetCheckEvaluation(
+        step.log_event(AssetCheckEvaluation(
             asset_key=key, check_name=spec.name, passed=result.passed,
             metadata=result.metadata, severity=result.severity,
             description=result.description, blocking=spec.blocking, partition=day.isoformat(),

@@ -32,7 +32,7 @@ from customer_platform.gold.base import (
 from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.sql import DAY
 from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
-from customer_platform.quality.checks import over_days
+from customer_platform.quality.checks import over_days_by_check
 from customer_platform.resources import Warehouse
 
 DEFAULT_HORIZON_DAYS = 30
@@ -97,19 +97,17 @@ CHURN_LABELS = analytics_table(
 def churn_labels(context: AssetExecutionContext, config: ChurnLabelConfig,
                  warehouse: Warehouse):
     table = dataclasses.replace(CHURN_LABELS, sql=labels_sql(config.horizon_days))
-    verdicts: dict[str, dict] = {}
-    for day, (rows, results) in each_day(context, lambda day: run_gold_sql(warehouse, table, day)):
+    done = each_day(context, lambda day: run_gold_sql(warehouse, table, day))
+    for day, (rows, _) in done:
         positives = warehouse.count("gold.churn_labels", "load_date = ? AND churned", [day])
         record_day(context, day, {
             "dagster/row_count": rows, "horizon_days": config.horizon_days,
             "feature_date": str(day - dt.timedelta(days=config.horizon_days)),
             "churned": positives, "churn_rate": round(positives / rows, 4) if rows else 0.0},
             CHURN_LABELS.key)
-        for result in results:
-            verdicts.setdefault(result.check_name, {})[day] = result
     yield MaterializeResult(asset_key=CHURN_LABELS.key)
-    for by_day in verdicts.values():
-        yield over_days(by_day, context=context, asset_key=CHURN_LABELS.key)
+    yield from over_days_by_check([(day, results) for day, (_, results) in done],
+                                  context=context, asset_key=CHURN_LABELS.key)
 
 
 #: The table is written by its own asset (the horizon is run config).
