@@ -1,7 +1,7 @@
 """Exports for Power BI and Tableau: CSV and Parquet files of the gold tables and the revenue
 operations metrics, PII masked or dropped, with a manifest. They write files, not tables, so
-they sit beside the layers rather than in gold; their assets keep the gold namespace
-(``gold/export_<table>``, group ``gold_exports``) since each is a gold table's copy.
+they sit beside the layers rather than in gold; their asset keeps the gold namespace
+(``gold/exports``, group ``gold_exports``) since the files are gold tables' copies.
 
 Layout under the exports root (``CUSTOMER_PLATFORM_EXPORTS``, default ``exports/`` next to
 the warehouse file; the run config ``root`` overrides both)::
@@ -26,6 +26,6 @@ key, no wall clock in a data file, files replaced atomically). Only the manifest
 ``generated_at``, and the file hashes that prove it.
 
 ``files``: what a partition's files hold and how they are written (PII treatment, the frame,
-the paths, the manifest). ``assets``: the Dagster side, one asset per export plus
-``gold/export_manifest``, all produced by one multi-asset step (``EXPORT_ASSETS``).
+the paths, the manifest). ``assets``: the Dagster side, ``gold/exports``, one materialisation
+a day with the rows of each table (``EXPORT_ASSETS``).
 """

@@ -1,17 +1,21 @@
-"""The exports' assets: one per exported gold table (``gold/export_<table>``, group
-``gold_exports``) plus ``gold/export_manifest``, all produced by one multi-asset step (each
-COPY is milliseconds while a step costs far more), which writes only the selected ones."""
+"""The exports' asset: ``gold/exports`` (group ``gold_exports``), one materialisation a day
+for the files of every exported gold table and the day's manifest.
+
+One asset rather than one per table: each COPY is milliseconds, while an asset costs a
+materialisation and a planned event per day and a box in the lineage (49 tables were a
+quarter of the graph and of a day's events). What a person needs per table is in the day's
+metadata (rows) and in the asset's definition (which PII columns are masked or dropped).
+"""
 
 from pathlib import Path
 
 from dagster import (
-    AssetDep,
     AssetExecutionContext,
     AssetKey,
-    AssetSpec,
     Config,
     MaterializeResult,
-    multi_asset,
+    MetadataValue,
+    asset,
 )
 from pydantic import Field
 
@@ -26,13 +30,12 @@ from customer_platform.exports.files import (
 from customer_platform.gold import declared_tables, table_modules
 from customer_platform.gold.base import GoldTable
 from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
-from customer_platform.quality.schemas import table_schema
 from customer_platform.resources import Warehouse
 
 DOMAIN = "exports"
 GROUP = f"gold_{DOMAIN}"
 DONE = {"mask": "masked", "drop": "dropped"}
-MANIFEST_KEY = AssetKey(["gold", "export_manifest"])
+EXPORTS_KEY = AssetKey(["gold", "exports"])
 
 
 def exported_tables() -> list[GoldTable]:
@@ -43,67 +46,69 @@ def exported_tables() -> list[GoldTable]:
     return sorted(tables, key=lambda t: t.name)
 
 
-def export_key(table: GoldTable) -> AssetKey:
-    return AssetKey(["gold", f"export_{table.name}"])
-
-
 class ExportConfig(Config):
     root: str | None = Field(default=None, description="Exports root folder; default "
                              "$CUSTOMER_PLATFORM_EXPORTS, else exports/ beside the warehouse")
+    tables: list[str] | None = Field(default=None, description="Write only these gold tables' "
+                                     "files (default: every exported table); the manifest "
+                                     "still lists every file the day's folder holds")
 
 
-def _spec(table: GoldTable) -> AssetSpec:
-    treatment = pii_treatment(table)
-    kept = table.schema().remove_columns([n for n, how in treatment.items() if how == "drop"])
-    return AssetSpec(
-        export_key(table), deps=[AssetDep(table.key)], group_name=GROUP,
-        description=f"CSV and Parquet export of gold.{table.name} for BI tools, one file per "
-        "day; PII: " + (", ".join(f"{c} {DONE[how]}" for c, how in sorted(treatment.items()))
-                        or "none"),
-        kinds={"polars", "csv", "parquet"}, owners=[table.owner],
-        tags={"layer": "gold", "kind": "export", "seed": "003"},
-        metadata={"dagster/column_schema": table_schema(kept, table.primary_key),
-                  "masked_columns": sorted(c for c, h in treatment.items() if h == "mask"),
-                  "dropped_columns": sorted(c for c, h in treatment.items() if h == "drop")},
-    )
+def pii_table(tables: list[GoldTable]) -> str:
+    """Markdown: per exported table, its PII columns and what leaves the warehouse of each."""
+    lines = ["| table | PII columns |", "|---|---|"]
+    for table in tables:
+        treatment = pii_treatment(table)
+        lines.append(f"| {table.name} | " + (", ".join(
+            f"{column} {DONE[how]}" for column, how in sorted(treatment.items())) or "none")
+            + " |")
+    return "\n".join(lines)
+
+
+def chosen_tables(tables: list[GoldTable], names: list[str] | None) -> list[GoldTable]:
+    """The tables a run exports: all, or the named ones (an unknown name is an error)."""
+    if names is None:
+        return tables
+    by_name = {table.name: table for table in tables}
+    unknown = sorted(set(names) - set(by_name))
+    if unknown:
+        raise ValueError(f"not exported tables: {', '.join(unknown)} (exported: "
+                         f"{', '.join(by_name)})")
+    return [by_name[name] for name in sorted(set(names))]
 
 
 def build_exports(tables: list[GoldTable]):
-    """The multi-asset writing the selected exports of a day, then (if selected) the
-    manifest of everything exported for that day."""
-    by_key = {export_key(t): t for t in tables}
-    manifest_spec = AssetSpec(
-        MANIFEST_KEY, deps=list(by_key), group_name=GROUP, kinds={"json"},
-        owners=["team:data-platform"], tags={"layer": "gold", "kind": "export", "seed": "003"},
-        description="Manifest of a day's exports: per table its files, rows, columns, masked "
-        "and dropped PII columns and file hashes, and when it was generated.")
+    """``gold/exports``: a day's CSV and Parquet files of ``tables`` and its manifest."""
 
-    @multi_asset(name="gold_exports", specs=[*(_spec(t) for t in tables), manifest_spec],
-                 partitions_def=daily_partitions, backfill_policy=RANGED, can_subset=True)
-    def gold_exports(context: AssetExecutionContext, config: ExportConfig,
-                     warehouse: Warehouse):
+    @asset(key=EXPORTS_KEY, deps=[table.key for table in tables], group_name=GROUP,
+           partitions_def=daily_partitions, backfill_policy=RANGED,
+           kinds={"polars", "csv", "parquet"}, owners=["team:data-platform"],
+           tags={"layer": "gold", "kind": "export", "seed": "003"},
+           description="CSV and Parquet files of every gold table of the day for BI tools "
+           "(one file per table and day, PII masked or dropped), and the day's manifest: per "
+           "table its files, rows, columns, masked and dropped columns and file hashes.",
+           metadata={"exported_tables": len(tables), "pii": MetadataValue.md(pii_table(tables))})
+    def exports(context: AssetExecutionContext, config: ExportConfig, warehouse: Warehouse):
         root = Path(config.root).resolve() if config.root else exports_root()
-        selected = context.selected_asset_keys
+        chosen = chosen_tables(tables, config.tables)
 
         def export(day):
+            rows = {}
             with warehouse.get_connection() as con:
-                for key in sorted(selected - {MANIFEST_KEY}, key=lambda k: k.path):
-                    frame = export_frame(con, by_key[key], day)
-                    files = write_export(frame, root, by_key[key].name, day)
-                    record_day(context, day, {
-                        "dagster/row_count": frame.height, "columns": len(frame.columns),
-                        **{f"{fmt}_path": str(path) for fmt, path in files.items()}}, key)
-            if MANIFEST_KEY in selected:
-                path, content = write_manifest(root, day, tables)
-                record_day(context, day, {
-                    "path": str(path), "exports": len(content["exports"]),
-                    "rows": sum(e["rows"] for e in content["exports"])}, MANIFEST_KEY)
+                for table in chosen:
+                    frame = export_frame(con, table, day)
+                    write_export(frame, root, table.name, day)
+                    rows[table.name] = frame.height
+            manifest, _ = write_manifest(root, day, tables)
+            record_day(context, day, {"dagster/row_count": sum(rows.values()),
+                                      "tables": len(rows),
+                                      "rows_by_table": MetadataValue.json(rows),
+                                      "manifest": str(manifest)})
 
         each_day(context, export)
-        for key in sorted(selected, key=lambda k: k.path):
-            yield MaterializeResult(asset_key=key)
+        return MaterializeResult()
 
-    return gold_exports
+    return exports
 
 
 EXPORT_ASSETS = [build_exports(exported_tables())]

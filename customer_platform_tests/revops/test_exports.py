@@ -10,12 +10,7 @@ import pytest
 from dagster import materialize
 
 from customer_platform.contracts.base import PII_CLASSES
-from customer_platform.exports.assets import (
-    MANIFEST_KEY,
-    build_exports,
-    export_key,
-    exported_tables,
-)
+from customer_platform.exports.assets import EXPORTS_KEY, build_exports, exported_tables
 from customer_platform.exports.files import PII_POLICY, pii_treatment
 from customer_platform.gold import GOLD_TABLES
 from customer_platform.gold.base import ensure_table
@@ -54,12 +49,12 @@ def warehouse(tiny):
     return tiny
 
 
-def export(warehouse, root, selection=None, tables=TABLES):
+def export(warehouse, root, only=None, tables=TABLES):
     assets = build_exports(tables)
+    config = {"root": str(root), **({"tables": only} if only else {})}
     result = materialize([assets], partition_key=D.isoformat(),
                          resources={"warehouse": warehouse.resource},
-                         run_config={"ops": {"gold_exports": {"config": {"root": str(root)}}}},
-                         selection=selection)
+                         run_config={"ops": {"gold__exports": {"config": config}}})
     assert result.success
     return result
 
@@ -115,12 +110,26 @@ def test_same_data_gives_byte_identical_files_and_a_manifest(warehouse, tmp_path
     assert len(customers["parquet_sha256"]) == 64
 
 
-def test_a_selected_export_writes_only_itself(warehouse, tmp_path):
+def test_a_chosen_table_writes_only_its_files_and_the_day_has_one_materialisation(
+        warehouse, tmp_path):
     root = tmp_path / "exports"
-    export(warehouse, root, selection=[export_key(FACT_ENGAGEMENT_ACTIVITY), MANIFEST_KEY])
+    result = export(warehouse, root, only=[FACT_ENGAGEMENT_ACTIVITY.name])
     assert sorted(p.name for p in (root / "csv").iterdir()) == ["fact_engagement_activity"]
     manifest = json.loads((root / "manifest" / f"manifest_{D}.json").read_text())
     assert [e["table"] for e in manifest["exports"]] == ["fact_engagement_activity"]
+    materialised, = result.asset_materializations_for_node("gold__exports")
+    assert materialised.asset_key == EXPORTS_KEY and materialised.partition == D.isoformat()
+    assert materialised.metadata["rows_by_table"].value == {"fact_engagement_activity": 1}
+    assert materialised.metadata["dagster/row_count"].value == 1
+
+
+def test_an_unknown_table_is_named(warehouse, tmp_path):
+    assets = build_exports(TABLES)
+    with pytest.raises(Exception, match="not exported tables: fact_nothing"):
+        materialize([assets], partition_key=D.isoformat(),
+                    resources={"warehouse": warehouse.resource},
+                    run_config={"ops": {"gold__exports": {"config": {
+                        "root": str(tmp_path), "tables": ["fact_nothing"]}}}})
 
 
 def test_every_gold_table_of_the_day_is_exported_with_a_policy_for_its_pii():
