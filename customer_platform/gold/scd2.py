@@ -250,6 +250,12 @@ def history_check(con, dim: Scd2Dimension) -> AssetCheckResult:
         "overlapping_or_gapped_versions": overlaps_or_gaps, "inverted_ranges": inverted})
 
 
+def as_of_macro_sql(dim: Scd2Dimension) -> str:
+    """``gold.<dim>_as_of(day)``: the versions valid on ``day``, one per entity."""
+    return (f"CREATE OR REPLACE MACRO gold.{dim.name}_as_of(day) AS TABLE SELECT * FROM "
+            f"gold.{dim.name} WHERE day BETWEEN valid_from AND valid_to")
+
+
 def build_scd2_assets(dim: Scd2Dimension) -> list[AssetsDefinition]:
     """The stored versions asset and the history view asset (which checks the history)."""
     versions = build_gold_asset(dim.versions)
@@ -280,9 +286,7 @@ def build_scd2_assets(dim: Scd2Dimension) -> list[AssetsDefinition]:
     def _view(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
         with warehouse.get_connection() as con:
             warehouse.define(con, f"CREATE OR REPLACE VIEW gold.{dim.name} AS {view_sql(dim)}")
-            warehouse.define(con, f"CREATE OR REPLACE MACRO gold.{dim.name}_as_of(day) AS TABLE "
-                             f"SELECT * FROM gold.{dim.name} WHERE day BETWEEN valid_from AND "
-                             "valid_to")
+            warehouse.define(con, as_of_macro_sql(dim))
             versions_count, current = con.execute(
                 f"SELECT count(*), count(*) FILTER (is_current) FROM gold.{dim.name}").fetchone()
             check = history_check(con, dim)

@@ -94,7 +94,7 @@ def _record_each_day(context, verdicts: dict, asset_key: AssetKey | None) -> Non
                 and s.name == (first.check_name or s.name))  # a stand-alone check has one
     latest = step.instance.fetch_materializations(
         AssetRecordsFilter(asset_key=key), limit=len(verdicts)).records
-    targets = {r.partition_key: r for r in latest if r.run_id == step.run_id}
+    targets = {r.partition_key: r for r in latest if r.run_id == step.run.run_id}
     for day, result in verdicts.items():
         target = targets.get(day.isoformat())
         step.log_event(AssetCheckEvaluation(

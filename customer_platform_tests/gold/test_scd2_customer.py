@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
-from customer_platform.gold.scd2 import view_sql
+from customer_platform.gold.scd2 import as_of_macro_sql, view_sql
 
 from .conftest import silver_lineage
 
@@ -71,8 +71,8 @@ def test_any_run_order_and_reruns_give_the_same_history(tiny, order):
 
 def test_as_of_lookup_returns_the_version_valid_that_day(tiny):
     history(tiny, list(DAYS))
-    tiny.execute("CREATE OR REPLACE MACRO gold.dim_customer_as_of(day) AS TABLE SELECT * FROM "
-                 "gold.dim_customer WHERE day BETWEEN valid_from AND valid_to")
+    tiny.execute(as_of_macro_sql(DIM_CUSTOMER))  # the macro the view's asset defines
+
     def tier_on(day):
         return tiny.read("SELECT customer_tier FROM gold.dim_customer_as_of(CAST(? AS DATE)) "
                          "WHERE customer_id = 'C0000001'", [day])["customer_tier"].to_list()
