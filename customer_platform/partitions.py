@@ -58,7 +58,8 @@ def each_day(context, do_day: Callable[[dt.date], Done]) -> list[tuple[dt.date, 
             if len(days) == 1:
                 raise
             message = (getattr(error, "description", None) or str(error)).strip()
-            raise Failure(description=f"{day}: {message.splitlines()[0] if message else error!r}",
+            cause = message.splitlines()[0] if message else repr(error)
+            raise Failure(description=f"{day}: {cause}",
                           metadata={**(getattr(error, "metadata", None) or {}),
                                     FAILED_DAY: day.isoformat()}) from error
     return done

@@ -17,6 +17,7 @@ from typing import Literal
 import pandera.polars as pa
 import polars as pl
 from dagster import (
+    AssetCheckEvaluation,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
@@ -281,15 +282,43 @@ def typed_select(table: GoldTable, sql: str | None = None) -> str:
             f"({table.sql if sql is None else sql}) AS computed")
 
 
+class RowsBreakModel(Failure):
+    """A partition's rows break its gold model, so nothing was written: ``verdict`` is the
+    failing ``pandera_schema`` result (rules, counts and a masked sample) for the check."""
+
+    def __init__(self, name: str, day: dt.date, verdict: AssetCheckResult):
+        super().__init__(description=f"{name} {day}: rows break the model; nothing written "
+                         "(see metadata for the rules and a sample)", metadata=verdict.metadata)
+        self.day, self.verdict = day, verdict
+
+
 def validated(rows: pl.DataFrame, schema: pa.DataFrameSchema, name: str, day: dt.date
               ) -> AssetCheckResult:
     """The passing ``pandera_schema`` verdict of a partition's rows; rows that break the model
-    raise instead, before anything is written."""
+    raise ``RowsBreakModel`` instead, before anything is written."""
     verdict = evaluate_schema(rows, schema)
     if not verdict.passed:
-        raise Failure(description=f"{name} {day}: rows break the model; nothing written (see "
-                      "metadata for the rules and a sample)", metadata=verdict.metadata)
+        raise RowsBreakModel(name, day, verdict)
     return AssetCheckResult(check_name="pandera_schema", passed=True, metadata=verdict.metadata)
+
+
+def broken_model_results(context, asset_key: AssetKey, failure: BaseException):
+    """If ``failure`` (or the day's error a ranged step wraps in it) is ``RowsBreakModel``, the
+    failing ``pandera_schema`` result to yield before the step fails, so the check says why and
+    how many rows broke which rule, beside the untouched partition (over a range, also as the
+    failing day's own evaluation)."""
+    broken = next((e for e in (failure, failure.__cause__) if isinstance(e, RowsBreakModel)),
+                  None)
+    if broken is None:
+        return
+    verdict = broken.verdict.metadata, AssetCheckSeverity.ERROR, broken.description
+    if len(context.partition_keys) > 1:
+        context.log_event(AssetCheckEvaluation(
+            asset_key=asset_key, check_name="pandera_schema", passed=False,
+            metadata=verdict[0], severity=verdict[1], description=verdict[2], blocking=True,
+            partition=broken.day.isoformat()))
+    yield AssetCheckResult(asset_key=asset_key, check_name="pandera_schema", passed=False,
+                           metadata=verdict[0], severity=verdict[1], description=verdict[2])
 
 
 def _commit_partition(warehouse: Warehouse, con, name: str, day: dt.date, staged: str) -> None:
@@ -408,7 +437,11 @@ def build_gold_asset(table: GoldTable, run: Callable | None = None) -> AssetsDef
         check_specs=gold_check_specs(table),
     )
     def _gold(context: AssetExecutionContext, warehouse: Warehouse):
-        done = each_day(context, lambda day: run(warehouse, table, day))
+        try:
+            done = each_day(context, lambda day: run(warehouse, table, day))
+        except Failure as failure:
+            yield from broken_model_results(context, table.key, failure)
+            raise
         for day, (rows, _) in done:
             record_day(context, day, {"dagster/row_count": rows,
                                       "preview": preview(warehouse, table, day)})
