@@ -80,7 +80,7 @@ def dagster_dev(request, tmp_path_factory):
     with open(log, "w") as out:
         # its own session, so the webserver, daemon, code server and runs stop together
         proc = start_server(
-            [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(port), "-w",
+            [str(dagster), "dev", "-p", str(port), "-w",  # no host: the default binding
              str(REPO / "workspace.yaml")],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
