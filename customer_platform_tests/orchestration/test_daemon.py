@@ -4,7 +4,9 @@ landing folder. The test delivers files for yesterday and asserts the runs the d
 in the instance: the support chain when only the tickets are in, the whole day once every file
 is, a re-run of what a re-delivered file feeds.
 
-The location (``daemon_location``) is the platform with the real landing sensor over two support
+The sensor's clock is pinned in the location (``daemon_location.NOW``): the delivered day has
+ended and its cut-off is ahead, so the same rules apply at any wall-clock time. The location
+(``daemon_location``) is the platform with the real landing sensor over two support
 tables and a small job as its target, so that creating a run does not cost the daemon the
 execution plan of the whole daily job. The instance queues runs and starts none
 (``max_concurrent_runs: 0``): the test sees the run records, and no run process is ever
@@ -12,7 +14,6 @@ started. The daemon is stopped with SIGTERM (SIGINT reset to its default first: 
 shell ignores SIGINT, and the daemon maps SIGTERM onto SIGINT's handler), then its process
 group is checked empty (and killed if not)."""
 
-import datetime as dt
 import os
 import signal
 import subprocess
@@ -30,7 +31,7 @@ from customer_platform.orchestration import INTRADAY_CHAINS, TRIGGER_TAG
 from customer_platform_tests.processes import start_server
 
 from .conftest import Landing
-from .daemon_location import JOB_NAME
+from .daemon_location import DELIVERED_DAY, JOB_NAME
 
 REPO = Path(__file__).resolve().parents[2]
 INSTANCE_YAML = """\
@@ -67,9 +68,7 @@ def daemon(tmp_path):
     env = {**os.environ, "DAGSTER_HOME": str(home),
            "CUSTOMER_PLATFORM_LANDING_ROOT": str(landing.root),
            "CUSTOMER_PLATFORM_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
-           "CUSTOMER_PLATFORM_LANDING_SENSOR_INTERVAL": "1",
-           # yesterday's cut-off is tonight, whatever time the test runs
-           "CUSTOMER_PLATFORM_LANDING_CUTOFF_HOURS": "24"}
+           "CUSTOMER_PLATFORM_LANDING_SENSOR_INTERVAL": "1"}
     command = [str(Path(sys.executable).with_name("dagster-daemon")), "run",
                "-m", "customer_platform_tests.orchestration.daemon_location", "-a", "defs"]
     instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
@@ -111,7 +110,7 @@ def wait_for_run(instance, process, log: Path, trigger: str, timeout: float = 60
 
 def test_the_daemon_runs_the_landing_sensor_and_creates_its_runs(daemon):
     instance, landing, process, log = daemon
-    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    yesterday = DELIVERED_DAY  # the day before the location's pinned clock
 
     landing.deliver(yesterday, "support.tickets")
     [intraday] = wait_for_run(instance, process, log, "landing_intraday")
