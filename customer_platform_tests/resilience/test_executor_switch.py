@@ -46,7 +46,8 @@ def _step_processes() -> dict[str, int]:
 
 
 @pytest.mark.e2e
-def test_steps_in_separate_processes_write_delta_tables_with_no_single_writer(tmp_path, monkeypatch):
+def test_steps_in_separate_processes_write_delta_tables_with_no_single_writer(tmp_path,
+                                                                             monkeypatch):
     generate(tmp_path / "landing", DAY, DAY, customers=20, seed=3)
     (tmp_path / "home").mkdir()
     (tmp_path / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
