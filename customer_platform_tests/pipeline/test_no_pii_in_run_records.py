@@ -6,6 +6,11 @@ in the UI, kept in the run storage and sent to alerts. ``context.log`` writes to
 log (and the console logger prints the same records), so scanning the event log covers the
 logs too.
 
+Every kind of run is scanned: the daily graph of each day, and for the last days the
+analytics layer (``customer_360`` holds names and emails), the BI exports, the report and the
+audit, each as its own run as the platform launches them (on a copy of the warehouse, so the
+other end-to-end tests see the daily graph alone).
+
 The PII values are read, not listed: every distinct value (5 characters or more, placeholders
 such as ``Unknown`` aside) of every column that an asset's ``dagster/column_schema`` tags
 ``pii``, in bronze, silver and gold. The scan ignores case and takes at most the first 60
@@ -18,6 +23,8 @@ scan). Only names may be so shared: no email, phone number or address.
 
 import json
 import re
+import shutil
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -25,17 +32,25 @@ import pytest
 from dagster import (
     AssetCheckEvaluation,
     AssetMaterialization,
+    AssetSelection,
     DagsterEventType,
+    DagsterInstance,
     MetadataValue,
     TableRecord,
+    materialize,
 )
 from dagster._core.events import StepMaterializationData
 from dagster._serdes import serialize_value
 
 from customer_platform.contracts import source_table
+from customer_platform.exports.assets import EXPORT_ASSETS, EXPORTS_KEY
+from customer_platform.gold import ANALYTICS_ASSETS, ANALYTICS_CHECKS
+from customer_platform.gold.audit import AUDIT_KEYS
 from customer_platform.privacy import MASK
 from customer_platform.quality.checks import evaluate_schema
 from customer_platform.quality.schemas import silver_schema
+from customer_platform.report import REPORT_ASSETS, REPORT_KEY
+from customer_platform.resources import warehouse_resources
 from customer_platform.silver.assets import REJECTS_SCHEMA
 from customer_platform.silver.cleaning import clean
 
@@ -49,6 +64,15 @@ PATTERN_LENGTH = 60
 #: Stand-ins for a missing value (inferred dimension members), nobody's data.
 PLACEHOLDERS = {"unknown", "(unknown)", "n/a", "none", "null"}
 LAYERS = ("bronze", "silver", "gold")
+EVERY_ASSET = [*ASSETS, *ANALYTICS_ASSETS, *ANALYTICS_CHECKS, *EXPORT_ASSETS, *REPORT_ASSETS]
+#: The days the runs after the daily graph are scanned for, and what each run materialises.
+FOLLOW_UP_DAYS = DAYS[-2:]
+FOLLOW_UPS = {
+    "analytics": AssetSelection.assets(*(k for a in ANALYTICS_ASSETS for k in a.keys)),
+    "exports": AssetSelection.assets(EXPORTS_KEY),
+    "report": AssetSelection.assets(REPORT_KEY),
+    "audit": AssetSelection.assets(*AUDIT_KEYS),
+}
 
 
 # -- what counts as PII, read from the schemas ---------------------------------------------
@@ -57,7 +81,9 @@ LAYERS = ("bronze", "silver", "gold")
 def column_classes() -> dict[str, dict[str, str | None]]:
     """``schema.table`` -> {column: PII class or None}, from the assets' column schemas."""
     classes = {}
-    for assets_def in ASSETS:
+    for assets_def in EVERY_ASSET:
+        if not hasattr(assets_def, "specs"):
+            continue
         for spec in assets_def.specs:
             schema = spec.metadata.get("dagster/column_schema")
             if schema is not None and spec.key.path[0] in LAYERS:
@@ -66,14 +92,14 @@ def column_classes() -> dict[str, dict[str, str | None]]:
     return classes
 
 
-def warehouse_pii(platform) -> tuple[dict[str, set], dict[str, set]]:
+def warehouse_pii(warehouse: Path) -> tuple[dict[str, set], dict[str, set]]:
     """Every PII value of the warehouse (lower case) and where it is, ``{value: {(column,
     PII class), ...}}``, and those an unclassified column also holds, ``{value: {column}}``
     (a column as ``schema.table.column``)."""
     classes = column_classes()
     pii: dict[str, set] = {}
     shared: dict[str, set] = {}
-    with duckdb.connect(str(platform.root / "warehouse.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         columns = con.execute(
             "SELECT table_schema || '.' || table_name, column_name, data_type = 'VARCHAR' "
             "FROM information_schema.columns WHERE table_schema IN ('bronze', 'silver', "
@@ -145,11 +171,33 @@ def find_pii(texts: list[str], values) -> dict[str, str]:
 # -- the tests -----------------------------------------------------------------------------
 
 
+def follow_up_runs(platform, root: Path) -> tuple[Path, list[str], dict[str, int]]:
+    """Each follow-up run of ``FOLLOW_UP_DAYS`` on a copy of the warehouse: the copy, the text
+    of every run and event, and how many runs of each kind succeeded."""
+    warehouse = root / "warehouse.duckdb"
+    shutil.copy(platform.root / "warehouse.duckdb", warehouse)
+    resources = warehouse_resources(warehouse, platform.root / "landing")
+    config = {"ops": {"gold__exports": {"config": {"root": str(root / "exports")}},
+                      "gold__report": {"config": {"root": str(root / "reports")}}}}
+    done = dict.fromkeys(FOLLOW_UPS, 0)
+    with DagsterInstance.ephemeral() as instance:
+        for day in FOLLOW_UP_DAYS:
+            for kind, selection in FOLLOW_UPS.items():
+                result = materialize(EVERY_ASSET, selection=selection, partition_key=day,
+                                     resources=resources, instance=instance,
+                                     run_config={"ops": {op: c for op, c in config["ops"].items()
+                                                         if kind in op}})
+                done[kind] += result.success
+        return warehouse, recorded_texts(instance), done
+
+
 @pytest.fixture(scope="module")
-def scan(platform_run):
+def scan(platform_run, tmp_path_factory):
     platform, _ = platform_run
-    pii, shared = warehouse_pii(platform)
-    return platform, pii, shared, recorded_texts(platform.instance)
+    warehouse, texts, done = follow_up_runs(platform, tmp_path_factory.mktemp("follow_up"))
+    assert done == dict.fromkeys(FOLLOW_UPS, len(FOLLOW_UP_DAYS))
+    pii, shared = warehouse_pii(warehouse)
+    return platform, pii, shared, recorded_texts(platform.instance) + texts
 
 
 def test_the_pii_values_cover_every_class_in_every_layer_and_only_names_are_shared(scan):
@@ -172,6 +220,8 @@ def test_no_pii_value_is_in_the_logs_events_or_metadata_of_any_run(scan):
     assert any(f"stg_crm_customers {DAYS[0]}: {{'silver_rows': " in t for t in texts)
     assert any(f"| {MASK} |" in t and "| email |" in t for t in texts)  # a masked preview
     assert sum("ASSET_CHECK_EVALUATION" in t for t in texts) > 1000
+    for follow_up in ("customer_360", "gold__exports", "gold__report", "process_audit_log"):
+        assert any(follow_up in t for t in texts), follow_up  # their runs are in the scan
     found = find_pii(texts, [v for v in pii if v not in shared])
     assert {v: (sorted(pii.get(v, {("(first characters of a value)", "")})), excerpt)
             for v, excerpt in found.items()} == {}
