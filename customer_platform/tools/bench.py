@@ -12,11 +12,23 @@ job, the analytics and the audit, as ``customer-platform materialize`` runs it) 
 in ranged runs (``customer_platform/tools/backfill.py``), each on the same generated landing
 zone with a fresh warehouse and Dagster home, in a child process whose peak RSS is reported,
 and the speed-up.
+
+``--history`` runs only the history benchmark (``run_history``): a year (``--history-days``) of
+a 1,000-customer company generated once, loaded ranged from an empty warehouse as the whole
+graph (daily job with the exports, analytics, audit, then the report); on that warehouse an
+ordinary day and the day after the history alone, a 14-day slice day by day and ranged, and
+where the time of a profiled ranged and single day goes (Dagster's bookkeeping, DuckDB,
+validation, the rest). Each phase runs in its own child; each figure is printed beside its
+target (a year under 15 minutes and 6 GiB, the next day within 1.2 ordinary days, ranged runs
+at least 10x cheaper a day).
 """
 
+import contextlib
+import cProfile
 import datetime as dt
 import json
 import os
+import pstats
 import subprocess
 import sys
 import tempfile
@@ -56,11 +68,25 @@ def _generate(landing: Path, customers: int, seed: int) -> dict:
     }
 
 
+def _point_at(data_root: Path, landing: Path, partition_start: str) -> None:
+    """In a child process, before the platform reads its settings: the warehouse and Dagster
+    home under ``data_root`` (exports and reports beside the warehouse, whatever the caller's
+    environment says, so a bench never writes into a real warehouse), the landing zone and the
+    first partition. Progress bars are drawn into the child's log as on a terminal, so
+    ``tail -f`` on the log shows a long phase moving."""
+    from customer_platform.tools.bench_analytics import _environment
+
+    _environment(Path(data_root), Path(landing), dt.date.fromisoformat(partition_start))
+    for name in ("CUSTOMER_PLATFORM_WAREHOUSE", "CUSTOMER_PLATFORM_EXPORTS",
+                 "CUSTOMER_PLATFORM_REPORTS"):
+        os.environ.pop(name, None)
+    os.environ["DAGSTER_HOME"] = str(Path(data_root) / "dagster_home")
+    os.environ["TTY_COMPATIBLE"] = "1"  # rich draws its live bar into a file too
+
+
 def _materialise_child(data_root: Path, landing: Path) -> dict:
     """Runs in the child process: the whole graph (and its checks) for ``BENCH_DAY``."""
-    os.environ["CUSTOMER_PLATFORM_DATA"] = str(data_root)
-    os.environ["CUSTOMER_PLATFORM_LANDING_ROOT"] = str(landing)
-    os.environ["CUSTOMER_PLATFORM_PARTITION_START"] = BENCH_DAY.isoformat()
+    _point_at(data_root, landing, BENCH_DAY.isoformat())
     import duckdb
     from dagster import DagsterInstance
 
@@ -119,9 +145,7 @@ def _revops_child(data_root: Path, landing: Path) -> dict:
     """Runs in a child process after the whole graph: the revenue-operations and export
     assets alone for ``BENCH_DAY`` on that warehouse, so the layer's wall time and peak RSS
     are its own."""
-    os.environ["CUSTOMER_PLATFORM_DATA"] = str(data_root)
-    os.environ["CUSTOMER_PLATFORM_LANDING_ROOT"] = str(landing)
-    os.environ["CUSTOMER_PLATFORM_PARTITION_START"] = BENCH_DAY.isoformat()
+    _point_at(data_root, landing, BENCH_DAY.isoformat())
     from dagster import DagsterInstance
 
     from customer_platform.definitions import defs
@@ -222,14 +246,10 @@ def _backfill_child(data_root: Path, landing: Path, start: str, end: str, range_
                     ) -> dict:
     """Runs in the child process: ``customer-platform materialize --range-days N`` of the
     window on a fresh warehouse and Dagster home under ``data_root``."""
-    os.environ["CUSTOMER_PLATFORM_DATA"] = str(data_root)
-    os.environ["CUSTOMER_PLATFORM_LANDING_ROOT"] = str(landing)
-    os.environ["CUSTOMER_PLATFORM_PARTITION_START"] = start
-    os.environ["DAGSTER_HOME"] = str(Path(data_root) / "dagster_home")
+    _point_at(data_root, landing, start)
     from customer_platform.tools import daily_runs
 
     first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-    daily_runs.ensure_dagster_home()
     began = time.perf_counter()
     failed = daily_runs.materialize_days(first, last, range_days=range_days)
     return {"seconds": time.perf_counter() - began, "failed": failed}
@@ -271,6 +291,237 @@ def run_backfill(customers: int, seed: int, days: int = BACKFILL_DAYS,
             console.print(f"  speed-up of ranges of {size} days: [bold]"
                           f"{figures[1]['seconds'] / figures[size]['seconds']:.2f}x[/]")
     return {"customers": customers, "days": days, "ranges": figures}
+
+
+#: ``--history``: a year of a 1,000-customer company, then what a day costs on it. Day 1 is
+#: ``BACKFILL_START``; day N+1 is the day after the N days of history.
+HISTORY_DAYS, HISTORY_CUSTOMERS = 365, 1_000
+#: The ordinary day re-run alone, and the slice re-run day by day and ranged (days 100..113).
+HISTORY_ORDINARY_DAY, HISTORY_SLICE_START, HISTORY_SLICE_DAYS = 60, 100, 14
+#: The targets: a year loaded in 15 minutes in under 6 GiB; the day after the history no
+#: dearer than 1.2 ordinary days; ranged runs at least 10x cheaper a day than single days.
+LOAD_TARGET_S, RSS_TARGET_MIB, NEXT_DAY_TARGET, SPEED_UP_TARGET = 15 * 60, 6 * 1024, 1.2, 10.0
+#: Dagster's bookkeeping: creating runs (and their planned events), creating and storing events
+#: (step start, outputs, materialisations, check evaluations: ``handle_new_event``,
+#: ``store_event``), reading the event log back (data versions, checks' materialisations).
+BOOKKEEPING_MODULES = tuple(f"/dagster/_core/{part}/" for part in (
+    "instance", "events", "storage/event_log", "storage/runs"))
+#: Where a profiled run's time goes, in order of precedence: (category, test of a profiled
+#: function's (file, name)). Bookkeeping is matched by its modules' public functions: the
+#: private ones run inside them, often through a context manager or a generator, which pstats
+#: cannot place. DuckDB is every call into its extension (connect, execute, sql, pl, arrow,
+#: fetch..., commit, close); pandera's ``validate`` runs on Polars, not DuckDB.
+SHARE_CATEGORIES = (
+    ("Dagster bookkeeping", lambda file, name: not name.startswith("_")
+     and any(m in file for m in BOOKKEEPING_MODULES)),
+    ("validation", lambda file, name: name == "validate" and "/pandera/" in file),
+    ("DuckDB", lambda file, name: file == "~" and "_duckdb." in name),
+)
+
+
+def time_shares(stats: dict, wall: float) -> dict[str, float]:
+    """The share of ``wall`` seconds each of ``SHARE_CATEGORIES`` took, and the rest, from a
+    pstats stats dict (function -> (cc, nc, tt, ct, callers)).
+
+    A category's time is the cumulative time of its outermost entries: each of its functions'
+    cumulative time from the callers that are not beneath a function of it or of an earlier
+    category: ``store_event`` inside ``handle_new_event``, or the events a run's creation
+    stores, count once, and a later category never counts time an earlier one holds. pstats
+    keeps callers, not stacks: a caller found both inside and outside a category is taken to
+    be beneath it for the share of its time spent there (``_beneath``), which is exact for the
+    helpers called only inside or only outside (a generic one such as ``next`` misplaces a few
+    percent). The profiler's overhead falls on Python calls,
+    so against an unprofiled run it weighs the bookkeeping (many small Python calls) more and
+    DuckDB (few long C calls) less."""
+    shares: dict[str, float] = {}
+    matched: set = set()
+    for category, test in SHARE_CATEGORIES:
+        mine = {f for f in stats if f not in matched and test(f[0], f[2])}
+        matched |= mine
+        beneath = _beneath(stats, matched)
+        seconds = sum(timing[3] * (1 - beneath.get(caller, 0.0))
+                      for function in mine for caller, timing in stats[function][4].items())
+        shares[category] = seconds / wall
+    shares["rest"] = 1 - sum(shares.values())
+    return shares
+
+
+def _beneath(stats: dict, matched: set) -> dict:
+    """For each profiled function, the share of its time spent beneath a frame of ``matched``:
+    1 for those, else its callers' shares weighted by the time each caller's calls took,
+    iterated to a fixed point (the call graph has cycles)."""
+    share = {function: float(function in matched) for function in stats}
+    for _ in range(500):
+        change = 0.0
+        for function, (_, _, _, _, callers) in stats.items():
+            total = sum(timing[3] for timing in callers.values())
+            if function in matched or not total:
+                continue
+            new = sum(t[3] * share.get(caller, 0.0) for caller, t in callers.items()) / total
+            change, share[function] = max(change, abs(new - share[function])), new
+        if change < 1e-9:
+            break
+    return share
+
+
+def _history_child(data_root: Path, landing: Path, start: str, end: str, range_days: int,
+                   profile: bool = False) -> dict:
+    """Runs in the child process: the whole graph over ``start`` .. ``end`` on the warehouse
+    and Dagster home under ``data_root`` (made if absent, else added to: a day held is
+    replaced), partitions from ``BACKFILL_START`` whatever the window. The whole graph is what
+    ``customer-platform materialize`` runs (the daily job, BI exports included, then the
+    analytics and the audit, range by range), then the report asset over the same ranges (the
+    file ``customer-platform report`` writes, as the UI would materialise it). With
+    ``profile``, under cProfile (this thread only), and the time shares are returned."""
+    _point_at(data_root, landing, BACKFILL_START.isoformat())
+    from customer_platform.report import REPORT_GROUP
+    from customer_platform.tools import daily_runs
+
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    profiler = cProfile.Profile() if profile else contextlib.nullcontext()
+    began = time.perf_counter()
+    with profiler:
+        failed = daily_runs.materialize_days(first, last, range_days=range_days)
+        graph_seconds = time.perf_counter() - began
+        if not failed:
+            failed = daily_runs.materialize_days(first, last, groups=(REPORT_GROUP,),
+                                                 range_days=range_days)
+    seconds = time.perf_counter() - began
+    result = {"seconds": seconds, "report_s": seconds - graph_seconds, "failed": failed}
+    if profile:
+        result["shares"] = time_shares(pstats.Stats(profiler).stats, seconds)
+    return result
+
+
+def _history_day(number: int) -> dt.date:
+    """Day ``number`` of the history: day 1 is ``BACKFILL_START``."""
+    return BACKFILL_START + dt.timedelta(days=number - 1)
+
+
+def _history_phase(root: Path, phase: str, label: str, days: tuple[int, int], range_days: int,
+                   profile: bool = False) -> dict:
+    """One phase of the history benchmark in its own child, on the history's warehouse under
+    ``root``: the result, its days, seconds a day and the child's peak RSS (MiB)."""
+    first, last = days
+    log = Path(tempfile.gettempdir()) / f"customer_platform_bench_history_{phase}.log"
+    console.print(f"  {label}: days {first}..{last} ({_history_day(first)} .. "
+                  f"{_history_day(last)}), ranges of {range_days} (progress: tail -f {log}) ...")
+    result, rss = _run_child("customer_platform.tools.bench:_history_child", log,
+                             root / f"{phase}.json", root / "warehouse", root / "landing",
+                             _history_day(first).isoformat(), _history_day(last).isoformat(),
+                             range_days, profile)
+    if result["failed"]:
+        raise RuntimeError(f"{label} failed on {', '.join(result['failed'])} (see {log})")
+    count = last - first + 1
+    result.update(days=count, per_day=result["seconds"] / count, peak_rss_mib=rss)
+    return result
+
+
+def _shares_text(shares: dict) -> str:
+    return ", ".join(f"{name} {share:.0%}" for name, share in shares.items())
+
+
+def run_history(days: int = HISTORY_DAYS, customers: int = HISTORY_CUSTOMERS, seed: int = 42,
+                slice_start: int = HISTORY_SLICE_START) -> dict:
+    """A year of history, then what a day costs on it (``customer-platform bench --history``),
+    each phase in its own child process on the one warehouse the load makes: the load of days
+    1..``days`` from empty, ranged; an ordinary day and day N+1 alone; the slice (14 days from
+    ``slice_start``, else the last 14) day by day and ranged; and where a ranged and a single
+    day's time goes. Prints each figure beside its target and returns the figures."""
+    if days < 1:
+        raise ValueError("--history-days must be 1 or more")
+    ordinary = min(HISTORY_ORDINARY_DAY, days)
+    first = slice_start if 1 <= slice_start <= days - HISTORY_SLICE_DAYS + 1 else max(
+        1, days - HISTORY_SLICE_DAYS + 1)
+    sliced = (first, min(first + HISTORY_SLICE_DAYS - 1, days))
+    figures: dict = {"days": days, "customers": customers, "seed": seed}
+    with tempfile.TemporaryDirectory(prefix="customer_platform_bench_history_") as tmp:
+        root = Path(tmp)
+        console.print(f"[bold]history[/]: {customers:,} customers, {days} days "
+                      f"({_history_day(1)} .. {_history_day(days)}) and day N+1, the whole "
+                      "graph (daily job with the exports, analytics, audit, report); "
+                      f"generating {days + 1} days ...")
+        from customer_platform.generator import generate
+
+        stats = generate(root / "landing", _history_day(1), _history_day(days + 1),
+                         customers=customers, seed=seed)
+        figures["generate"] = {"rows": stats.rows, "files": stats.files,
+                               "seconds": stats.seconds}
+        console.print(f"  generated {stats.rows:,} rows in {stats.files:,} files "
+                      f"({stats.seconds:,.0f} s)")
+
+        load = figures["load"] = _history_phase(root, "load", "history load, from empty",
+                                                (1, days), DEFAULT_RANGE_DAYS)
+        console.print(f"  history load: [bold]{load['seconds']:,.0f} s[/] "
+                      f"({load['per_day']:.1f} s a day, the report {load['report_s']:,.0f} s "
+                      f"of it), peak RSS {load['peak_rss_mib']:,.0f} MiB")
+
+        again = figures["ordinary_day"] = _history_phase(
+            root, "ordinary_day", f"day {ordinary} again", (ordinary, ordinary), 1)
+        after = figures["next_day"] = _history_phase(root, "next_day", "day N+1",
+                                                     (days + 1, days + 1), 1)
+        figures["next_day_ratio"] = after["seconds"] / again["seconds"]
+        console.print(f"  day {ordinary} again {again['seconds']:.1f} s, day N+1 "
+                      f"{after['seconds']:.1f} s: [bold]{figures['next_day_ratio']:.2f}x[/]")
+
+        by_day = _history_phase(root, "slice_by_day", "slice day by day", sliced, 1)
+        ranged = _history_phase(root, "slice_ranged", "slice ranged", sliced,
+                                DEFAULT_RANGE_DAYS)
+        figures["slice"] = {"days": sliced, "by_day": by_day, "ranged": ranged,
+                            "speed_up": by_day["per_day"] / ranged["per_day"]}
+        console.print(f"  slice: day by day {by_day['per_day']:.1f} s a day, ranged "
+                      f"{ranged['per_day']:.1f} s a day: [bold]"
+                      f"{figures['slice']['speed_up']:.2f}x[/] faster a day")
+
+        one_range = (first, min(first + DEFAULT_RANGE_DAYS - 1, sliced[1]))
+        figures["shares"] = {}
+        for mode, days_run, size in (("ranged", one_range, DEFAULT_RANGE_DAYS),
+                                     ("day by day", (first, first), 1)):
+            profiled = _history_phase(root, f"profile_{mode.replace(' ', '_')}",
+                                      f"profile, {mode}", days_run, size, profile=True)
+            figures["shares"][mode] = profiled["shares"]
+            console.print(f"  where the time goes, {mode} ({profiled['seconds']:,.0f} s "
+                          f"under cProfile): {_shares_text(profiled['shares'])}")
+    figures["passed"] = {
+        "load": load["seconds"] <= LOAD_TARGET_S * days / 365,
+        "peak_rss": load["peak_rss_mib"] <= RSS_TARGET_MIB,
+        "next_day": figures["next_day_ratio"] <= NEXT_DAY_TARGET,
+        "speed_up": figures["slice"]["speed_up"] >= SPEED_UP_TARGET,
+    }
+    console.print(_history_table(figures, ordinary))
+    return figures
+
+
+def _history_table(figures: dict, ordinary: int) -> Table:
+    """Every figure of the history benchmark beside its target, PASS or MISS."""
+    def mark(name: str) -> str:
+        return "[green]PASS[/]" if figures["passed"][name] else "[red]MISS[/]"
+
+    days, load, cut = figures["days"], figures["load"], figures["slice"]
+    gen = figures["generate"]
+    table = Table(title=f"customer-platform bench --history ({figures['customers']:,} "
+                        f"customers, {days} days, seed {figures['seed']})")
+    for name in ("figure", "measured", "target", ""):
+        table.add_column(name, justify="left" if name == "figure" else "right")
+    rows = [
+        ("generated (days 1..N+1)", f"{gen['rows']:,} rows, {gen['files']:,} files, "
+         f"{gen['seconds']:,.0f} s", "", ""),
+        (f"history load, {days} days", f"{load['seconds']:,.0f} s ({load['per_day']:.1f} s a "
+         "day)", f"< {LOAD_TARGET_S * days / 365:,.0f} s (15 min a year)", mark("load")),
+        ("history load, peak RSS", f"{load['peak_rss_mib']:,.0f} MiB",
+         f"< {RSS_TARGET_MIB:,} MiB", mark("peak_rss")),
+        (f"day {ordinary} again / day N+1", f"{figures['ordinary_day']['seconds']:.1f} s / "
+         f"{figures['next_day']['seconds']:.1f} s = {figures['next_day_ratio']:.2f}x",
+         f"<= {NEXT_DAY_TARGET}x", mark("next_day")),
+        (f"slice days {cut['days'][0]}..{cut['days'][1]}: day by day / ranged",
+         f"{cut['by_day']['per_day']:.1f} / {cut['ranged']['per_day']:.1f} s a day = "
+         f"{cut['speed_up']:.2f}x", f">= {SPEED_UP_TARGET:.0f}x", mark("speed_up")),
+    ]
+    rows += [(f"time shares, {mode}", _shares_text(shares), "", "")
+             for mode, shares in figures["shares"].items()]
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None = None,

@@ -163,8 +163,12 @@ def cmd_docs(args) -> None:
 
 
 def cmd_bench(args) -> None:
-    from customer_platform.tools.bench import run_benchmarks
+    from customer_platform.tools.bench import run_benchmarks, run_history
 
+    if args.history:
+        run_history(args.history_days, args.history_customers, args.seed,
+                    args.history_slice_start)
+        return
     run_benchmarks(sizes=args.customers, seed=args.seed, auc_customers=args.auc_customers,
                    auc_days=args.auc_days, backfill_customers=args.backfill_customers,
                    backfill_days=args.backfill_days)
@@ -295,6 +299,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="customers of the backfill, day by day and ranged (0 skips it)")
     bench.add_argument("--backfill-days", type=int, default=30,
                        help="days of the backfill, day by day and ranged")
+    bench.add_argument("--history", action="store_true",
+                       help="only the history benchmark: a year loaded from empty, then what "
+                       "a day, the day after and a slice of days cost on it, against targets")
+    bench.add_argument("--history-days", type=int, default=365,
+                       help="days of history (--history); day N+1 is generated as well")
+    bench.add_argument("--history-customers", type=int, default=1_000,
+                       help="customers of the history (--history)")
+    bench.add_argument("--history-slice-start", type=int, default=100,
+                       help="first day of the 14-day slice re-run day by day and ranged "
+                       "(--history; the last 14 days when the history is shorter)")
     bench.set_defaults(func=cmd_bench)
 
     sql = sub.add_parser(
