@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from dagster import DagsterRunStatus
+import yaml
+from dagster import DagsterInstance, DagsterRunStatus
+from dagster._core.instance.ref import InstanceRef
 from dagster_graphql import DagsterGraphQLClient
 
 from customer_platform.generator import generate
@@ -42,6 +44,8 @@ class DagsterDev:
     port: int
     log: Path
     storage: str  # "sqlite" or "postgres"
+    home: Path
+    postgres_env: dict  # DAGSTER_PG_* of the PostgreSQL instance, empty for SQLite
 
 
 def free_port() -> int:
@@ -94,7 +98,7 @@ def dagster_dev(request, tmp_path_factory):
                 return False
 
         wait_for(answers, 120, "dagster dev to answer")
-        yield DagsterDev(url, port, log, request.param)
+        yield DagsterDev(url, port, log, request.param, home, instance_env)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
@@ -130,9 +134,26 @@ def listening_addresses(port: int) -> set[str]:
 
 
 def test_the_instance_storage_is_the_one_configured(dagster_dev):
-    info = graphql(dagster_dev.url, "{ instance { info } }")["instance"]["info"]
-    expected = {"sqlite": "SqliteRunStorage", "postgres": "PostgresRunStorage"}
-    assert expected[dagster_dev.storage] in info, info
+    """Runs, event logs, schedules and sensors (the schedule storage keeps both) are all in the
+    configured storage; the production instance queues runs, two at a time."""
+    info = yaml.safe_load(graphql(dagster_dev.url, "{ instance { info } }")["instance"]["info"])
+    kind = {"sqlite": "Sqlite", "postgres": "Postgres"}[dagster_dev.storage]
+    for storage, name in (("run_storage", "RunStorage"), ("event_log_storage",
+                                                         "EventLogStorage"),
+                          ("schedule_storage", "ScheduleStorage")):
+        component = info[storage]  # a class name, or the class and config it was built from
+        assert (component if isinstance(component, str) else component["class"]) == (
+            f"{kind}{name}"), info
+    if dagster_dev.storage == "postgres":
+        # the run queue as the daemon builds it from the same instance files (the webserver
+        # loads its coordinator only when a run is submitted)
+        with pytest.MonkeyPatch.context() as env:
+            for name, value in dagster_dev.postgres_env.items():
+                env.setenv(name, value)
+            with DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_dev.home))) as prod:
+                coordinator = prod.run_coordinator
+                assert type(coordinator).__name__ == "QueuedRunCoordinator"
+                assert coordinator.get_run_queue_config().max_concurrent_runs == 2
 
 
 def test_the_server_binds_to_loopback_only(dagster_dev):
@@ -182,6 +203,30 @@ def test_a_partition_materialises_through_the_api(dagster_dev):
     assert materialisation["runId"] == run_id and materialisation["partition"] == DAY.isoformat()
     rows = {e["label"]: e.get("intValue") for e in materialisation["metadataEntries"]}
     assert rows["dagster/row_count"] > 0 and "preview" in rows
+    assert_storage_holds_the_run(dagster_dev)
+
+
+def assert_storage_holds_the_run(dagster_dev: DagsterDev) -> None:
+    """Not only configured: after the run, the instance's storage holds the run, its events
+    and check results, and the daemon's sensor ticks (PostgreSQL's tables, or SQLite's files)."""
+    if dagster_dev.storage != "postgres":
+        assert (dagster_dev.home / "history" / "runs.db").exists()
+        assert (dagster_dev.home / "schedules" / "schedules.db").exists()
+        return
+    import psycopg2
+
+    env = dagster_dev.postgres_env
+    with psycopg2.connect(host=env["DAGSTER_PG_HOST"], port=env["DAGSTER_PG_PORT"],
+                          dbname=env["DAGSTER_PG_DB"], user=env["DAGSTER_PG_USERNAME"],
+                          password=env["DAGSTER_PG_PASSWORD"]) as con:
+        def count(table: str) -> int:
+            with con.cursor() as cursor:
+                cursor.execute(f"SELECT count(*) FROM {table}")
+                return cursor.fetchone()[0]
+
+        assert count("runs") >= 1 and count("event_logs") > 10
+        assert count("asset_check_executions") >= 1
+        assert wait_for(lambda: count("job_ticks") > 0, 90, "a sensor tick in PostgreSQL")
 
 
 def test_lineage_page_renders_in_headless_chromium(dagster_dev, tmp_path):
@@ -217,3 +262,4 @@ def test_lineage_page_renders_in_headless_chromium(dagster_dev, tmp_path):
             shutil.copy(shot, os.environ["UI_SCREENSHOT"])
     finally:
         browser.quit()
+
