@@ -12,8 +12,13 @@ execution plan of the whole daily job. The instance queues runs and starts none
 (``max_concurrent_runs: 0``): the test sees the run records, and no run process is ever
 started. The daemon is stopped with SIGTERM (SIGINT reset to its default first: a background
 shell ignores SIGINT, and the daemon maps SIGTERM onto SIGINT's handler), then its process
-group is checked empty (and killed if not)."""
+group is checked empty (and killed if not).
 
+The second test runs the platform's own location under the daemon with the production queue
+(two runs at a time): the real landing sensor's run of a whole day starts and succeeds."""
+
+import contextlib
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -59,18 +64,18 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
-@pytest.fixture
-def daemon(tmp_path):
-    """Start ``dagster-daemon run`` on a fresh home and landing zone; stop it afterwards."""
+@contextlib.contextmanager
+def daemon_process(tmp_path, instance_yaml: str, location: list[str], **env_vars: str):
+    """``dagster-daemon run`` of ``location`` on a fresh home (``instance_yaml``) and landing
+    zone under ``tmp_path``; stopped, and its process group checked empty, on exit."""
     home, landing = tmp_path / "dagster_home", Landing(tmp_path / "landing")
     home.mkdir()
-    (home / "dagster.yaml").write_text(INSTANCE_YAML)
+    (home / "dagster.yaml").write_text(instance_yaml)
     env = {**os.environ, "DAGSTER_HOME": str(home),
            "CUSTOMER_PLATFORM_LANDING_ROOT": str(landing.root),
            "CUSTOMER_PLATFORM_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
-           "CUSTOMER_PLATFORM_LANDING_SENSOR_INTERVAL": "1"}
-    command = [str(Path(sys.executable).with_name("dagster-daemon")), "run",
-               "-m", "customer_platform_tests.orchestration.daemon_location", "-a", "defs"]
+           "CUSTOMER_PLATFORM_LANDING_SENSOR_INTERVAL": "1", **env_vars}
+    command = [str(Path(sys.executable).with_name("dagster-daemon")), "run", *location]
     instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
     instance.get_run_records(limit=1)  # its storage exists before the daemon opens it
     log = (tmp_path / "daemon.log").open("w")
@@ -94,6 +99,14 @@ def daemon(tmp_path):
         log.close()
         assert process.returncode == 0, (tmp_path / "daemon.log").read_text()[-3000:]
         assert not leftover, f"processes left behind: {leftover}"
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    """The daemon on the test location, its runs queued and never started."""
+    with daemon_process(tmp_path, INSTANCE_YAML, ["-m", "customer_platform_tests.orchestration."
+                                                  "daemon_location", "-a", "defs"]) as running:
+        yield running
 
 
 def wait_for_run(instance, process, log: Path, trigger: str, timeout: float = 60):
@@ -130,3 +143,34 @@ def test_the_daemon_runs_the_landing_sensor_and_creates_its_runs(daemon):
     assert bronze_key(landing_table("support.kb_articles")) in rerun.asset_selection
     assert bronze_key(landing_table("support.tickets")) not in rerun.asset_selection
     assert len(instance.get_run_records(RunsFilter(job_name=JOB_NAME))) == 3
+
+
+#: The production queue: runs start, two at a time.
+RUNNING_INSTANCE_YAML = INSTANCE_YAML.replace("max_concurrent_runs: 0", "max_concurrent_runs: 2")
+
+
+def test_the_real_landing_sensor_under_the_daemon_launches_a_day_that_runs(tmp_path):
+    """The platform's own code location and landing sensor, runs started by the daemon's
+    queue: yesterday's files, all delivered, become a run of the whole day that succeeds. (The
+    real sensor reads the real clock: with every file in, the day runs whatever the time.)"""
+    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    with daemon_process(tmp_path, RUNNING_INSTANCE_YAML,
+                        ["-m", "customer_platform.definitions", "-a", "defs"],
+                        CUSTOMER_PLATFORM_PARTITION_START=yesterday.isoformat()) as running:
+        instance, landing, process, log = running
+        landing.deliver(yesterday)
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            records = instance.get_run_records(RunsFilter(tags={TRIGGER_TAG:
+                                                                "landing_complete"}))
+            if records and records[0].dagster_run.is_finished:
+                break
+            assert process.poll() is None, log.read_text()[-3000:]
+            time.sleep(2)
+        run, = [r.dagster_run for r in records]
+        assert run.status == DagsterRunStatus.SUCCESS, log.read_text()[-3000:]
+        assert run.job_name == "daily_platform"
+        assert run.tags["dagster/partition"] == yesterday.isoformat()
+        assert run.tags["dagster/sensor_name"] == "landing_zone_sensor"
+        key = bronze_key(landing_table("crm.customers"))
+        assert instance.get_latest_materialization_event(key).run_id == run.run_id
