@@ -35,7 +35,8 @@ from customer_platform.gold.base import (
 from customer_platform.gold.calendar.dim_date import CALENDAR_START
 from customer_platform.gold.completeness import UNDELIVERED, undelivered
 from customer_platform.gold.sql import DAY, metadata_columns, sk, values_sql
-from customer_platform.partitions import RANGED, daily_partitions
+from customer_platform.partitions import RANGED, daily_partitions, partition_days
+from customer_platform.quality.checks import over_days
 from customer_platform.quality.schemas import table_schema
 from customer_platform.resources import Warehouse
 
@@ -283,15 +284,17 @@ def build_scd2_assets(dim: Scd2Dimension) -> list[AssetsDefinition]:
             description="Every entity has exactly one current version and its versions' "
             "validity ranges neither overlap nor leave gaps.")],
     )
-    def _view(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    def _view(context: AssetExecutionContext, warehouse: Warehouse):
         with warehouse.get_connection() as con:
             warehouse.define(con, f"CREATE OR REPLACE VIEW gold.{dim.name} AS {view_sql(dim)}")
             warehouse.define(con, as_of_macro_sql(dim))
             versions_count, current = con.execute(
                 f"SELECT count(*), count(*) FILTER (is_current) FROM gold.{dim.name}").fetchone()
             check = history_check(con, dim)
-        return MaterializeResult(metadata={"versions": versions_count, "current": current},
-                                 check_results=[check])
+        yield MaterializeResult(metadata={"dagster/row_count": versions_count,
+                                          "versions": versions_count, "current": current})
+        # the history as it stands after the range, recorded for each of its days
+        yield over_days({day: check for day in partition_days(context)}, context=context)
 
     return [versions, _view]
 
