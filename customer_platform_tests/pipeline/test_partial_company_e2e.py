@@ -1,8 +1,9 @@
 """The smallest real company: CRM customers, the product catalogue and commerce, nothing else,
 and a CRM that keeps no segment, tier or address.
 
-60 days of it run end to end in a process of its own (the code location is assembled from
-CUSTOMER_PLATFORM_SOURCES when it loads; ``partial_company.py``): the Definitions hold
+60 days of it run end to end, in ranged runs, in a process of its own (the code location is
+assembled from CUSTOMER_PLATFORM_SOURCES when it loads; ``partial_company.py``): the
+Definitions hold
 nothing of the seven absent systems, every built table fills, every check passes, and
 customer 360 carries the purchase features while the features of absent systems, and of the
 columns the CRM does not keep, are empty.
@@ -77,7 +78,7 @@ def test_every_day_runs_and_every_check_passes(company):
     assert len(company["days"]) == 60
     for day, result in company["days"].items():
         assert result["success"], (day, result["failed_steps"])
-        assert result["checks"] >= 60, day
+        assert result["checks"] == company["day_checks"] > 40, day  # each check, each day
         # freshness compares the day with the wall clock: these days are months old
         failed = [c for c in result["failed_checks"] if not c.endswith(":freshness")]
         assert failed == [], (day, failed)
