@@ -147,7 +147,7 @@ def cmd_demo(args) -> None:
         f"  warehouse (DuckDB): {settings.warehouse_path()}\n"
         f"  landing zone:       {settings.landing_root()}\n"
         f"  the day's report:   {report.path}\n"
-        f"  browse the lineage: DAGSTER_HOME={home} .venv/bin/dagster dev -h 127.0.0.1 -p 3000\n"
+        f"  browse the lineage: DAGSTER_HOME={home} .venv/bin/dagster dev -p 3000\n"
         "                      then open http://127.0.0.1:3000\n"
         "  query it:           .venv/bin/python -c \"import duckdb; print(duckdb.connect("
         f"'{settings.warehouse_path()}', read_only=True).sql('from silver.stg_crm_customers "
