@@ -97,7 +97,8 @@ def dagster_dev(request, tmp_path_factory):
             except requests.ConnectionError:
                 return False
 
-        wait_for(answers, 120, "dagster dev to answer")
+        # its code location loads in a code server first: minutes on a loaded 2-core machine
+        wait_for(answers, 300, "dagster dev to answer")
         yield DagsterDev(url, port, log, request.param, home, instance_env)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
