@@ -9,18 +9,6 @@ from customer_platform.contracts import source_table
 from customer_platform.generator import CLEAN, generate
 
 DAY = dt.date(2026, 3, 2)
-#: Session fixtures that several modules share: their modules run on one worker together.
-SHARED_SESSION_FIXTURES = ("platform_run",)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items):
-    """For ``pytest -n 2 --dist loadgroup`` (scripts/test.sh): each module runs whole on one
-    worker, and the modules sharing a session fixture (the 10-day pipeline run) on the same
-    one, so no module or session fixture is built twice."""
-    for item in items:
-        shared = [name for name in SHARED_SESSION_FIXTURES if name in item.fixturenames]
-        item.add_marker(pytest.mark.xdist_group(shared[0] if shared else item.module.__name__))
 
 
 @pytest.fixture

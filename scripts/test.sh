@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
-# Two workers by default (TEST_WORKERS=0: one process): each module runs whole on one worker,
-# the modules sharing the 10-day pipeline run together (customer_platform_tests/conftest.py).
+# Two workers by default (TEST_WORKERS=0: one process), each test module whole on one worker
+# (a session fixture shared by modules, the 10-day pipeline run, may be built on both).
 # The 30 slowest tests are listed at the end, for the time budget of CI.
-exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" --dist loadgroup --durations=30 "$@"
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" --dist loadfile --durations=30 "$@"
