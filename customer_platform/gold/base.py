@@ -17,7 +17,6 @@ from typing import Literal
 import pandera.polars as pa
 import polars as pl
 from dagster import (
-    AssetCheckEvaluation,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
@@ -36,7 +35,11 @@ from customer_platform.contracts import source_table
 from customer_platform.contracts.base import column, column_meta
 from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
 from customer_platform.privacy import markdown_preview
-from customer_platform.quality.checks import evaluate_schema, over_days_by_check
+from customer_platform.quality.checks import (
+    evaluate_schema,
+    over_days_by_check,
+    record_each_day,
+)
 from customer_platform.quality.schemas import pii_columns, table_schema
 from customer_platform.resources import Warehouse
 from customer_platform.settings import partition_start
@@ -311,14 +314,12 @@ def broken_model_results(context, asset_key: AssetKey, failure: BaseException):
                   None)
     if broken is None:
         return
-    verdict = broken.verdict.metadata, AssetCheckSeverity.ERROR, broken.description
+    result = AssetCheckResult(asset_key=asset_key, check_name="pandera_schema", passed=False,
+                              metadata=broken.verdict.metadata,
+                              severity=AssetCheckSeverity.ERROR, description=broken.description)
     if len(context.partition_keys) > 1:
-        context.log_event(AssetCheckEvaluation(
-            asset_key=asset_key, check_name="pandera_schema", passed=False,
-            metadata=verdict[0], severity=verdict[1], description=verdict[2], blocking=True,
-            partition=broken.day.isoformat()))
-    yield AssetCheckResult(asset_key=asset_key, check_name="pandera_schema", passed=False,
-                           metadata=verdict[0], severity=verdict[1], description=verdict[2])
+        record_each_day(context, {broken.day: result}, asset_key)
+    yield result
 
 
 def _commit_partition(warehouse: Warehouse, con, name: str, day: dt.date, staged: str) -> None:

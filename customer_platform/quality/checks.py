@@ -59,7 +59,7 @@ def over_days(verdicts: dict, *, context=None, asset_key: AssetKey | None = None
     if len(results) == 1:
         return results[0]
     if context is not None:
-        _record_each_day(context, verdicts, asset_key)
+        record_each_day(context, verdicts, asset_key)
     failed = [day for day, result in verdicts.items() if not result.passed]
     shown = verdicts[failed[0]] if failed else None
     metadata = {"days_checked": len(results),
@@ -81,9 +81,9 @@ def over_days(verdicts: dict, *, context=None, asset_key: AssetKey | None = None
         metadata=metadata)
 
 
-def _record_each_day(context, verdicts: dict, asset_key: AssetKey | None) -> None:
+def record_each_day(context, verdicts: dict, asset_key: AssetKey | None = None) -> None:
     """Each day's verdict as a partitioned check evaluation targeting that day's
-    materialisation by this run, as a one-day run records it."""
+    materialisation by this run (if it has one), as a one-day run records it."""
     first = next(iter(verdicts.values()))
     if isinstance(context, AssetCheckExecutionContext):
         specs, step = context.check_specs, context.op_execution_context

@@ -1,9 +1,9 @@
 """Blocking checks stop what is downstream of them, in a real run: a silver table that lost a
 row on its way to storage (``reconciliation``), a fact whose dimension lost its keys
 (``fk_*``) and an SCD2 history broken in storage (``scd2_history``) each fail their check, and
-the steps of the same run that read the checked table are skipped, their partitions left as
-they were. (The analytics sensor launching nothing for a day whose blocking check failed is
-tested in ``analytics/test_sensors.py``.)
+no step of the same run that reads the checked table starts (nor writes). (The analytics
+sensor launching nothing for a day whose blocking check failed is tested in
+``analytics/test_sensors.py``.)
 
 One day of a 20-customer company is built once; each case runs on its own copy of that
 warehouse, with the fault put in on purpose, and runs the checked asset with the assets that
