@@ -34,8 +34,10 @@ def ensure_dagster_home() -> Path:
     home = Path(os.environ.get("DAGSTER_HOME") or settings.data_root() / "dagster_home")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():  # a local, embedded instance: no usage statistics leave it
-        config.write_text("telemetry:\n  enabled: false\n")
+    if not config.exists():  # a local, embedded instance (customer_platform.local_instance)
+        from customer_platform.local_instance import INSTANCE_YAML
+
+        config.write_text(INSTANCE_YAML)
     os.environ["DAGSTER_HOME"] = str(home.resolve())
     return home
 

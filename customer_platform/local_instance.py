@@ -1,0 +1,131 @@
+"""The local Dagster instance: SQLite storage in ``$DAGSTER_HOME`` whose event log keeps its
+connections open.
+
+Dagster's SQLite event log opens a new engine and connection for every event it stores, and
+each close checkpoints the write-ahead log: about 6 ms an event on an empty instance, and a
+ranged day records about 800 events (a materialisation, a planned materialisation and the check
+evaluations of every asset, per day). ``PooledSqliteEventLogStorage`` keeps one connection per
+database file and commits with ``synchronous=NORMAL`` (durable against a crash of the process,
+not of the machine; the production instance is PostgreSQL, deploy/dagster.yaml): about 1.2 ms
+an event. The files, tables and layout are Dagster's own, so an instance written by either
+storage is read by the other. Measured in docs/performance.md ("The local instance's event
+log"): 14 ranged days of 30 customers in 133 s against 204 s.
+"""
+
+import os
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as db
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    SQLITE_BUSY_TIMEOUT_SECONDS,
+    SqliteEventLogStorage,
+    SqliteEventLogStorageWatchdog,
+)
+from dagster._core.storage.runs import SqliteRunStorage
+from dagster._core.storage.schedules import SqliteScheduleStorage
+from dagster._core.storage.sqlite_storage import (
+    DagsterSqliteStorage,
+    _event_logs_directory,
+    _runs_directory,
+    _schedule_directory,
+)
+
+# What ``ensure_dagster_home`` writes into a new Dagster home: no usage statistics leave it,
+# and its events go through the pooled storage.
+INSTANCE_YAML = """\
+telemetry:
+  enabled: false
+storage:
+  custom:
+    module: customer_platform.local_instance
+    class: LocalSqliteStorage
+    config:
+      base_dir:
+        env: DAGSTER_HOME
+"""
+
+OPEN_DATABASES = 8  # the index, and the latest runs' own files
+
+
+class PooledSqliteEventLogStorage(SqliteEventLogStorage):
+    """Dagster's SQLite event log with one open connection per database file (the index and
+    the ``OPEN_DATABASES - 1`` runs written last) instead of a new engine per event."""
+
+    def __init__(self, base_dir: str, inst_data=None):
+        self._engines: OrderedDict[str, db.Engine] = OrderedDict()
+        self._engines_pid = os.getpid()
+        super().__init__(base_dir, inst_data)
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value):
+        return cls(inst_data=inst_data, **config_value)
+
+    def _engine(self, shard: str) -> db.Engine:
+        if self._engines_pid != os.getpid():  # a forked child must not share its parent's files
+            self._engines, self._engines_pid = OrderedDict(), os.getpid()
+        engine = self._engines.get(shard)
+        if engine is not None:
+            self._engines.move_to_end(shard)
+            return engine
+        engine = db.create_engine(self.conn_string_for_shard(shard), pool_size=1,
+                                  connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+        db.event.listen(engine, "connect",
+                        lambda dbapi, _record: dbapi.execute("PRAGMA synchronous=NORMAL"))
+        if shard not in self._initialized_dbs:
+            self._initdb(engine)
+            self._initialized_dbs.add(shard)
+        self._engines[shard] = engine
+        while len(self._engines) > OPEN_DATABASES:
+            self._engines.popitem(last=False)[1].dispose()
+        return engine
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[db.Connection]:
+        with self._db_lock, self._engine(shard).connect() as conn, conn.begin():
+            yield conn
+
+    def watch(self, run_id, cursor, callback) -> None:
+        """A run's live log in the UI: commits land in the write-ahead log (the database file
+        itself changes only at a checkpoint), so the watch follows both files."""
+        super().watch(run_id, cursor, callback)
+        watchdog, watch = self._watchers[run_id][callback]
+        self._obs.remove_handler_for_watch(watchdog, watch)
+        follower = _WalWatchdog(self, run_id, callback, cursor)
+        self._watchers[run_id][callback] = (
+            follower, self._obs.schedule(follower, self._base_dir, recursive=True))
+
+    def dispose(self) -> None:
+        for engine in self._engines.values():
+            engine.dispose()
+        self._engines.clear()
+        super().dispose()
+
+
+class _WalWatchdog(SqliteEventLogStorageWatchdog):
+    """Dagster's run-log watcher, woken by the run's database file or its write-ahead log."""
+
+    def __init__(self, storage, run_id, callback, cursor):
+        super().__init__(storage, run_id, callback, cursor)
+        self._patterns = [self._log_path, self._log_path + "-wal"]
+
+    def on_modified(self, event) -> None:
+        self._process_log()
+
+
+class LocalSqliteStorage(DagsterSqliteStorage):
+    """Dagster's SQLite storage (runs, events, schedules under one base directory, the layout
+    of a default ``$DAGSTER_HOME``) with the pooled event log."""
+
+    def __init__(self, base_dir: str, inst_data=None):
+        self.base_dir = base_dir
+        self._run_storage = SqliteRunStorage.from_local(_runs_directory(base_dir))
+        self._event_log_storage = PooledSqliteEventLogStorage(_event_logs_directory(base_dir))
+        self._schedule_storage = SqliteScheduleStorage.from_local(_schedule_directory(base_dir))
+        self._inst_data = inst_data
+        super(DagsterSqliteStorage, self).__init__()
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value):
+        return cls.from_local(inst_data=inst_data, **config_value)
