@@ -148,6 +148,12 @@ class TransactionalDuckDbClient(DuckDbClient):
                 conn.rollback()
                 raise
 
+    @staticmethod
+    def get_table_name(table_slice: TableSlice) -> str:
+        """``dagster/table_name`` as a query names it (``silver.stg_crm_customers``): the
+        warehouse is one file, so the file's path is not part of the table's name."""
+        return f"{table_slice.schema}.{table_slice.table}"
+
 
 class WarehouseIOManager(HeldOpenDuringRun, DuckDBIOManager):
     """DuckDB I/O manager for the warehouse file: Polars by default, pandas when asked."""

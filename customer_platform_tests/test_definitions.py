@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from dagster import AssetKey
 
 from customer_platform.contracts import SOURCE_TABLES
 from customer_platform.definitions import defs
@@ -50,6 +51,18 @@ def test_pii_columns_are_tagged_in_the_ui():
     tags = {c.name: c.tags.get("pii") for c in node.metadata["dagster/column_schema"].columns}
     assert tags["email"] == "contact" and tags["customer_name"] == "personal_identifier"
     assert tags["address_line"] == "address" and tags["region"] is None
+    # the class is said once, as the tag: not again among the column's rules
+    assert not [c.name for c in node.metadata["dagster/column_schema"].columns
+                if any("PII" in rule for rule in c.constraints.other)]
+
+
+def test_column_types_read_as_short_names():
+    graph = defs.resolve_asset_graph()
+    types = {column.type for key in graph.get_all_asset_keys()
+             for column in getattr(graph.get(key).metadata.get("dagster/column_schema"),
+                                   "columns", ())}
+    assert "Datetime(us)" in types and "Date" in types and "String" in types
+    assert not [t for t in types if "=" in t or "'" in t or "None" in t]
 
 
 def test_silver_checks_are_blocking_and_cover_every_table():
@@ -88,3 +101,10 @@ def test_code_passes_the_linter():
     done = subprocess.run([str(ruff), "check", "customer_platform", "customer_platform_tests"],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_gold_tables_and_views_name_their_warehouse_table():
+    graph = defs.resolve_asset_graph()
+    for name in ("dim_customer", "dim_customer_versions", "fact_order"):
+        node = graph.get(AssetKey(["gold", name]))
+        assert node.metadata["dagster/table_name"] == f"gold.{name}", name

@@ -432,6 +432,7 @@ def build_gold_asset(table: GoldTable, run: Callable | None = None) -> AssetsDef
         metadata={
             "partition_expr": PARTITION_COLUMN,
             "dagster/column_schema": table_schema(table.schema(), table.primary_key),
+            "dagster/table_name": f"gold.{table.name}",
             "primary_key": list(table.primary_key),
             "seed": table.seed,
         },

@@ -277,6 +277,7 @@ def build_scd2_assets(dim: Scd2Dimension) -> list[AssetsDefinition]:
         tags={"layer": "gold", "kind": "dimension", "seed": dim.versions.seed},
         metadata={
             "dagster/column_schema": table_schema(ordered_schema(dim.view_model)),
+            "dagster/table_name": f"gold.{dim.name}",
             "primary_key": [dim.business_key, "valid_from"],
         },
         check_specs=[AssetCheckSpec(

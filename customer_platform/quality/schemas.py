@@ -8,12 +8,14 @@
 description and PII class of every column.
 """
 
+import re
+
 import pandera.polars as pa
 import polars as pl
 from dagster import TableColumn, TableColumnConstraints, TableSchema
 
 from customer_platform.contracts import SourceTable
-from customer_platform.contracts.base import PII_CLASSES, column_meta
+from customer_platform.contracts.base import column_meta
 from customer_platform.contracts.metadata import (
     DUPLICATE_KEYS,
     METADATA_COLUMNS,
@@ -93,19 +95,25 @@ def silver_schema(table: SourceTable) -> pa.DataFrameSchema:
     return schema
 
 
+def type_name(dtype) -> str:
+    """A column type as the UI shows it: ``Datetime(us)``, ``Decimal(12, 2)``, ``String``,
+    not Polars' ``Datetime(time_unit='us', time_zone=None)``."""
+    text = re.sub(r"\b\w+=", "", str(dtype))
+    return re.sub(r"(, )?None\b", "", text).replace("'", "").replace("()", "")
+
+
 def table_schema(schema: pa.DataFrameSchema, primary_key=()) -> TableSchema:
-    """Dagster column schema (types, descriptions, constraints, PII tags) from a Pandera one."""
+    """Dagster column schema (types, descriptions, constraints, PII tags) from a Pandera one.
+    A column's PII class is its ``pii`` tag, once (the classes: ``PII_CLASSES``)."""
     columns = []
     for name, col in schema.columns.items():
         pii = column_meta(col, "pii")
         tags = {"pii": pii} if pii else {}
         other = [check.error or check.name for check in col.checks]
-        if pii:
-            other.append(f"PII: {PII_CLASSES[pii]}")
         columns.append(
             TableColumn(
                 name=name,
-                type=str(col.dtype),
+                type=type_name(col.dtype),
                 description=col.description,
                 constraints=TableColumnConstraints(
                     nullable=bool(col.nullable), unique=bool(col.unique) or (

@@ -104,6 +104,9 @@ def test_materialisations_show_row_counts_and_a_masked_preview(platform_run):
     _, results = platform_run
     events = {e.asset_key.to_user_string(): e.materialization.metadata
               for e in results[DAYS[0]].get_asset_materialization_events()}
+    # the table as a query names it, without the warehouse file's path
+    assert events["silver/stg_crm_customers"]["dagster/table_name"].value == \
+        "silver.stg_crm_customers"
     for key in ("silver/stg_crm_customers", "gold/dim_customer_versions"):
         metadata = events[key]
         assert metadata["dagster/row_count"].value > 0
