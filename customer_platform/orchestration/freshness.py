@@ -104,6 +104,26 @@ def gold_freshness(context: AssetCheckExecutionContext) -> Iterable[AssetCheckRe
 FRESHNESS_CHECKS = [gold_freshness]
 
 
+def compact_cursor(day: str, passed: Mapping[str, bool]) -> str:
+    """The outcomes last reported, in a few words: the day and whichever is shorter, the late
+    tables or the tables on time (a list of all 112 tables filled the sensor's page)."""
+    late = sorted(key for key, ok in passed.items() if not ok)
+    on_time = sorted(key for key, ok in passed.items() if ok)
+    shorter = {"late": late} if len(late) <= len(on_time) else {"on_time": on_time}
+    return json.dumps({"day": day, "tables": len(passed), **shorter})
+
+
+def reported_outcomes(cursor: str | None, day: str, tables: Iterable[str]) -> dict[str, bool]:
+    """Each table's outcome last reported for ``day``; a cursor of another day (or of the
+    older, per-table form) reports nothing, so every table's outcome is reported again."""
+    state = json.loads(cursor) if cursor else {}
+    if state.get("day") != day:
+        return {}
+    if "late" in state:
+        return {table: table not in state["late"] for table in tables}
+    return {table: table in state["on_time"] for table in tables}
+
+
 def build_freshness_sensor(keys: Iterable[AssetKey] = FRESH_GOLD_KEYS, *,
                            clock: Callable[[], dt.datetime] = utc_now,
                            deadline_cron: str | None = None, timezone: str | None = None,
@@ -119,18 +139,19 @@ def build_freshness_sensor(keys: Iterable[AssetKey] = FRESH_GOLD_KEYS, *,
     def _freshness_sensor(context: SensorEvaluationContext) -> SensorResult:
         now = clock().astimezone(dt.UTC)
         expected = expected_day(now, deadline_cron, timezone)
-        reported: Mapping[str, str] = json.loads(context.cursor) if context.cursor else {}
         if expected is None:
             return SensorResult(skip_reason="no day is due yet", cursor=context.cursor)
-        events, state = [], {}
+        reported = reported_outcomes(context.cursor, expected[0],
+                                     [key.to_user_string() for key in keys])
+        events, passed = [], {}
         for key in keys:
             outcome = verdict(context.instance, key, *expected, now)
-            state[key.to_user_string()] = f"{expected[0]}:{outcome['passed']}"
-            if reported.get(key.to_user_string()) != state[key.to_user_string()]:
+            passed[key.to_user_string()] = outcome["passed"]
+            if reported.get(key.to_user_string()) != outcome["passed"]:
                 events.append(AssetCheckEvaluation(asset_key=key, check_name=CHECK_NAME,
                                                    **outcome))
-        late = sum(outcome.endswith(":False") for outcome in state.values())
-        return SensorResult(asset_events=events, cursor=json.dumps(state, sort_keys=True),
+        late = sum(not ok for ok in passed.values())
+        return SensorResult(asset_events=events, cursor=compact_cursor(expected[0], passed),
                             skip_reason=None if events else
                             f"no change since the last report: {late} of {len(keys)} tables "
                             f"late for {expected[0]}")

@@ -4,6 +4,7 @@ passes; the sensor reports only changes, and recovery as soon as the late day la
 checks cover the gold tables of the daily job and stay out of every job's selection."""
 
 import datetime as dt
+import json
 
 from dagster import (
     AssetCheckKey,
@@ -75,6 +76,9 @@ def test_a_late_day_fails_visibly_until_it_lands(instance):
             for key in (ON_TIME, LATE)] == [AssetCheckExecutionRecordStatus.SUCCEEDED,
                                             AssetCheckExecutionRecordStatus.FAILED]
 
+    # the cursor is the day and the shorter list (the one table on time), not every table
+    assert json.loads(first.cursor) == {"day": "2026-03-02", "tables": 3,
+                                        "on_time": [ON_TIME.to_user_string()]}
     again = sensor(build_sensor_context(instance=instance, cursor=first.cursor))
     assert again.asset_events == [] and "2 of 3 tables late" in again.skip_reason.skip_message
 
@@ -85,6 +89,11 @@ def test_a_late_day_fails_visibly_until_it_lands(instance):
     clock[0] = at(dt.date(2026, 3, 4), 9)  # the next deadline asks for the next day
     next_day = sensor(build_sensor_context(instance=instance, cursor=recovered.cursor))
     assert outcomes(next_day) == {ON_TIME: False, LATE: False, NEVER: False}
+    assert json.loads(next_day.cursor)["on_time"] == []  # all late: none on time is shorter
+    # a cursor of the older per-table form reports every outcome once more
+    older = sensor(build_sensor_context(instance=instance, cursor=json.dumps(
+        {key.to_user_string(): "2026-03-03:False" for key in (ON_TIME, LATE, NEVER)})))
+    assert outcomes(older) == {ON_TIME: False, LATE: False, NEVER: False}
 
 
 def test_the_executable_check_applies_the_same_rule(instance):
