@@ -12,10 +12,12 @@ storage is read by the other. Measured in docs/performance.md ("The local instan
 log"): 14 ranged days of 30 customers in 133 s against 204 s.
 """
 
+import json
 import os
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy as db
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
@@ -32,19 +34,18 @@ from dagster._core.storage.sqlite_storage import (
     _schedule_directory,
 )
 
-# What ``ensure_dagster_home`` writes into a new Dagster home: no usage statistics leave it,
-# and its events go through the pooled storage.
-INSTANCE_YAML = """\
-telemetry:
-  enabled: false
-storage:
-  custom:
-    module: customer_platform.local_instance
-    class: LocalSqliteStorage
-    config:
-      base_dir:
-        env: DAGSTER_HOME
-"""
+
+def instance_yaml(home: Path) -> str:
+    """What ``ensure_dagster_home`` writes into a new Dagster home: no usage statistics leave
+    it, and its events go through the pooled storage. The home's path is written out (not
+    ``env: DAGSTER_HOME``) so that the instance also opens from its directory alone
+    (``DagsterInstance.from_config(home)``, a notebook)."""
+    return (
+        "telemetry:\n  enabled: false\n"
+        "storage:\n  custom:\n    module: customer_platform.local_instance\n"
+        f"    class: LocalSqliteStorage\n    config:\n      base_dir: {json.dumps(str(home))}\n"
+    )
+
 
 OPEN_DATABASES = 8  # the index, and the latest runs' own files
 

@@ -35,9 +35,9 @@ def ensure_dagster_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():  # a local, embedded instance (customer_platform.local_instance)
-        from customer_platform.local_instance import INSTANCE_YAML
+        from customer_platform.local_instance import instance_yaml
 
-        config.write_text(INSTANCE_YAML)
+        config.write_text(instance_yaml(home.resolve()))
     os.environ["DAGSTER_HOME"] = str(home.resolve())
     return home
 

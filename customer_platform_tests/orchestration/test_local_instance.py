@@ -28,6 +28,12 @@ def test_a_new_home_stores_events_through_the_pooled_log(home):
         for day in range(1, 11):
             _report(instance, f"2026-01-{day:02d}", day * 10)
         assert len(instance.event_log_storage._engines) <= OPEN_DATABASES
+    # the instance opens from its directory alone, with no DAGSTER_HOME (a notebook)
+    os.environ.pop("DAGSTER_HOME")
+    with DagsterInstance.from_config(str(home)) as reader:
+        assert isinstance(reader.event_log_storage, PooledSqliteEventLogStorage)
+        assert len(reader.get_materialized_partitions(AssetKey(["gold", "fact_order"]))) == 10
+    os.environ["DAGSTER_HOME"] = str(home)
     # the files are Dagster's own: a stock SQLite instance on the same home reads every event
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     with DagsterInstance.get() as stock:
