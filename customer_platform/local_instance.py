@@ -12,7 +12,6 @@ storage is read by the other. Measured in docs/performance.md ("The local instan
 log"): 14 ranged days of 30 customers in 133 s against 204 s.
 """
 
-import json
 import os
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -20,19 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as db
+import yaml
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     SQLITE_BUSY_TIMEOUT_SECONDS,
     SqliteEventLogStorage,
     SqliteEventLogStorageWatchdog,
 )
-from dagster._core.storage.runs import SqliteRunStorage
-from dagster._core.storage.schedules import SqliteScheduleStorage
-from dagster._core.storage.sqlite_storage import (
-    DagsterSqliteStorage,
-    _event_logs_directory,
-    _runs_directory,
-    _schedule_directory,
-)
+from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
 
 
 def instance_yaml(home: Path) -> str:
@@ -40,12 +33,11 @@ def instance_yaml(home: Path) -> str:
     it, and its events go through the pooled storage. The home's path is written out (not
     ``env: DAGSTER_HOME``) so that the instance also opens from its directory alone
     (``DagsterInstance.from_config(home)``, a notebook)."""
-    return (
-        "telemetry:\n  enabled: false\n"
-        "storage:\n  custom:\n    module: customer_platform.local_instance\n"
-        f"    class: LocalSqliteStorage\n    config:\n      base_dir: {json.dumps(str(home))}\n"
-    )
-
+    return yaml.safe_dump({
+        "telemetry": {"enabled": False},
+        "storage": {"custom": {"module": __name__, "class": LocalSqliteStorage.__name__,
+                               "config": {"base_dir": str(home)}}},
+    }, sort_keys=False)
 
 OPEN_DATABASES = 8  # the index, and the latest runs' own files
 
@@ -120,12 +112,8 @@ class LocalSqliteStorage(DagsterSqliteStorage):
     of a default ``$DAGSTER_HOME``) with the pooled event log."""
 
     def __init__(self, base_dir: str, inst_data=None):
-        self.base_dir = base_dir
-        self._run_storage = SqliteRunStorage.from_local(_runs_directory(base_dir))
+        super().__init__(base_dir, inst_data)
         self._event_log_storage = PooledSqliteEventLogStorage(_event_logs_directory(base_dir))
-        self._schedule_storage = SqliteScheduleStorage.from_local(_schedule_directory(base_dir))
-        self._inst_data = inst_data
-        super(DagsterSqliteStorage, self).__init__()
 
     @classmethod
     def from_config_value(cls, inst_data, config_value):

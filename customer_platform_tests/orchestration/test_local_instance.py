@@ -3,9 +3,11 @@ own SQLite storage does, in the same files, and a run's live log still wakes up.
 
 import os
 import threading
+import time
 
 import pytest
 from dagster import AssetKey, AssetMaterialization, DagsterInstance
+from dagster._core.events.log import EventLogEntry
 
 from customer_platform.local_instance import OPEN_DATABASES, PooledSqliteEventLogStorage
 from customer_platform.tools.daily_runs import ensure_dagster_home
@@ -83,10 +85,6 @@ def test_a_run_log_watch_wakes_on_a_commit(home):
             storage.end_watch(run_id, callback)
 
 
-def _entry(run_id: str, message: str):
-    import time
-
-    from dagster._core.events.log import EventLogEntry
-
+def _entry(run_id: str, message: str) -> EventLogEntry:
     return EventLogEntry(error_info=None, level=20, user_message=message, run_id=run_id,
                          timestamp=time.time())
