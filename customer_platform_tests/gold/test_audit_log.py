@@ -27,6 +27,10 @@ from dagster import (
     build_run_status_sensor_context,
     materialize,
 )
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
 from customer_platform.bronze.assets import BRONZE_ASSETS
 from customer_platform.contracts import source_table
@@ -40,7 +44,8 @@ from customer_platform.gold.audit import (
 )
 from customer_platform.gold.audit._events import CheckEvaluation, PartitionHistory, RunFacts
 from customer_platform.orchestration.audit_sensors import audit_after_failure, audit_after_success
-from customer_platform.partitions import daily_partitions
+from customer_platform.partitions import RANGED, daily_partitions, partition_days, record_day
+from customer_platform.quality.checks import over_days
 from customer_platform.resources import warehouse_resources
 from customer_platform.silver.assets import SILVER_ASSETS
 
@@ -64,8 +69,27 @@ def audit_probe() -> MaterializeResult:
                                         metadata={"failing_rows": 0 if passed else 3})])
 
 
+RANGE = (dt.date(2026, 3, 3), dt.date(2026, 3, 4))
+RANGED_PROBE_KEY = AssetKey(["gold", "audit_ranged_probe"])
+
+
+@asset(key=RANGED_PROBE_KEY, partitions_def=daily_partitions, backfill_policy=RANGED,
+       check_specs=[AssetCheckSpec("probe_rule", asset=RANGED_PROBE_KEY,
+                                   partitions_def=daily_partitions)])
+def audit_ranged_probe(context):
+    """A ranged step whose check fails on the range's last day only."""
+    days = partition_days(context)
+    for day in days:
+        record_day(context, day, {"dagster/row_count": 7})
+    yield MaterializeResult()
+    yield over_days({day: AssetCheckResult(
+        asset_key=RANGED_PROBE_KEY, check_name="probe_rule", passed=day != RANGE[-1],
+        metadata={"failing_rows": 0 if day != RANGE[-1] else 4}) for day in days},
+        context=context)
+
+
 ALL = [*BRONZE_ASSETS, *SILVER_ASSETS, audit_probe, *process_audit_log.ASSETS,
-       *error_audit_log.ASSETS]
+       *error_audit_log.ASSETS, audit_ranged_probe]
 MAIN = [f"bronze/{CUSTOMERS.bronze_table}", f"silver/{CUSTOMERS.silver_table}",
         f"silver/{CUSTOMERS.rejects_table}", "gold/audit_probe"]
 
@@ -271,3 +295,29 @@ def _failed_check_history(in_flight_plans):
 def test_an_open_error_is_in_progress_while_a_retry_runs(in_flight, status):
     row, = error_audit_log.event_errors(_failed_check_history(in_flight), DAY)
     assert row["status"] == status and row["update_date"] == dt.date(2001, 9, 9)
+
+
+def test_a_ranged_runs_failed_check_is_an_error_of_its_own_day_only(tmp_path):
+    """A run over two days whose check fails on the second: the audit of the first day holds
+    no error of it, the second holds exactly one (that day's evaluation, not also the step's
+    verdict over the range)."""
+    tags = {ASSET_PARTITION_RANGE_START_TAG: RANGE[0].isoformat(),
+            ASSET_PARTITION_RANGE_END_TAG: RANGE[-1].isoformat()}
+    resources = warehouse_resources(tmp_path / "warehouse.duckdb", tmp_path / "landing")
+    (tmp_path / "dagster_home").mkdir()
+    with DagsterInstance.local_temp(str(tmp_path / "dagster_home")) as instance:
+        ranged = materialize(ALL, selection=[RANGED_PROBE_KEY], tags=tags, resources=resources,
+                             instance=instance, raise_on_error=False)
+        assert ranged.success  # the check is not blocking: the run succeeds, the check fails
+        audit = materialize(ALL, selection=list(AUDIT_KEYS), tags=tags, resources=resources,
+                            instance=instance)
+        assert audit.success
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        errors = con.execute("SELECT load_date, error_rule, affected_rows, run_id "
+                             "FROM gold.error_audit_log WHERE error_origin = 'asset_check'").pl()
+        audited = con.execute("SELECT load_date, count(*) AS n FROM gold.process_audit_log "
+                              "WHERE process_type = 'asset' GROUP BY load_date").pl()
+    assert errors.to_dicts() == [{"load_date": RANGE[-1], "error_rule": "probe_rule",
+                                  "affected_rows": 4, "run_id": ranged.run_id}]
+    assert sorted(audited["load_date"]) == list(RANGE)  # both days audited, one row each
+    assert audited["n"].to_list() == [1, 1]

@@ -119,12 +119,20 @@ def _metadata_value(value):
     return value.value if isinstance(value, MetadataValue) else value
 
 
-def _run_facts(instance: DagsterInstance, record, partition_key: str) -> RunFacts:
-    """What the run did for ``partition_key`` (a ranged run's other days left out)."""
+def run_events(instance: DagsterInstance, run_id: str) -> list:
+    """The events of a run the audit reads (steps, materialisations, check evaluations)."""
+    return list(instance.all_logs(run_id, of_type=_EVENTS))
+
+
+def _run_facts(record, entries: list, partition_key: str) -> RunFacts:
+    """What the run did for ``partition_key``: a ranged run's other days are left out, and so
+    is the verdict its step gives for the whole range (no partition), since each day's own
+    evaluation is recorded beside it."""
     run = record.dagster_run
+    ranged = ASSET_PARTITION_RANGE_START_TAG in run.tags
     facts = RunFacts(run_id=run.run_id, job_name=run.job_name, status=run.status,
                      partition_key=partition_key, start=record.start_time, end=record.end_time)
-    for entry in instance.all_logs(run.run_id, of_type=_EVENTS):
+    for entry in entries:
         event = entry.dagster_event
         if event is None:
             continue
@@ -147,6 +155,8 @@ def _run_facts(instance: DagsterInstance, record, partition_key: str) -> RunFact
                 materialization.asset_key, step, entry.timestamp,
                 {k: _metadata_value(v) for k, v in materialization.metadata.items()}))
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
+            if data.partition != partition_key and (ranged or data.partition is not None):
+                continue
             facts.evaluations.append(CheckEvaluation(
                 run.run_id, data.asset_key, data.check_name, step, entry.timestamp, data.passed,
                 data.severity.value, data.description,
@@ -190,22 +200,30 @@ def runs_of_partition(instance: DagsterInstance, partition_key: str) -> list:
     return sorted(records.values(), key=lambda r: r.create_timestamp)
 
 
-def partition_history(instance: DagsterInstance, partition_key: str,
-                      exclude_run_id: str | None = None) -> PartitionHistory:
-    runs, in_flight = [], []
-    for record in runs_of_partition(instance, partition_key):
-        if record.dagster_run.run_id == exclude_run_id:
-            continue
-        if record.dagster_run.job_name == AUDIT_JOB_NAME:
-            continue
-        facts = _run_facts(instance, record, partition_key)
-        if facts.audits_itself:
-            continue
-        if facts.status in FINISHED:
-            runs.append(facts)
-        elif facts.status in IN_FLIGHT:
-            in_flight.append(facts)
-    return PartitionHistory(partition_key, runs, in_flight)
+class PartitionHistories:
+    """The partition histories of a step's days. A ranged run covers several of them: its
+    event log is read once, not once a day (a week's run holds thousands of events)."""
+
+    def __init__(self, instance: DagsterInstance, exclude_run_id: str | None = None):
+        self.instance, self.exclude_run_id = instance, exclude_run_id
+        self._events: dict[str, list] = {}
+
+    def of(self, partition_key: str) -> PartitionHistory:
+        runs, in_flight = [], []
+        for record in runs_of_partition(self.instance, partition_key):
+            run = record.dagster_run
+            if run.run_id == self.exclude_run_id or run.job_name == AUDIT_JOB_NAME:
+                continue
+            if run.run_id not in self._events:
+                self._events[run.run_id] = run_events(self.instance, run.run_id)
+            facts = _run_facts(record, self._events[run.run_id], partition_key)
+            if facts.audits_itself:
+                continue
+            if facts.status in FINISHED:
+                runs.append(facts)
+            elif facts.status in IN_FLIGHT:
+                in_flight.append(facts)
+        return PartitionHistory(partition_key, runs, in_flight)
 
 
 # -- lineage helpers --------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from customer_platform.gold.audit._events import (
     as_json,
     key_string,
     numeric_metadata,
-    partition_history,
+    PartitionHistories,
     source_system_of,
     stable_id,
     table_name,
@@ -218,8 +218,10 @@ def error_rows(warehouse: Warehouse, history: PartitionHistory, day: dt.date) ->
     **ASSET_SETTINGS,
 )
 def error_audit_log(context: AssetExecutionContext, warehouse: Warehouse):
+    histories = PartitionHistories(context.instance, exclude_run_id=context.run.run_id)
+
     def audit(day):
-        history = partition_history(context.instance, day.isoformat(), context.run.run_id)
+        history = histories.of(day.isoformat())
         try:
             rows = error_rows(warehouse, history, day)
         except duckdb.CatalogException as exc:  # a rejects table mid-creation by another writer

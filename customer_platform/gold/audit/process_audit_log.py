@@ -25,7 +25,7 @@ from customer_platform.gold.audit._events import (
     as_json,
     key_string,
     numeric_metadata,
-    partition_history,
+    PartitionHistories,
     reported_rows,
     source_system_of,
     stable_id,
@@ -171,8 +171,10 @@ def process_rows(history: PartitionHistory, day: dt.date) -> pl.DataFrame:
     **ASSET_SETTINGS,
 )
 def process_audit_log(context: AssetExecutionContext, warehouse: Warehouse):
+    histories = PartitionHistories(context.instance, exclude_run_id=context.run.run_id)
+
     def audit(day):
-        history = partition_history(context.instance, day.isoformat(), context.run.run_id)
+        history = histories.of(day.isoformat())
         rows = process_rows(history, day)
         verdict = write_frame(warehouse, "process_audit_log", PROCESS_SCHEMA, rows, day)
         record_day(context, day, {
