@@ -16,7 +16,7 @@ from customer_platform.bronze.landing import PARTITION_COLUMN, find_landing_file
 from customer_platform.contracts import DECLARED_TABLES, SourceTable
 from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
 from customer_platform.privacy import markdown_preview
-from customer_platform.quality.checks import evaluate_schema, over_days, schema_check_spec
+from customer_platform.quality.checks import evaluate_schema_by_day, over_days, schema_check_spec
 from customer_platform.quality.schemas import bronze_schema, pii_columns, table_schema
 from customer_platform.resources import LandingZone
 
@@ -76,13 +76,13 @@ def build_bronze_asset(table: SourceTable) -> AssetsDefinition:
                 "renamed_columns": MetadataValue.json(loaded.renamed_columns),
                 "preview": MetadataValue.md(markdown_preview(loaded.frame, pii_columns(schema))),
             })
-            return loaded.frame, evaluate_schema(loaded.frame, schema,
-                                                 check_name="pandera_schema")
+            return loaded.frame
 
-        loaded = each_day(context, load)
-        yield Output(pl.concat([frame for _, (frame, _) in loaded], how="vertical_relaxed")
-                     if len(loaded) > 1 else loaded[0][1][0])
-        yield over_days({day: verdict for day, (_, verdict) in loaded}, context=context)
+        frames = dict(each_day(context, load))
+        yield Output(pl.concat(list(frames.values()), how="vertical_relaxed")
+                     if len(frames) > 1 else next(iter(frames.values())))
+        yield over_days(evaluate_schema_by_day(frames, schema, check_name="pandera_schema"),
+                        context=context)
 
     return _bronze
 

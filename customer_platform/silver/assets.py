@@ -18,9 +18,9 @@ from customer_platform.contracts import DECLARED_TABLES, SourceTable
 from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
 from customer_platform.privacy import markdown_preview
 from customer_platform.quality.checks import (
-    evaluate_schema,
+    evaluate_schema_by_day,
     over_days,
-    reconcile,
+    reconcile_days,
     reconciliation_spec,
     schema_check_spec,
 )
@@ -121,16 +121,15 @@ def build_silver_asset(table: SourceTable) -> AssetsDefinition:
         yield Output(pl.concat([r.rejects for r in results]) if ranged else results[0].rejects,
                      "rejects")
         # Both outputs are stored by now: the checks see exactly what was written.
-        yield over_days({day: evaluate_schema(result.silver, schema, asset_key=silver_key(table),
-                                              check_name="pandera_schema")
-                         for day, result in cleaned}, context=context)
-        yield over_days({day: reconcile(warehouse, silver_key(table), table.bronze_table,
-                                        table.silver_table, table.rejects_table, day)
-                         for day, _ in cleaned}, context=context)
-        yield over_days({day: evaluate_schema(result.rejects, REJECTS_SCHEMA,
-                                              asset_key=rejects_key(table),
-                                              check_name="pandera_schema")
-                         for day, result in cleaned}, context=context)
+        yield over_days(evaluate_schema_by_day(
+            {day: result.silver for day, result in cleaned}, schema,
+            asset_key=silver_key(table), check_name="pandera_schema"), context=context)
+        yield over_days(reconcile_days(warehouse, silver_key(table), table.bronze_table,
+                                       table.silver_table, table.rejects_table,
+                                       [day for day, _ in cleaned]), context=context)
+        yield over_days(evaluate_schema_by_day(
+            {day: result.rejects for day, result in cleaned}, REJECTS_SCHEMA,
+            asset_key=rejects_key(table), check_name="pandera_schema"), context=context)
 
     return _silver
 
