@@ -169,16 +169,14 @@ def evaluate_schema_by_day(frames: dict, schema: pa.DataFrameSchema, **identity)
     """``evaluate_schema`` of each day's frame (``frames``: day -> frame, in day order), with
     one validation of the days together where that gives the same verdicts: Pandera's cost is
     mostly per call, so a week validated once costs about what one day does. The days' frames
-    must share their columns and types, and the schema must have one uniqueness rule, which
-    then holds within each day (the partition column joins the key); its table checks are
-    row-wise, as every contract's are. If the days together fail, each day is validated on its
-    own, so a failing day keeps its own figures and sample."""
-    days = list(frames)
-    whole = _within_each_day(schema)
-    same_shape = len({tuple(frame.schema.items()) for frame in frames.values()}) == 1
-    if len(days) > 1 and whole is not None and same_shape:
+    must share their columns and types; the schema's uniqueness rules then hold within each
+    day, and its table checks are row-wise, as every contract's and model's are. If the days
+    together fail, each day is validated on its own, so a failing day keeps its own figures."""
+    if len(frames) > 1 and len({tuple(f.schema.items()) for f in frames.values()}) == 1:
+        together = pl.concat([frame.with_columns(pl.lit(i, pl.Int64).alias(_DAY_INDEX))
+                              for i, frame in enumerate(frames.values())])
         try:
-            whole.validate(pl.concat(list(frames.values())), lazy=True)
+            _within_each_day(schema).validate(together, lazy=True)
         except pa.errors.SchemaErrors:
             pass
         else:
@@ -187,17 +185,23 @@ def evaluate_schema_by_day(frames: dict, schema: pa.DataFrameSchema, **identity)
     return {day: evaluate_schema(frame, schema, **identity) for day, frame in frames.items()}
 
 
-def _within_each_day(schema: pa.DataFrameSchema) -> pa.DataFrameSchema | None:
-    """``schema`` for several days' rows in one frame: its uniqueness rule (a table key or one
-    unique column) made unique within each day; None without the partition column or with
-    more than one uniqueness rule."""
+#: the column ``evaluate_schema_by_day`` numbers each day's rows by, in the frame it validates
+_DAY_INDEX = "_validated_day"
+
+
+def _within_each_day(schema: pa.DataFrameSchema) -> pa.DataFrameSchema:
+    """``schema`` for several days' rows in one frame, told apart by ``_DAY_INDEX``: each
+    uniqueness rule (the table key, a unique column) becomes a row check that holds within a
+    day. (Polars counts nulls as equal, so this is never laxer than Pandera's own rule.)"""
     unique_columns = [name for name, column in schema.columns.items() if column.unique]
     rules = ([list(schema.unique)] if schema.unique else []) + [[c] for c in unique_columns]
-    if PARTITION_COLUMN not in schema.columns or len(rules) > 1:
-        return None
     whole = schema.update_columns({name: {"unique": False} for name in unique_columns})
-    if rules:
-        whole.unique = [*rules[0], PARTITION_COLUMN]
+    whole = whole.add_columns({_DAY_INDEX: pa.Column(pl.Int64)})
+    whole.unique = None
+    whole.checks = [*whole.checks, *(pa.Check(
+        lambda data, rule=rule: data.lazyframe.select(
+            ~pl.struct(*rule, _DAY_INDEX).is_duplicated()),
+        name=f"unique within a day: {', '.join(rule)}") for rule in rules)]
     return whole
 
 

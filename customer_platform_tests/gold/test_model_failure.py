@@ -6,7 +6,9 @@ import datetime as dt
 from dagster import DagsterInstance, materialize
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel, GoldTable, build_gold_asset
+from customer_platform.gold import base
+from customer_platform.gold.base import GoldModel, GoldTable, build_gold_asset, run_gold_sql
+from customer_platform.quality.checks import evaluate_schema
 from customer_platform.tools.backfill import partition_arguments
 
 DAY = dt.date(2026, 1, 5)
@@ -80,3 +82,39 @@ def test_over_a_range_the_days_before_the_broken_one_are_written_and_it_is_named
         ) == ["r0"]  # the day before is written; the broken day and the rest are not
         by_day = {e.partition: e.passed for e in result.get_asset_check_evaluations()}
         assert by_day == {DAY.isoformat(): False, None: False}  # the day's and the step's
+
+
+def test_a_clean_range_is_validated_once_and_each_day_keeps_its_records(tiny, monkeypatch):
+    days = [DAY + dt.timedelta(n) for n in range(3)]
+    tiny.put("silver.readings", [{"reading_key": f"r{n}{k}", "amount": n, "load_date": day}
+                                 for n, day in enumerate(days) for k in range(n + 1)])
+    one_day_validations = []
+    monkeypatch.setattr(base, "evaluate_schema",
+                        lambda *a, **k: one_day_validations.append(a) or evaluate_schema(*a, **k))
+    with DagsterInstance.ephemeral() as instance:
+        result = run(tiny, instance, days=days)
+        assert result.success
+        rows = {e.partition: e.materialization.metadata["dagster/row_count"].value
+                for e in result.get_asset_materialization_events()}
+    assert one_day_validations == []  # the range's rows were validated in one call
+    assert rows == {day.isoformat(): n + 1 for n, day in enumerate(days)}
+    by_day = {e.partition: e.passed for e in result.get_asset_check_evaluations()}
+    assert by_day == {**{day.isoformat(): True for day in days}, None: True}
+    assert tiny.read("SELECT load_date, count(*) AS n FROM gold.fact_reading GROUP BY 1 "
+                     "ORDER BY 1")["n"].to_list() == [1, 2, 3]
+
+
+class Ratio(GoldModel):
+    ratio_key: str = column("Key of the ratio", unique=True)
+    ratio: float = column("A computed ratio")
+
+
+def test_a_computed_negative_zero_is_stored_as_zero(tiny):
+    table = GoldTable(
+        name="fact_ratio", model=Ratio, description="Ratios, for this test.", seed="000",
+        kind="fact", domain="test", primary_key=("ratio_key",), sources=(),
+        sql="SELECT 'k' AS ratio_key, round(-1e-13, 2) AS ratio, CAST($day AS DATE) AS "
+            "load_date, CAST($day AS DATE) AS update_date, 'test' AS source_system")
+    run_gold_sql(tiny.resource, table, DAY)
+    assert tiny.read("SELECT CAST(ratio AS VARCHAR) AS r FROM gold.fact_ratio")["r"].to_list(
+    ) == ["0.0"]  # round(-1e-13, 2) is -0.0: stored, it would export as "-0.00"

@@ -11,6 +11,7 @@ import pytest
 from customer_platform.bronze.landing import to_bronze
 from customer_platform.contracts import source_table
 from customer_platform.generator import generate, generated_tables
+from customer_platform.quality import checks
 from customer_platform.quality.checks import (
     evaluate_schema,
     evaluate_schema_by_day,
@@ -67,14 +68,22 @@ def test_each_days_verdict_is_that_of_the_day_alone(landed, table):
         assert together == alone, stage
 
 
-def test_a_key_on_two_days_passes_and_a_days_own_duplicate_fails_that_day(landed):
-    """A snapshot table repeats its keys every day (allowed); a key twice in one day is not,
-    and the failing day keeps its own figures while the other days pass."""
+def test_a_key_on_two_days_passes_and_a_days_own_duplicate_fails_that_day(landed,
+                                                                          monkeypatch):
+    """A snapshot table repeats its keys every day (allowed), and the days pass in one
+    validation; a key twice in one day is not allowed, and the failing day keeps its own
+    figures while the other days pass."""
     table = source_table("crm.customers")
     silver = {day: landed[(table.qualified_name, day)][1].silver for day in DAYS}
     shared = set(silver[DAYS[0]]["customer_id"]) & set(silver[DAYS[1]]["customer_id"])
     assert shared  # the same customers are delivered on both days
     schema = silver_schema(table)
+    one_at_a_time = []
+    monkeypatch.setattr(checks, "evaluate_schema",
+                        lambda *a, **k: one_at_a_time.append(a) or evaluate_schema(*a, **k))
+    assert all(r.passed for r in checks.evaluate_schema_by_day(silver, schema).values())
+    assert one_at_a_time == []  # validated together, not day by day
+    monkeypatch.undo()
     together, alone = by_day(silver, schema)
     assert together == alone and all(passed for passed, _ in together.values())
 
