@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, Definitions, define_asset_job
@@ -13,7 +14,7 @@ from dagster import DagsterInstance, Definitions, define_asset_job
 from customer_platform.bronze.assets import BRONZE_ASSETS
 from customer_platform.resources import warehouse_resources
 from customer_platform.silver.assets import SILVER_ASSETS
-from customer_platform.tools.cli import main
+from customer_platform.tools.cli import demo_window, main
 from customer_platform.tools.run_progress import RunWatcher
 
 DAY = dt.date(2026, 1, 1)
@@ -102,3 +103,24 @@ def test_report_writes_the_days_dashboard(cli, tmp_path):
     assert report.returncode == 0, report.stderr
     assert "charts with data" in report.stderr and out.stat().st_size > 100_000
     assert "<html" in out.read_text()[:2000].lower()
+
+
+@pytest.mark.parametrize(("start", "end", "window"), [
+    (None, None, ("2026-12-02", "2026-12-04")),  # the three days before today
+    (None, "2026-03-10", ("2026-03-08", "2026-03-10")),
+    ("2026-01-01", "2026-01-02", ("2026-01-01", "2026-01-02")),  # fixed dates, as given
+])
+def test_the_demo_ends_yesterday_unless_told_its_days(start, end, window):
+    day = lambda text: text and dt.date.fromisoformat(text)  # noqa: E731
+    assert demo_window(dt.date(2026, 12, 5), day(start), day(end)) == tuple(map(day, window))
+
+
+def test_workspace_yaml_names_the_code_location_the_cli_runs_belong_to():
+    import yaml
+
+    from customer_platform.tools.location_runs import CODE_LOCATION, DEFINITIONS_MODULE
+
+    workspace = yaml.safe_load((Path(__file__).parents[1] / "workspace.yaml").read_text())
+    location, = workspace["load_from"]
+    assert location["python_module"] == {"module_name": DEFINITIONS_MODULE,
+                                         "location_name": CODE_LOCATION}

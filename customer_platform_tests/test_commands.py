@@ -1,7 +1,9 @@
 """The README's main command as a newcomer runs it, ``./scripts/demo.sh``, on a small company
-(setup included), then the other subcommands on its result: every run and every check of the
-demo company is green, ``status`` says so, ``export`` writes the days' files and manifest, and
-``docs`` writes the documents the repository holds."""
+(setup included), then the other subcommands on its result: the demo company is current (its
+days end yesterday, on purpose: the one clock-dependent fixture), every run is a run of the
+code location's jobs and green, every check passes, freshness included, the report is an
+asset, ``status`` says so, ``export`` writes the days' files and manifest, and ``docs`` writes
+the documents the repository holds."""
 
 import datetime as dt
 import json
@@ -12,34 +14,58 @@ import sys
 from pathlib import Path
 
 import pytest
-from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
+from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus
 from dagster._core.instance.ref import InstanceRef
 
 REPO = Path(__file__).resolve().parents[1]
-START, END = dt.date(2026, 1, 1), dt.date(2026, 1, 2)
+#: The demo's default window: the three days before today (the demo is current on purpose).
+END = dt.date.today() - dt.timedelta(days=1)
+START = END - dt.timedelta(days=2)
 DAYS = ["--start", str(START), "--end", str(END)]
+#: The freshness verdicts the sensor would give now, as the code location sees the demo.
+FRESHNESS = """
+import json
+from dagster import DagsterInstance
+from customer_platform.orchestration import cadence
+from customer_platform.orchestration.freshness import FRESH_GOLD_KEYS, expected_day, verdict
+now = cadence.utc_now()
+day, tick = expected_day(now, cadence.freshness_deadline_cron(), cadence.schedule_timezone())
+with DagsterInstance.get() as instance:
+    late = [k.to_user_string() for k in FRESH_GOLD_KEYS
+            if not verdict(instance, k, day, tick, now)["passed"]]
+print(json.dumps({"day": day, "tables": len(FRESH_GOLD_KEYS), "late": late}))
+"""
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """``scripts/demo.sh`` for two days of 30 customers, in a data folder of its own; and a
-    runner of further ``customer-platform`` commands in the same environment."""
+    """``scripts/demo.sh`` for its default days of 30 customers, in a data folder of its own,
+    its settings left in a ``.env`` of its own; and a runner of further commands (and Python)
+    in the environment that file describes, as ``dagster dev`` would see it."""
     root = tmp_path_factory.mktemp("demo")
     env = {**os.environ, "CUSTOMER_PLATFORM_DATA": str(root / "data"),
-           "DAGSTER_HOME": str(root / "data" / "dagster_home"),
-           "CUSTOMER_PLATFORM_PARTITION_START": str(START), "COLUMNS": "200"}
+           "DAGSTER_HOME": str(root / "data" / "dagster_home"), "COLUMNS": "200"}
     for name in ("CUSTOMER_PLATFORM_WAREHOUSE", "CUSTOMER_PLATFORM_LANDING_ROOT",
-                 "CUSTOMER_PLATFORM_EXPORTS", "CUSTOMER_PLATFORM_REPORTS"):
+                 "CUSTOMER_PLATFORM_EXPORTS", "CUSTOMER_PLATFORM_REPORTS",
+                 "CUSTOMER_PLATFORM_PARTITION_START"):
         env.pop(name, None)
-    shown = subprocess.run(["bash", "scripts/demo.sh", "--customers", "30", *DAYS], cwd=REPO,
+    shown = subprocess.run(["bash", "scripts/demo.sh", "--customers", "30",
+                            "--env-file", str(root / ".env")], cwd=REPO,
                            env=env, capture_output=True, text=True, timeout=1200)
+    settings = dict(line.split("=", 1) for line in (root / ".env").read_text().splitlines())
+    env.update(settings)
 
     def command(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "customer_platform.tools.cli", *args],
                               env=env, capture_output=True, text=True, timeout=600)
 
+    def python(code: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                              text=True, timeout=600)
+
+    command.python, command.settings = python, settings
     return root / "data", shown, command
 
 
@@ -54,12 +80,34 @@ def test_the_demo_finishes_and_says_where_to_look(demo):
     assert report.stat().st_size > 100_000
 
 
+def test_the_demo_leaves_the_settings_dagster_dev_reads(demo):
+    data, _, command = demo
+    assert command.settings == {"CUSTOMER_PLATFORM_PARTITION_START": str(START),
+                                "CUSTOMER_PLATFORM_DATA": str(data),
+                                "DAGSTER_HOME": str(data / "dagster_home")}
+
+
+def test_the_demo_company_is_fresh_by_this_machines_clock(demo):
+    _, _, command = demo
+    shown = command.python(FRESHNESS)
+    assert shown.returncode == 0, shown.stderr[-3000:]
+    freshness = json.loads(shown.stdout)
+    assert freshness["day"] in (str(END), str(END - dt.timedelta(days=1)))
+    assert freshness["tables"] > 50 and freshness["late"] == []
+
+
 def test_every_run_and_check_of_the_demo_company_is_green(demo):
     data, _, _ = demo
     instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(data / "dagster_home")))
     try:
         runs = instance.get_runs()
         assert runs and {run.status for run in runs} == {DagsterRunStatus.SUCCESS}
+        # each a run of the code location's job, launched from the command line
+        assert {run.remote_job_origin.repository_origin.get_label() for run in runs} == {
+            "__repository__@customer_platform"}
+        assert {run.tags.get("customer_platform/launched_from") for run in runs} == {"cli"}
+        reports = instance.fetch_materializations(AssetKey(["gold", "report"]), limit=5).records
+        assert [record.partition_key for record in reports] == [str(END)]
         evaluations = [entry.dagster_event.event_specific_data for run in runs
                        for entry in instance.all_logs(
                            run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)]

@@ -21,9 +21,11 @@ from collections.abc import Callable, Sequence
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
 )
 
 from customer_platform.partitions import FAILED_DAY
+from customer_platform.tools.location_runs import run_in_process
 from customer_platform.tools.run_progress import RunWatcher
 
 DAILY_JOB = "daily_platform"
@@ -60,8 +62,15 @@ def partition_arguments(days: Sequence[str]) -> dict:
     day's partition key, else the range's tags (every step then handles the days in order)."""
     if len(days) == 1:
         return {"partition_key": days[0]}
-    return {"tags": {ASSET_PARTITION_RANGE_START_TAG: days[0],
-                     ASSET_PARTITION_RANGE_END_TAG: days[-1]}}
+    return {"tags": partition_tags(days)}
+
+
+def partition_tags(days: Sequence[str]) -> dict[str, str]:
+    """The tags of a run over ``days`` (consecutive, in order): one day's partition, else the
+    range (every step then handles the days in order)."""
+    if len(days) == 1:
+        return {PARTITION_NAME_TAG: days[0]}
+    return {ASSET_PARTITION_RANGE_START_TAG: days[0], ASSET_PARTITION_RANGE_END_TAG: days[-1]}
 
 
 def first_failed_day(result, days: Sequence[str]) -> str:
@@ -91,9 +100,8 @@ def run_range(instance, days: Sequence[str], keys: Sequence | None, follow_up: b
         job = job_subset(job, keys)
     run_id = str(uuid.uuid4())
     with RunWatcher(instance, run_id, show):
-        result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        run_config=QUIET_RUN, run_id=run_id,
-                                        **partition_arguments(days))
+        result = run_in_process(job, instance, run_config=QUIET_RUN, run_id=run_id,
+                                tags=partition_tags(days))
     done = list(days)
     if not result.success:
         stop = first_failed_day(result, days)
@@ -103,8 +111,8 @@ def run_range(instance, days: Sequence[str], keys: Sequence | None, follow_up: b
         done = [day for day in days if day < stop]
         if done:
             show(f"the days before {stop}", 0)
-            retry = job.execute_in_process(instance=instance, raise_on_error=False,
-                                           run_config=QUIET_RUN, **partition_arguments(done))
+            retry = run_in_process(job, instance, run_config=QUIET_RUN,
+                                   tags=partition_tags(done))
             if not retry.success:
                 report_failures(retry, done[0], failed, say)
                 return []
@@ -114,9 +122,8 @@ def run_range(instance, days: Sequence[str], keys: Sequence | None, follow_up: b
 
         for name, label in ((ANALYTICS_JOB, "analytics"), (AUDIT_JOB_NAME, "audit")):
             show(label, 0)
-            follow = defs.resolve_job_def(name).execute_in_process(
-                instance=instance, raise_on_error=False, run_config=QUIET_RUN,
-                **partition_arguments(done))
+            follow = run_in_process(defs.resolve_job_def(name), instance,
+                                    run_config=QUIET_RUN, tags=partition_tags(done))
             if not follow.success:
                 day = first_failed_day(follow, done)
                 report_failures(follow, day, failed, say)

@@ -129,29 +129,61 @@ def cmd_status(args) -> None:
     Console().print(table)
 
 
+#: Days the demo company has by default: they end yesterday, by this machine's clock.
+DEMO_DAYS = 3
+#: The settings ``dagster dev`` needs to open the demo's instance and warehouse with its
+#: partitions, written to the ``.env`` file it reads from the folder it starts in.
+DEMO_SETTINGS = ("CUSTOMER_PLATFORM_PARTITION_START", "CUSTOMER_PLATFORM_DATA", "DAGSTER_HOME")
+
+
+def demo_window(today: dt.date, start: dt.date | None, end: dt.date | None
+                ) -> tuple[dt.date, dt.date]:
+    """The demo's days: as given, else the ``DEMO_DAYS`` days before ``today``, so the
+    company is current (freshness checks pass) when the UI opens on it."""
+    end = end or today - dt.timedelta(days=1)
+    return start or end - dt.timedelta(days=DEMO_DAYS - 1), end
+
+
 def cmd_demo(args) -> None:
+    """Generate the demo company, materialise its days (analytics, audit and the report as
+    assets), and leave the settings ``dagster dev`` needs in ``--env-file``."""
+    import dotenv
+
     from customer_platform import settings
 
+    args.start, args.end = demo_window(dt.date.today(), args.start, args.end)
+    if "customer_platform.partitions" in sys.modules:  # the partitions are fixed at import
+        raise CliError("the demo must set its partitions before the platform is imported")
+    os.environ["CUSTOMER_PLATFORM_PARTITION_START"] = args.start.isoformat()
     args.landing_root = None
     cmd_generate(args)
     failed = materialize_days(args.start, args.end)
     if failed:
         raise CliError(f"demo run failed for {', '.join(failed)}")
-    home = os.environ["DAGSTER_HOME"]
-    from customer_platform.report import write_report
+    from customer_platform.report import REPORT_GROUP
+    from customer_platform.report.build import report_path
 
-    report = write_report(args.end)
+    if materialize_days(args.end, args.end, groups=(REPORT_GROUP,)):
+        raise CliError(f"the report of {args.end} failed")
+    env_file = Path(args.env_file).resolve()
+    env_file.touch()
+    os.environ["CUSTOMER_PLATFORM_DATA"] = str(settings.data_root())
+    for name in DEMO_SETTINGS:
+        dotenv.set_key(env_file, name, os.environ[name], quote_mode="never")
     console.print(
         "\n[bold green]Done.[/] The whole graph is materialised for "
         f"{args.start} .. {args.end}.\n"
         f"  warehouse (DuckDB): {settings.warehouse_path()}\n"
         f"  landing zone:       {settings.landing_root()}\n"
-        f"  the day's report:   {report.path}\n"
-        f"  browse the lineage: DAGSTER_HOME={home} .venv/bin/dagster dev -p 3000\n"
+        f"  the day's report:   {report_path(args.end)}\n"
+        f"  settings:           {env_file} (partitions from {args.start}, this data)\n"
+        f"  browse the lineage: cd {env_file.parent} && "
+        f"{Path(sys.executable).parent / 'dagster'} dev -p 3000\n"
         "                      then open http://127.0.0.1:3000\n"
         "  query it:           .venv/bin/python -c \"import duckdb; print(duckdb.connect("
         f"'{settings.warehouse_path()}', read_only=True).sql('from silver.stg_crm_customers "
-        "limit 5'))\""
+        "limit 5'))\"",
+        soft_wrap=True,
     )
 
 
@@ -273,7 +305,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(func=cmd_report)
 
     demo = sub.add_parser("demo", help="generate, materialise and say where to look")
-    window(demo)
+    demo.add_argument("--start", type=_date, help=f"first day (default: {DEMO_DAYS} days "
+                      "before --end)")
+    demo.add_argument("--end", type=_date, help="last day, inclusive (default: yesterday, "
+                      "by this machine's clock)")
+    demo.add_argument("--env-file", default=".env",
+                      help="where to leave the settings dagster dev reads (default: .env "
+                      "here, which dagster dev started here loads)")
     demo.add_argument("--customers", type=int, default=1_000)
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--dirt-scale", type=float, default=1.0)

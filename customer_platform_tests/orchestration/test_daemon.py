@@ -75,11 +75,13 @@ def daemon_process(tmp_path, instance_yaml: str, location: list[str], **env_vars
            "CUSTOMER_PLATFORM_LANDING_ROOT": str(landing.root),
            "CUSTOMER_PLATFORM_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
            "CUSTOMER_PLATFORM_LANDING_SENSOR_INTERVAL": "1", **env_vars}
-    command = [str(Path(sys.executable).with_name("dagster-daemon")), "run", *location]
+    command = [str(Path(sys.executable).with_name("dagster-daemon")), "run", *location,
+               "-d", str(REPO)]  # the test locations are modules of the repository
     instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
     instance.get_run_records(limit=1)  # its storage exists before the daemon opens it
     log = (tmp_path / "daemon.log").open("w")
-    process = start_server(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # started outside the repository: Dagster reads a .env where it starts (the demo leaves one)
+    process = start_server(command, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         yield instance, landing, process, tmp_path / "daemon.log"
     finally:

@@ -86,7 +86,7 @@ def dagster_dev(request, tmp_path_factory):
         proc = start_server(
             [str(dagster), "dev", "-p", str(port), "-w",  # no host: the default binding
              str(REPO / "workspace.yaml")],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+            cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         def answers():
