@@ -1,8 +1,8 @@
 """The UI as a person sees it: the real ``dagster dev`` (webserver and daemon) on 127.0.0.1 and
 a free port, against a temporary DAGSTER_HOME, warehouse and landing zone. Its GraphQL API
 serves the asset graph and the checks, runs a partition materialisation, and headless
-Chromium renders the lineage page (screenshot saved; ``UI_SCREENSHOT=path`` keeps a copy,
-which is how docs/images/lineage.png is made).
+Chromium renders the lineage page (screenshot saved; ``UI_SCREENSHOT=path`` keeps a copy).
+The README's pictures come from the demo company (``test_demo_in_the_ui.py``).
 
 Every test runs twice: on the default SQLite instance, and on the production configuration
 (deploy/dagster.yaml: runs, events, schedules and sensors in a real PostgreSQL server)."""
@@ -11,7 +11,6 @@ import dataclasses
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from dagster_graphql import DagsterGraphQLClient
 from customer_platform.generator import generate
 from customer_platform.settings import partition_start
 from customer_platform_tests.processes import start_server
+from customer_platform_tests.ui.browser import free_port, graphql, headless_chromium, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -46,22 +46,6 @@ class DagsterDev:
     storage: str  # "sqlite" or "postgres"
     home: Path
     postgres_env: dict  # DAGSTER_PG_* of the PostgreSQL instance, empty for SQLite
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -103,15 +87,6 @@ def dagster_dev(request, tmp_path_factory):
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
-
-
-def graphql(url: str, query: str, variables: dict | None = None) -> dict:
-    response = requests.post(f"{url}/graphql", json={"query": query,
-                                                     "variables": variables or {}}, timeout=60)
-    response.raise_for_status()
-    body = response.json()
-    assert "errors" not in body, body["errors"]
-    return body["data"]
 
 
 ASSET_GRAPH = """
@@ -231,22 +206,9 @@ def assert_storage_holds_the_run(dagster_dev: DagsterDev) -> None:
 
 
 def test_lineage_page_renders_in_headless_chromium(dagster_dev, tmp_path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
     url = dagster_dev.url
-    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    assert chromium and driver_path, "Debian's chromium and chromium-driver are needed: " \
-        "scripts/setup.sh installs them"
     graphql(url, "mutation { setNuxSeen }")  # the first-visit pop-up would cover the graph
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=1600,1000",
-                 f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    browser = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    browser = headless_chromium(tmp_path / "profile")
     try:
         browser.get(f"{url}/locations/customer_platform/asset-groups/{LINEAGE_GROUP}")
         expected = ["crm_customers", "stg_crm_customers", "stg_crm_customers_rejects"]
