@@ -19,6 +19,7 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     MaterializeResult,
+    MetadataValue,
     asset,
 )
 
@@ -36,8 +37,9 @@ from customer_platform.gold.calendar.dim_date import CALENDAR_START
 from customer_platform.gold.completeness import UNDELIVERED, undelivered
 from customer_platform.gold.sql import DAY, metadata_columns, sk, values_sql
 from customer_platform.partitions import RANGED, daily_partitions, partition_days
+from customer_platform.privacy import markdown_preview
 from customer_platform.quality.checks import over_days
-from customer_platform.quality.schemas import table_schema
+from customer_platform.quality.schemas import pii_columns, table_schema
 from customer_platform.resources import Warehouse
 
 LOOKBACK_DAYS = 7
@@ -291,9 +293,13 @@ def build_scd2_assets(dim: Scd2Dimension) -> list[AssetsDefinition]:
             warehouse.define(con, as_of_macro_sql(dim))
             versions_count, current = con.execute(
                 f"SELECT count(*), count(*) FILTER (is_current) FROM gold.{dim.name}").fetchone()
+            head = con.execute(f"SELECT * FROM gold.{dim.name} WHERE is_current "
+                               "ORDER BY ALL LIMIT 5").pl()
             check = history_check(con, dim)
-        yield MaterializeResult(metadata={"dagster/row_count": versions_count,
-                                          "versions": versions_count, "current": current})
+        yield MaterializeResult(metadata={
+            "dagster/row_count": versions_count, "versions": versions_count, "current": current,
+            "preview": MetadataValue.md(markdown_preview(head, pii_columns(
+                ordered_schema(dim.view_model))))})
         # the history as it stands after the range, recorded for each of its days
         yield over_days({day: check for day in partition_days(context)}, context=context)
 

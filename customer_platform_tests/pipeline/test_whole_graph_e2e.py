@@ -107,7 +107,7 @@ def test_materialisations_show_row_counts_and_a_masked_preview(platform_run):
     # the table as a query names it, without the warehouse file's path
     assert events["silver/stg_crm_customers"]["dagster/table_name"].value == \
         "silver.stg_crm_customers"
-    for key in ("silver/stg_crm_customers", "gold/dim_customer_versions"):
+    for key in ("silver/stg_crm_customers", "gold/dim_customer_versions", "gold/dim_customer"):
         metadata = events[key]
         assert metadata["dagster/row_count"].value > 0
         preview = metadata["preview"].value
