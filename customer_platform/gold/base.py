@@ -336,12 +336,15 @@ def broken_model_results(context, asset_key: AssetKey, failure: BaseException):
     yield result
 
 
-def _commit_partition(warehouse: Warehouse, con, name: str, day: dt.date, staged: str) -> None:
-    """Replace partition ``day`` of ``name`` with the ``staged`` rows in one transaction, so a
-    re-run replaces the day and a crash leaves the old one."""
+def _commit_partitions(warehouse: Warehouse, con, name: str, staged: dict[dt.date, str]
+                       ) -> None:
+    """Replace each partition of ``name`` with its staged rows (``staged``: day -> the table
+    holding them) in one transaction, so a re-run replaces the days and a crash leaves the
+    old ones."""
     con.begin()
     try:
-        warehouse.replace_partition(con, name, PARTITION_COLUMN, day, staged)
+        for day, rows in staged.items():
+            warehouse.replace_partition(con, name, PARTITION_COLUMN, day, rows)
         con.commit()
     except BaseException:
         con.rollback()
@@ -358,7 +361,7 @@ def write_frame(warehouse: Warehouse, name: str, schema: pa.DataFrameSchema,
         con.execute(f"CREATE OR REPLACE TEMP TABLE _frame_rows AS SELECT "
                     f"{_typed_columns(schema)} FROM incoming")
         try:
-            _commit_partition(warehouse, con, f"gold.{name}", day, "_frame_rows")
+            _commit_partitions(warehouse, con, f"gold.{name}", {day: "_frame_rows"})
         finally:
             con.execute("DROP TABLE IF EXISTS _frame_rows")
     return result
@@ -392,7 +395,7 @@ def run_gold_sql(warehouse: Warehouse, table: GoldTable, day: dt.date
             results += [_foreign_key_result(con, fk, "_gold_rows") for fk in table.foreign_keys]
             if table.redelivery:
                 results.append(_unique_across_days_result(con, table, "_gold_rows", day, settled))
-            _commit_partition(warehouse, con, f"gold.{table.name}", day, "_gold_rows")
+            _commit_partitions(warehouse, con, f"gold.{table.name}", {day: "_gold_rows"})
         finally:
             con.execute("DROP TABLE IF EXISTS _gold_rows")
     return rows.height, results
@@ -424,15 +427,7 @@ def run_gold_sql_days(warehouse: Warehouse, table: GoldTable, days: list[dt.date
             done = [(day, (frames[day].height, [verdicts[day], *(
                 _foreign_key_result(con, fk, name) for fk in table.foreign_keys)]))
                 for day, name in staged.items()]
-            con.begin()
-            try:
-                for day, name in staged.items():
-                    warehouse.replace_partition(con, f"gold.{table.name}", PARTITION_COLUMN,
-                                                day, name)
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
+            _commit_partitions(warehouse, con, f"gold.{table.name}", staged)
         finally:
             for name in staged.values():
                 con.execute(f"DROP TABLE IF EXISTS {name}")

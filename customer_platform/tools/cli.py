@@ -131,9 +131,6 @@ def cmd_status(args) -> None:
 
 #: Days the demo company has by default: they end yesterday, by this machine's clock.
 DEMO_DAYS = 3
-#: The settings ``dagster dev`` needs to open the demo's instance and warehouse with its
-#: partitions, written to the ``.env`` file it reads from the folder it starts in.
-DEMO_SETTINGS = ("CUSTOMER_PLATFORM_PARTITION_START", "CUSTOMER_PLATFORM_DATA", "DAGSTER_HOME")
 
 
 def demo_window(today: dt.date, start: dt.date | None, end: dt.date | None
@@ -165,11 +162,14 @@ def cmd_demo(args) -> None:
 
     if materialize_days(args.end, args.end, groups=(REPORT_GROUP,)):
         raise CliError(f"the report of {args.end} failed")
+    # what dagster dev needs to open the demo's instance and warehouse with its partitions,
+    # in the .env file it reads from the folder it starts in
     env_file = Path(args.env_file).resolve()
     env_file.touch()
-    os.environ["CUSTOMER_PLATFORM_DATA"] = str(settings.data_root())
-    for name in DEMO_SETTINGS:
-        dotenv.set_key(env_file, name, os.environ[name], quote_mode="never")
+    for name, value in (("CUSTOMER_PLATFORM_PARTITION_START", args.start.isoformat()),
+                        ("CUSTOMER_PLATFORM_DATA", str(settings.data_root())),
+                        ("DAGSTER_HOME", os.environ["DAGSTER_HOME"])):
+        dotenv.set_key(env_file, name, value, quote_mode="never")
     console.print(
         "\n[bold green]Done.[/] The whole graph is materialised for "
         f"{args.start} .. {args.end}.\n"

@@ -119,11 +119,6 @@ def _metadata_value(value):
     return value.value if isinstance(value, MetadataValue) else value
 
 
-def run_events(instance: DagsterInstance, run_id: str) -> list:
-    """The events of a run the audit reads (steps, materialisations, check evaluations)."""
-    return list(instance.all_logs(run_id, of_type=_EVENTS))
-
-
 def _run_facts(record, entries: list, partition_key: str) -> RunFacts:
     """What the run did for ``partition_key``: a ranged run's other days are left out, and so
     is the verdict its step gives for the whole range (no partition), since each day's own
@@ -215,7 +210,8 @@ class PartitionHistories:
             if run.run_id == self.exclude_run_id or run.job_name == AUDIT_JOB_NAME:
                 continue
             if run.run_id not in self._events:
-                self._events[run.run_id] = run_events(self.instance, run.run_id)
+                self._events[run.run_id] = list(self.instance.all_logs(run.run_id,
+                                                                       of_type=_EVENTS))
             facts = _run_facts(record, self._events[run.run_id], partition_key)
             if facts.audits_itself:
                 continue
