@@ -10,17 +10,24 @@ not of the machine; the production instance is PostgreSQL, deploy/dagster.yaml):
 an event. The files, tables and layout are Dagster's own, so an instance written by either
 storage is read by the other. Measured in docs/performance.md ("The local instance's event
 log"): 14 ranged days of 30 customers in 133 s against 204 s.
+
+Two more costs of Dagster's SQLite event log are cut here: a batch of events (a ranged step's
+materialisations, a run's planned materialisations) is stored in one transaction per database
+file instead of one per event, and whether a table exists is asked of the database once, not
+with a new engine for each asset event (about 1 ms each, 2,376 times in a ranged week).
 """
 
 import os
+import threading
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import sqlalchemy as db
 import yaml
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
     SQLITE_BUSY_TIMEOUT_SECONDS,
     SqliteEventLogStorage,
     SqliteEventLogStorageWatchdog,
@@ -40,6 +47,10 @@ def instance_yaml(home: Path) -> str:
     }, sort_keys=False)
 
 OPEN_DATABASES = 8  # the index, and the latest runs' own files
+#: Dagster stores events in batches (``store_event_batch``) only when this is set, for every
+#: run of the process; a batch is at most one run's planned materialisations (~1,000 for a
+#: ranged week), so this bounds nothing the platform writes.
+EVENT_BATCH_SIZE = "10000"
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
@@ -49,7 +60,11 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data=None):
         self._engines: OrderedDict[str, db.Engine] = OrderedDict()
         self._engines_pid = os.getpid()
+        self._batch: dict[str, db.Connection] | None = None
+        self._tables: set[str] = set()
         super().__init__(base_dir, inst_data)
+        self._db_lock = threading.RLock()  # a batch holds it while its events take it again
+        os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", EVENT_BATCH_SIZE)
 
     @classmethod
     def from_config_value(cls, inst_data, config_value):
@@ -76,8 +91,38 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[db.Connection]:
-        with self._db_lock, self._engine(shard).connect() as conn, conn.begin():
-            yield conn
+        with self._db_lock:
+            if self._batch is not None:  # inside store_event_batch: its open transaction
+                if shard not in self._batch:
+                    conn = self._batch_connections.enter_context(self._engine(shard).connect())
+                    conn.begin()
+                    self._batch[shard] = conn
+                yield self._batch[shard]
+                return
+            with self._engine(shard).connect() as conn, conn.begin():
+                yield conn
+
+    def store_event_batch(self, events: Sequence) -> None:
+        """Store ``events`` in one transaction per database file; if one fails, none is stored
+        (and Dagster stores them again one by one)."""
+        with self._db_lock, ExitStack() as self._batch_connections:
+            self._batch = {}
+            try:
+                for event in events:
+                    self.store_event(event)
+                for conn in self._batch.values():
+                    conn.commit()
+            finally:
+                self._batch = None  # closing the connections rolls back what was not committed
+
+    def has_table(self, table_name: str) -> bool:
+        """Whether the index holds ``table_name``, asked once (tables are added by
+        migrations, never dropped while the instance is open)."""
+        if table_name not in self._tables:
+            with self._connect(INDEX_SHARD_NAME) as conn:
+                if db.inspect(conn).has_table(table_name):
+                    self._tables.add(table_name)
+        return table_name in self._tables
 
     def watch(self, run_id, cursor, callback) -> None:
         """A run's live log in the UI: commits land in the write-ahead log (the database file

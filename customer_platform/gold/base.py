@@ -218,21 +218,28 @@ def _key_source(con, table: str) -> str:
     return f"gold.{table}_versions" if versions else f"gold.{table}"
 
 
-def _foreign_key_result(con, fk: ForeignKey, rows_table: str) -> AssetCheckResult:
+def _foreign_key_results(con, fk: ForeignKey, staged: dict[dt.date, str]
+                         ) -> dict[dt.date, AssetCheckResult]:
+    """The ``fk_<column>`` verdict of each day's rows (``staged``: day -> the table holding
+    them), from one query over all the days."""
     keys = _key_source(con, fk.table)
-    orphans, total = con.execute(
-        f"SELECT count(*) FILTER (NOT EXISTS (SELECT 1 FROM {keys} d "
-        f"WHERE d.{fk.references} = f.{fk.column})), count(*) FROM {rows_table} f "
-        f"WHERE f.{fk.column} IS NOT NULL").fetchone()
-    sample = [r[0] for r in con.execute(
-        f"SELECT DISTINCT f.{fk.column} FROM {rows_table} f WHERE f.{fk.column} IS NOT NULL "
-        f"AND NOT EXISTS (SELECT 1 FROM {keys} d WHERE d.{fk.references} = "
-        f"f.{fk.column}) ORDER BY 1 LIMIT 10").fetchall()]
-    return AssetCheckResult(check_name=f"fk_{fk.column}", passed=orphans == 0,
-                            severity=AssetCheckSeverity.ERROR if fk.blocking
-                            else AssetCheckSeverity.WARN,
-                            metadata={"rows_checked": total, "orphan_rows": orphans,
-                                      "orphan_keys_sample": sample})
+    rows = " UNION ALL ".join(f"SELECT {number} AS day_number, {fk.column} AS key FROM {table} "
+                              f"WHERE {fk.column} IS NOT NULL"
+                              for number, table in enumerate(staged.values()))
+    counted = {number: (total, orphans, sample) for number, total, orphans, sample in con.execute(
+        f"SELECT day_number, count(*), count(*) FILTER (orphan), "
+        f"list(DISTINCT key ORDER BY key) FILTER (orphan) FROM (SELECT day_number, key, "
+        f"NOT EXISTS (SELECT 1 FROM {keys} d WHERE d.{fk.references} = r.key) AS orphan "
+        f"FROM ({rows}) r) GROUP BY day_number").fetchall()}
+    severity = AssetCheckSeverity.ERROR if fk.blocking else AssetCheckSeverity.WARN
+    results = {}
+    for number, day in enumerate(staged):
+        total, orphans, sample = counted.get(number, (0, 0, []))
+        results[day] = AssetCheckResult(
+            check_name=f"fk_{fk.column}", passed=orphans == 0, severity=severity,
+            metadata={"rows_checked": total, "orphan_rows": orphans,
+                      "orphan_keys_sample": (sample or [])[:10]})
+    return results
 
 
 def _same_record(table: GoldTable, new: str, old: str) -> str:
@@ -392,7 +399,8 @@ def run_gold_sql(warehouse: Warehouse, table: GoldTable, day: dt.date
                 settled = settle_redeliveries(con, table, "_gold_rows", day)
             rows = con.execute("SELECT * FROM _gold_rows").pl()
             results = [validated(rows, schema, f"gold.{table.name}", day)]
-            results += [_foreign_key_result(con, fk, "_gold_rows") for fk in table.foreign_keys]
+            results += [_foreign_key_results(con, fk, {day: "_gold_rows"})[day]
+                        for fk in table.foreign_keys]
             if table.redelivery:
                 results.append(_unique_across_days_result(con, table, "_gold_rows", day, settled))
             _commit_partitions(warehouse, con, f"gold.{table.name}", {day: "_gold_rows"})
@@ -424,9 +432,9 @@ def run_gold_sql_days(warehouse: Warehouse, table: GoldTable, days: list[dt.date
                                               check_name="pandera_schema")
             if not all(verdict.passed for verdict in verdicts.values()):
                 return None
+            references = [_foreign_key_results(con, fk, staged) for fk in table.foreign_keys]
             done = [(day, (frames[day].height, [verdicts[day], *(
-                _foreign_key_result(con, fk, name) for fk in table.foreign_keys)]))
-                for day, name in staged.items()]
+                verdicts_of_fk[day] for verdicts_of_fk in references)])) for day in staged]
             _commit_partitions(warehouse, con, f"gold.{table.name}", staged)
         finally:
             for name in staged.values():

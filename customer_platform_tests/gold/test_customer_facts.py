@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from customer_platform.gold.base import ensure_table, run_gold_sql
+from customer_platform.gold.base import ensure_table, run_gold_sql, run_gold_sql_days
 from customer_platform.gold.billing.fact_invoice import FACT_INVOICE
 from customer_platform.gold.commerce.fact_order import FACT_ORDER
 from customer_platform.gold.commerce.fact_order_line import FACT_ORDER_LINE
@@ -206,6 +206,34 @@ def test_foreign_key_check_catches_a_customer_missing_from_dim_customer(dims):
     assert not fk.passed
     assert fk.metadata["orphan_rows"].value == 1
     assert fk.metadata["orphan_keys_sample"].value == [key(dims, "customer", "C0009999")]
+
+
+def test_a_ranges_foreign_key_verdicts_are_each_days_own(dims):
+    """Over a range the foreign keys are checked in one query; each day keeps the verdict,
+    counts and sample it gets when run alone."""
+    base = {"order_status": "Completed", "order_channel": "Online", "total_amount": 10.0,
+            "currency": "USD"}
+    dims.put("silver.stg_com_orders", [
+        {**base, "order_id": f"ORD00000000{n}", "customer_id": customer, "order_date": day,
+         "updated_at": dt.datetime.combine(day, dt.time(11)), **silver_lineage(day)}
+        for n, (customer, day) in enumerate([("C0000001", D_1), ("C0009999", D_1),
+                                             ("C0009998", D_1), ("C0000001", D)])])
+    ranged = dict(run_gold_sql_days(dims.resource, FACT_ORDER, [D_1, D]))
+    for day, orphans in ((D_1, 2), (D, 0)):
+        _, results = ranged[day]
+        fk = {r.check_name: r for r in results}["fk_customer_key"]
+        assert (fk.passed, fk.metadata["orphan_rows"].value) == (orphans == 0, orphans)
+        _, alone = run_gold_sql(dims.resource, FACT_ORDER, day)
+        assert [(r.check_name, r.passed, r.metadata) for r in results] == [
+            (r.check_name, r.passed, r.metadata) for r in alone]
+    assert fk_sample(ranged[D_1]) == sorted(key(dims, "customer", c)
+                                            for c in ("C0009998", "C0009999"))
+
+
+def fk_sample(done) -> list:
+    _, results = done
+    return {r.check_name: r for r in results}["fk_customer_key"].metadata[
+        "orphan_keys_sample"].value
 
 
 def _band(code: str, low: int, high: int | None, pct: float, day: dt.date) -> dict:

@@ -6,10 +6,25 @@ import threading
 import time
 
 import pytest
-from dagster import AssetKey, AssetMaterialization, DagsterInstance
+import sqlalchemy as db
+from dagster import (
+    AssetCheckKey,
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetKey,
+    AssetMaterialization,
+    DagsterInstance,
+    MaterializeResult,
+    asset,
+    materialize,
+)
+from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
 from dagster._core.events.log import EventLogEntry
 
 from customer_platform.local_instance import OPEN_DATABASES, PooledSqliteEventLogStorage
+from customer_platform.partitions import RANGED, daily_partitions, partition_days
+from customer_platform.quality.checks import over_days
+from customer_platform.tools.backfill import partition_tags
 from customer_platform.tools.daily_runs import ensure_dagster_home
 
 
@@ -88,3 +103,90 @@ def test_a_run_log_watch_wakes_on_a_commit(home):
 def _entry(run_id: str, message: str) -> EventLogEntry:
     return EventLogEntry(error_info=None, level=20, user_message=message, run_id=run_id,
                          timestamp=time.time())
+
+
+def _materialisation(run_id: str, day: str, rows: int) -> EventLogEntry:
+    materialisation = AssetMaterialization(AssetKey(["gold", "fact_order"]), partition=day,
+                                           metadata={"dagster/row_count": rows})
+    event = DagsterEvent(DagsterEventType.ASSET_MATERIALIZATION.value, job_name="daily_platform",
+                         event_specific_data=StepMaterializationData(materialisation))
+    return EventLogEntry(error_info=None, level=20, user_message="", run_id=run_id,
+                         timestamp=time.time(), job_name="daily_platform", dagster_event=event)
+
+
+def test_a_batch_is_stored_in_one_transaction_a_database_or_not_at_all(home, monkeypatch):
+    """A ranged step's materialisations come as one batch: one commit for the run's file and
+    one for the index, whatever the number of days; a batch that fails part-way leaves none of
+    its events (Dagster then stores them one by one)."""
+    assert os.environ["DAGSTER_EVENT_BATCH_SIZE"]  # the storage turned batching on
+    days = [f"2026-01-{day:02d}" for day in range(1, 8)]
+    key = AssetKey(["gold", "fact_order"])
+    with DagsterInstance.get() as instance:
+        storage = instance.event_log_storage
+        storage.store_event(_entry("b" * 36, "run started"))  # the run's file exists
+        commits = []
+
+        def count(connection):
+            commits.append(connection)
+
+        db.event.listen(db.engine.Engine, "commit", count)
+        try:
+            storage.store_event_batch([_materialisation("b" * 36, d, 10) for d in days])
+        finally:
+            db.event.remove(db.engine.Engine, "commit", count)
+        assert len(commits) == 2
+        assert instance.get_materialized_partitions(key) == set(days)
+        assert len(instance.get_records_for_run("b" * 36).records) == 8
+
+        stored, store = [], storage.store_event
+
+        def fourth_fails(event):
+            if len(stored) == 3:
+                raise RuntimeError("disk full")
+            stored.append(event)
+            store(event)
+
+        monkeypatch.setattr(storage, "store_event", fourth_fails)
+        with pytest.raises(RuntimeError, match="disk full"):
+            storage.store_event_batch([_materialisation("c" * 36, d, 20) for d in days])
+        monkeypatch.undo()
+        assert instance.get_records_for_run("c" * 36).records == []
+        latest = instance.get_latest_materialization_event(key).asset_materialization
+        assert latest.metadata["dagster/row_count"].value == 10  # the failed batch left nothing
+
+
+PROBE = AssetKey(["gold", "batch_probe"])
+
+
+@asset(key=PROBE, partitions_def=daily_partitions, backfill_policy=RANGED,
+       check_specs=[AssetCheckSpec("probe_rule", asset=PROBE, partitions_def=daily_partitions)])
+def batch_probe(context):
+    """A ranged step with a check evaluated on each of its days."""
+    yield MaterializeResult()
+    yield over_days({day: AssetCheckResult(asset_key=PROBE, check_name="probe_rule",
+                                           passed=True, metadata={"rows": day.day})
+                     for day in partition_days(context)}, context=context)
+
+
+def test_a_ranged_steps_materialisations_and_day_verdicts_are_stored_in_batches(home,
+                                                                               monkeypatch):
+    """Over a range of days, a step's materialisations and each check's per-day evaluations
+    reach the storage as batches of one event a day, and every day keeps its own verdict."""
+    batches, store_batch = [], PooledSqliteEventLogStorage.store_event_batch
+
+    def seen(storage, events):
+        batches.append([event.dagster_event.event_type_value for event in events])
+        store_batch(storage, events)
+
+    monkeypatch.setattr(PooledSqliteEventLogStorage, "store_event_batch", seen)
+    days = ["2026-01-05", "2026-01-06", "2026-01-07"]
+    with DagsterInstance.get() as instance:
+        result = materialize([batch_probe], instance=instance, tags=partition_tags(days))
+        assert result.success
+        assert ["ASSET_MATERIALIZATION"] * 3 in batches
+        assert ["ASSET_CHECK_EVALUATION"] * 3 in batches
+        stored = instance.event_log_storage.get_asset_check_execution_history(
+            AssetCheckKey(PROBE, "probe_rule"), limit=10)
+        by_day = {e.partition: e.event.dagster_event.event_specific_data.metadata["rows"].value
+                  for e in stored if e.partition}
+        assert by_day == {day: int(day[-2:]) for day in days}
