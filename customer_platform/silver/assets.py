@@ -26,7 +26,7 @@ from customer_platform.quality.checks import (
 )
 from customer_platform.quality.schemas import pii_columns, silver_schema, table_schema
 from customer_platform.resources import Warehouse
-from customer_platform.silver.cleaning import clean
+from customer_platform.silver.cleaning import CleanResult, clean
 from customer_platform.silver.rejects import RejectedRow
 
 REJECTS_SCHEMA = RejectedRow.to_schema()
@@ -94,16 +94,20 @@ def build_silver_asset(table: SourceTable) -> AssetsDefinition:
         ],
     )
     def _silver(context: AssetExecutionContext, bronze: pl.DataFrame, warehouse: Warehouse):
-        ranged = len(context.partition_keys) > 1
+        cleaned = clean_range(context, bronze, table)
+        context.log.info(f"{table.silver_table}: {cleaned.counts()}")
+        silver_days = cleaned.silver.partition_by(PARTITION_COLUMN, as_dict=True)
+        rejects_days = cleaned.rejects.partition_by(PARTITION_COLUMN, as_dict=True)
+        bronze_rows = dict(bronze.group_by(PARTITION_COLUMN).len().iter_rows())
 
-        def clean_day(day):
-            rows = bronze.filter(pl.col(PARTITION_COLUMN) == day) if ranged else bronze
-            result = clean(rows, table)
+        def record(day):
+            result = CleanResult(silver_days.get((day,), cleaned.silver.clear()),
+                                 rejects_days.get((day,), cleaned.rejects.clear()))
             counts = result.counts()
-            context.log.info(f"{table.silver_table} {day}: {counts}")
             by_rule = result.rejects.group_by("error_rule").len().sort("error_rule")
             record_day(context, day, {
-                **counts, "bronze_rows": rows.height, "dagster/row_count": result.silver.height,
+                **counts, "bronze_rows": bronze_rows.get(day, 0),
+                "dagster/row_count": result.silver.height,
                 "preview": MetadataValue.md(markdown_preview(result.silver, pii_columns(schema))),
             }, silver_key(table))
             record_day(context, day, {
@@ -114,24 +118,34 @@ def build_silver_asset(table: SourceTable) -> AssetsDefinition:
             }, rejects_key(table))
             return result
 
-        cleaned = each_day(context, clean_day)
-        results = [result for _, result in cleaned]
-        yield Output(pl.concat([r.silver for r in results]) if ranged else results[0].silver,
-                     "silver")
-        yield Output(pl.concat([r.rejects for r in results]) if ranged else results[0].rejects,
-                     "rejects")
+        cleaned_days = each_day(context, record)
+        yield Output(cleaned.silver, "silver")
+        yield Output(cleaned.rejects, "rejects")
         # Both outputs are stored by now: the checks see exactly what was written.
         yield over_days(evaluate_schema_by_day(
-            {day: result.silver for day, result in cleaned}, schema,
+            {day: result.silver for day, result in cleaned_days}, schema,
             asset_key=silver_key(table), check_name="pandera_schema"), context=context)
         yield over_days(reconcile_days(warehouse, silver_key(table), table.bronze_table,
                                        table.silver_table, table.rejects_table,
-                                       [day for day, _ in cleaned]), context=context)
+                                       [day for day, _ in cleaned_days]), context=context)
         yield over_days(evaluate_schema_by_day(
-            {day: result.rejects for day, result in cleaned}, REJECTS_SCHEMA,
+            {day: result.rejects for day, result in cleaned_days}, REJECTS_SCHEMA,
             asset_key=rejects_key(table), check_name="pandera_schema"), context=context)
 
     return _silver
+
+
+def clean_range(context, bronze: pl.DataFrame, table: SourceTable) -> CleanResult:
+    """The step's days cleaned in one pass (every rule holds within a day). If that fails,
+    the days are cleaned one at a time, so that the failure names the day it is on."""
+    try:
+        return clean(bronze, table)
+    except Exception:
+        if len(context.partition_keys) == 1:
+            raise
+        each_day(context, lambda day: clean(bronze.filter(pl.col(PARTITION_COLUMN) == day),
+                                            table))
+        raise
 
 
 SILVER_ASSETS = [build_silver_asset(table) for table in DECLARED_TABLES]

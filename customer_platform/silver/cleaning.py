@@ -120,7 +120,9 @@ def _violations_from_contract(typed: pl.DataFrame, table: SourceTable) -> pl.Dat
 
 
 def clean(bronze: pl.DataFrame, table: SourceTable) -> CleanResult:
-    """Turn one bronze partition of ``table`` into its silver rows and its rejects."""
+    """Turn bronze partitions of ``table`` (one day, or a ranged step's days) into their silver
+    rows and rejects. Every rule holds within a day (a key is deduplicated within its day),
+    so each day's rows are what cleaning that day alone gives, in the same order."""
     columns = table.columns()
     dtypes = table.dtypes()
     source_columns = list(columns)
@@ -165,10 +167,11 @@ def clean(bronze: pl.DataFrame, table: SourceTable) -> CleanResult:
     order = [table.updated_at] if table.updated_at and table.updated_at not in table.primary_key \
         else []
     ranked = valid.sort([*order, "_source_row"], descending=[True] * len(order) + [False])
-    keep = ranked.unique(subset=list(table.primary_key), keep="first", maintain_order=True)
+    day_key = [*table.primary_key, PARTITION_COLUMN]
+    keep = ranked.unique(subset=day_key, keep="first", maintain_order=True)
     duplicates = valid.join(keep.select(_ROW), on=_ROW, how="anti")
-    kept_line = keep.select([*table.primary_key, pl.col("_source_row").alias("__kept_line")])
-    duplicates = duplicates.join(kept_line, on=list(table.primary_key), how="left",
+    kept_line = keep.select([*day_key, pl.col("_source_row").alias("__kept_line")])
+    duplicates = duplicates.join(kept_line, on=day_key, how="left",
                                  nulls_equal=True).select(
         _ROW,
         pl.lit("duplicate_key").alias("error_rule"),
@@ -185,9 +188,9 @@ def clean(bronze: pl.DataFrame, table: SourceTable) -> CleanResult:
             original.join(duplicates, on=_ROW).select(
                 *_reject_columns(table, DATA_QUALITY, DUPLICATE, "Resolved")),
         ]
-    ).sort("source_row", "error_rule")
+    ).sort(PARTITION_COLUMN, "source_row", "error_rule")
 
-    silver = keep.sort(*table.primary_key).select(*columns, *SILVER_LINEAGE)
+    silver = keep.sort(PARTITION_COLUMN, *table.primary_key).select(*columns, *SILVER_LINEAGE)
     return CleanResult(silver=silver.rechunk(), rejects=rejects.rechunk())
 
 

@@ -1,16 +1,21 @@
-"""A range's checks give each day the verdict a run of that day alone gives: the schemas
-validated over the days at once (``evaluate_schema_by_day``) and the reconciliation counted
-over the days at once (``reconcile_days``), on every generated table with its dirt."""
+"""A range gives each day what a run of that day alone gives: the bronze cleaned over the days
+at once (``clean``), the schemas validated over the days at once (``evaluate_schema_by_day``)
+and the reconciliation counted over the days at once (``reconcile_days``), on every generated
+table with its dirt."""
 
 import datetime as dt
+from types import SimpleNamespace
 
 import duckdb
 import polars as pl
 import pytest
+from dagster import Failure
 
 from customer_platform.bronze.landing import to_bronze
 from customer_platform.contracts import source_table
+from customer_platform.contracts.metadata import DUPLICATE_KEYS
 from customer_platform.generator import generate, generated_tables
+from customer_platform.partitions import FAILED_DAY
 from customer_platform.quality import checks
 from customer_platform.quality.checks import (
     evaluate_schema,
@@ -20,7 +25,7 @@ from customer_platform.quality.checks import (
 )
 from customer_platform.quality.schemas import bronze_schema, silver_schema
 from customer_platform.resources import Warehouse
-from customer_platform.silver.assets import REJECTS_SCHEMA, silver_key
+from customer_platform.silver.assets import REJECTS_SCHEMA, clean_range, silver_key
 from customer_platform.silver.cleaning import clean
 
 DAYS = [dt.date(2026, 3, 2), dt.date(2026, 3, 3), dt.date(2026, 3, 4)]
@@ -66,6 +71,36 @@ def test_each_days_verdict_is_that_of_the_day_alone(landed, table):
     for stage, (frames, schema) in stages.items():
         together, alone = by_day(frames, schema)
         assert together == alone, stage
+
+
+@pytest.mark.parametrize("table", generated_tables(), ids=lambda t: t.qualified_name)
+def test_a_range_cleaned_at_once_gives_each_day_its_own_rows_and_rejects(landed, table):
+    """Silver cleans a ranged step's bronze in one pass: each day's silver rows and rejects
+    (duplicates within the day, rule breaks, in the same order) are the day's alone, and a key
+    delivered on two days is kept on both."""
+    days = [day for day in DAYS if (table.qualified_name, day) in landed]
+    if len(days) < 2:
+        pytest.skip(f"{table.qualified_name} delivers fewer than two of the days")
+    alone = [landed[(table.qualified_name, day)] for day in days]
+    together = clean(pl.concat([bronze for bronze, _ in alone], how="diagonal_relaxed"), table)
+    assert together.silver.equals(pl.concat([result.silver for _, result in alone]))
+    assert together.rejects.equals(pl.concat([result.rejects for _, result in alone]))
+    assert together.rejects.height == sum(result.rejects.height for _, result in alone)
+
+
+def test_a_range_that_cannot_be_cleaned_names_the_day_it_fails_on(landed):
+    """A day the cleaner cannot handle (here: its bronze holds an unreadable record of
+    repeated JSON keys) fails the range with that day named, as a day-by-day run would."""
+    table = source_table("crm.customers")
+    bronze = [landed[(table.qualified_name, day)][0] for day in DAYS]
+    bronze[1] = bronze[1].with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("{not json"))
+        .otherwise(pl.col(DUPLICATE_KEYS)).alias(DUPLICATE_KEYS))
+    context = SimpleNamespace(partition_keys=[day.isoformat() for day in DAYS])  # a step's
+    with pytest.raises(Failure) as failure:
+        clean_range(context, pl.concat(bronze, how="diagonal_relaxed"), table)
+    assert failure.value.description.startswith(f"{DAYS[1]}: ")
+    assert failure.value.metadata[FAILED_DAY].value == DAYS[1].isoformat()
 
 
 def test_a_key_on_two_days_passes_and_a_days_own_duplicate_fails_that_day(landed,
