@@ -45,6 +45,27 @@ def metadata_columns(system: str, updated_at: str | None = None) -> str:
     return f"{DAY} AS load_date, {update} AS update_date, '{system}' AS source_system"
 
 
+#: Decimals a floating-point measure keeps when it is summed exactly (``exact_sum``).
+EXACT_SCALE = 9
+
+
+def exact_sum(expr: str, where: str | None = None) -> str:
+    """SQL: the sum of the floating-point ``expr`` (over the rows ``where`` holds) as a
+    fixed-point number, back as a DOUBLE. A floating-point sum's last digits depend on the
+    order the rows are met, and that order is not fixed: a range written in one transaction
+    stores its rows in another order than its days written one by one, and DuckDB's threads
+    meet them in any order (a 1,000-customer company's usage minutes gave 9190.3 one way and
+    9190.300000000001 the other)."""
+    condition = f" FILTER (WHERE {where})" if where else ""
+    return f"CAST(sum(CAST({expr} AS DECIMAL(38, {EXACT_SCALE}))){condition} AS DOUBLE)"
+
+
+def exact_avg(expr: str, where: str | None = None) -> str:
+    """SQL: the mean of the floating-point ``expr`` from ``exact_sum`` (NULL over no rows)."""
+    condition = f" FILTER (WHERE {where})" if where else ""
+    return f"({exact_sum(expr, where)} / nullif(count({expr}){condition}, 0))"
+
+
 def _literal(value) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"

@@ -96,7 +96,9 @@ def test_segment_summary(segmented, wh):
     assert residential["expected_churn_rate"] == pytest.approx((0.03 + 0.04 + 0.05) / 3)
     smb = summary[("traditional", "SMB")]
     assert smb["average_order_value"] == pytest.approx(50.0)
-    # value at risk: residential 0.9 + 1.6 + 2.5 + 0 = 5.0, SMB 0.5 -> 100 and 10
+    # value at risk: residential 0.9 + 1.6 + 2.5 + 0 = 5.0, SMB 0.5 -> 100 and 10; summed
+    # exactly, so to the last digit whatever order the customers' rows are stored in
+    assert (residential["value_at_risk"], residential["expected_churn_rate"]) == (5.0, 0.12 / 3)
     assert (residential["priority_score"], smb["priority_score"]) == (100.0, 10.0)
     # K7's value is not estimated yet: its value segment's CLV and value at risk are unknown
     unknown = summary[("value", "Unknown")]

@@ -209,6 +209,17 @@ def test_usage_minutes_from_a_file_without_them_are_unknown_not_zero(licensing):
     assert c1["usage_minutes"] == 200.0
 
 
+def test_usage_minutes_are_summed_exactly(licensing):
+    """C1's Creative Cloud minutes of 0.1 and 0.2 (re-delivered on D, which wins) sum to 0.3,
+    not 0.30000000000000004: a floating-point sum's last digits depend on the order the rows
+    are stored in, so a backfill in ranges and one day by day disagreed."""
+    licensing.put("silver.stg_lic_seat_usage", [
+        usage("E000000001", "C0000001", "CCE", E, D, E1_TODAY, minutes=0.1),
+        usage("E000000002", "C0000001", "Stock", E, D, E2_TODAY, minutes=0.2)])
+    cc = by_family(checked(licensing, seat_activation(), D))[("C0000001", "Creative Cloud")]
+    assert cc["usage_minutes"] == 0.3
+
+
 def test_week_over_week(licensing):
     cc = by_family(checked(licensing, seat_activation(), D))[("C0000001", "Creative Cloud")]
     assert (cc["activated_seats_prev_week"], cc["qal_seats_prev_week"],

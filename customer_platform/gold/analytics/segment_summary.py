@@ -8,7 +8,7 @@ from customer_platform.gold.analytics._common import analytics_table
 from customer_platform.gold.analytics._segments import with_weekly_view
 from customer_platform.gold.base import GoldModel
 from customer_platform.gold.metrics import Metric
-from customer_platform.gold.sql import DAY
+from customer_platform.gold.sql import DAY, exact_avg, exact_sum
 
 #: The segmentation schemes: scheme -> its column of gold.customer_segments.
 SCHEMES = {"traditional": "traditional_segment", "value": "value_segment",
@@ -47,21 +47,25 @@ _LONG = " UNION ALL ".join(f"SELECT '{scheme}' AS scheme, {col} AS segment, * "
                            "FROM gold.customer_segments WHERE load_date = $day"
                            for scheme, col in SCHEMES.items())
 
+ACTIVE = "status <> 'Churned'"
+
 SUMMARY_SQL = f"""
 SELECT scheme, segment, count(*) AS customers,
        count(*) FILTER (WHERE status <> 'Churned') AS active_customers,
        count(*) FILTER (WHERE churned_last_30d) AS churned_customers_30d,
        churned_customers_30d / nullif(active_customers + churned_customers_30d, 0)
            AS churn_rate_30d,
-       avg(monthly_churn_probability) FILTER (WHERE status <> 'Churned') AS expected_churn_rate,
-       sum(net_revenue_30d) AS revenue_30d, sum(net_revenue_365d) AS revenue_365d,
+       {exact_avg("monthly_churn_probability", ACTIVE)} AS expected_churn_rate,
+       {exact_sum("net_revenue_30d")} AS revenue_30d,
+       {exact_sum("net_revenue_365d")} AS revenue_365d,
        sum(completed_orders_365d) AS orders_365d,
-       sum(order_value_365d) / nullif(sum(completed_orders_365d), 0) AS average_order_value,
-       avg(predictive_clv) FILTER (WHERE status <> 'Churned') AS avg_predictive_clv,
-       sum(predictive_clv) AS total_predictive_clv,
-       sum(value_at_risk) AS value_at_risk,
-       round(100 * sum(value_at_risk) / nullif(max(sum(value_at_risk)) OVER (
-           PARTITION BY scheme), 0), 1) AS priority_score,
+       {exact_sum("order_value_365d")} / nullif(sum(completed_orders_365d), 0)
+           AS average_order_value,
+       {exact_avg("predictive_clv", ACTIVE)} AS avg_predictive_clv,
+       {exact_sum("predictive_clv")} AS total_predictive_clv,
+       {exact_sum("value_at_risk")} AS value_at_risk,
+       round(100 * {exact_sum("value_at_risk")} / nullif(max({exact_sum("value_at_risk")})
+           OVER (PARTITION BY scheme), 0), 1) AS priority_score,
        {DAY} AS load_date, {DAY} AS update_date, 'analytics' AS source_system
 FROM ({_LONG})
 GROUP BY scheme, segment

@@ -40,7 +40,7 @@ from customer_platform.gold.revops._common import (
     settled_columns,
 )
 from customer_platform.gold.revops._rules import ACTIVATION, ActivationRule
-from customer_platform.gold.sql import customer_fk, sk
+from customer_platform.gold.sql import customer_fk, exact_sum, sk
 from customer_platform.settings import partition_start
 from customer_platform.vocabulary import PRODUCT_FAMILY, SEAT_PRODUCTS
 
@@ -184,7 +184,7 @@ def seat_activation(rule: ActivationRule = ACTIVATION) -> GoldTable:
                    any_value(product_code) AS product_code,
                    sum(seats_activated) FILTER (usage_date = {E}) AS activated,
                    {today_sums},
-                   sum(usage_minutes) FILTER (usage_date = {E}) AS usage_minutes,
+                   {exact_sum("usage_minutes", f"usage_date = {E}")} AS usage_minutes,
                    bool_or({undelivered("usage_minutes", SILVER_MISSING)})
                        FILTER (usage_date = {E}) AS minutes_unknown,
                    sum(seats_activated) FILTER (usage_date = {E} - 7) AS activated_prev,
@@ -239,7 +239,7 @@ def seat_activation(rule: ActivationRule = ACTIVATION) -> GoldTable:
                    coalesce(sum(s.activated), 0) AS activated_seats,
                    {", ".join(f"coalesce(sum(s.{name}), 0) AS {name}" for name in levels)},
                    CASE WHEN NOT coalesce(bool_or(s.minutes_unknown), FALSE)
-                        THEN coalesce(sum(s.usage_minutes), 0) END AS usage_minutes,
+                        THEN coalesce({exact_sum("s.usage_minutes")}, 0) END AS usage_minutes,
                    {money("coalesce(sum(s.entitled * p.seat_price), 0)")}
                        AS entitled_monthly_value,
                    {", ".join(f"CASE WHEN {held} THEN coalesce(sum(s.{n}_prev), 0) END "
