@@ -99,12 +99,35 @@ def max_concurrent_steps() -> int:
 #: UI): a run's fixed cost (its ~200 steps and their events) is paid once per range instead of
 #: once per day, while memory stays bounded by a range of the largest source table.
 DEFAULT_RANGE_DAYS = 7
+#: The setting that fixes the days of a range (else the UI's backfills take
+#: ``DEFAULT_RANGE_DAYS`` and ``customer-platform materialize`` sizes its ranges itself).
+RANGE_DAYS_VARIABLE = "CUSTOMER_PLATFORM_RANGE_DAYS"
+
+
+def range_days_set() -> bool:
+    """Whether the deployment fixed the days of a range (``RANGE_DAYS_VARIABLE``)."""
+    return bool(os.environ.get(RANGE_DAYS_VARIABLE))
+
+
+#: ``customer-platform materialize`` without a fixed setting sizes its ranges to the company
+#: (``tools.daily_runs.sized_range_days``): as many days as hold about this many bytes of
+#: landing files (a ranged step holds its range of a source table in memory; 128 MiB of CSV is
+#: about 2.3M source rows, one day of a 500,000-customer company) ...
+RANGE_LANDING_BYTES = 128 * 2**20
+#: ... and at most a month: a failing day runs the range's earlier days again, and the
+#: progress bar advances a range at a time.
+MAX_RANGE_DAYS = 31
+
+
+def longest_range_days() -> int:
+    """The most days any run may cover: the setting, or a range the CLI sized itself."""
+    return max(range_days(), MAX_RANGE_DAYS)
 
 
 def range_days() -> int:
     """The most days one run covers (CUSTOMER_PLATFORM_RANGE_DAYS, default 7)."""
-    value = os.environ.get("CUSTOMER_PLATFORM_RANGE_DAYS", str(DEFAULT_RANGE_DAYS))
+    value = os.environ.get(RANGE_DAYS_VARIABLE, str(DEFAULT_RANGE_DAYS))
     if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"CUSTOMER_PLATFORM_RANGE_DAYS must be a whole number of days >= 1, "
+        raise ValueError(f"{RANGE_DAYS_VARIABLE} must be a whole number of days >= 1, "
                          f"not {value!r}")
     return int(value)

@@ -1,11 +1,12 @@
 """Backfills: the days of a window as ranged runs, in day order, in this process.
 
 ``customer-platform materialize`` (``daily_runs.materialize_days``) cuts the window into ranges
-of at most ``settings.range_days()`` days and runs each as one run of the daily job
-(``run_range``), then the analytics and the audit over the same days. Every step of a ranged run
-handles its days in day order (``partitions.each_day``), each written as its own partition, so
-a range leaves exactly what its days run one at a time would, at the run's fixed cost (~200
-steps and their events) paid once per range instead of once per day.
+(``--range-days``, else sized to the landing files by ``daily_runs.sized_range_days``) and runs
+each as one run of the daily job (``run_range``), then the analytics and the audit over the
+same days. Every step of a ranged run handles its days in day order (``partitions.each_day``),
+each written as its own partition, so a range leaves exactly what its days run one at a time
+would, at the run's fixed cost (~200 steps and their events) paid once per range instead of
+once per day.
 
 A day that fails stops the range there: the days before it are run again as one range (the
 failing step's bronze or silver output and every later step held none of the range's days),

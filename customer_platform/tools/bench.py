@@ -364,8 +364,8 @@ def _beneath(stats: dict, matched: set) -> dict:
     return share
 
 
-def _history_child(data_root: Path, landing: Path, start: str, end: str, range_days: int,
-                   profile: bool = False) -> dict:
+def _history_child(data_root: Path, landing: Path, start: str, end: str,
+                   range_days: int | None, profile: bool = False) -> dict:
     """Runs in the child process: the whole graph over ``start`` .. ``end`` on the warehouse
     and Dagster home under ``data_root`` (made if absent, else added to: a day held is
     replaced), partitions from ``BACKFILL_START`` whatever the window. The whole graph is what
@@ -398,14 +398,22 @@ def _history_day(number: int) -> dt.date:
     return BACKFILL_START + dt.timedelta(days=number - 1)
 
 
-def _history_phase(root: Path, phase: str, label: str, days: tuple[int, int], range_days: int,
-                   profile: bool = False) -> dict:
+def _history_phase(root: Path, phase: str, label: str, days: tuple[int, int],
+                   range_days: int | None, profile: bool = False) -> dict:
     """One phase of the history benchmark in its own child, on the history's warehouse under
-    ``root``: the result, its days, seconds a day and the child's peak RSS (MiB)."""
+    ``root``: the result, its days, seconds a day and the child's peak RSS (MiB). Ranges of
+    ``range_days``, or (None) sized to the landing files as ``materialize`` sizes them."""
     first, last = days
     log = Path(tempfile.gettempdir()) / f"customer_platform_bench_history_{phase}.log"
+    if range_days is None:
+        from customer_platform.tools.daily_runs import sized_range_days
+
+        window = [_history_day(n).isoformat() for n in range(first, last + 1)]
+        ranges = f"ranges sized to the landing files ({sized_range_days(window, root / 'landing')})"
+    else:
+        ranges = f"ranges of {range_days}"
     console.print(f"  {label}: days {first}..{last} ({_history_day(first)} .. "
-                  f"{_history_day(last)}), ranges of {range_days} (progress: tail -f {log}) ...")
+                  f"{_history_day(last)}), {ranges} (progress: tail -f {log}) ...")
     result, rss = _run_child("customer_platform.tools.bench:_history_child", log,
                              root / f"{phase}.json", root / "warehouse", root / "landing",
                              _history_day(first).isoformat(), _history_day(last).isoformat(),
@@ -451,7 +459,7 @@ def run_history(days: int = HISTORY_DAYS, customers: int = HISTORY_CUSTOMERS, se
                       f"({stats.seconds:,.0f} s)")
 
         load = figures["load"] = _history_phase(root, "load", "history load, from empty",
-                                                (1, days), DEFAULT_RANGE_DAYS)
+                                                (1, days), None)
         console.print(f"  history load: [bold]{load['seconds']:,.0f} s[/] "
                       f"({load['per_day']:.1f} s a day, the report {load['report_s']:,.0f} s "
                       f"of it), peak RSS {load['peak_rss_mib']:,.0f} MiB")
@@ -465,8 +473,7 @@ def run_history(days: int = HISTORY_DAYS, customers: int = HISTORY_CUSTOMERS, se
                       f"{after['seconds']:.1f} s: [bold]{figures['next_day_ratio']:.2f}x[/]")
 
         by_day = _history_phase(root, "slice_by_day", "slice day by day", sliced, 1)
-        ranged = _history_phase(root, "slice_ranged", "slice ranged", sliced,
-                                DEFAULT_RANGE_DAYS)
+        ranged = _history_phase(root, "slice_ranged", "slice ranged", sliced, None)
         figures["slice"] = {"days": sliced, "by_day": by_day, "ranged": ranged,
                             "speed_up": by_day["per_day"] / ranged["per_day"]}
         console.print(f"  slice: day by day {by_day['per_day']:.1f} s a day, ranged "

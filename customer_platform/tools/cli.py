@@ -283,8 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     window(mat)
     mat.add_argument("--select", help="comma-separated asset keys, e.g. bronze/crm_customers")
     mat.add_argument("--range-days", type=int, default=None,
-                     help="days one run covers (default: $CUSTOMER_PLATFORM_RANGE_DAYS, else 7): "
-                     "a run's fixed cost is paid once per range; 1 runs the days one by one")
+                     help="days one run covers (default: $CUSTOMER_PLATFORM_RANGE_DAYS, else "
+                     "what holds 128 MiB of landing files, 1 to 31 days): a run's fixed cost "
+                     "is paid once per range; 1 runs the days one by one")
     mat.add_argument("--resume", action="store_true",
                      help="skip the leading days on which every selected asset is already "
                      "materialised (go on after a failure)")

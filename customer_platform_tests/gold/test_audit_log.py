@@ -42,7 +42,12 @@ from customer_platform.gold.audit import (
     error_audit_log,
     process_audit_log,
 )
-from customer_platform.gold.audit._events import CheckEvaluation, PartitionHistory, RunFacts
+from customer_platform.gold.audit._events import (
+    CheckEvaluation,
+    PartitionHistory,
+    RunFacts,
+    runs_of_partition,
+)
 from customer_platform.orchestration.audit_sensors import audit_after_failure, audit_after_success
 from customer_platform.partitions import RANGED, daily_partitions, partition_days, record_day
 from customer_platform.quality.checks import over_days
@@ -321,3 +326,23 @@ def test_a_ranged_runs_failed_check_is_an_error_of_its_own_day_only(tmp_path):
                                   "affected_rows": 4, "run_id": ranged.run_id}]
     assert sorted(audited["load_date"]) == list(RANGE)  # both days audited, one row each
     assert audited["n"].to_list() == [1, 1]
+
+
+def test_a_day_is_audited_in_a_month_long_range_the_cli_sized(tmp_path):
+    """``materialize`` may run a month as one range: the audit of its last day finds that run
+    (and not a range that ended before the day, nor one that starts after it)."""
+    from dagster import DagsterRun
+
+    def ranged(start: str, end: str) -> str:
+        run = DagsterRun(job_name="daily_platform", tags={
+            ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end})
+        instance.add_run(run)
+        return run.run_id
+
+    (tmp_path / "home").mkdir()
+    with DagsterInstance.local_temp(str(tmp_path / "home")) as instance:
+        month = ranged("2026-01-01", "2026-01-31")
+        ranged("2025-12-01", "2025-12-31")
+        ranged("2026-02-01", "2026-02-28")
+        found = [r.dagster_run.run_id for r in runs_of_partition(instance, "2026-01-31")]
+    assert found == [month]

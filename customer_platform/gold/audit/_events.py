@@ -182,16 +182,16 @@ class PartitionHistory:
 
 def runs_of_partition(instance: DagsterInstance, partition_key: str) -> list:
     """The run records of ``partition_key``: its own runs and the ranged runs covering it (a
-    range starts at most ``settings.range_days() - 1`` days before it), oldest first."""
+    range starts at most ``settings.longest_range_days() - 1`` days before it), oldest first."""
     day = dt.date.fromisoformat(partition_key)
     records = {r.dagster_run.run_id: r for r in
                instance.get_run_records(RunsFilter(tags={PARTITION_TAG: partition_key}))}
-    for back in range(settings.range_days()):
-        start = (day - dt.timedelta(days=back)).isoformat()
-        ranges = RunsFilter(tags={ASSET_PARTITION_RANGE_START_TAG: start})
-        for record in instance.get_run_records(ranges):
-            if record.dagster_run.tags.get(ASSET_PARTITION_RANGE_END_TAG, "") >= partition_key:
-                records[record.dagster_run.run_id] = record
+    starts = [(day - dt.timedelta(days=back)).isoformat()
+              for back in range(settings.longest_range_days())]
+    for record in instance.get_run_records(
+            RunsFilter(tags={ASSET_PARTITION_RANGE_START_TAG: starts})):
+        if record.dagster_run.tags.get(ASSET_PARTITION_RANGE_END_TAG, "") >= partition_key:
+            records[record.dagster_run.run_id] = record
     return sorted(records.values(), key=lambda r: r.create_timestamp)
 
 
