@@ -181,7 +181,7 @@ def _window_features() -> list[Feature]:
                 name=name, definition=f"{m.description} in the {days} days ending D{known}",
                 window=f"{days} days", source=f"gold.{m.source}", sql=f"coalesce(_w_{name}, 0)",
                 dtype=m.dtype, kind="window", scaling="log",
-                aggregate=f"CAST(sum({m.name}) FILTER (WHERE {_in_window(days)}) AS "
+                aggregate=f"CAST(sum({_exact(m)}) FILTER (WHERE {_in_window(days)}) AS "
                 f"{'DOUBLE' if m.dtype is float else 'BIGINT'})"))
         for days in m.windows if m.column else ():
             name = unknown_days(m.name, days)

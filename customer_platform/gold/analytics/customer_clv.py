@@ -16,7 +16,7 @@ from customer_platform.gold.analytics._features import obs
 from customer_platform.gold.analytics.customer_daily_summary import MEASURES
 from customer_platform.gold.base import GoldModel
 from customer_platform.gold.metrics import Metric
-from customer_platform.gold.sql import DAY
+from customer_platform.gold.sql import DAY, exact_sum
 
 HORIZON_MONTHS = 36
 MONTHLY_DISCOUNT = 0.01  # about 12.7% a year
@@ -97,7 +97,7 @@ WITH scores AS (
                AS value_from
     FROM gold.customer_360 WHERE load_date = {DAY}
 ), recurring AS (  -- the recurring revenue of each customer's whole months
-    SELECT c.customer_key, sum(s.{VALUE_MEASURE}) AS recurring_revenue
+    SELECT c.customer_key, {exact_sum(f"s.{VALUE_MEASURE}")} AS recurring_revenue
     FROM customers c JOIN gold.customer_daily_summary s USING (customer_key)
     WHERE s.load_date BETWEEN {DAY} - {VALUE_LOOKBACK_DAYS - 1} AND {DAY}
       AND s.activity_date >= c.value_from AND s.activity_date < {VALUE_TO}

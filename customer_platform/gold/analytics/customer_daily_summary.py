@@ -17,7 +17,7 @@ from customer_platform.gold.analytics._common import analytics_table
 from customer_platform.gold.base import UPDATE_FLAG, GoldModel, GoldTable
 from customer_platform.gold.billing.fact_billing import FACT_BILLING
 from customer_platform.gold.completeness import undelivered
-from customer_platform.gold.sql import DAY
+from customer_platform.gold.sql import DAY, exact_sum
 
 #: Gold facts the summary can read: table -> (source system, row filter).
 ALL_FACTS = {
@@ -73,13 +73,13 @@ USAGE, SHORT = (7, 30, 90), (30, 90)
 
 ALL_MEASURES: tuple[Measure, ...] = (
     # revenue (billing events; invalid amount signs count nowhere, as in agg_mrr)
-    Measure("recurring_revenue", "fact_billing", _sum("amount", "is_recurring"),
+    Measure("recurring_revenue", "fact_billing", exact_sum("amount", "is_recurring"),
             "Subscription fee and renewal amounts billed", float),
-    Measure("addon_revenue", "fact_billing", _sum("amount", "event_type = 'Add-on Purchase'"),
+    Measure("addon_revenue", "fact_billing", exact_sum("amount", "event_type = 'Add-on Purchase'"),
             "Add-on purchase amounts billed", float),
     Measure("addon_purchases", "fact_billing", _count("event_type = 'Add-on Purchase'"),
             "Add-on purchases", windows=(90, 365)),
-    Measure("refund_amount", "fact_billing", _sum("-amount", "event_type = 'Refund'"),
+    Measure("refund_amount", "fact_billing", exact_sum("-amount", "event_type = 'Refund'"),
             "Refunds given (positive amount)", float),
     Measure("refunds", "fact_billing", _count("event_type = 'Refund'"), "Refunds given",
             windows=(90, 365)),
@@ -89,11 +89,12 @@ ALL_MEASURES: tuple[Measure, ...] = (
     # invoices and payment behaviour
     Measure("invoices_issued", "fact_invoice", _count(OPEN), "Invoices issued",
             windows=(90, 365)),
-    Measure("invoiced_amount", "fact_invoice", _sum("amount", OPEN), "Amount invoiced", float),
+    Measure("invoiced_amount", "fact_invoice", exact_sum("amount", OPEN), "Amount invoiced",
+            float),
     Measure("invoices_overdue", "fact_invoice", _count(OVERDUE), "Invoices that went overdue"),
     Measure("invoices_paid", "fact_invoice", _count(PAID), "Invoices paid",
             windows=(90, 365)),
-    Measure("paid_amount", "fact_invoice", _sum("amount", PAID), "Amount paid", float),
+    Measure("paid_amount", "fact_invoice", exact_sum("amount", PAID), "Amount paid", float),
     Measure("late_payments", "fact_invoice", _count(f"{PAID} AND is_late_payment"),
             "Invoices paid after their due date"),
     Measure("days_to_pay", "fact_invoice", _sum("days_to_pay", PAID),
@@ -107,7 +108,7 @@ ALL_MEASURES: tuple[Measure, ...] = (
     Measure("orders", "fact_order", "count(*)", "Orders placed", windows=(90, 365)),
     Measure("completed_orders", "fact_order", _count("is_completed"),
             "Orders fulfilled (not cancelled or returned)", windows=(90, 365)),
-    Measure("order_value", "fact_order", _sum("total_amount", "is_completed"),
+    Measure("order_value", "fact_order", exact_sum("total_amount", "is_completed"),
             "Value of the fulfilled orders", float),
     Measure("cancelled_orders", "fact_order", _count("NOT is_completed"),
             "Orders cancelled or returned", windows=(90, 365)),
@@ -122,7 +123,7 @@ ALL_MEASURES: tuple[Measure, ...] = (
             "Billing-question tickets raised", windows=SHORT),
     Measure("tickets_resolved", "fact_support_ticket", _count(RESOLVED), "Tickets resolved",
             windows=SHORT),
-    Measure("resolution_hours", "fact_support_ticket", _sum("resolution_hours", RESOLVED),
+    Measure("resolution_hours", "fact_support_ticket", exact_sum("resolution_hours", RESOLVED),
             "Hours from opening to resolution, summed over the tickets resolved with a known "
             "resolution time", float, windows=(90,)),
     Measure("timed_resolutions", "fact_support_ticket",
@@ -149,7 +150,7 @@ ALL_MEASURES: tuple[Measure, ...] = (
             _count("converted_date = event_date"), "Campaign conversions", windows=(90, 365),
             column="converted_date"),
     # network usage and quality (telco services)
-    Measure("data_mb", "fact_network_usage", _sum("data_volume_mb"), "Data transferred (MB)",
+    Measure("data_mb", "fact_network_usage", exact_sum("data_volume_mb"), "Data transferred (MB)",
             float, windows=(7, 30, 90, 365), column="data_volume_mb"),
     Measure("network_minutes", "fact_network_usage", _sum("minutes"),
             "Call and viewing minutes", windows=USAGE, column="minutes"),
@@ -280,7 +281,8 @@ def summary_sql() -> str:
     supersede), stacked by name, summed per customer-day."""
     parts = " UNION ALL BY NAME".join(part for fact in FACTS for part in _fact_parts(fact))
     totals = ",\n           ".join(
-        f"coalesce(sum({name}), 0) AS {name}" for m in MEASURES for name in _columns(m))
+        f"coalesce({exact_sum(name) if name == m.name and m.dtype is float else f'sum({name})'}"
+        f", 0) AS {name}" for m in MEASURES for name in _columns(m))
     active = " OR ".join(f"coalesce(sum({name}), 0) > 0" for name in ACTIVITY_MEASURES
                          ) or "FALSE"
     return f"""
