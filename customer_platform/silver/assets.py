@@ -95,7 +95,6 @@ def build_silver_asset(table: SourceTable) -> AssetsDefinition:
     )
     def _silver(context: AssetExecutionContext, bronze: pl.DataFrame, warehouse: Warehouse):
         cleaned = clean_range(context, bronze, table)
-        context.log.info(f"{table.silver_table}: {cleaned.counts()}")
         silver_days = cleaned.silver.partition_by(PARTITION_COLUMN, as_dict=True)
         rejects_days = cleaned.rejects.partition_by(PARTITION_COLUMN, as_dict=True)
         bronze_rows = dict(bronze.group_by(PARTITION_COLUMN).len().iter_rows())
@@ -104,6 +103,7 @@ def build_silver_asset(table: SourceTable) -> AssetsDefinition:
             result = CleanResult(silver_days.get((day,), cleaned.silver.clear()),
                                  rejects_days.get((day,), cleaned.rejects.clear()))
             counts = result.counts()
+            context.log.info(f"{table.silver_table} {day}: {counts}")
             by_rule = result.rejects.group_by("error_rule").len().sort("error_rule")
             record_day(context, day, {
                 **counts, "bronze_rows": bronze_rows.get(day, 0),
