@@ -104,6 +104,7 @@ def record_each_day(context, verdicts: dict, asset_key: AssetKey | None = None) 
     latest = step.instance.fetch_materializations(
         AssetRecordsFilter(asset_key=key), limit=len(verdicts)).records
     targets = {r.partition_key: r for r in latest if r.run_id == step.run.run_id}
+    op = getattr(step, "op_execution_context", step)  # where log_event keeps a step's events
     batch, last = generate_event_batch_id(), len(verdicts) - 1
     for number, (day, result) in enumerate(verdicts.items()):
         target = targets.get(day.isoformat())
@@ -116,7 +117,6 @@ def record_each_day(context, verdicts: dict, asset_key: AssetKey | None = None) 
                 timestamp=target.timestamp) if target else None)
         # What ``step.log_event(evaluation)`` does, with the batch's metadata (Dagster's
         # internals: re-check on a Dagster upgrade; test_local_instance sees the batch).
-        op = getattr(step, "op_execution_context", step)
         op._events.append(DagsterEvent.from_step(  # noqa: SLF001
             DagsterEventType.ASSET_CHECK_EVALUATION, op._step_execution_context,  # noqa: SLF001
             evaluation, message=f"Asset check '{spec.name}' on '{key.to_user_string()}' "

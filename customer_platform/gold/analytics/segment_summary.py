@@ -51,7 +51,7 @@ ACTIVE = "status <> 'Churned'"
 
 SUMMARY_SQL = f"""
 SELECT scheme, segment, count(*) AS customers,
-       count(*) FILTER (WHERE status <> 'Churned') AS active_customers,
+       count(*) FILTER (WHERE {ACTIVE}) AS active_customers,
        count(*) FILTER (WHERE churned_last_30d) AS churned_customers_30d,
        churned_customers_30d / nullif(active_customers + churned_customers_30d, 0)
            AS churn_rate_30d,
