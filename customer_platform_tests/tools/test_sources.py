@@ -62,7 +62,7 @@ def test_a_support_desk_without_billing_or_platform():
     # health needs the seat activation, which needs licensing and the product catalogue
     assert "agg_account_health" in line_of("left out, needs catalogue and licensing:")
     # the analytics adapt, but value (CLV, and the segments over it) needs revenue
-    assert "analytics: 7 of 10 built" in out
+    assert "analytics: 7 of 13 built" in out
     assert "customer_clv, customer_segments, segment_summary" in out
     assert "tickets_opened_30d" not in out.split("\nfeature: ", 1)[1]
     assert "recurring_revenue_30d" in line_of("left out, needs billing:", features)

@@ -45,11 +45,14 @@ class ChurnModelConfig(Config):
 
 
 def model_table(name: str, model: type[GoldModel], description: str, grain: str,
-                key: tuple[str, ...], sources=(), source_windows=()) -> GoldTable:
-    """A table the churn_model asset writes from Python: no SQL, no foreign keys."""
+                key: tuple[str, ...], sources=(), source_windows=(), writer: str = "churn_model",
+                foreign_keys=(), **overrides) -> GoldTable:
+    """A table a model's asset (``writer``) writes from Python: no SQL, and by default no
+    foreign keys."""
     return analytics_table(name, model, description, grain, sources,
-                           "-- written by the churn_model asset (Python)", primary_key=key,
-                           source_windows=source_windows, foreign_keys=())
+                           f"-- written by the {writer} asset (Python)", primary_key=key,
+                           source_windows=source_windows, foreign_keys=foreign_keys,
+                           **overrides)
 
 
 # -- preparation (the same in Python and in the scoring SQL) -----------------------------------

@@ -1,0 +1,277 @@
+"""The purchase model behind purchase-based CLV: BG/NBD for how many purchases a customer will
+still make and whether they are still "alive", Gamma-Gamma for what a purchase is worth
+(Fader, Hardie & Lee 2005; Fader & Hardie 2013), the "buy till you die" family the field uses
+for customers who buy when they please. docs/metrics.md has the formulas.
+
+The likelihoods and the predictions are PyMC-Marketing's (``BetaGeoNBD``, ``BetaGeoModel``,
+``GammaGammaModel``, ``customer_lifetime_value``). Its own ``fit(method="map")`` rebuilds and
+recompiles the model on every call (about 0.5 s per model here, three fits a day); this module
+compiles each likelihood once per process and maximises it with SciPy, which gives the same
+estimates (``test_purchase_model.py`` compares them) in milliseconds. The flat priors make the
+point estimate the maximum-likelihood one.
+
+Time is in days: ``frequency`` counts the purchase days after the first, ``recency`` is the
+days from the first to the last purchase day, ``T`` the days from the first purchase day to
+the day the history ends, and ``monetary_value`` the mean value of the repeat purchase days.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import warnings
+
+import numpy as np
+import polars as pl
+
+#: Purchase-count horizons (days) predicted for each customer.
+HORIZONS = (30, 90, 365)
+#: Months of discounted purchase value in ``clv_12m``.
+CLV_MONTHS = 12
+#: Days held out for the calibration/holdout check.
+HOLDOUT_DAYS = 90
+#: Fewer customers (or repeat customers, for Gamma-Gamma) than this: no fit.
+MIN_CUSTOMERS = 30
+MIN_REPEAT_CUSTOMERS = 10
+#: Calibration purchase counts shown one by one in the calibration chart; more are pooled.
+CALIBRATION_GROUPS = 7
+
+BGNBD = ("r", "alpha", "a", "b")
+GAMMA_GAMMA = ("p", "q", "v")
+#: RFM columns, as the libraries name them.
+RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
+
+
+@dataclasses.dataclass(frozen=True)
+class Fit:
+    """A maximum-likelihood fit: the parameters, the log-likelihood at them, whether the
+    optimiser converged, its iterations, and the standard errors (inverse Hessian)."""
+
+    params: dict[str, float]
+    log_likelihood: float
+    converged: bool
+    iterations: int
+    standard_errors: dict[str, float]
+
+
+def rfm_sql(purchases: str, end: str) -> str:
+    """SQL: one RFM row per customer from ``purchases`` (customer_key, purchase_date,
+    amount; one row per customer and purchase day) up to the DATE expression ``end``. Sums
+    are exact, so the fit does not depend on the order DuckDB meets the rows."""
+    from customer_platform.gold.sql import exact_sum
+
+    return f"""
+    SELECT customer_key, min(purchase_date) AS first_purchase_date,
+           CAST(count(*) - 1 AS DOUBLE) AS frequency,
+           CAST(max(purchase_date) - min(purchase_date) AS DOUBLE) AS recency,
+           CAST({end} - min(purchase_date) AS DOUBLE) AS "T",
+           CASE WHEN count(*) > 1
+                THEN ({exact_sum("amount")} - arg_min(amount, purchase_date)) / (count(*) - 1)
+                ELSE 0.0 END AS monetary_value
+    FROM {purchases}
+    WHERE purchase_date <= {end}
+    GROUP BY customer_key"""
+
+
+# -- the likelihoods, compiled once ------------------------------------------------------------
+
+
+@functools.cache
+def _bgnbd_objective():
+    """(negative log-likelihood, its gradient) of BG/NBD in log-parameters, from
+    PyMC-Marketing's ``BetaGeoNBD`` distribution."""
+    import pymc as pm
+    import pytensor
+    import pytensor.tensor as pt
+    from pymc_marketing.clv.distributions import BetaGeoNBD
+
+    theta = pt.dvector("log_params")
+    recency, frequency, t = pt.dvector("recency"), pt.dvector("frequency"), pt.dvector("T")
+    r, alpha, a, b = (pt.exp(theta[i]) for i in range(4))
+    ll = pm.logp(BetaGeoNBD.dist(a=a, b=b, r=r, alpha=alpha, T=t),
+                 pt.stack([recency, frequency], axis=-1)).sum()
+    return pytensor.function([theta, recency, frequency, t], [-ll, -pt.grad(ll, theta)])
+
+
+def gamma_gamma_log_likelihood(p, q, v, frequency, monetary_value):
+    """Per-customer Gamma-Gamma log-likelihood of the mean repeat spend (Fader & Hardie 2013,
+    eq. 1a); the expression PyMC-Marketing's ``GammaGammaModel`` puts in its model, which a
+    test checks."""
+    import pytensor.tensor as pt
+
+    x, z = frequency, monetary_value
+    return (pt.gammaln(p * x + q) - pt.gammaln(p * x) - pt.gammaln(q) + q * pt.log(v)
+            + (p * x - 1) * pt.log(z) + (p * x) * pt.log(x) - (p * x + q) * pt.log(x * z + v))
+
+
+@functools.cache
+def _gamma_gamma_objective():
+    import pytensor
+    import pytensor.tensor as pt
+
+    theta = pt.dvector("log_params")
+    frequency, monetary_value = pt.dvector("frequency"), pt.dvector("monetary_value")
+    p, q, v = (pt.exp(theta[i]) for i in range(3))
+    ll = gamma_gamma_log_likelihood(p, q, v, frequency, monetary_value).sum()
+    return pytensor.function([theta, frequency, monetary_value], [-ll, -pt.grad(ll, theta)])
+
+
+def _maximise(objective, names: tuple[str, ...], data: tuple[np.ndarray, ...],
+              start: dict[str, float] | None) -> Fit:
+    """Maximise a compiled log-likelihood over log-parameters with L-BFGS-B, from ``start``
+    (the previous day's estimates) or 1.0 each."""
+    from scipy.optimize import minimize
+
+    x0 = np.log([start[n] for n in names]) if start else np.zeros(len(names))
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = minimize(objective, x0, args=data, jac=True, method="L-BFGS-B",
+                          options={"maxiter": 2_000})
+    params = dict(zip(names, np.exp(result.x).tolist(), strict=True))
+    return Fit(params=params, log_likelihood=-float(result.fun),
+               converged=bool(result.success) and bool(np.isfinite(result.fun)),
+               iterations=int(result.nit),
+               standard_errors=_standard_errors(objective, result.x, data, names))
+
+
+def _standard_errors(objective, log_params: np.ndarray, data, names) -> dict[str, float]:
+    """Standard errors of the parameters from the inverse of the observed information (a
+    central-difference Hessian of the log-parameters, by the delta method)."""
+    k, step = len(log_params), 1e-4
+    hessian = np.empty((k, k))
+    for i in range(k):
+        e = np.zeros(k)
+        e[i] = step
+        hessian[i] = (objective(log_params + e, *data)[1]
+                      - objective(log_params - e, *data)[1]) / (2 * step)
+    try:
+        covariance = np.linalg.inv((hessian + hessian.T) / 2)
+        se = np.sqrt(np.clip(np.diag(covariance), 0, None)) * np.exp(log_params)
+    except np.linalg.LinAlgError:
+        se = np.full(k, np.nan)
+    return dict(zip(names, se.tolist(), strict=True))
+
+
+def fit_bgnbd(rfm: pl.DataFrame, start: dict[str, float] | None = None) -> Fit:
+    """BG/NBD (r, alpha, a, b) on ``rfm``'s frequency, recency and T."""
+    data = tuple(rfm[c].cast(pl.Float64).to_numpy() for c in ("recency", "frequency", "T"))
+    return _maximise(_bgnbd_objective(), BGNBD, data, start)
+
+
+def repeat_customers(rfm: pl.DataFrame) -> pl.DataFrame:
+    """The customers Gamma-Gamma learns from: a repeat purchase of positive mean value."""
+    return rfm.filter((pl.col("frequency") > 0) & (pl.col("monetary_value") > 0))
+
+
+def fit_gamma_gamma(rfm: pl.DataFrame, start: dict[str, float] | None = None) -> Fit:
+    """Gamma-Gamma (p, q, v) on the repeat customers' frequency and mean repeat value."""
+    repeat = repeat_customers(rfm)
+    data = tuple(repeat[c].cast(pl.Float64).to_numpy() for c in ("frequency", "monetary_value"))
+    return _maximise(_gamma_gamma_objective(), GAMMA_GAMMA, data, start)
+
+
+# -- predictions, by PyMC-Marketing -----------------------------------------------------------
+
+
+def _library_model(cls, params: dict[str, float], data):
+    """A PyMC-Marketing model of ``data`` whose point estimate is ``params`` (a one-draw
+    posterior); built, never compiled."""
+    import arviz as az
+    import xarray as xr
+
+    model = cls()
+    model.build_model(data)
+    model.idata = az.InferenceData(posterior=xr.Dataset(
+        {name: (("chain", "draw"), [[value]]) for name, value in params.items()}))
+    return model
+
+
+def predict(rfm: pl.DataFrame, bgnbd: dict[str, float], gamma_gamma: dict[str, float] | None,
+            monthly_discount: float, clv_months: tuple[int, ...] = (CLV_MONTHS,)
+            ) -> pl.DataFrame:
+    """Per customer of ``rfm`` (same order): expected purchases in each of ``HORIZONS``,
+    probability alive, expected average order value and, for each of ``clv_months``, the
+    discounted value of that many months (``clv_<months>m``); the last ones empty without a
+    Gamma-Gamma fit."""
+    from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
+    from pymc_marketing.clv.utils import customer_lifetime_value
+
+    n = rfm.height
+    frame = rfm.select(*RFM_COLUMNS).to_pandas().assign(customer_id=np.arange(n))
+
+    def values(array) -> np.ndarray:
+        return array.squeeze(drop=True).sel(customer_id=np.arange(n)).values.astype(float)
+
+    transactions = _library_model(BetaGeoModel, bgnbd, frame)
+    out = {f"expected_purchases_{h}d": values(
+        transactions.expected_purchases(data=frame, future_t=h)) for h in HORIZONS}
+    out["probability_alive"] = values(transactions.expected_probability_alive(data=frame))
+    clv = [f"clv_{months}m" for months in clv_months]
+    if gamma_gamma is None or n == 0:
+        for name in ("expected_order_value", *clv):
+            out[name] = np.full(n, np.nan)
+    else:
+        spend = _library_model(GammaGammaModel, gamma_gamma, frame)
+        # a first purchase only: the population mean (frequency 0 carries no value weight)
+        out["expected_order_value"] = values(spend.expected_customer_spend(data=frame))
+        valued = frame.assign(future_spend=out["expected_order_value"])
+        for name, months in zip(clv, clv_months, strict=True):
+            out[name] = values(customer_lifetime_value(
+                transaction_model=transactions, data=valued, future_t=months,
+                discount_rate=monthly_discount, time_unit="D"))
+    return pl.DataFrame(out).fill_nan(None)
+
+
+# -- the calibration/holdout check -------------------------------------------------------------
+
+
+def calibration_groups(calibration: pl.DataFrame, predicted: np.ndarray,
+                       actual: np.ndarray) -> pl.DataFrame:
+    """The calibration/holdout chart's rows: per number of calibration repeat purchases
+    (``CALIBRATION_GROUPS`` or more pooled), customers, and mean predicted and actual
+    purchases in the holdout days."""
+    group = calibration["frequency"].cast(pl.Int64).clip(upper_bound=CALIBRATION_GROUPS)
+    return (pl.DataFrame({"calibration_purchases": group, "predicted": predicted,
+                          "actual": actual.astype(float)})
+            .group_by("calibration_purchases")
+            .agg(customers=pl.len(), predicted_purchases=pl.col("predicted").mean(),
+                 actual_purchases=pl.col("actual").mean())
+            .sort("calibration_purchases"))
+
+
+def holdout_error(groups: pl.DataFrame) -> float:
+    """Mean absolute error of the chart: |predicted - actual| purchases per customer of each
+    group, weighted by the group's customers."""
+    if groups.is_empty():
+        return float("nan")
+    gap = (groups["predicted_purchases"] - groups["actual_purchases"]).abs()
+    return float((gap * groups["customers"]).sum() / groups["customers"].sum())
+
+
+# -- simulation from known parameters (tests, bench) -------------------------------------------
+
+
+def simulate(params: dict[str, float], customers: int, days: int, seed: int
+             ) -> pl.DataFrame:
+    """Purchase histories drawn from BG/NBD and Gamma-Gamma with ``params`` (r, alpha, a, b,
+    p, q, v): each customer's first purchase on a uniform day of ``days``, then purchases at
+    rate lambda ~ Gamma(r, alpha) until dropping out with probability p ~ Beta(a, b) after
+    each repeat purchase; each purchase worth Gamma(p, nu), nu ~ Gamma(q, v). One row per
+    purchase: customer, time (fractional day from 0) and amount."""
+    rng = np.random.default_rng(seed)
+    rate = rng.gamma(params["r"], 1 / params["alpha"], customers)
+    dropout = rng.beta(params["a"], params["b"], customers)
+    nu = rng.gamma(params["q"], 1 / params["v"], customers)
+    first = rng.uniform(0, days, customers)
+    customer, when = [np.arange(customers)], [first]
+    t, alive = first.copy(), np.ones(customers, dtype=bool)
+    while alive.any():
+        t = t + rng.exponential(1 / np.maximum(rate, 1e-12))
+        alive &= t < days
+        customer.append(np.flatnonzero(alive))
+        when.append(t[alive])
+        alive &= rng.random(customers) >= dropout
+    customer_all = np.concatenate(customer)
+    amount = rng.gamma(params["p"], 1 / nu[customer_all])
+    return pl.DataFrame({"customer": customer_all, "time": np.concatenate(when),
+                         "amount": amount}).sort("customer", "time")

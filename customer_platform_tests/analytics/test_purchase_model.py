@@ -1,0 +1,128 @@
+"""The purchase model (BG/NBD + Gamma-Gamma): parameters recovered from histories simulated with
+known ones, the same estimates as PyMC-Marketing's own fit, and a calibration/holdout check
+whose predictions meet what the simulated customers then bought."""
+
+import duckdb
+import numpy as np
+import polars as pl
+import pytest
+
+from customer_platform.gold.analytics import _purchase_model as model
+
+#: A population of occasional buyers: about one purchase in 16 days while alive, most drop
+#: out within a few purchases; purchases worth about 23 on average.
+TRUE = {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5, "p": 6.0, "q": 4.0, "v": 15.0}
+DAYS = 365
+
+
+def continuous_rfm(purchases: pl.DataFrame, end: float) -> pl.DataFrame:
+    """RFM in continuous time (the model's own clock), for the recovery test."""
+    seen = purchases.filter(pl.col("time") <= end)
+    return (seen.group_by("customer").agg(
+        frequency=pl.len() - 1, recency=pl.col("time").max() - pl.col("time").min(),
+        T=end - pl.col("time").min(),
+        monetary_value=pl.when(pl.len() > 1).then(
+            (pl.col("amount").sum() - pl.col("amount").first()) / (pl.len() - 1)
+        ).otherwise(0.0)).sort("customer"))
+
+
+@pytest.fixture(scope="module")
+def histories() -> pl.DataFrame:
+    return model.simulate(TRUE, customers=5_000, days=DAYS, seed=11)
+
+
+def test_parameters_are_recovered_from_simulated_histories(histories):
+    """Each estimate within 4 standard errors of the truth. The standard errors come from the
+    fit's own observed information, so the tolerance is what the data can tell, not a number
+    tuned to this sample; they are also required to be tight (under a third of the value),
+    so the check cannot pass by being vague."""
+    rfm = continuous_rfm(histories, DAYS)
+    for fit in (model.fit_bgnbd(rfm), model.fit_gamma_gamma(rfm)):
+        assert fit.converged
+        for name, estimate in fit.params.items():
+            se = fit.standard_errors[name]
+            assert 0 < se < TRUE[name] / 3, (name, se)
+            assert abs(estimate - TRUE[name]) < 4 * se, (name, estimate, TRUE[name], se)
+
+
+def test_the_fit_is_pymc_marketings_own(histories):
+    """The compiled-once maximum likelihood gives PyMC-Marketing's MAP estimates under flat
+    priors (its ``fit(method="map")``), for both models."""
+    from pymc_extras.prior import Prior
+    from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
+
+    rfm = continuous_rfm(histories.filter(pl.col("customer") < 1_000), DAYS)
+    frame = rfm.to_pandas().rename(columns={"customer": "customer_id"})
+    flat = {name: Prior("HalfFlat") for name in model.BGNBD}
+    library = BetaGeoModel(model_config=flat)
+    library.fit(data=frame[["customer_id", "frequency", "recency", "T"]], method="map",
+                progressbar=False)
+    ours = model.fit_bgnbd(rfm)
+    for name in model.BGNBD:
+        assert ours.params[name] == pytest.approx(library.fit_result[name].values.item(), rel=2e-3)
+
+    repeat = frame[(frame.frequency > 0) & (frame.monetary_value > 0)]
+    spend = GammaGammaModel()
+    spend.fit(data=repeat[["customer_id", "frequency", "monetary_value"]], method="map",
+              progressbar=False)
+    ours = model.fit_gamma_gamma(rfm)
+    for name in model.GAMMA_GAMMA:
+        assert ours.params[name] == pytest.approx(spend.fit_result[name].values.item(), rel=2e-3)
+
+
+def test_calibration_holdout_meets_the_actual_purchases(histories):
+    """Fitted on the days up to 275 (through the platform's own RFM SQL, by whole days),
+    the model predicts the purchase days of the 90 days after. Each group of the chart with
+    at least 100 customers is within 4 standard errors of its actual mean (their spread /
+    sqrt(customers)) or 10%, and the total within 5%."""
+    end = DAYS - model.HOLDOUT_DAYS
+    con = duckdb.connect()
+    days = histories.with_columns(day=pl.col("time").floor().cast(pl.Int64))
+    con.register("simulated", days.to_arrow())
+    con.execute("""CREATE TABLE purchases AS
+        SELECT customer AS customer_key, DATE '2025-01-01' + CAST(day AS INTEGER)
+                   AS purchase_date, sum(amount) AS amount
+        FROM simulated GROUP BY ALL""")
+    cutoff = f"DATE '2025-01-01' + {end}"
+    calibration = con.execute(f"""
+        SELECT c.*, coalesce(h.n, 0) AS holdout_purchases
+        FROM ({model.rfm_sql("purchases", cutoff)}) c
+        LEFT JOIN (SELECT customer_key, count(*) AS n FROM purchases
+                   WHERE purchase_date > {cutoff} GROUP BY customer_key) h USING (customer_key)
+        ORDER BY customer_key""").pl()
+    fit = model.fit_bgnbd(calibration)
+    assert fit.converged
+    predicted = model.predict(calibration, fit.params, None, 0.01, ())[
+        f"expected_purchases_{model.HOLDOUT_DAYS}d"].to_numpy()
+    actual = calibration["holdout_purchases"].to_numpy()
+    chart = model.calibration_groups(calibration, predicted, actual)
+    assert chart["calibration_purchases"].to_list() == list(range(model.CALIBRATION_GROUPS + 1))
+    group = np.minimum(calibration["frequency"].to_numpy(), model.CALIBRATION_GROUPS)
+    for row in chart.filter(pl.col("customers") >= 100).iter_rows(named=True):
+        spread = actual[group == row["calibration_purchases"]].std(ddof=1)
+        tolerance = max(4 * spread / np.sqrt(row["customers"]), 0.1 * row["actual_purchases"])
+        assert abs(row["predicted_purchases"] - row["actual_purchases"]) < tolerance, row
+    assert predicted.sum() == pytest.approx(actual.sum(), rel=0.05)
+    assert model.holdout_error(chart) < 0.1
+
+
+def test_predictions_follow_the_history():
+    """Of two customers with the same purchases, the one silent for longer is less likely
+    alive and expected to buy less; a buyer of large purchases is worth more; a customer
+    with no repeat purchase gets the population's mean order value."""
+    rfm = pl.DataFrame({
+        "frequency": [4.0, 4.0, 4.0, 0.0], "recency": [100.0, 20.0, 100.0, 0.0],
+        "T": [110.0, 110.0, 110.0, 50.0], "monetary_value": [20.0, 20.0, 80.0, 0.0]})
+    spend = {"p": 6.0, "q": 4.0, "v": 15.0}
+    out = model.predict(rfm, {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5}, spend, 0.01,
+                        (12, 36)).to_dicts()
+    recent, silent, big, first_only = out
+    assert recent["probability_alive"] > silent["probability_alive"]
+    assert recent["expected_purchases_90d"] > silent["expected_purchases_90d"]
+    assert recent["expected_purchases_30d"] < recent["expected_purchases_90d"] < \
+        recent["expected_purchases_365d"]
+    assert big["expected_order_value"] > recent["expected_order_value"]
+    assert big["clv_12m"] > recent["clv_12m"] > 0
+    assert recent["clv_12m"] < recent["clv_36m"]
+    population_mean = spend["p"] * spend["v"] / (spend["q"] - 1)
+    assert first_only["expected_order_value"] == pytest.approx(population_mean)
