@@ -211,6 +211,35 @@ def _steps(result: dict) -> str:
                      sorted(result["steps"].items(), key=lambda item: -item[1])[:4])
 
 
+#: The purchase model's bench: simulated customers (target: fit and score under 60 s, 4 GiB).
+CLV_CUSTOMERS, CLV_TARGET_S, CLV_TARGET_MIB = 100_000, 60, 4 * 1024
+
+
+def run_clv(customers: int, seed: int) -> dict:
+    """The purchase model fitted and scored for ``customers`` simulated from known parameters
+    (a child process), with its calibration/holdout error."""
+    with tempfile.TemporaryDirectory(prefix="customer_platform_bench_clv_") as tmp:
+        log = Path(tempfile.gettempdir()) / "customer_platform_bench_clv.log"
+        console.print(f"[bold]purchase model[/]: {customers:,} customers simulated from known "
+                      "BG/NBD and Gamma-Gamma parameters over a year ...")
+        clv, rss = _run_child("customer_platform.tools.bench_clv:purchase_model", log,
+                              Path(tmp) / "clv.json", customers, seed)
+    seconds = clv["fit_s"] + clv["score_s"]
+    verdict = "met" if seconds < CLV_TARGET_S and rss < CLV_TARGET_MIB else "MISSED"
+    console.print(
+        f"  {clv['purchases']:,} purchases; likelihoods compiled in {clv['compile_s']:.1f} s "
+        f"(once per process), fit {clv['fit_s']:.2f} s, scored {clv['score_s']:.2f} s, peak "
+        f"RSS {rss:,.0f} MiB: target {CLV_TARGET_S} s and {CLV_TARGET_MIB:,} MiB {verdict}")
+    estimates = ", ".join(f"{k} {v:.3g} ({clv['true'][k]:g})" for k, v in clv["params"].items())
+    console.print(f"  estimates (truth): {estimates}")
+    error = clv["holdout_predicted"] / clv["holdout_actual"] - 1 if clv["holdout_actual"] else 0
+    console.print(
+        f"  calibration/holdout ({clv['holdout_s']:.1f} s): {clv['holdout_predicted']:,.0f} "
+        f"purchase days predicted, {clv['holdout_actual']:,.0f} made ({error:+.1%}); chart "
+        f"error {clv['holdout_mae']:.3f} purchases per customer")
+    return {**clv, "peak_rss_mib": rss}
+
+
 def run_auc(customers: int, days: int, seed: int) -> dict:
     """The churn model's held-out ROC AUC on a generated window (a child process)."""
     from customer_platform.tools.bench_analytics import AUC_START
@@ -534,10 +563,12 @@ def _history_table(figures: dict, ordinary: int) -> Table:
 def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None = None,
                    auc_days: int | None = None,
                    backfill_customers: int | None = BACKFILL_CUSTOMERS,
-                   backfill_days: int = BACKFILL_DAYS) -> list[dict]:
+                   backfill_days: int = BACKFILL_DAYS,
+                   clv_customers: int = CLV_CUSTOMERS) -> list[dict]:
     """The figures for each size (a size of 0 is skipped); then, unless
     ``backfill_customers`` is 0, the backfill's wall time day by day and ranged; then,
-    unless ``auc_customers`` is 0, the churn model's held-out AUC."""
+    unless ``auc_customers`` is 0, the churn model's held-out AUC; then, unless
+    ``clv_customers`` is 0, the purchase model's fit and score."""
     from customer_platform.tools.bench_analytics import AUC_CUSTOMERS, AUC_DAYS
 
     rows = []
@@ -607,4 +638,6 @@ def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None =
     if auc_customers != 0:
         auc = run_auc(auc_customers or AUC_CUSTOMERS, auc_days or AUC_DAYS, seed)
         rows.append({"auc": auc})
+    if clv_customers != 0:
+        rows.append({"clv": run_clv(clv_customers, seed)})
     return rows

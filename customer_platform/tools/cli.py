@@ -203,7 +203,7 @@ def cmd_bench(args) -> None:
         return
     run_benchmarks(sizes=args.customers, seed=args.seed, auc_customers=args.auc_customers,
                    auc_days=args.auc_days, backfill_customers=args.backfill_customers,
-                   backfill_days=args.backfill_days)
+                   backfill_days=args.backfill_days, clv_customers=args.clv_customers)
 
 
 def cmd_sql(args) -> None:
@@ -338,6 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="customers of the backfill, day by day and ranged (0 skips it)")
     bench.add_argument("--backfill-days", type=int, default=30,
                        help="days of the backfill, day by day and ranged")
+    bench.add_argument("--clv-customers", type=int, default=100_000,
+                       help="customers simulated for the purchase model's fit and score (0 "
+                       "skips it)")
     bench.add_argument("--history", action="store_true",
                        help="only the history benchmark: a year loaded from empty, then what "
                        "a day, the day after and a slice of days cost on it, against targets")

@@ -2,7 +2,6 @@
 known ones, the same estimates as PyMC-Marketing's own fit, and a calibration/holdout check
 whose predictions meet what the simulated customers then bought."""
 
-import duckdb
 import numpy as np
 import polars as pl
 import pytest
@@ -71,25 +70,11 @@ def test_the_fit_is_pymc_marketings_own(histories):
 
 
 def test_calibration_holdout_meets_the_actual_purchases(histories):
-    """Fitted on the days up to 275 (through the platform's own RFM SQL, by whole days),
+    """Fitted on the days up to 274 (through the platform's own RFM SQL, by whole days),
     the model predicts the purchase days of the 90 days after. Each group of the chart with
     at least 100 customers is within 4 standard errors of its actual mean (their spread /
     sqrt(customers)) or 10%, and the total within 5%."""
-    end = DAYS - model.HOLDOUT_DAYS
-    con = duckdb.connect()
-    days = histories.with_columns(day=pl.col("time").floor().cast(pl.Int64))
-    con.register("simulated", days.to_arrow())
-    con.execute("""CREATE TABLE purchases AS
-        SELECT customer AS customer_key, DATE '2025-01-01' + CAST(day AS INTEGER)
-                   AS purchase_date, sum(amount) AS amount
-        FROM simulated GROUP BY ALL""")
-    cutoff = f"DATE '2025-01-01' + {end}"
-    calibration = con.execute(f"""
-        SELECT c.*, coalesce(h.n, 0) AS holdout_purchases
-        FROM ({model.rfm_sql("purchases", cutoff)}) c
-        LEFT JOIN (SELECT customer_key, count(*) AS n FROM purchases
-                   WHERE purchase_date > {cutoff} GROUP BY customer_key) h USING (customer_key)
-        ORDER BY customer_key""").pl()
+    _, calibration = model.simulated_histories(histories, DAYS)
     fit = model.fit_bgnbd(calibration)
     assert fit.converged
     predicted = model.predict(calibration, fit.params, None, 0.01, ())[
@@ -126,3 +111,15 @@ def test_predictions_follow_the_history():
     assert recent["clv_12m"] < recent["clv_36m"]
     population_mean = spend["p"] * spend["v"] / (spend["q"] - 1)
     assert first_only["expected_order_value"] == pytest.approx(population_mean)
+
+
+def test_the_bench_measures_a_converged_fit_and_its_holdout():
+    """``customer-platform bench``'s purchase-model phase, small: its figures come from a
+    converged fit of the simulated population, and its holdout totals are the chart's."""
+    from customer_platform.tools.bench_clv import purchase_model
+
+    figures = purchase_model(3_000, seed=5)
+    assert figures["converged"] and figures["customers"] == 3_000
+    assert figures["fit_s"] > 0 and figures["score_s"] > 0
+    assert figures["holdout_predicted"] == pytest.approx(figures["holdout_actual"], rel=0.1)
+    assert 0 <= figures["holdout_mae"] < 0.2

@@ -275,3 +275,29 @@ def simulate(params: dict[str, float], customers: int, days: int, seed: int
     amount = rng.gamma(params["p"], 1 / nu[customer_all])
     return pl.DataFrame({"customer": customer_all, "time": np.concatenate(when),
                          "amount": amount}).sort("customer", "time")
+
+
+def simulated_histories(purchases: pl.DataFrame, days: int, holdout_days: int = HOLDOUT_DAYS
+                        ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The simulated ``purchases`` as the platform sees them, by whole days through
+    ``rfm_sql``: (RFM at the end of ``days``, RFM at ``holdout_days`` before it with each
+    customer's purchase days after it in ``holdout_purchases``)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("simulated", purchases.with_columns(
+        day=pl.col("time").floor().cast(pl.Int32)).to_arrow())
+    con.execute("""CREATE TABLE purchases AS
+        SELECT customer AS customer_key, DATE '2000-01-01' + day AS purchase_date,
+               sum(amount) AS amount
+        FROM simulated GROUP BY ALL""")
+    end = f"DATE '2000-01-01' + {days - 1}"
+    cutoff = f"DATE '2000-01-01' + {days - 1 - holdout_days}"
+    rfm = con.execute(f"{rfm_sql('purchases', end)} ORDER BY customer_key").pl()
+    calibration = con.execute(f"""
+        SELECT c.*, coalesce(h.n, 0) AS holdout_purchases
+        FROM ({rfm_sql("purchases", cutoff)}) c
+        LEFT JOIN (SELECT customer_key, count(*) AS n FROM purchases
+                   WHERE purchase_date > {cutoff} GROUP BY customer_key) h USING (customer_key)
+        ORDER BY customer_key""").pl()
+    return rfm, calibration
