@@ -111,6 +111,7 @@ def test_predictions_follow_the_history():
     assert recent["clv_12m"] < recent["clv_36m"]
     population_mean = spend["p"] * spend["v"] / (spend["q"] - 1)
     assert first_only["expected_order_value"] == pytest.approx(population_mean)
+    assert first_only["probability_alive"] == 1.0  # drop-out follows a repeat purchase only
 
 
 def test_the_bench_measures_a_converged_fit_and_its_holdout():

@@ -11,6 +11,7 @@ from customer_platform.gold.analytics._model import model_table
 from customer_platform.gold.analytics._purchase_model import CLV_MONTHS
 from customer_platform.gold.analytics.customer_clv import HORIZON_MONTHS, MONTHLY_DISCOUNT
 from customer_platform.gold.base import GoldModel
+from customer_platform.gold.metrics import Metric
 
 PREDICTED = "; empty while the model is not fitted"
 
@@ -56,3 +57,31 @@ CUSTOMER_PURCHASE_CLV = model_table(
 
 #: Written by the clv_purchase_model asset, with the model (``clv_purchase_model.py``).
 ASSETS: list = []
+
+METRICS = [
+    Metric(name="expected_purchases_30d, _90d, _365d", table="customer_purchase_clv",
+           formula="BG/NBD conditional expectation (Fader, Hardie & Lee 2005, eq. 10) of "
+           "the purchase days in the next t days given x = frequency, t_x = recency, T: "
+           "[(a + b + x - 1) / (a - 1)] [1 - ((alpha + T) / (alpha + T + t))^(r + x) "
+           "2F1(r + x, b + x; a + b + x - 1; t / (alpha + T + t))] / [1 + [x > 0] "
+           "(a / (b + x - 1)) ((alpha + T) / (alpha + t_x))^(r + x)], with the day's "
+           "clv_purchase_model parameters (PyMC-Marketing's expected_purchases)",
+           grain="buying customer, per partition day", periods="the next t days after D",
+           seed="004"),
+    Metric(name="probability_alive", table="customer_purchase_clv",
+           formula="1 / [1 + [x > 0] (a / (b + x - 1)) ((alpha + T) / (alpha + t_x))^(r + x)]"
+           " (Fader, Hardie & Lee 2008; PyMC-Marketing's expected_probability_alive): 1 for a "
+           "customer with no repeat purchase, as BG/NBD lets drop-out follow a repeat purchase "
+           "only", grain="buying customer, per partition day", periods="as of D", seed="004"),
+    Metric(name="expected_order_value", table="customer_purchase_clv",
+           formula="Gamma-Gamma (Fader & Hardie 2013, eq. 5): (1 - w) p v / (q - 1) + w "
+           "monetary_value, w = p x / (p x + q - 1): the customer's mean repeat value shrunk "
+           "toward the population mean, the population mean itself without a repeat purchase",
+           grain="buying customer, per partition day", periods="as of D", seed="004"),
+    Metric(name="clv_12m, clv_horizon", table="customer_purchase_clv",
+           formula="sum over months m = 1..M of expected_order_value x (expected purchases in "
+           f"30 m days - in 30 (m - 1) days) / (1 + {MONTHLY_DISCOUNT})^m, M = {CLV_MONTHS} "
+           f"and {HORIZON_MONTHS} (PyMC-Marketing's customer_lifetime_value, 30-day months)",
+           grain="buying customer, per partition day", periods="the next M months after D",
+           seed="004"),
+]
