@@ -17,6 +17,7 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from customer_platform import scope
+from customer_platform.gold.analytics._purchase_model import CALIBRATION_GROUPS, HOLDOUT_DAYS
 from customer_platform.gold.analytics.churn_labels import DEFAULT_HORIZON_DAYS
 from customer_platform.gold.revops._rules import ACTIVATION, HEALTH
 from customer_platform.report import data
@@ -244,6 +245,26 @@ def draw_ticket_resolution(frame: pl.DataFrame) -> go.Figure:
                    xaxis=_days_axis(_column(frame, "period_end")))
 
 
+def draw_purchase_calibration(frame: pl.DataFrame) -> go.Figure:
+    groups = _column(frame, "calibration_purchases")
+    labels = [f"{g}+" if g == CALIBRATION_GROUPS else str(g) for g in groups]
+    customers = _column(frame, "customers")
+    figure = go.Figure([
+        go.Scatter(x=labels, y=_column(frame, "actual_purchases"), name="actual",
+                   mode="lines+markers", line_color=SERIES_COLOURS[0], customdata=customers,
+                   hovertemplate="%{x} calibration purchases: %{y:.2f} made on average by "
+                   "%{customdata:,} customers<extra></extra>"),
+        go.Scatter(x=labels, y=_column(frame, "predicted_purchases"), name="predicted",
+                   mode="lines+markers", line={"color": SERIES_COLOURS[1], "dash": "dash"},
+                   customdata=customers,
+                   hovertemplate="%{x} calibration purchases: %{y:.2f} predicted on average "
+                   "for %{customdata:,} customers<extra></extra>")])
+    return _figure(figure, yaxis={"title": f"purchase days in the {HOLDOUT_DAYS} holdout days",
+                                  "rangemode": "tozero"},
+                   xaxis={"title": "repeat purchase days in the calibration period",
+                          "type": "category"})
+
+
 ALL_CHARTS = (
     Chart("parent-health", "Customer health by parent company",
           f"Accounts of the {data.TOP_PARENTS} parent companies with the most Red, then Yellow "
@@ -293,6 +314,14 @@ ALL_CHARTS = (
           "day, so only partly seen.",
           data.TICKET_RESOLUTION, draw_ticket_resolution,
           "No support ticket was resolved in the last 13 weeks."),
+    Chart("purchase-calibration", "Purchase model: calibration and holdout",
+          f"The BG/NBD purchase model fitted on the orders up to {HOLDOUT_DAYS} days before the "
+          f"day predicts each customer's purchase days in the {HOLDOUT_DAYS} days after; the "
+          "average predicted (dashed) against what they bought, by the customers' number of "
+          "repeat purchase days before.",
+          data.PURCHASE_CALIBRATION, draw_purchase_calibration,
+          f"No calibration/holdout check for this day: it needs {HOLDOUT_DAYS} days of order "
+          "history before the day, and enough buying customers."),
 )
 #: The charts whose tables this deployment builds (customer_platform/scope.py), in page order.
 CHARTS = tuple(chart for chart in ALL_CHARTS

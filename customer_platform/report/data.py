@@ -187,3 +187,13 @@ TICKET_RESOLUTION = Query(
     ORDER BY period_end, ticket_type
     """,
 )
+
+PURCHASE_CALIBRATION = Query(
+    sources=("clv_purchase_calibration",),
+    sql=f"""
+    SELECT calibration_purchases, customers, predicted_purchases, actual_purchases
+    FROM gold.clv_purchase_calibration
+    WHERE load_date = {D}
+    ORDER BY calibration_purchases
+    """,
+)

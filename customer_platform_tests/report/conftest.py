@@ -68,7 +68,8 @@ class MadeWarehouse:
 
 
 QUERIES = [data.PARENT_HEALTH, data.PIPELINE_COVERAGE, data.SEAT_ACTIVATION, data.SEGMENTS,
-           data.CHURN_RISK, data.AT_RISK_CUSTOMERS, data.MRR_MOVEMENTS, data.TICKET_RESOLUTION]
+           data.CHURN_RISK, data.AT_RISK_CUSTOMERS, data.MRR_MOVEMENTS, data.TICKET_RESOLUTION,
+           data.PURCHASE_CALIBRATION]
 
 
 def _parents(load: dt.date) -> list[dict]:
@@ -163,6 +164,14 @@ def _customers(load: dt.date) -> tuple[list[dict], list[dict]]:
     return scores, people
 
 
+def _calibration(load: dt.date) -> list[dict]:
+    """The purchase model's calibration/holdout chart: fewer customers and more purchases
+    the more they bought before."""
+    return [{"calibration_purchases": k, "customers": 400 // (k + 1),
+             "predicted_purchases": 0.1 + 0.3 * k, "actual_purchases": 0.12 + 0.28 * k,
+             "load_date": load} for k in range(8)]
+
+
 def fill(made: MadeWarehouse) -> MadeWarehouse:
     """Every chart's rows for D and the 13 weeks before it, and a day after D."""
     window = days(D - dt.timedelta(days=data.TREND_DAYS), FUTURE)
@@ -177,12 +186,15 @@ def fill(made: MadeWarehouse) -> MadeWarehouse:
     scores, people = _customers(D)
     made.put("churn_scores", scores)
     made.put("customer_360", people)
+    made.put("clv_purchase_calibration", _calibration(D))
     # the day after D: different rows the report of D must not read
     made.put("agg_parent_health", [{**r, "red_accounts": 9} for r in _parents(FUTURE)])
     made.put("segment_summary", [{**r, "customers": 99} for r in _segments(FUTURE)])
     future_scores, future_people = _customers(FUTURE)
     made.put("churn_scores", future_scores)
     made.put("customer_360", future_people)
+    made.put("clv_purchase_calibration", [{**r, "actual_purchases": 9.0}
+                                          for r in _calibration(FUTURE)])
     return made
 
 

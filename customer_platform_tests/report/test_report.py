@@ -126,7 +126,7 @@ def test_the_same_data_and_day_give_the_same_bytes(made_warehouse, tmp_path):
     later = D + dt.timedelta(days=5)
     for table in ("agg_parent_health", "agg_pipeline_daily", "agg_seat_activation",
                   "agg_ticket_resolution", "segment_summary", "churn_scores", "customer_360",
-                  "agg_mrr_summary"):
+                  "agg_mrr_summary", "clv_purchase_calibration"):
         made_warehouse.execute(f"INSERT INTO gold.{table} SELECT * REPLACE (CAST(? AS DATE) AS "
                                f"load_date) FROM gold.{table} WHERE load_date = ?", [later, D])
     made_warehouse.execute("UPDATE gold.agg_mrr_summary SET mrr = 1 WHERE load_date > ?", [D])
@@ -195,7 +195,7 @@ def test_the_asset_writes_the_file_with_its_metadata(made_warehouse, tmp_path):
     metadata = {k: v.value for k, v in event.materialization.metadata.items()}
     path = root / f"report-{D.isoformat()}.html"
     assert metadata["path"] == str(path) and metadata["size_bytes"] == path.stat().st_size
-    assert metadata["charts"] == len(KEYS) == metadata["charts_with_data"] == 8
+    assert metadata["charts"] == len(KEYS) == metadata["charts_with_data"] == 9
     assert metadata["charts_without_data"] == []
     assert path.read_bytes() == report_of(made_warehouse, tmp_path / "cli.html").path.read_bytes()
 
