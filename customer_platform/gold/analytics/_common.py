@@ -11,7 +11,7 @@ running days in any order, gives the same rows.
 import datetime as dt
 
 import polars as pl
-from dagster import AssetCheckResult, AssetExecutionContext, AssetSpec
+from dagster import AssetCheckResult, AssetExecutionContext, AssetSpec, MaterializeResult
 
 from customer_platform.gold.base import (
     ForeignKey,
@@ -118,3 +118,22 @@ def add_metadata(metadata: dict) -> None:
     """Attach ``metadata`` to the materialisation of the asset being computed (for a table's
     ``build``, which returns only the row count and check results)."""
     AssetExecutionContext.get().add_asset_metadata(metadata)
+
+
+def stamped(frame: pl.DataFrame, day: dt.date) -> pl.DataFrame:
+    """``frame`` with the metadata columns of an analytics row written on ``day``."""
+    return frame.with_columns(load_date=pl.lit(day), update_date=pl.lit(day),
+                              source_system=pl.lit("analytics"))
+
+
+def model_results(context, tables: tuple[GoldTable, ...], written: list[tuple[dt.date, tuple]]):
+    """What a model's asset yields once it has written ``tables`` on each day of ``written``
+    ((day, each table's schema verdict of the day)): a materialisation per table, then each
+    table's schema check over the days."""
+    from customer_platform.quality.checks import over_days
+
+    for table in tables:
+        yield MaterializeResult(asset_key=table.key)
+    for i, table in enumerate(tables):
+        yield over_days({day: verdicts[i] for day, verdicts in written}, context=context,
+                        asset_key=table.key)

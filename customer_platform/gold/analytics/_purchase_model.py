@@ -73,6 +73,17 @@ def rfm_sql(purchases: str, end: str) -> str:
     GROUP BY customer_key"""
 
 
+def calibration_sql(purchases: str, end: str) -> str:
+    """SQL: the RFM rows of ``rfm_sql`` up to ``end`` with each customer's purchase days
+    after it (``holdout_purchases``), by customer_key: the calibration/holdout data."""
+    return f"""
+    SELECT c.*, coalesce(h.purchases, 0) AS holdout_purchases
+    FROM ({rfm_sql(purchases, end)}) c
+    LEFT JOIN (SELECT customer_key, count(*) AS purchases FROM {purchases}
+               WHERE purchase_date > {end} GROUP BY customer_key) h USING (customer_key)
+    ORDER BY customer_key"""
+
+
 # -- the likelihoods, compiled once ------------------------------------------------------------
 
 
@@ -294,10 +305,4 @@ def simulated_histories(purchases: pl.DataFrame, days: int, holdout_days: int = 
     end = f"DATE '2000-01-01' + {days - 1}"
     cutoff = f"DATE '2000-01-01' + {days - 1 - holdout_days}"
     rfm = con.execute(f"{rfm_sql('purchases', end)} ORDER BY customer_key").pl()
-    calibration = con.execute(f"""
-        SELECT c.*, coalesce(h.n, 0) AS holdout_purchases
-        FROM ({rfm_sql("purchases", cutoff)}) c
-        LEFT JOIN (SELECT customer_key, count(*) AS n FROM purchases
-                   WHERE purchase_date > {cutoff} GROUP BY customer_key) h USING (customer_key)
-        ORDER BY customer_key""").pl()
-    return rfm, calibration
+    return rfm, con.execute(calibration_sql("purchases", cutoff)).pl()

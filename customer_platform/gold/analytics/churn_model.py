@@ -10,13 +10,17 @@ import datetime as dt
 import polars as pl
 from dagster import (
     AssetExecutionContext,
-    MaterializeResult,
     MetadataValue,
     multi_asset,
 )
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.analytics._common import analytics_spec, write_frame
+from customer_platform.gold.analytics._common import (
+    analytics_spec,
+    model_results,
+    stamped,
+    write_frame,
+)
 from customer_platform.gold.analytics._model import (
     ChurnModelConfig,
     model_table,
@@ -27,7 +31,6 @@ from customer_platform.gold.analytics.churn_model_coefficients import CHURN_MODE
 from customer_platform.gold.base import GoldModel, gold_check_specs
 from customer_platform.gold.metrics import Metric
 from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
-from customer_platform.quality.checks import over_days
 from customer_platform.resources import Warehouse
 
 
@@ -78,11 +81,6 @@ CHURN_MODEL = model_table(
     sources=("gold.churn_labels", "gold.churn_features"), source_windows=_training_windows())
 
 
-def _with_metadata_columns(frame: pl.DataFrame, day: dt.date) -> pl.DataFrame:
-    return frame.with_columns(load_date=pl.lit(day), update_date=pl.lit(day),
-                              source_system=pl.lit("analytics"))
-
-
 def _coefficients_md(coefficients: pl.DataFrame, top: int = 15) -> str:
     rows = coefficients.sort(pl.col("coefficient").abs(), descending=True).head(top)
     lines = ["| feature | coefficient (standardised) |", "|---|---|"]
@@ -105,10 +103,10 @@ def churn_model(context: AssetExecutionContext, config: ChurnModelConfig,
         with warehouse.get_connection() as con:
             frame, rate = training_set(con, day, config)
         row, coefficients = train(frame, rate, day, config)
-        model_rows = _with_metadata_columns(pl.DataFrame([row]), day)
+        model_rows = stamped(pl.DataFrame([row]), day)
         checked_model = write_frame(warehouse, CHURN_MODEL, day, model_rows)
         checked_coefficients = write_frame(warehouse, CHURN_MODEL_COEFFICIENTS, day,
-                                           _with_metadata_columns(coefficients, day))
+                                           stamped(coefficients, day))
         metrics = {k: row[k] for k in ("status", "roc_auc", "pr_auc", "lift_top_decile",
                                        "base_rate", "train_rows", "train_positives",
                                        "holdout_rows", "holdout_positives", "feature_days",
@@ -124,13 +122,8 @@ def churn_model(context: AssetExecutionContext, config: ChurnModelConfig,
                    CHURN_MODEL_COEFFICIENTS.key)
         return checked_model, checked_coefficients
 
-    fitted = each_day(context, fit)
-    yield MaterializeResult(asset_key=CHURN_MODEL.key)
-    yield MaterializeResult(asset_key=CHURN_MODEL_COEFFICIENTS.key)
-    yield over_days({day: model for day, (model, _) in fitted}, context=context,
-                    asset_key=CHURN_MODEL.key)
-    yield over_days({day: coefficients for day, (_, coefficients) in fitted}, context=context,
-                    asset_key=CHURN_MODEL_COEFFICIENTS.key)
+    yield from model_results(context, (CHURN_MODEL, CHURN_MODEL_COEFFICIENTS),
+                             each_day(context, fit))
 
 
 #: The table (and churn_model_coefficients) is written by its own asset (Python).

@@ -10,11 +10,17 @@ import datetime as dt
 
 import numpy as np
 import polars as pl
-from dagster import AssetExecutionContext, MaterializeResult, multi_asset
+from dagster import AssetExecutionContext, multi_asset
 
 from customer_platform.contracts.base import column
 from customer_platform.gold.analytics import _purchase_model as model
-from customer_platform.gold.analytics._common import LONGEST_WINDOW, analytics_spec, write_frame
+from customer_platform.gold.analytics._common import (
+    LONGEST_WINDOW,
+    analytics_spec,
+    model_results,
+    stamped,
+    write_frame,
+)
 from customer_platform.gold.analytics._model import model_table
 from customer_platform.gold.analytics.clv_purchase_calibration import CLV_PURCHASE_CALIBRATION
 from customer_platform.gold.analytics.customer_clv import HORIZON_MONTHS, MONTHLY_DISCOUNT
@@ -23,7 +29,6 @@ from customer_platform.gold.base import GoldModel, gold_check_specs
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.sql import exact_sum
 from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
-from customer_platform.quality.checks import over_days
 from customer_platform.resources import Warehouse
 from customer_platform.settings import partition_start
 
@@ -107,13 +112,7 @@ def histories(con, day: dt.date) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     end = day - dt.timedelta(days=model.HOLDOUT_DAYS)
     calibration = None
     if end >= partition_start():
-        calibration = con.execute(f"""
-            SELECT c.*, coalesce(h.purchases, 0) AS holdout_purchases
-            FROM ({model.rfm_sql("purchases", f"DATE '{end}'")}) c
-            LEFT JOIN (SELECT customer_key, count(*) AS purchases FROM purchases
-                       WHERE purchase_date > DATE '{end}' GROUP BY customer_key) h
-                USING (customer_key)
-            ORDER BY customer_key""").pl()
+        calibration = con.execute(model.calibration_sql("purchases", f"DATE '{end}'")).pl()
     con.execute("DROP TABLE purchases")
     return rfm, calibration
 
@@ -150,7 +149,6 @@ def fit_day(rfm: pl.DataFrame, calibration: pl.DataFrame | None, day: dt.date
         pl.col("recency").cast(pl.Int64).alias("recency_days"),
         pl.col("T").cast(pl.Int64).alias("t_days"), "monetary_value")
     if bgnbd is None:
-        predictions = pl.DataFrame(schema=dict.fromkeys(_PREDICTED, pl.Float64))
         customers = customers.with_columns(pl.lit(None, pl.Float64).alias(c) for c in _PREDICTED)
     else:
         predictions = model.predict(rfm, bgnbd, gamma_gamma, MONTHLY_DISCOUNT,
@@ -190,11 +188,6 @@ def _calibration(calibration: pl.DataFrame | None, day: dt.date, row: dict) -> p
     return chart
 
 
-def _stamped(frame: pl.DataFrame, day: dt.date) -> pl.DataFrame:
-    return frame.with_columns(load_date=pl.lit(day), update_date=pl.lit(day),
-                              source_system=pl.lit("analytics"))
-
-
 @multi_asset(
     specs=[analytics_spec(t, {"python", "pymc", "duckdb"}) for t in
            (CLV_PURCHASE_MODEL, CUSTOMER_PURCHASE_CLV, CLV_PURCHASE_CALIBRATION)],
@@ -214,7 +207,7 @@ def clv_purchase_model(context: AssetExecutionContext, warehouse: Warehouse):
         row, customers, chart = fit_day(rfm, calibration, day)
         frames = (pl.DataFrame([row], schema_overrides={"calibration_end": pl.Date}),
                   customers, chart)
-        verdicts = [write_frame(warehouse, table, day, _stamped(frame, day))
+        verdicts = [write_frame(warehouse, table, day, stamped(frame, day))
                     for table, frame in zip(tables, frames, strict=True)]
         figures = {k: v for k, v in row.items() if v is not None and k != "model_id"}
         record_day(context, day, {"dagster/row_count": 1, **{
@@ -226,12 +219,7 @@ def clv_purchase_model(context: AssetExecutionContext, warehouse: Warehouse):
                    CLV_PURCHASE_CALIBRATION.key)
         return verdicts
 
-    fitted = each_day(context, fit)
-    for table in tables:
-        yield MaterializeResult(asset_key=table.key)
-    for i, table in enumerate(tables):
-        yield over_days({day: verdicts[i] for day, verdicts in fitted}, context=context,
-                        asset_key=table.key)
+    yield from model_results(context, tables, each_day(context, fit))
 
 
 #: The three tables are written by their own asset (Python).
