@@ -228,9 +228,13 @@ the last 3 whole months that began on or after both the warehouse's first day an
 customer's signup and ended by D (``months_observed``). A few days are never scaled up to a
 month: on the warehouse's third day they made $1,977 of revenue a monthly value of $19,770,
 and at 34 days a customer billed twice got 1.76 times its fee. Until a whole month is
-observed, ``monthly_value`` and ``predictive_clv`` are empty and ``value_method`` says
-``insufficient_history``; such a customer's value segment is Unknown and its value at risk
-and priority score are empty, so the ranks are made of published estimates only. One-off
+observed, ``monthly_value`` and ``subscription_clv`` are empty and ``value_method`` says
+``insufficient_history``. A buyer's purchase value is likewise unknown on a day the purchase
+model is not fitted (too few buyers or repeat buyers yet). ``predictive_clv`` sums the parts
+that apply to the customer and is empty (``clv_method`` none) while one of them is unknown:
+an unknown part is never counted as 0. Such a customer's value segment is Unknown and its
+value at risk and priority score are empty, so the ranks are made of published estimates
+only. One-off
 revenue (add-ons, orders) and refunds count in the historical value, never in the monthly
 value. ``historical_clv`` is the revenue observed in the last 365 days plus the tenure the
 window does not see (before the warehouse or older than a year) at the monthly value; with

@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from customer_platform.gold.analytics import _purchase_model as model
-from customer_platform.gold.analytics.customer_clv import HORIZON_MONTHS, MONTHLY_DISCOUNT
+from customer_platform.gold.analytics._common import HORIZON_MONTHS, MONTHLY_DISCOUNT
 
 #: The simulated population: occasional buyers (about one purchase in 16 days while alive,
 #: most dropping out within a few purchases), purchases worth about 30.

@@ -17,6 +17,7 @@ from customer_platform.gold.analytics.customer_clv import (
     MONTHLY_DISCOUNT,
 )
 from customer_platform.gold.analytics.customer_daily_summary import CUSTOMER_DAILY_SUMMARY
+from customer_platform.gold.analytics.customer_purchase_clv import CUSTOMER_PURCHASE_CLV
 from customer_platform.settings import partition_start
 
 from .conftest import D
@@ -90,6 +91,41 @@ def test_clv_follows_the_retention_formula(wh):
     # a 60-day probability of 0.19 is 1 - sqrt(0.81) = 0.1 a month
     assert e["monthly_churn_probability"] == pytest.approx(0.1)
     assert e["predictive_clv"] == pytest.approx(month_by_month(10.0, 0.1))
+
+
+def test_each_customer_is_valued_by_the_methods_that_apply(wh):
+    """Recurring revenue by retention, purchases by the purchase model, summed when a customer
+    has both; a part that applies and is unknown (no whole month yet, or a buyer on a day the
+    purchase model is not fitted) leaves the value unknown, never counted as 0."""
+    base = {"signup_date": dt.date(2024, 1, 1), "tenure_days": (D - dt.date(2024, 1, 1)).days}
+    wh.put_gold(CUSTOMER_360, [
+        {"customer_id": cid, "status": status, "net_revenue_365d": 0.0, **base}
+        for cid, status in (("S", "Active"), ("SP", "Active"), ("CP", "Churned"),
+                            ("UP", "Active"))], D)
+    wh.put_gold(CUSTOMER_360, [{"customer_id": "NEW", "status": "Active",
+                                "net_revenue_365d": 0.0, "signup_date": dt.date(2026, 2, 20),
+                                "tenure_days": 10}], D)
+    for cid in ("S", "SP", "CP", "UP"):
+        fees(wh, cid, dt.date(2026, 1, 9), dt.date(2026, 2, 9))
+    wh.put_gold(CUSTOMER_PURCHASE_CLV, [
+        {"customer_id": "SP", "clv_horizon": 250.0}, {"customer_id": "CP", "clv_horizon": 40.0},
+        {"customer_id": "NEW", "clv_horizon": 75.0},
+        {"customer_id": "UP", "clv_horizon": None},  # the model is not fitted on D
+    ], D)
+    rows = {r["customer_id"]: r for r in wh.run(CUSTOMER_CLV, D).to_dicts()}
+    subscription = month_by_month(100.0, DEFAULT_MONTHLY_CHURN)
+
+    def valued(cid):
+        r = rows[cid]
+        return r["clv_method"], r["subscription_clv"], r["purchase_clv"], r["predictive_clv"]
+
+    assert valued("S") == ("subscription_retention", pytest.approx(subscription), None,
+                           pytest.approx(subscription))
+    assert valued("SP") == ("both", pytest.approx(subscription), 250.0,
+                            pytest.approx(subscription + 250.0))
+    assert valued("CP") == ("both", 0.0, 40.0, 40.0)  # no more fees; its purchases may go on
+    assert valued("UP") == ("none", pytest.approx(subscription), None, None)
+    assert valued("NEW") == ("none", None, 75.0, None)  # no whole month of fees yet
 
 
 def test_a_young_warehouse_publishes_no_value_estimate(wh):

@@ -45,6 +45,7 @@ def segmented(wh):
             "order_value_365d": order_value,
             "status_since": days_before(10) if status == "Churned" else days_before(900)})
         clv.append({"customer_id": cid, "predictive_clv": value,
+                    "clv_method": "none" if value is None else "both",
                     "monthly_churn_probability": p})
         if status != "Churned":
             scores.append({"customer_id": cid, "risk_band": band, "churn_probability": p})
@@ -59,6 +60,7 @@ def test_each_scheme_follows_its_rule(segmented):
     # value: percent_rank of CLV among the 5 not churned with an estimate: 0, .25, .5, .75, 1
     assert [s[c]["value_segment"] for c in ("K1", "K2", "K3", "K4", "K5", "K6", "K7")] == [
         "Low", "Low", "Medium", "Medium", "High", "Low", "Unknown"]
+    assert (s["K5"]["clv_method"], s["K7"]["clv_method"]) == ("both", "none")  # what it ranks
     # behaviour: churned first, then at-risk (rules or model), then new, else loyal
     assert [s[c]["behavioural_segment"] for c in ("K1", "K2", "K3", "K4", "K5", "K6")] == [
         "Loyal", "Loyal", "At-risk", "At-risk", "Loyal", "Churned"]

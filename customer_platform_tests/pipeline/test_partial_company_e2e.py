@@ -128,6 +128,10 @@ def test_segments_and_clv_come_from_the_orders(company):
     # RFM scores every customer who has not churned
     assert rfm_scored == sum(r["status"] != "Churned" for r in company["last_day_360"]) > 0
     assert value_segments >= 2
-    valued, whole_months, with_value = company["clv_last_day"]
+    valued, whole_months, with_value, methods, by_purchases, by_subscription = \
+        company["clv_last_day"]
     assert valued == segmented
-    assert whole_months > 0 and with_value > 0
+    assert whole_months > 0 and with_value > 0  # the order value's history is still averaged
+    # no subscriptions without billing: the future value is the purchase model's alone
+    assert by_subscription == 0
+    assert set(methods) <= {"purchase_model", "none"} and by_purchases > 0

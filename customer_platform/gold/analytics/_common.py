@@ -33,6 +33,10 @@ GROUP = f"gold_{DOMAIN}"
 LONGEST_WINDOW = 365
 #: CRM statuses of a customer who can still churn: the population of features and labels.
 ACTIVE_STATUSES = ("Active", "Inactive")
+#: Customer value looks this many months ahead, discounted at this rate a month (about 12.7%
+#: a year): the subscription (customer_clv) and purchase (customer_purchase_clv) methods alike.
+HORIZON_MONTHS = 36
+MONTHLY_DISCOUNT = 0.01
 
 
 def history_start() -> dt.date:

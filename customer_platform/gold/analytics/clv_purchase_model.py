@@ -15,7 +15,9 @@ from dagster import AssetExecutionContext, multi_asset
 from customer_platform.contracts.base import column
 from customer_platform.gold.analytics import _purchase_model as model
 from customer_platform.gold.analytics._common import (
+    HORIZON_MONTHS,
     LONGEST_WINDOW,
+    MONTHLY_DISCOUNT,
     analytics_spec,
     model_results,
     stamped,
@@ -23,7 +25,6 @@ from customer_platform.gold.analytics._common import (
 )
 from customer_platform.gold.analytics._model import model_table
 from customer_platform.gold.analytics.clv_purchase_calibration import CLV_PURCHASE_CALIBRATION
-from customer_platform.gold.analytics.customer_clv import HORIZON_MONTHS, MONTHLY_DISCOUNT
 from customer_platform.gold.analytics.customer_purchase_clv import CUSTOMER_PURCHASE_CLV
 from customer_platform.gold.base import GoldModel, gold_check_specs
 from customer_platform.gold.metrics import Metric

@@ -1,14 +1,18 @@
 """``gold.customer_clv``: customer lifetime value per customer and day, historical (what the
-customer brought in) and predictive (a retention-based formula: the next months of recurring
-monthly value, retained with the churn model's probability and discounted), the basis of the
-value-based segments. The method is the ``METRICS`` below (docs/metrics.md); a value is
-published only once a whole month of recurring revenue is observed, never scaled up from a few
-days.
+customer brought in) and predictive, by the method that fits each kind of revenue: recurring
+revenue by retention (the next months of the monthly value, retained with the churn model's
+probability and discounted), purchases by the purchase model (BG/NBD and Gamma-Gamma,
+``customer_purchase_clv``), summed when a customer has both; the basis of the value-based
+segments. The formulas are the ``METRICS`` below (docs/metrics.md); a value is published only
+once each of its parts is known, never scaled up from a few days.
 """
 
+from customer_platform import scope
 from customer_platform.contracts.base import column
 from customer_platform.gold.analytics._common import (
+    HORIZON_MONTHS,
     LONGEST_WINDOW,
+    MONTHLY_DISCOUNT,
     analytics_table,
     history_start_sql,
 )
@@ -18,8 +22,6 @@ from customer_platform.gold.base import GoldModel
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.sql import DAY, exact_sum
 
-HORIZON_MONTHS = 36
-MONTHLY_DISCOUNT = 0.01  # about 12.7% a year
 DEFAULT_MONTHLY_CHURN = 0.02  # until the first model is trained
 #: The monthly value averages the recurring revenue of at most this many whole months ...
 VALUE_MONTHS = 3
@@ -29,9 +31,15 @@ MIN_VALUE_MONTHS = 1
 VALUE_LOOKBACK_DAYS = 31 * (VALUE_MONTHS + 1)
 VALUE_METHODS = ("whole_months", "insufficient_history", "churned")
 #: The daily-summary measure m averages: the recurring revenue where billing is declared;
-#: a company without billing has no subscription revenue, so its fulfilled order value.
+#: a company without billing has no subscription revenue, so its fulfilled order value (for
+#: the historical value only: its future is the purchase model's).
 VALUE_MEASURE = next((m for m in ("recurring_revenue", "order_value")
                       if m in {x.name for x in MEASURES}), "recurring_revenue")
+#: The methods of the predictive value: which parts apply in this deployment ...
+SUBSCRIPTIONS = VALUE_MEASURE == "recurring_revenue"
+PURCHASES = scope.built("gold.customer_purchase_clv")
+#: ... and which one each customer's value comes from (none: a part that applies is unknown).
+CLV_METHODS = ("subscription_retention", "purchase_model", "both", "none")
 
 
 class CustomerClv(GoldModel):
@@ -52,9 +60,9 @@ class CustomerClv(GoldModel):
         "Recurring revenue (subscription fees and renewals) per whole month observed (m); "
         f"empty with fewer than {MIN_VALUE_MONTHS} whole month(s)", nullable=True)
     value_method: str = column(
-        "whole_months (m and predictive_clv published), insufficient_history (fewer than "
-        f"{MIN_VALUE_MONTHS} whole month(s) observed: both empty) or churned (predictive 0)",
-        isin=list(VALUE_METHODS))
+        "whole_months (m published), insufficient_history (fewer than "
+        f"{MIN_VALUE_MONTHS} whole month(s) observed: m empty) or churned (subscription value "
+        "0)", isin=list(VALUE_METHODS))
     monthly_churn_probability: float = column(
         "Probability of churning within a month used (p): the churn model's, the default "
         "while no model is trained, 1 when churned", ge=0.0, le=1.0)
@@ -63,12 +71,25 @@ class CustomerClv(GoldModel):
     monthly_retention: float = column("r = 1 - p", ge=0.0, le=1.0)
     expected_lifetime_months: float = column(
         f"Expected months retained within the next {HORIZON_MONTHS}: sum of r^t", ge=0.0)
+    subscription_clv: float = column(
+        f"Retention-based value of the recurring revenue over the next {HORIZON_MONTHS} "
+        "months: sum of m r^t / (1+d)^t; 0 when churned, empty when m is not published or the "
+        "deployment has no billing (no recurring revenue)", nullable=True)
+    purchase_clv: float = column(
+        f"Purchase model's discounted value of the next {HORIZON_MONTHS} months' purchases "
+        "(customer_purchase_clv.clv_horizon); empty for a customer with no fulfilled order, "
+        "while the purchase model is not fitted, or without commerce", nullable=True)
+    clv_method: str = column(
+        "Where predictive_clv comes from: subscription_retention, purchase_model, both "
+        "(summed), or none (a part that applies is unknown yet: predictive_clv empty)",
+        isin=list(CLV_METHODS))
     predictive_clv: float = column(
-        f"Discounted value of the next {HORIZON_MONTHS} months: sum of m r^t / (1+d)^t; 0 "
-        "when churned, empty when m is not published", nullable=True)
+        "Predictive CLV: subscription_clv, purchase_clv or their sum as clv_method says; empty "
+        "when clv_method is none", nullable=True)
 
 
-Q = f"(monthly_retention / (1 + {MONTHLY_DISCOUNT}))"
+#: r / (1 + d), the retained and discounted share of a month.
+Q = f"((1 - monthly_churn_probability) / (1 + {MONTHLY_DISCOUNT}))"
 #: The first day after the last whole month by D, and the first day of the months m may read.
 VALUE_TO = f"CAST(date_trunc('month', {DAY} + 1) AS DATE)"
 VALUE_FROM = f"CAST({VALUE_TO} - INTERVAL {VALUE_MONTHS} MONTH AS DATE)"
@@ -85,8 +106,18 @@ def tenure_unseen() -> str:
     return f"tenure_days + 1 - {obs(LONGEST_WINDOW)}"
 
 
+#: The retention-based value of the recurring revenue (none without billing).
+SUBSCRIPTION_CLV = (f"CASE WHEN b.status = 'Churned' THEN 0.0 ELSE b.monthly_value * {Q} * "
+                    f"(1 - pow({Q}, {HORIZON_MONTHS})) / (1 - {Q}) END" if SUBSCRIPTIONS
+                    else "NULL::DOUBLE")
+#: The purchase model's value of each buying customer on D (none without commerce).
+PURCHASE_VALUES = ("purchase_values AS (SELECT customer_key, clv_horizon AS purchase_clv "
+                   f"FROM gold.customer_purchase_clv WHERE load_date = {DAY})" if PURCHASES else
+                   "purchase_values AS (SELECT NULL::VARCHAR AS customer_key, "
+                   "NULL::DOUBLE AS purchase_clv WHERE FALSE)")
+
 CLV_SQL = f"""
-WITH scores AS (
+WITH {PURCHASE_VALUES}, scores AS (
     SELECT customer_key, churn_probability, horizon_days
     FROM gold.churn_scores WHERE load_date = {DAY} AND churn_probability IS NOT NULL
 ), customers AS (
@@ -115,6 +146,20 @@ WITH scores AS (
                AS probability_source
     FROM customers c LEFT JOIN recurring r USING (customer_key)
     LEFT JOIN scores s USING (customer_key)
+), valued AS (
+    SELECT b.*,
+           {SUBSCRIPTION_CLV} AS subscription_clv,
+           p.customer_key IS NOT NULL AS is_buyer, p.purchase_clv
+    FROM base b LEFT JOIN purchase_values p USING (customer_key)
+), methods AS (
+    SELECT *,
+           CASE WHEN {"subscription_clv IS NULL OR" if SUBSCRIPTIONS else ""}
+                     (is_buyer AND purchase_clv IS NULL) THEN 'none'
+                WHEN subscription_clv IS NOT NULL AND is_buyer THEN 'both'
+                WHEN subscription_clv IS NOT NULL THEN 'subscription_retention'
+                WHEN is_buyer THEN 'purchase_model'
+                ELSE 'none' END AS clv_method
+    FROM valued
 )
 SELECT customer_key, customer_id, status, tenure_days,
        net_revenue_365d AS historical_revenue_365d,
@@ -129,25 +174,28 @@ SELECT customer_key, customer_id, status, tenure_days,
        CASE WHEN monthly_retention >= 1 THEN {HORIZON_MONTHS}
             ELSE monthly_retention * (1 - pow(monthly_retention, {HORIZON_MONTHS}))
                  / (1 - monthly_retention) END AS expected_lifetime_months,
-       CASE WHEN status = 'Churned' THEN 0.0
-            ELSE monthly_value * {Q} * (1 - pow({Q}, {HORIZON_MONTHS})) / (1 - {Q})
-       END AS predictive_clv,
+       subscription_clv, purchase_clv, clv_method,
+       CASE clv_method WHEN 'both' THEN subscription_clv + purchase_clv
+                       WHEN 'subscription_retention' THEN subscription_clv
+                       WHEN 'purchase_model' THEN purchase_clv END AS predictive_clv,
        {DAY} AS load_date, {DAY} AS update_date, 'analytics' AS source_system
-FROM base
+FROM methods
 """
 
 CUSTOMER_CLV = analytics_table(
     name="customer_clv",
     model=CustomerClv,
     description="Customer lifetime value per customer and day: historical (revenue "
-    "of the last year, lifetime revenue to date) and predictive (retention-based: the next "
-    f"{HORIZON_MONTHS} months of recurring monthly value, retained with the churn model's "
-    "probability and discounted), published once a whole month of the customer's recurring "
-    "revenue is observed; the basis of the value-based segments.",
+    "of the last year, lifetime revenue to date) and predictive over the next "
+    f"{HORIZON_MONTHS} months, by the method made for each kind of revenue (clv_method): "
+    "recurring revenue retained with the churn model's probability and discounted, "
+    "purchases by the BG/NBD and Gamma-Gamma purchase model, summed when a customer has "
+    "both; published once each part is known; the basis of the value-based segments.",
     seed="004",
     # without billing or commerce there is no revenue to value: left out (needs billing)
     sources=("gold.customer_360", "gold.customer_daily_summary", "gold.churn_scores",
-             *(() if VALUE_MEASURE in {m.name for m in MEASURES} else ("gold.fact_billing",))),
+             *(() if VALUE_MEASURE in {m.name for m in MEASURES} else ("gold.fact_billing",)),
+             *(("gold.customer_purchase_clv",) if PURCHASES else ())),
     source_windows=(("gold.customer_daily_summary", (-(VALUE_LOOKBACK_DAYS - 1), 0)),),
     grain="one row per customer of customer_360 on the partition day",
     sql=CLV_SQL,
@@ -171,7 +219,7 @@ METRICS = [
         seed="004",
     ),
     Metric(
-        name="predictive_clv",
+        name="subscription_clv",
         table="customer_clv",
         formula=f"m * q * (1 - q^{HORIZON_MONTHS}) / (1 - q), q = r / (1 + d): the sum over "
         f"the next {HORIZON_MONTHS} months t of m r^t / (1 + d)^t, with m = monthly_value, "
@@ -179,9 +227,27 @@ METRICS = [
         f"(1 - (1 - p)^(30 / horizon)), {DEFAULT_MONTHLY_CHURN} while no model is trained, "
         f"1 once churned; d = {MONTHLY_DISCOUNT} a month",
         grain="customer, per partition day",
-        filters="every customer of customer_360: 0 once churned, empty while m is not "
-        "published (value_method says which)",
+        filters="every customer of customer_360 where billing is declared: 0 once churned, "
+        "empty while m is not published (value_method says which); empty without billing",
         periods="as of the partition day",
+        seed="004",
+    ),
+    Metric(
+        name="predictive_clv",
+        table="customer_clv",
+        formula="the value of each kind of revenue by the method made for it, summed: "
+        "subscription_clv (retention of the recurring revenue) + purchase_clv (the purchase "
+        "model's clv_horizon of customer_purchase_clv: BG/NBD expected purchases x "
+        f"Gamma-Gamma order value, discounted at {MONTHLY_DISCOUNT} a month over "
+        f"{HORIZON_MONTHS} months). A part applies to a customer when the deployment has "
+        "billing (subscription) and when the customer has a fulfilled order known by D "
+        "(purchase); clv_method names the parts summed: subscription_retention, "
+        "purchase_model or both",
+        grain="customer, per partition day",
+        filters="empty (clv_method none) when a part that applies is unknown (m not "
+        "published, or the purchase model not fitted on D) or none applies (no billing and "
+        "no order yet): an unknown part is never counted as 0",
+        periods=f"the next {HORIZON_MONTHS} months after the partition day",
         seed="004",
     ),
     Metric(

@@ -7,9 +7,9 @@ being a customer, the expected order value and the discounted value of the next 
 import datetime as dt
 
 from customer_platform.contracts.base import column
+from customer_platform.gold.analytics._common import HORIZON_MONTHS, MONTHLY_DISCOUNT
 from customer_platform.gold.analytics._model import model_table
 from customer_platform.gold.analytics._purchase_model import CLV_MONTHS
-from customer_platform.gold.analytics.customer_clv import HORIZON_MONTHS, MONTHLY_DISCOUNT
 from customer_platform.gold.base import GoldModel
 from customer_platform.gold.metrics import Metric
 

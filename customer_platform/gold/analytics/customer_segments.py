@@ -17,6 +17,7 @@ from customer_platform.gold.analytics._segments import (
     rank_known,
     with_weekly_view,
 )
+from customer_platform.gold.analytics.customer_clv import CLV_METHODS
 from customer_platform.gold.base import GoldModel
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.sql import DAY
@@ -50,6 +51,9 @@ class CustomerSegments(GoldModel):
     rfm_score: str = column("The three RFM scores as one code, e.g. '545'", nullable=True)
     predictive_clv: float = column("Predictive CLV (customer_clv); empty while not published",
                                    nullable=True)
+    clv_method: str = column("Where the CLV comes from (customer_clv.clv_method): "
+                             "subscription_retention, purchase_model, both or none",
+                             isin=list(CLV_METHODS))
     monthly_churn_probability: float = column("Monthly churn probability used by the CLV",
                                               ge=0.0, le=1.0)
     risk_band: str = column("The churn model's risk band (empty when not scored)",
@@ -74,7 +78,7 @@ WITH base AS (
            c.completed_orders_365d, c.order_value_365d,
            c.days_since_last_purchase AS purchase_recency_days, c.purchases_365d,
            c.status = 'Churned' AND c.status_since > {DAY} - 30 AS churned_last_30d,
-           v.predictive_clv, v.monthly_churn_probability, s.risk_band,
+           v.predictive_clv, v.clv_method, v.monthly_churn_probability, s.risk_band,
            c.status <> 'Churned' AS is_active,
            CASE WHEN v.predictive_clv IS NOT NULL  -- greatest() would skip an unknown
                 THEN greatest(v.predictive_clv, 0) * v.monthly_churn_probability END
@@ -104,7 +108,7 @@ SELECT customer_key, customer_id, status,
        rfm_recency_score, rfm_frequency_score, rfm_monetary_score,
        CAST(rfm_recency_score AS INTEGER) || CAST(rfm_frequency_score AS INTEGER)
            || CAST(rfm_monetary_score AS INTEGER) AS rfm_score,
-       predictive_clv, monthly_churn_probability, risk_band, value_at_risk,
+       predictive_clv, clv_method, monthly_churn_probability, risk_band, value_at_risk,
        CASE WHEN NOT is_active THEN 0 WHEN value_at_risk IS NOT NULL
             THEN round(100 * risk_rank, 1) END AS priority_score,
        net_revenue_30d, net_revenue_365d, completed_orders_365d, order_value_365d,
@@ -129,8 +133,10 @@ METRICS = [
     Metric(name="value_segment", table="customer_segments",
            formula="percent_rank of predictive_clv among the customers not churned whose CLV "
            "is published: >= 0.8 High, >= 0.5 Medium, else Low (ties share a rank); churned "
-           f"customers Low; {UNKNOWN_VALUE} while the CLV is not published (value_method "
-           "insufficient_history: no whole month of recurring revenue observed yet)",
+           f"customers Low; {UNKNOWN_VALUE} while the CLV is not published (clv_method none: "
+           "no whole month of recurring revenue observed yet, or a buyer while the purchase "
+           "model is not fitted). The CLV is each customer's by its method: subscription "
+           "retention, the purchase model, or both summed",
            grain="customer, per partition day", periods="as of the partition day; weekly: "
            "customer_segments_weekly", seed="001"),
     Metric(name="behavioural_segment", table="customer_segments",
