@@ -401,15 +401,21 @@ def _history_child(data_root: Path, landing: Path, start: str, end: str,
     ``customer-platform materialize`` runs (the daily job, BI exports included, then the
     analytics and the audit, range by range), then the report asset over the same ranges (the
     file ``customer-platform report`` writes, as the UI would materialise it). With
-    ``profile``, under cProfile (this thread only), and the time shares are returned."""
+    ``profile``, under cProfile (this thread only), and the time shares are returned.
+
+    Dagster's daily partitions end with the last whole day before now; the child runs as of
+    the midnight after ``end``, so the pinned history runs whatever today's date is."""
     _point_at(data_root, landing, BACKFILL_START.isoformat())
+    from dagster import partition_loading_context
+
     from customer_platform.report import REPORT_GROUP
     from customer_platform.tools import daily_runs
 
     first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    as_of = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
     profiler = cProfile.Profile() if profile else contextlib.nullcontext()
     began = time.perf_counter()
-    with profiler:
+    with profiler, partition_loading_context(effective_dt=as_of):
         failed = daily_runs.materialize_days(first, last, range_days=range_days)
         graph_seconds = time.perf_counter() - began
         if not failed:
