@@ -1,11 +1,20 @@
 """Commerce extracts: orders of catalogue products and their lines (incremental).
 
+Customers buy as BG/NBD ("buy till you die") says, so the purchase model the platform fits
+(gold/analytics/_purchase_model.py) describes its own data: each customer buys at their own
+rate, ORDER_RATE times a multiplier ~ Gamma(RATE_SHAPE, 1/RATE_SHAPE) (mean 1: a few buy
+often, most rarely), and after each repeat purchase drops out with probability
+p ~ Beta(DROPOUT_A, DROPOUT_B). A day must be made alone, so the drop-out is a fixed day per
+customer: their commerce start plus the time of 1 + K purchases at their rate, K ~ Geometric(p);
+after it they order no more. The CRM gates (activity, status Active) apply on top.
+
 A line's quantity responds to the product's promotional price with the customer segment's
 price elasticity, so a log-log regression of quantity on relative price recovers it; orders
 and lines come from the same draws of the day, so each table can be generated alone.
 """
 
 import dataclasses
+import functools
 
 import numpy as np
 import polars as pl
@@ -25,8 +34,19 @@ from customer_platform.generator.randomness import rng
 from customer_platform.generator.registry import generates
 from customer_platform.generator.world import HISTORY_START, World
 
-#: Orders per active customer per day at normal activity (about 3% of customers a month).
-ORDER_RATE = 0.03 / 30
+#: Mean orders per active customer per day at normal activity while they still buy (about
+#: 4.5% of customers a month): with the drop-outs, 2026 has about as many orders as when
+#: everybody ordered at 3% a month and nobody dropped out.
+ORDER_RATE = 0.045 / 30
+#: Shape of the Gamma(shape, 1/shape) rate multiplier, mean 1 (BG/NBD's r; its alpha is
+#: r / ORDER_RATE days). Below 1 the rates are skewed as purchase rates are (CDNOW's r is
+#: 0.24): half the customers buy at under 0.46 times the mean rate, the tenth who buy most
+#: place 44% of the orders.
+RATE_SHAPE = 0.5
+#: Beta(a, b) of the probability of dropping out after each repeat purchase (mean 0.1): the
+#: median customer makes 10 repeat purchases before going, a quarter 3 or fewer, a quarter 30
+#: or more.
+DROPOUT_A, DROPOUT_B = 1.0, 9.0
 #: Price elasticity of quantity by segment (Residential, SMB, Enterprise, Government).
 SEGMENT_ELASTICITY = np.array([-1.8, -1.2, -0.6, -0.4])
 #: Base expected quantity per line at list price, by segment: seats, devices.
@@ -80,10 +100,35 @@ def promotion_factors(world: World, day: int) -> np.ndarray:
     return rng(world.seed, "commerce.promotions", day).uniform(*PROMO_RANGE, N_PRODUCTS)
 
 
+@functools.lru_cache(maxsize=4)
+def buying_habits(seed: int, n_customers: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per customer, drawn once: (daily order rate while buying, days from the commerce start
+    to the drop-out). Its own stream, so no other draw moves; cached like the world, so a day
+    does not redraw them."""
+    gen = rng(seed, "commerce.customers")
+    rate = ORDER_RATE * gen.gamma(RATE_SHAPE, 1.0 / RATE_SHAPE, n_customers)
+    dropout = np.clip(gen.beta(DROPOUT_A, DROPOUT_B, n_customers), 1e-12, 1.0)
+    # BG/NBD watches from the first purchase and drops out only after a repeat one: 1 + K
+    repeats = gen.geometric(dropout)
+    with np.errstate(divide="ignore"):
+        buying_days = gen.gamma(1.0 + repeats) / rate
+    rate.flags.writeable = buying_days.flags.writeable = False  # shared by every day
+    return rate, buying_days
+
+
+def dropout_day(world: World) -> np.ndarray:
+    """Per customer: the (fractional) day from which they order no more, counted from their
+    commerce start, the signup (never before the history starts)."""
+    _, buying_days = buying_habits(world.seed, world.n_customers)
+    return np.maximum(world.signup_day, HISTORY_START) + buying_days
+
+
 def _day_orders(world: World, day: int) -> _DayOrders:
     gen = rng(world.seed, "commerce.orders", day)
+    rate, _ = buying_habits(world.seed, world.n_customers)
     ordering = np.minimum(world.activity(day), 2.0) * (world.status(day) == 0)
-    customer = np.flatnonzero(gen.random(world.n_customers) < ORDER_RATE * ordering)
+    ordering = ordering * (day < dropout_day(world))
+    customer = np.flatnonzero(gen.random(world.n_customers) < rate * ordering)
     k = len(customer)
     if k >= MAX_ORDERS_PER_DAY:
         raise ValueError("too many orders in a day for the order_id scheme")

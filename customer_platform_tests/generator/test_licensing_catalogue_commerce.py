@@ -38,11 +38,11 @@ def _frame(world, name, day=DAY):
 
 
 def _busiest_commerce_day(world):
-    """A day with orders (400 customers order rarely)."""
-    for day in range(DAY, DAY + 60):
+    """A day with orders (400 customers order rarely, most of them seldom)."""
+    for day in range(DAY, DAY + 365):
         if com.orders(world, day).height >= 2:
             return day
-    raise AssertionError("no orders in 60 days")
+    raise AssertionError("no day with two orders in a year")
 
 
 @pytest.mark.parametrize("name", TABLES)
@@ -204,7 +204,7 @@ def test_orders_and_lines_agree_and_follow_the_catalogue(world):
 
 
 def test_business_buys_seats_residential_buys_devices(world):
-    days = range(DAY, DAY + 120)
+    days = range(DAY, DAY + 365)  # a year: enough lines of each kind of customer
     lines = pl.concat([com.order_lines(world, d) for d in days])
     orders = pl.concat([com.orders(world, d) for d in days])
     seg = world.segment[orders["customer_id"].str.slice(1).cast(pl.Int64).to_numpy() - 1]
@@ -256,3 +256,37 @@ def test_quantity_elasticity_is_recoverable():
     got = fitted["elasticity"].to_numpy()
     assert np.allclose(got, com.SEGMENT_ELASTICITY, atol=0.3), got
     assert got[0] < got[1] < got[2]
+
+
+@pytest.fixture(scope="module")
+def three_years_of_orders():
+    """2,000 customers' orders over the three years before DAY: (world, ordering customer and
+    day of each order)."""
+    big = build_world(seed=3, n_customers=2_000)
+    days = [com._day_orders(big, d) for d in range(DAY - 3 * 365, DAY)]
+    customer = np.concatenate([d.customer for d in days])
+    day = np.concatenate([np.full(len(d.customer), d.day) for d in days])
+    return big, customer, day
+
+
+def test_purchase_rates_differ_between_customers(three_years_of_orders):
+    """A Gamma-distributed rate: the order counts of customers who were there and Active the
+    whole time vary far more than a Poisson's of the same mean (variance / mean = 1; the
+    CRM's engagement alone gives about 1.2)."""
+    big, customer, _ = three_years_of_orders
+    steady = (big.signup_day <= DAY - 3 * 365) & (big.churn_day > DAY + 14)
+    counts = np.bincount(customer, minlength=big.n_customers)[steady]
+    assert counts.sum() > 300
+    assert counts.var() / counts.mean() > 2.0, counts.var() / counts.mean()
+
+
+def test_customers_drop_out_and_order_no_more(three_years_of_orders):
+    """No order after a customer's drop-out day, and customers who ordered before it and
+    are still Active in the CRM (not churning before DAY + 14) order no more."""
+    big, customer, day = three_years_of_orders
+    dropout = com.dropout_day(big)
+    assert (day < dropout[customer]).all()
+    ordered = np.bincount(customer, minlength=big.n_customers) > 0
+    gone = (DAY - 3 * 365 < dropout) & (dropout < DAY - 180)
+    still_active = big.churn_day > DAY + 14
+    assert (ordered & gone & still_active).sum() >= 10
