@@ -85,7 +85,8 @@ def main(out: str, start: str, end: str, customers: str, drop: str = "") -> None
             "SELECT count(*), count(*) FILTER (WHERE value_method = 'whole_months'), "
             "count(*) FILTER (WHERE monthly_value > 0), list(DISTINCT clv_method ORDER BY "
             "clv_method), count(*) FILTER (WHERE clv_method = 'purchase_model' AND "
-            "predictive_clv = purchase_clv), count(subscription_clv) FROM gold.customer_clv "
+            "predictive_clv = purchase_clv), count(subscription_clv), count(purchase_clv) "
+            "FROM gold.customer_clv "
             "WHERE load_date = ?", [last]).fetchone()
         report["customer_360_columns"] = [c for c, in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = 'gold' "
