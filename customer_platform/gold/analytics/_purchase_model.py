@@ -30,9 +30,14 @@ HORIZONS = (30, 90, 365)
 CLV_MONTHS = 12
 #: Days held out for the calibration/holdout check.
 HOLDOUT_DAYS = 90
-#: Fewer customers (or repeat customers, for Gamma-Gamma) than this: no fit.
+#: Fewer customers, or fewer with a repeat purchase, than this: no fit. Without repeat
+#: purchases nothing tells a slow buyer from one who left (2 repeat customers among 35 sent
+#: the parameters to 10^6 and 10^-6: nonsense, then a crash).
 MIN_CUSTOMERS = 30
 MIN_REPEAT_CUSTOMERS = 10
+#: The fit searches log-parameters within +-LOG_BOUND, so every estimate is a finite positive
+#: number the library's predictions accept, even where the likelihood is flattest.
+LOG_BOUND = 20.0
 #: Calibration purchase counts shown one by one in the calibration chart; more are pooled.
 CALIBRATION_GROUPS = 7
 
@@ -137,6 +142,7 @@ def _maximise(objective, names: tuple[str, ...], data: tuple[np.ndarray, ...],
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         result = minimize(objective, x0, args=data, jac=True, method="L-BFGS-B",
+                          bounds=[(-LOG_BOUND, LOG_BOUND)] * len(names),
                           options={"maxiter": 2_000})
     params = dict(zip(names, np.exp(result.x).tolist(), strict=True))
     return Fit(params=params, log_likelihood=-float(result.fun),
@@ -161,6 +167,13 @@ def _standard_errors(objective, log_params: np.ndarray, data, names) -> dict[str
     except np.linalg.LinAlgError:
         se = np.full(k, np.nan)
     return dict(zip(names, se.tolist(), strict=True))
+
+
+def identifiable(rfm: pl.DataFrame) -> bool:
+    """Enough buyers, and enough repeat buyers, for BG/NBD to tell buying rates from
+    drop-out."""
+    return (rfm.height >= MIN_CUSTOMERS
+            and rfm.filter(pl.col("frequency") > 0).height >= MIN_REPEAT_CUSTOMERS)
 
 
 def fit_bgnbd(rfm: pl.DataFrame, start: dict[str, float] | None = None) -> Fit:

@@ -42,7 +42,8 @@ class ClvPurchaseModel(GoldModel):
         "fitted (both models), purchases_only (BG/NBD; too few repeat customers for "
         "Gamma-Gamma, or its fit has no finite mean), not_converged (BG/NBD did not converge: "
         f"no predictions) or insufficient_data (fewer than {model.MIN_CUSTOMERS} buying "
-        "customers)", isin=list(STATUSES))
+        f"customers, or fewer than {model.MIN_REPEAT_CUSTOMERS} with a repeat purchase)",
+        isin=list(STATUSES))
     customers: int = column("Customers with a fulfilled order known by D", ge=0)
     repeat_customers: int = column("Of them, customers with a repeat purchase day of positive "
                                    "value (Gamma-Gamma's data)", ge=0)
@@ -131,7 +132,7 @@ def fit_day(rfm: pl.DataFrame, calibration: pl.DataFrame | None, day: dt.date
            "holdout_predicted_purchases": None, "holdout_actual_purchases": None,
            "holdout_mae": None}
     bgnbd = gamma_gamma = None
-    if rfm.height >= model.MIN_CUSTOMERS:
+    if model.identifiable(rfm):
         fit = model.fit_bgnbd(rfm)
         row.update(fit.params, bgnbd_log_likelihood=fit.log_likelihood,
                    bgnbd_converged=fit.converged, bgnbd_iterations=fit.iterations,
@@ -173,7 +174,7 @@ def _calibration(calibration: pl.DataFrame | None, day: dt.date, row: dict) -> p
     if calibration is None:
         return empty
     row["calibration_end"] = day - dt.timedelta(days=model.HOLDOUT_DAYS)
-    if calibration.height < model.MIN_CUSTOMERS:
+    if not model.identifiable(calibration):
         return empty
     fit = model.fit_bgnbd(calibration)
     if not fit.converged:
