@@ -142,3 +142,31 @@ def test_the_bench_measures_a_converged_fit_and_its_holdout():
     assert figures["fit_s"] > 0 and figures["score_s"] > 0
     assert figures["holdout_predicted"] == pytest.approx(figures["holdout_actual"], rel=0.1)
     assert 0 <= figures["holdout_mae"] < 0.2
+
+
+def test_a_fit_whose_predictions_overflow_gives_none(monkeypatch):
+    """Parameters the year run's day 2026-06-29 converged to (91 days of 1,000 customers: r
+    and alpha near 10^6 and 10^8, b near 10^-6): the library's predictions are NaN there.
+    The day then says not_converged and predicts nothing, and its calibration chart is
+    empty, rather than writing NaN or failing the run."""
+    import datetime as dt
+
+    from customer_platform.gold.analytics import clv_purchase_model
+
+    edge = {"r": 1682265.2, "alpha": 485165195.4, "a": 259067.6, "b": 3.86e-06}
+    rfm = pl.DataFrame({
+        "customer_key": [f"k{i}" for i in range(40)], "customer_id": [f"C{i}" for i in range(40)],
+        "first_purchase_date": [dt.date(2026, 1, 1)] * 40,
+        "frequency": [float(i % 3) for i in range(40)],
+        "recency": [float(10 * (i % 3)) for i in range(40)], "T": [80.0] * 40,
+        "monetary_value": [0.0 if i % 3 == 0 else 40.0 + i for i in range(40)]})
+    assert not model.predicts_everyone(model.predict(rfm, edge, None, 0.01, ()))
+    assert model.predicts_everyone(model.predict(rfm, TRUE, None, 0.01, ()))
+    monkeypatch.setattr(model, "fit_bgnbd", lambda frame, start=None: model.Fit(
+        params=edge, log_likelihood=-10.0, converged=True, iterations=5,
+        standard_errors=dict.fromkeys(edge, 1.0)))
+    calibration = rfm.with_columns(holdout_purchases=pl.lit(1))
+    row, customers, chart = clv_purchase_model.fit_day(rfm, calibration, dt.date(2026, 6, 29))
+    assert row["status"] == "not_converged" and row["bgnbd_converged"]
+    assert customers["probability_alive"].null_count() == customers.height == 40
+    assert chart.is_empty() and row["holdout_mae"] is None

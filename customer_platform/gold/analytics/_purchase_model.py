@@ -169,6 +169,15 @@ def _standard_errors(objective, log_params: np.ndarray, data, names) -> dict[str
     return dict(zip(names, se.tolist(), strict=True))
 
 
+def predicts_everyone(predictions: pl.DataFrame) -> bool:
+    """Every customer has its BG/NBD predictions (``predict`` turns a NaN into an empty
+    value). A likelihood flat toward its edge can converge to parameters (r of 10^6, b of
+    10^-6) where the library's hypergeometric terms overflow."""
+    bgnbd = [c for c in predictions.columns
+             if c.startswith("expected_purchases_") or c == "probability_alive"]
+    return predictions.select(pl.col(bgnbd).null_count()).sum_horizontal().item() == 0
+
+
 def identifiable(rfm: pl.DataFrame) -> bool:
     """Enough buyers, and enough repeat buyers, for BG/NBD to tell buying rates from
     drop-out."""

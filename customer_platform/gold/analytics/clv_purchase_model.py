@@ -40,8 +40,9 @@ class ClvPurchaseModel(GoldModel):
     model_id: str = column("Model name: clv_bgnbd_gamma_gamma_<partition day>", unique=True)
     status: str = column(
         "fitted (both models), purchases_only (BG/NBD; too few repeat customers for "
-        "Gamma-Gamma, or its fit has no finite mean), not_converged (BG/NBD did not converge: "
-        f"no predictions) or insufficient_data (fewer than {model.MIN_CUSTOMERS} buying "
+        "Gamma-Gamma, or its fit has no finite mean), not_converged (BG/NBD did not converge, "
+        "or converged where its predictions are not finite numbers: no predictions) or "
+        f"insufficient_data (fewer than {model.MIN_CUSTOMERS} buying "
         f"customers, or fewer than {model.MIN_REPEAT_CUSTOMERS} with a repeat purchase)",
         isin=list(STATUSES))
     customers: int = column("Customers with a fulfilled order known by D", ge=0)
@@ -150,11 +151,15 @@ def fit_day(rfm: pl.DataFrame, calibration: pl.DataFrame | None, day: dt.date
         "first_purchase_date", pl.col("frequency").cast(pl.Int64),
         pl.col("recency").cast(pl.Int64).alias("recency_days"),
         pl.col("T").cast(pl.Int64).alias("t_days"), "monetary_value")
-    if bgnbd is None:
-        customers = customers.with_columns(pl.lit(None, pl.Float64).alias(c) for c in _PREDICTED)
-    else:
+    predictions = None
+    if bgnbd is not None:
         predictions = model.predict(rfm, bgnbd, gamma_gamma, MONTHLY_DISCOUNT,
                                     (model.CLV_MONTHS, HORIZON_MONTHS))
+        if not model.predicts_everyone(predictions):  # a flat likelihood's far edge: no estimate
+            predictions, row["status"] = None, "not_converged"
+    if predictions is None:
+        customers = customers.with_columns(pl.lit(None, pl.Float64).alias(c) for c in _PREDICTED)
+    else:
         customers = pl.concat([customers, predictions.rename(
             {f"clv_{HORIZON_MONTHS}m": "clv_horizon"}).select(_PREDICTED)], how="horizontal")
     chart = _calibration(calibration, day, row)
@@ -181,6 +186,8 @@ def _calibration(calibration: pl.DataFrame | None, day: dt.date, row: dict) -> p
         return empty
     predicted = model.predict(calibration, fit.params, None, MONTHLY_DISCOUNT, ())[
         f"expected_purchases_{model.HOLDOUT_DAYS}d"].to_numpy()
+    if not np.isfinite(predicted).all():
+        return empty
     actual = calibration["holdout_purchases"].to_numpy()
     chart = model.calibration_groups(calibration, predicted, actual)
     row.update(holdout_customers=calibration.height,
