@@ -234,11 +234,10 @@ model is not fitted (too few buyers or repeat buyers yet). ``predictive_clv`` su
 that apply to the customer and is empty (``clv_method`` none) while one of them is unknown:
 an unknown part is never counted as 0. Such a customer's value segment is Unknown and its
 value at risk and priority score are empty, so the ranks are made of published estimates
-only. One-off
-revenue (add-ons, orders) and refunds count in the historical value, never in the monthly
-value. ``historical_clv`` is the revenue observed in the last 365 days plus the tenure the
-window does not see (before the warehouse or older than a year) at the monthly value; with
-unseen tenure and no monthly value it is empty, not the revenue seen so far.
+only. One-off revenue (add-ons, orders) and refunds count in the historical value, never in
+the monthly value. ``historical_clv`` is the revenue observed in the last 365 days plus the
+tenure the window does not see (before the warehouse or older than a year) at the monthly
+value; with unseen tenure and no monthly value it is empty, not the revenue seen so far.
 
 ### RFM: one set of purchase events
 

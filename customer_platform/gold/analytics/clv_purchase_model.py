@@ -184,10 +184,10 @@ def _calibration(calibration: pl.DataFrame | None, day: dt.date, row: dict) -> p
     fit = model.fit_bgnbd(calibration)
     if not fit.converged:
         return empty
-    predicted = model.predict(calibration, fit.params, None, MONTHLY_DISCOUNT, ())[
-        f"expected_purchases_{model.HOLDOUT_DAYS}d"].to_numpy()
-    if not np.isfinite(predicted).all():
+    predictions = model.predict(calibration, fit.params, None, MONTHLY_DISCOUNT, ())
+    if not model.predicts_everyone(predictions):
         return empty
+    predicted = predictions[f"expected_purchases_{model.HOLDOUT_DAYS}d"].to_numpy()
     actual = calibration["holdout_purchases"].to_numpy()
     chart = model.calibration_groups(calibration, predicted, actual)
     row.update(holdout_customers=calibration.height,
