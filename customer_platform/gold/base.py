@@ -155,6 +155,10 @@ class GoldTable:
     #: how a partition is built when the SQL alone is not enough: ``(warehouse, table, day)
     #: -> (rows, check results)``, e.g. to guard inputs first; default ``run_gold_sql``
     build: Callable | None = None
+    #: what follows the write of a step's days (each committed, however the days were built):
+    #: ``(warehouse, table, days) -> {day: metadata}`` adds to each day's materialisation,
+    #: e.g. feature statistics; it may also (re)create what goes with the table, such as a view
+    after_write: Callable | None = None
 
     @property
     def key(self) -> AssetKey:
@@ -509,9 +513,12 @@ def build_gold_asset(table: GoldTable, run: Callable | None = None) -> AssetsDef
         except Failure as failure:
             yield from broken_model_results(context, table.key, failure)
             raise
+        described = table.after_write(warehouse, table, [day for day, _ in done]) if (
+            table.after_write) else {}
         for day, (rows, _) in done:
             record_day(context, day, {"dagster/row_count": rows,
-                                      "preview": preview(warehouse, table, day)})
+                                      "preview": preview(warehouse, table, day),
+                                      **described.get(day, {})})
         yield MaterializeResult()
         yield from over_days_by_check([(day, results) for day, (_, results) in done],
                                       context=context)

@@ -85,7 +85,8 @@ def test_rfm_quintiles_and_priority(segmented):
 
 
 def test_segment_summary(segmented, wh):
-    with_weekly_view(wh.resource, SEGMENT_SUMMARY, D)
+    wh.run(SEGMENT_SUMMARY, D)
+    with_weekly_view(wh.resource, SEGMENT_SUMMARY, [D])
     summary = {(r["scheme"], r["segment"]): r for r in wh.read(
         "SELECT * FROM gold.segment_summary WHERE load_date = ?", [D]).to_dicts()}
     residential = summary[("traditional", "Residential")]

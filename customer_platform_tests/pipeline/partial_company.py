@@ -54,6 +54,9 @@ def main(out: str, start: str, end: str, customers: str, drop: str = "") -> None
             chunk = days[at:at + settings.range_days()]
             result = job.execute_in_process(instance=instance, raise_on_error=False,
                                             **partition_arguments(chunk))
+            features = {e.partition: e.materialization.metadata
+                        for e in result.get_asset_materialization_events()
+                        if e.asset_key.to_user_string() == "gold/churn_features"}
             for day in chunk:
                 checks = [e for e in result.get_asset_check_evaluations() if e.partition == day]
                 report["days"][day] = {
@@ -63,6 +66,10 @@ def main(out: str, start: str, end: str, customers: str, drop: str = "") -> None
                     "checks": len(checks),
                     "failed_checks": [f"{e.asset_key.to_user_string()}:{e.check_name}"
                                       for e in checks if not e.passed],
+                    # what the day's own churn_features materialisation says about its rows
+                    "churn_features": {key: features[day][key].value for key in (
+                        "dagster/row_count", "features", "feature_statistics")
+                        if key in features.get(day, {})},
                 }
             print(chunk[0], "..", chunk[-1], "ok" if result.success else "FAILED", flush=True)
     with duckdb.connect(str(settings.warehouse_path()), read_only=True) as con:

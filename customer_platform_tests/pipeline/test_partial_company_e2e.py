@@ -89,6 +89,17 @@ def test_every_day_runs_and_every_check_passes(company):
         assert failed == [], (day, failed)
 
 
+def test_each_day_of_a_range_describes_its_own_feature_rows(company):
+    """A ranged step writes its days together; each day's materialisation still carries its
+    own row count and feature statistics."""
+    described = [result["churn_features"] for result in company["days"].values()]
+    assert all(set(d) == {"dagster/row_count", "features", "feature_statistics"}
+               for d in described)
+    assert sum(d["dagster/row_count"] for d in described) == company["rows"][
+        "gold.churn_features"] > 0
+    assert len({d["feature_statistics"] for d in described}) > 1  # not one day's for all
+
+
 def test_every_built_table_fills(company):
     empty = {table for table, rows in company["rows"].items() if rows == 0}
     assert empty <= MAY_BE_EMPTY, empty - MAY_BE_EMPTY

@@ -11,7 +11,7 @@ running days in any order, gives the same rows.
 import datetime as dt
 
 import polars as pl
-from dagster import AssetCheckResult, AssetExecutionContext, AssetSpec, MaterializeResult
+from dagster import AssetCheckResult, AssetSpec, MaterializeResult
 
 from customer_platform.gold.base import (
     ForeignKey,
@@ -116,12 +116,6 @@ def analytics_table(name: str, model: type[GoldModel], description: str, grain: 
         "sources": sources, "sql": sql, "grain": grain,
         "foreign_keys": (ForeignKey("customer_key", "dim_customer", "customer_key"),),
         **overrides})
-
-
-def add_metadata(metadata: dict) -> None:
-    """Attach ``metadata`` to the materialisation of the asset being computed (for a table's
-    ``build``, which returns only the row count and check results)."""
-    AssetExecutionContext.get().add_asset_metadata(metadata)
 
 
 def stamped(frame: pl.DataFrame, day: dt.date) -> pl.DataFrame:

@@ -23,7 +23,7 @@ from customer_platform.gold.analytics.customer_daily_summary import (
     PARTIAL_MEASURES,
 )
 from customer_platform.gold.base import GoldModel
-from customer_platform.gold.sql import DAY
+from customer_platform.gold.sql import DAY, only_where
 from customer_platform.vocabulary import CUSTOMER_SEGMENTS, CUSTOMER_TIERS
 
 Kind = Literal["window", "recency", "attribute", "derived"]
@@ -146,7 +146,7 @@ def unknown_days_by_band_sql(where: str) -> str:
     cost customer_360 two thirds of its time at 100k)."""
     if not PARTIAL_MEASURES:  # no measure over an optional column: no day is incomplete
         return "(SELECT NULL::VARCHAR AS customer_key, NULL::INTEGER AS band WHERE FALSE)"
-    counts = ", ".join(f"count(*) FILTER (WHERE {_unknown_day(m)}) AS {m.name}_unknown_days"
+    counts = ", ".join(f"count({only_where(_unknown_day(m))}) AS {m.name}_unknown_days"
                        for m in PARTIAL_MEASURES)
     return (f"(SELECT customer_key, {BAND} AS band, {counts} "
             f"FROM {_incomplete_days_sql(where)} GROUP BY customer_key, band)")
@@ -161,11 +161,11 @@ def _exact(measure) -> str:
 def band_columns_sql() -> str:
     """Per customer and band: every measure summed (one over an optional column on its
     complete days only), the active days, the last day of each recency event."""
-    columns = [f"sum({_exact(m)}) FILTER (WHERE NOT {_unknown_day(m)}) AS {m.name}" if m.column
+    columns = [f"sum({only_where(f'NOT {_unknown_day(m)}', _exact(m))}) AS {m.name}" if m.column
                else f"sum({_exact(m)}) AS {m.name}" for m in MEASURES]
-    columns.append(f"count(DISTINCT activity_date) FILTER (WHERE is_active_day AND "
-                   f"activity_date > {DAY} - {max(ACTIVE_DAY_WINDOWS)}) AS active_days")
-    columns += [f"max(activity_date) FILTER (WHERE {condition}) AS last_{name}"
+    recent = f"is_active_day AND activity_date > {DAY} - {max(ACTIVE_DAY_WINDOWS)}"
+    columns.append(f"count(DISTINCT {only_where(recent, 'activity_date')}) AS active_days")
+    columns += [f"max({only_where(condition, 'activity_date')}) AS last_{name}"
                 for name, what, condition, source, needs in RECENCY_EVENTS
                 if not _recency(name, what, condition, source, needs).absent]
     return ",\n               ".join(columns)
@@ -181,7 +181,7 @@ def _window_features() -> list[Feature]:
                 name=name, definition=f"{m.description} in the {days} days ending D{known}",
                 window=f"{days} days", source=f"gold.{m.source}", sql=f"coalesce(_w_{name}, 0)",
                 dtype=m.dtype, kind="window", scaling="log",
-                aggregate=f"CAST(sum({_exact(m)}) FILTER (WHERE {_in_window(days)}) AS "
+                aggregate=f"CAST(sum({only_where(_in_window(days), _exact(m))}) AS "
                 f"{'DOUBLE' if m.dtype is float else 'BIGINT'})"))
         for days in m.windows if m.column else ():
             name = unknown_days(m.name, days)
@@ -190,14 +190,14 @@ def _window_features() -> list[Feature]:
                 f"(a row from a file without {m.column}): left out of {m.name}_{days}d",
                 window=f"{days} days", source=f"gold.{m.source}", sql=f"coalesce(_w_{name}, 0)",
                 dtype=int, kind="window", scaling="log",
-                aggregate=f"sum({m.name}_unknown_days) FILTER (WHERE {_in_window(days)})"))
+                aggregate=f"sum({only_where(_in_window(days), f'{m.name}_unknown_days')})"))
     for days in ACTIVE_DAY_WINDOWS:
         name = f"active_days_{days}d"
         features.append(Feature(
             name=name, definition=f"Days with any use ({', '.join(ACTIVITY_MEASURES)}) in the "
             f"{days} days ending D", window=f"{days} days", source=SUMMARY,
             sql=f"coalesce(_w_{name}, 0)", dtype=int, kind="window", scaling="log",
-            aggregate=f"sum(active_days) FILTER (WHERE {_in_window(days)})", needs=(ACTIVITY,)))
+            aggregate=f"sum({only_where(_in_window(days), 'active_days')})", needs=(ACTIVITY,)))
     return features
 
 

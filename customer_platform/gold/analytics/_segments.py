@@ -10,7 +10,7 @@ last day (Sunday).
 
 import datetime as dt
 
-from customer_platform.gold.base import GoldTable, run_gold_sql
+from customer_platform.gold.base import GoldTable
 from customer_platform.resources import Warehouse
 
 # -- the rules, over customer_360's columns ----------------------------------------------------
@@ -51,13 +51,12 @@ def rank_known(value: str) -> str:
             f"ORDER BY {value})")
 
 
-def with_weekly_view(warehouse: Warehouse, table: GoldTable, day: dt.date):
-    """Write the day, then (re)create ``gold.<table>_weekly``: the rows of each week's last day
-    (ISO: Sunday), the weekly segmentation."""
-    rows, results = run_gold_sql(warehouse, table, day)
+def with_weekly_view(warehouse: Warehouse, table: GoldTable, days: list[dt.date]) -> dict:
+    """After the days are written, (re)create ``gold.<table>_weekly``: the rows of each week's
+    last day (ISO: Sunday), the weekly segmentation."""
     with warehouse.get_connection() as con:
         warehouse.define(con, f"CREATE OR REPLACE VIEW gold.{table.name}_weekly AS SELECT "
                          f"load_date AS week_ending, * FROM gold.{table.name} "
                          "WHERE isodow(load_date) = 7")
-    return rows, results
+    return {}
 

@@ -15,7 +15,6 @@ from dagster import MetadataValue
 from customer_platform.contracts.base import column
 from customer_platform.gold.analytics._common import (
     ACTIVE_STATUSES,
-    add_metadata,
     analytics_table,
 )
 from customer_platform.gold.analytics._features import (
@@ -23,7 +22,7 @@ from customer_platform.gold.analytics._features import (
     FEATURES,
     model_with_features,
 )
-from customer_platform.gold.base import GoldTable, run_gold_sql
+from customer_platform.gold.base import GoldTable
 from customer_platform.gold.sql import DAY
 from customer_platform.resources import Warehouse
 
@@ -93,21 +92,22 @@ def _markdown(stats: pl.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def run_with_statistics(warehouse: Warehouse, table: GoldTable, day: dt.date):
-    """Write the day (as every gold table), then put its feature statistics in the
-    materialisation's metadata."""
-    rows, results = run_gold_sql(warehouse, table, day)
-    stats = feature_statistics(warehouse, day)
-    drifting = stats.filter(pl.col("psi") > PSI_DRIFT)["feature"].to_list()
-    add_metadata({
-        "features": len(FEATURE_NAMES),
-        "feature_statistics": MetadataValue.md(_markdown(stats)),
-        "max_null_rate": stats["null_rate"].max(),
-        "max_psi": stats["psi"].max(),
-        "features_drifting": len(drifting),
-        "features_drifting_names": ", ".join(drifting[:20]),
-    })
-    return rows, results
+def statistics_metadata(warehouse: Warehouse, table: GoldTable, days: list[dt.date]
+                        ) -> dict[dt.date, dict]:
+    """The feature statistics of each written day, for its materialisation's metadata."""
+    described = {}
+    for day in days:
+        stats = feature_statistics(warehouse, day)
+        drifting = stats.filter(pl.col("psi") > PSI_DRIFT)["feature"].to_list()
+        described[day] = {
+            "features": len(FEATURE_NAMES),
+            "feature_statistics": MetadataValue.md(_markdown(stats)),
+            "max_null_rate": stats["null_rate"].max(),
+            "max_psi": stats["psi"].max(),
+            "features_drifting": len(drifting),
+            "features_drifting_names": ", ".join(drifting[:20]),
+        }
+    return described
 
 
 CHURN_FEATURES = analytics_table(
@@ -126,5 +126,5 @@ CHURN_FEATURES = analytics_table(
     FROM gold.customer_360
     WHERE load_date = {DAY} AND status IN ({", ".join(f"'{s}'" for s in ACTIVE_STATUSES)})
     """,
-    build=run_with_statistics,
+    after_write=statistics_metadata,
 )

@@ -10,7 +10,7 @@ from customer_platform.gold.analytics._features import MODEL_FEATURES
 from customer_platform.gold.analytics._model import prepared_sql
 from customer_platform.gold.base import GoldModel
 from customer_platform.gold.metrics import Metric
-from customer_platform.gold.sql import DAY
+from customer_platform.gold.sql import DAY, only_where
 
 #: Risk bands by cumulative share of the day's ranks: the bands the model's lift is measured on.
 BANDS = (("High", 0.1), ("Medium", 0.3), ("Low", 1.0))
@@ -32,9 +32,10 @@ class ChurnScore(GoldModel):
 
 
 def _pivot() -> str:
+    def of(feature: str, column: str) -> str:
+        return f"max({only_where(f'feature = {feature!r}', column)})"
     return ",\n           ".join(
-        f"max(weight) FILTER (WHERE feature = '{f.name}') AS w_{f.name}, "
-        f"max(fill_value) FILTER (WHERE feature = '{f.name}') AS v_{f.name}"
+        f"{of(f.name, 'weight')} AS w_{f.name}, {of(f.name, 'fill_value')} AS v_{f.name}"
         for f in MODEL_FEATURES)
 
 

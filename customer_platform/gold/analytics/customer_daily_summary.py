@@ -17,7 +17,7 @@ from customer_platform.gold.analytics._common import analytics_table
 from customer_platform.gold.base import UPDATE_FLAG, GoldModel, GoldTable
 from customer_platform.gold.billing.fact_billing import FACT_BILLING
 from customer_platform.gold.completeness import undelivered
-from customer_platform.gold.sql import DAY, exact_sum
+from customer_platform.gold.sql import DAY, exact_sum, only_where
 
 #: Gold facts the summary can read: table -> (source system, row filter).
 ALL_FACTS = {
@@ -60,11 +60,11 @@ class Measure:
 
 
 def _count(where: str) -> str:
-    return f"count(*) FILTER (WHERE {where})"
+    return f"count({only_where(where)})"
 
 
 def _sum(expr: str, where: str = "TRUE") -> str:
-    return f"sum({expr}) FILTER (WHERE {where})"
+    return f"sum({only_where(where, expr)})"
 
 
 OPEN, PAID, OVERDUE = "paid_status = 'Open'", "paid_status = 'Paid'", "paid_status = 'Overdue'"

@@ -126,7 +126,7 @@ CUSTOMER_SEGMENTS = analytics_table(
     sources=("gold.customer_360", "gold.customer_clv", "gold.churn_scores"),
     grain="one row per customer of customer_360 on the partition day",
     sql=SEGMENTS_SQL,
-    build=with_weekly_view,
+    after_write=with_weekly_view,
 )
 
 METRICS = [

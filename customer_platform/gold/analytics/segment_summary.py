@@ -82,7 +82,7 @@ SEGMENT_SUMMARY = analytics_table(
     sources=("gold.customer_segments",),
     grain="one row per scheme x segment present on the partition day",
     sql=SUMMARY_SQL,
-    build=with_weekly_view,
+    after_write=with_weekly_view,
 )
 
 METRICS = [
