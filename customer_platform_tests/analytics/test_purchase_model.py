@@ -114,6 +114,28 @@ def test_predictions_follow_the_history():
     assert first_only["probability_alive"] == 1.0  # drop-out follows a repeat purchase only
 
 
+@pytest.mark.parametrize("monthly_discount", [0.01, 0.0])
+def test_the_discounted_value_is_the_librarys_clv_to_the_last_digit(histories,
+                                                                    monthly_discount):
+    """The one-call discounted value of every horizon equals PyMC-Marketing's own
+    ``customer_lifetime_value`` (which asks for each month's purchases in turn) bit for bit."""
+    from pymc_marketing.clv import BetaGeoModel
+    from pymc_marketing.clv.utils import customer_lifetime_value
+
+    rfm = continuous_rfm(histories, DAYS).head(300)
+    frame = rfm.select(*model.RFM_COLUMNS).to_pandas().assign(customer_id=np.arange(300))
+    transactions = model._library_model(BetaGeoModel, model.fit_bgnbd(rfm).params, frame)
+    spend = np.linspace(5.0, 60.0, 300)
+    ours = model.discounted_values(transactions, frame, spend, (12, 36), monthly_discount)
+    for months in (12, 36):
+        library = customer_lifetime_value(
+            transaction_model=transactions, data=frame.assign(future_spend=spend),
+            future_t=months, discount_rate=monthly_discount, time_unit="D")
+        expected = library.squeeze(drop=True).sel(customer_id=np.arange(300)).values
+        assert np.array_equal(ours[months], expected), months
+    assert (ours[36] > ours[12]).all()
+
+
 def test_a_history_without_repeat_buyers_is_not_fitted(monkeypatch):
     """35 buyers of whom 2 bought again (the generator's first 49 days at 1,000 customers):
     the likelihood is flat toward the edges, and an unbounded fit once ended where the
