@@ -393,6 +393,16 @@ def _beneath(stats: dict, matched: set) -> dict:
     return share
 
 
+def as_of_the_day_after(last: dt.date):
+    """A context in which Dagster's daily partitions end with ``last``: they end with the last
+    whole day before now, so a pinned history would run only until its days are past. Runs as
+    of the midnight after ``last``, whatever today's date is."""
+    from dagster import partition_loading_context
+
+    return partition_loading_context(effective_dt=dt.datetime.combine(
+        last + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC))
+
+
 def _history_child(data_root: Path, landing: Path, start: str, end: str,
                    range_days: int | None, profile: bool = False) -> dict:
     """Runs in the child process: the whole graph over ``start`` .. ``end`` on the warehouse
@@ -401,21 +411,16 @@ def _history_child(data_root: Path, landing: Path, start: str, end: str,
     ``customer-platform materialize`` runs (the daily job, BI exports included, then the
     analytics and the audit, range by range), then the report asset over the same ranges (the
     file ``customer-platform report`` writes, as the UI would materialise it). With
-    ``profile``, under cProfile (this thread only), and the time shares are returned.
-
-    Dagster's daily partitions end with the last whole day before now; the child runs as of
-    the midnight after ``end``, so the pinned history runs whatever today's date is."""
+    ``profile``, under cProfile (this thread only), and the time shares are returned. The
+    child runs as of the day after ``end``, whatever today's date is."""
     _point_at(data_root, landing, BACKFILL_START.isoformat())
-    from dagster import partition_loading_context
-
     from customer_platform.report import REPORT_GROUP
     from customer_platform.tools import daily_runs
 
     first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-    as_of = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
     profiler = cProfile.Profile() if profile else contextlib.nullcontext()
     began = time.perf_counter()
-    with profiler, partition_loading_context(effective_dt=as_of):
+    with profiler, as_of_the_day_after(last):
         failed = daily_runs.materialize_days(first, last, range_days=range_days)
         graph_seconds = time.perf_counter() - began
         if not failed:
