@@ -88,6 +88,26 @@ def test_truncated_csv_names_the_cut_line(tmp_path, clean_customers_file, custom
     assert str(err.value).startswith(f"{clean_customers_file}, line 12: missing columns")
 
 
+def test_a_bad_file_leaves_nothing_behind_for_the_next_read(tmp_path, clean_customers_file,
+                                                             customers_table):
+    """The reads of a process share one in-memory DuckDB: a file's bad records are its own."""
+    good = clean_customers_file.read_bytes()
+    bad = tmp_path / "bad" / clean_customers_file.name
+    bad.parent.mkdir()
+    bad.write_bytes(b"".join(good.splitlines(keepends=True)[:4]) + b"C1,short\n")
+    problems = []
+    for path in (bad, clean_customers_file, bad):
+        if path == bad:
+            with pytest.raises(LandingFileError) as err:
+                load(customers_table, path, tmp_path)
+            problems.append((err.value.line, err.value.problem))
+        else:
+            loaded = load(customers_table, path, tmp_path).frame
+            assert loaded.height == len(good.splitlines()) - 1
+    assert problems[0] == problems[1] and problems[0][0] == 5
+    assert "more bad record" not in problems[1][1]
+
+
 def test_unterminated_quote_is_reported_on_its_line(tmp_path, clean_customers_file,
                                                     customers_table):
     lines = clean_customers_file.read_text().splitlines(keepends=True)
