@@ -18,7 +18,8 @@ a 1,000-customer company generated once, loaded ranged from an empty warehouse a
 graph (daily job with the exports, analytics, audit, then the report); on that warehouse an
 ordinary day and the day after the history alone, a 14-day slice day by day and ranged, and
 where the time of a profiled ranged and single day goes (Dagster's bookkeeping, DuckDB,
-validation, the rest). Each phase runs in its own child; each figure is printed beside its
+validation, the rest), and Dagster's own cost of a ranged day unprofiled (an empty graph,
+``bench_dagster``). Each phase runs in its own child; each figure is printed beside its
 target (a year under 15 minutes and 6 GiB, the next day within 1.2 ordinary days, ranged runs
 at least 10x cheaper a day).
 """
@@ -433,6 +434,14 @@ def _history_child(data_root: Path, landing: Path, start: str, end: str,
     return result
 
 
+def _floor_child(data_root: Path, landing: Path, home: Path) -> dict:
+    """Runs in the child process: Dagster's own cost of a ranged day (``bench_dagster``)."""
+    _point_at(data_root, landing, BACKFILL_START.isoformat())
+    from customer_platform.tools.bench_dagster import floor_child
+
+    return floor_child(str(home), BACKFILL_START.isoformat())
+
+
 def _history_day(number: int) -> dt.date:
     """Day ``number`` of the history: day 1 is ``BACKFILL_START``."""
     return BACKFILL_START + dt.timedelta(days=number - 1)
@@ -529,6 +538,22 @@ def run_history(days: int = HISTORY_DAYS, customers: int = HISTORY_CUSTOMERS, se
             figures["shares"][mode] = profiled["shares"]
             console.print(f"  where the time goes, {mode} ({profiled['seconds']:,.0f} s "
                           f"under cProfile): {_shares_text(profiled['shares'])}")
+
+        from customer_platform.tools import bench_dagster
+
+        floor, _ = _run_child("customer_platform.tools.bench:_floor_child",
+                              root / "dagster_floor.log", root / "dagster_floor.json",
+                              root / "warehouse", root / "landing", root / "dagster_floor")
+        floor["seconds_a_day"] = bench_dagster.floor_seconds(floor)
+        floor["share"] = floor["seconds_a_day"] / ranged["per_day"]
+        figures["dagster_floor"] = floor
+        console.print(f"  Dagster alone, unprofiled ({bench_dagster.FLOOR_ASSETS} empty "
+                      f"assets, {bench_dagster.FLOOR_DAYS} days in one run): "
+                      f"{floor['asset_day_ms']:.1f} ms a materialised asset-day, "
+                      f"{floor['check_ms']:.1f} ms a check evaluation; for the graph's "
+                      f"{floor['assets']} assets and {floor['checks']} checks "
+                      f"{floor['seconds_a_day']:.1f} s of a ranged day's "
+                      f"{ranged['per_day']:.1f} s ({floor['share']:.0%})")
     figures["passed"] = {
         "load": load["seconds"] <= LOAD_TARGET_S * days / 365,
         "peak_rss": load["peak_rss_mib"] <= RSS_TARGET_MIB,
@@ -566,6 +591,10 @@ def _history_table(figures: dict, ordinary: int) -> Table:
     ]
     rows += [(f"time shares, {mode}", _shares_text(shares), "", "")
              for mode, shares in figures["shares"].items()]
+    floor = figures["dagster_floor"]
+    rows.append(("Dagster alone, a ranged day (unprofiled)",
+                 f"{floor['seconds_a_day']:.1f} s of {cut['ranged']['per_day']:.1f} s "
+                 f"({floor['share']:.0%})", "", ""))
     for row in rows:
         table.add_row(*row)
     return table
