@@ -4,7 +4,9 @@ For each customer count it generates one day of every source table (generator ro
 MB/s), then materialises the whole graph (bronze, silver, gold, every check) for that day
 through Dagster's in-process executor in a child process on a fresh warehouse, and reports
 the child's wall time, the time per layer (from the steps' own durations), rows/s and peak
-RSS (from the kernel's accounting of the child, ``wait4``), so each size is measured alone.
+RSS (from the kernel's accounting of the child, ``wait4``), so each size is measured alone;
+bronze's and silver's rows/s are printed beside their bare engines' on the same files
+(``bench_engine``).
 The day is the first partition, so gold loads the snapshots' full history: the dearest day.
 
 Then the backfill figures: the wall time of a 30-day backfill of the whole graph (the daily
@@ -130,9 +132,12 @@ def _materialise_child(data_root: Path, landing: Path) -> dict:
                   "gold_rows": con.execute("SELECT coalesce(sum(estimated_size), 0) FROM "
                                            "duckdb_tables() WHERE schema_name = 'gold'"
                                            ).fetchone()[0]}
+    from customer_platform.tools.bench_engine import baseline
+
     return {
         "success": result.success,
         "seconds": seconds,
+        "engine": baseline(Path(landing), BENCH_DAY),  # the same files, warm as the run left them
         "assets": len(keys),
         "layer_seconds": layers,
         "checks": len(checks),
@@ -140,6 +145,19 @@ def _materialise_child(data_root: Path, landing: Path) -> dict:
                           for c in checks if not c.passed],
         **counts,
     }
+
+
+def _beside_engines(mat: dict) -> str:
+    """Bronze's and silver's rows/s beside their bare engines' on the same files
+    (``bench_engine``): the source rows over each layer's step time."""
+    engine, layers, rows = mat["engine"], mat["layer_seconds"], mat["bronze_rows"]
+    parts = []
+    for layer, bare, what in (("bronze", engine["read_rows_per_s"], "DuckDB read"),
+                              ("silver", engine["clean_rows_per_s"], "Polars clean")):
+        rate = rows / layers[layer] if layers[layer] else 0.0
+        parts.append(f"{layer} {rate:,.0f} rows/s (bare {what} of the same {engine['rows']:,} "
+                     f"rows: {bare:,.0f} rows/s; {rate / bare if bare else 0:.0%} of it)")
+    return "; ".join(parts)
 
 
 def _revops_child(data_root: Path, landing: Path) -> dict:
@@ -637,6 +655,7 @@ def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None =
                 f"{mat['seconds']:.1f} s ({layers}): "
                 f"{mat['bronze_rows'] / mat['seconds']:,.0f} rows/s, peak RSS {rss:,.0f} MiB"
             )
+            console.print(f"  {_beside_engines(mat)}")
             if mat["checks_failed"]:
                 console.print(f"  failed checks: {', '.join(mat['checks_failed'])}")
             revops, revops_rss = _run_child("customer_platform.tools.bench:_revops_child", log,
