@@ -48,7 +48,7 @@ from customer_platform.quality.checks import (
     record_each_day,
 )
 from customer_platform.quality.schemas import pii_columns, table_schema
-from customer_platform.resources import Warehouse
+from customer_platform.resources import Warehouse, insertable
 from customer_platform.settings import partition_start
 
 Kind = Literal["dimension", "fact", "aggregate", "audit", "bridge"]
@@ -367,7 +367,7 @@ def write_frame(warehouse: Warehouse, name: str, schema: pa.DataFrameSchema,
     """Validate rows computed outside the warehouse (the audit log, the churn model) and replace
     partition ``day`` of ``gold.<name>`` with them: the same write as ``run_gold_sql``'s."""
     result = validated(rows, schema, f"gold.{name}", day)
-    incoming = rows.to_arrow()  # noqa: F841 - referenced by name in the SQL
+    incoming = insertable(rows)  # noqa: F841 - referenced by name in the SQL
     with warehouse.get_connection() as con:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _frame_rows AS SELECT "
                     f"{_typed_columns(schema)} FROM incoming")
