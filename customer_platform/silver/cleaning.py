@@ -125,14 +125,11 @@ def clean(bronze: pl.DataFrame, table: SourceTable) -> CleanResult:
     so each day's rows are what cleaning that day alone gives, in the same order."""
     columns = table.columns()
     dtypes = table.dtypes()
-    source_columns = list(columns)
-    original = bronze.with_row_index(_ROW).with_columns(
-        pl.struct(source_columns + ["_extra_columns", DUPLICATE_KEYS]).struct.json_encode()
-        .alias("record")
-    )
-    raw = normalise_text(original.drop("record"), columns)
-    typed = raw.with_columns([parse_expr(name, dtype).alias(name)
-                              for name, dtype in dtypes.items()])
+    original = bronze.with_row_index(_ROW)
+    raw = normalise_text(original, columns)
+    # lazily, so that a parse reading its own result twice (the years check) computes it once
+    typed = raw.lazy().with_columns([parse_expr(name, dtype).alias(name)
+                                     for name, dtype in dtypes.items()]).collect()
 
     type_violations = _violations_from_types(raw, typed, dtypes)
     rule_violations = _violations_from_contract(typed, table)
@@ -213,7 +210,9 @@ def _reject_columns(table: SourceTable, error_type: str, disposition: str, statu
         pl.col("_loaded_at").alias("error_timestamp"),
         pl.lit(status).alias("status"),
         pl.lit(disposition).alias("disposition"),
-        pl.col("record"),
+        # the row as delivered, encoded for the rejected rows only (a few in a day's millions)
+        pl.struct([*table.columns(), "_extra_columns", DUPLICATE_KEYS]).struct.json_encode()
+        .alias("record"),
         pl.col(PARTITION_COLUMN),
     ]
 
