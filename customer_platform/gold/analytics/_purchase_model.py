@@ -220,6 +220,11 @@ def _library_model(cls, params: dict[str, float], data):
     return model
 
 
+def _per_customer(array, customers: int) -> np.ndarray:
+    """A library prediction (chain, draw, customer_id) as one value per customer, in order."""
+    return array.squeeze(drop=True).sel(customer_id=np.arange(customers)).values.astype(float)
+
+
 def predict(rfm: pl.DataFrame, bgnbd: dict[str, float], gamma_gamma: dict[str, float] | None,
             monthly_discount: float, clv_months: tuple[int, ...] = (CLV_MONTHS,)
             ) -> pl.DataFrame:
@@ -232,13 +237,11 @@ def predict(rfm: pl.DataFrame, bgnbd: dict[str, float], gamma_gamma: dict[str, f
     n = rfm.height
     frame = rfm.select(*RFM_COLUMNS).to_pandas().assign(customer_id=np.arange(n))
 
-    def values(array) -> np.ndarray:
-        return array.squeeze(drop=True).sel(customer_id=np.arange(n)).values.astype(float)
-
     transactions = _library_model(BetaGeoModel, bgnbd, frame)
-    out = {f"expected_purchases_{h}d": values(
-        transactions.expected_purchases(data=frame, future_t=h)) for h in HORIZONS}
-    out["probability_alive"] = values(transactions.expected_probability_alive(data=frame))
+    out = {f"expected_purchases_{h}d": _per_customer(
+        transactions.expected_purchases(data=frame, future_t=h), n) for h in HORIZONS}
+    out["probability_alive"] = _per_customer(
+        transactions.expected_probability_alive(data=frame), n)
     clv = [f"clv_{months}m" for months in clv_months]
     if gamma_gamma is None or n == 0:
         for name in ("expected_order_value", *clv):
@@ -246,7 +249,7 @@ def predict(rfm: pl.DataFrame, bgnbd: dict[str, float], gamma_gamma: dict[str, f
     else:
         spend = _library_model(GammaGammaModel, gamma_gamma, frame)
         # a first purchase only: the population mean (frequency 0 carries no value weight)
-        out["expected_order_value"] = values(spend.expected_customer_spend(data=frame))
+        out["expected_order_value"] = _per_customer(spend.expected_customer_spend(data=frame), n)
         worth = discounted_values(transactions, frame, out["expected_order_value"],
                                   clv_months, monthly_discount)
         out.update((name, worth[months]) for name, months in zip(clv, clv_months, strict=True))
@@ -265,11 +268,10 @@ def discounted_values(transactions, frame, future_spend: np.ndarray, months: tup
 
     n, per_month = len(frame), 30  # the library's days per month ("D")
     steps = np.arange(1, max(months, default=0) + 1)
-    rows = np.arange(n * steps.size)
     every_month = pd.concat([frame.assign(future_t=step * per_month) for step in steps],
-                            ignore_index=True).assign(customer_id=rows)
-    purchases = transactions.expected_purchases(data=every_month).squeeze(drop=True).sel(
-        customer_id=rows).values.astype(float).reshape(steps.size, n)
+                            ignore_index=True).assign(customer_id=np.arange(n * steps.size))
+    purchases = _per_customer(transactions.expected_purchases(data=every_month),
+                              n * steps.size).reshape(steps.size, n)
     if monthly_discount == 0.0:  # the library then takes the one step to the horizon
         return {m: future_spend * purchases[m - 1] / 1.0 for m in months}
     worth, value, before = {}, 0.0, 0
