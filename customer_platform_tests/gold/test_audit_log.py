@@ -302,19 +302,26 @@ def test_an_open_error_is_in_progress_while_a_retry_runs(in_flight, status):
     assert row["status"] == status and row["update_date"] == dt.date(2001, 9, 9)
 
 
+RANGE_TAGS = {ASSET_PARTITION_RANGE_START_TAG: RANGE[0].isoformat(),
+              ASSET_PARTITION_RANGE_END_TAG: RANGE[-1].isoformat()}
+
+
+def run_ranged_probe(instance, resources):
+    """One run of the ranged probe over ``RANGE`` (its check fails on the last day)."""
+    return materialize(ALL, selection=[RANGED_PROBE_KEY], tags=RANGE_TAGS, resources=resources,
+                       instance=instance, raise_on_error=False)
+
+
 def test_a_ranged_runs_failed_check_is_an_error_of_its_own_day_only(tmp_path):
     """A run over two days whose check fails on the second: the audit of the first day holds
     no error of it, the second holds exactly one (that day's evaluation, not also the step's
     verdict over the range)."""
-    tags = {ASSET_PARTITION_RANGE_START_TAG: RANGE[0].isoformat(),
-            ASSET_PARTITION_RANGE_END_TAG: RANGE[-1].isoformat()}
     resources = warehouse_resources(tmp_path / "warehouse.duckdb", tmp_path / "landing")
     (tmp_path / "dagster_home").mkdir()
     with DagsterInstance.local_temp(str(tmp_path / "dagster_home")) as instance:
-        ranged = materialize(ALL, selection=[RANGED_PROBE_KEY], tags=tags, resources=resources,
-                             instance=instance, raise_on_error=False)
+        ranged = run_ranged_probe(instance, resources)
         assert ranged.success  # the check is not blocking: the run succeeds, the check fails
-        audit = materialize(ALL, selection=list(AUDIT_KEYS), tags=tags, resources=resources,
+        audit = materialize(ALL, selection=list(AUDIT_KEYS), tags=RANGE_TAGS, resources=resources,
                             instance=instance)
         assert audit.success
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
@@ -346,3 +353,30 @@ def test_a_day_is_audited_in_a_month_long_range_the_cli_sized(tmp_path):
         ranged("2026-02-01", "2026-02-28")
         found = [r.dagster_run.run_id for r in runs_of_partition(instance, "2026-01-31")]
     assert found == [month]
+
+
+def test_a_finished_runs_log_is_read_once_for_both_audit_tables(tmp_path):
+    """Both audit tables read the same finished runs: the second reads them from memory, and
+    what each day's history holds is what a fresh read of the log gives (a ranged run's
+    events are sorted by day once, each day keeping only its own)."""
+    from customer_platform.gold.audit import _events
+
+    resources = warehouse_resources(tmp_path / "warehouse.duckdb", tmp_path / "landing")
+    (tmp_path / "dagster_home").mkdir()
+    with DagsterInstance.local_temp(str(tmp_path / "dagster_home")) as instance:
+        ranged = run_ranged_probe(instance, resources)
+        reads = []
+        read_log = instance.all_logs
+        instance.all_logs = lambda run_id, **kw: reads.append(run_id) or read_log(run_id, **kw)
+        first, second = (_events.PartitionHistories(instance) for _ in range(2))
+        days = [day.isoformat() for day in RANGE]
+        histories = [[h.of(day) for day in days] for h in (first, second)]
+        _events._FINISHED_RUN_EVENTS.clear()
+        fresh = [_events.PartitionHistories(instance).of(day) for day in days]
+    assert reads == [ranged.run_id, ranged.run_id]  # once for both, once after the clear
+    for day, before, again, new in zip(days, *histories, fresh, strict=True):
+        run, = new.runs
+        assert before.runs == again.runs == new.runs
+        assert {e.check_name for e in run.evaluations} == {"probe_rule"}  # its own day's only
+        assert len(run.evaluations) == 1 and run.partition_key == day
+        assert [m.asset_key for m in run.materializations] == [RANGED_PROBE_KEY]

@@ -4,11 +4,14 @@ check evaluations, the runs still in flight, and the lineage both audit tables r
 docs/operations.md (The audit log) gives the rules the tables apply to these facts.
 """
 
+import collections
 import dataclasses
 import datetime as dt
 import hashlib
+import heapq
 import json
 from collections.abc import Iterable
+from operator import itemgetter
 
 from dagster import (
     AssetKey,
@@ -195,13 +198,65 @@ def runs_of_partition(instance: DagsterInstance, partition_key: str) -> list:
     return sorted(records.values(), key=lambda r: r.create_timestamp)
 
 
+class _EventsByPartition:
+    """A run's audit events sorted once by the partition they speak of: a ranged run holds
+    every day's materialisations and evaluations, and each day needs only its own (reading
+    all of them for each day of a month's range cost the audit 31 passes over the log)."""
+
+    def __init__(self, record, entries: list):
+        ranged = ASSET_PARTITION_RANGE_START_TAG in record.dagster_run.tags
+        self.shared: list[tuple[int, object]] = []
+        self.by_partition: dict[str, list[tuple[int, object]]] = collections.defaultdict(list)
+        for position, entry in enumerate(entries):
+            event = entry.dagster_event
+            if event is None:
+                continue
+            partition = None
+            if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+                partition = event.event_specific_data.materialization.partition
+            elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+                partition = event.event_specific_data.partition
+                if partition is None and ranged:  # the range's verdict: each day has its own
+                    continue
+            if partition is None:
+                self.shared.append((position, entry))
+            else:
+                self.by_partition[partition].append((position, entry))
+
+    def of(self, partition_key: str) -> list:
+        """The run's events that concern ``partition_key``, in the log's order."""
+        return [entry for _, entry in heapq.merge(
+            self.shared, self.by_partition.get(partition_key, ()), key=itemgetter(0))]
+
+
+#: The events of the latest finished runs read, by run id. A finished run's log no longer
+#: changes, and both audit tables read the same runs in one process, so the second reads
+#: them from here (deserialising a month's run is most of an audit step's time).
+_FINISHED_RUN_EVENTS: collections.OrderedDict[str, _EventsByPartition] = \
+    collections.OrderedDict()
+_FINISHED_RUNS_KEPT = 8
+
+
+def _events_of(instance: DagsterInstance, record) -> _EventsByPartition:
+    run = record.dagster_run
+    events = _FINISHED_RUN_EVENTS.get(run.run_id)
+    if events is None:
+        events = _EventsByPartition(record, list(instance.all_logs(run.run_id,
+                                                                   of_type=_EVENTS)))
+        if run.status in FINISHED:
+            _FINISHED_RUN_EVENTS[run.run_id] = events
+            while len(_FINISHED_RUN_EVENTS) > _FINISHED_RUNS_KEPT:
+                _FINISHED_RUN_EVENTS.popitem(last=False)
+    return events
+
+
 class PartitionHistories:
     """The partition histories of a step's days. A ranged run covers several of them: its
     event log is read once, not once a day (a week's run holds thousands of events)."""
 
     def __init__(self, instance: DagsterInstance, exclude_run_id: str | None = None):
         self.instance, self.exclude_run_id = instance, exclude_run_id
-        self._events: dict[str, list] = {}
+        self._events: dict[str, _EventsByPartition] = {}
 
     def of(self, partition_key: str) -> PartitionHistory:
         runs, in_flight = [], []
@@ -210,9 +265,9 @@ class PartitionHistories:
             if run.run_id == self.exclude_run_id or run.job_name == AUDIT_JOB_NAME:
                 continue
             if run.run_id not in self._events:
-                self._events[run.run_id] = list(self.instance.all_logs(run.run_id,
-                                                                       of_type=_EVENTS))
-            facts = _run_facts(record, self._events[run.run_id], partition_key)
+                self._events[run.run_id] = _events_of(self.instance, record)
+            facts = _run_facts(record, self._events[run.run_id].of(partition_key),
+                               partition_key)
             if facts.audits_itself:
                 continue
             if facts.status in FINISHED:
