@@ -166,6 +166,12 @@ class DeltaWarehouse(Warehouse):
         commit_partition(path, rows, partition_column, day)
         _session(str(Path(self.root).resolve())).attach(layer, name)
 
+    def replace_partitions(self, con, table: str, partition_column: str,
+                           staged: dict) -> None:
+        """A Delta commit per partition, in day order (each replaces its own files)."""
+        for day, select_from in staged.items():
+            self.replace_partition(con, table, partition_column, day, select_from)
+
     def define(self, con, ddl: str) -> None:
         """Create the view or macro here and keep its DDL for every later connection."""
         con.execute(ddl)

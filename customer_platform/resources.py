@@ -212,10 +212,22 @@ class Warehouse(HeldOpenDuringRun, DuckDBResource):
                           select_from: str) -> None:
         """Replace ``table``'s partition ``day`` by the rows of ``select_from`` (the caller
         holds the transaction that makes it atomic)."""
+        self.replace_partitions(con, table, partition_column, {day: select_from})
+
+    def replace_partitions(self, con, table: str, partition_column: str,
+                           staged: dict) -> None:
+        """Replace each partition of ``staged`` (day -> the relation holding its rows) in a
+        delete and an insert for all of them: a month's range of a gold table is 2 statements
+        instead of 124 (the caller holds the transaction that makes it atomic)."""
+        first = next(iter(staged.values()))
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {table.split('.')[0]}")
-        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM {select_from} LIMIT 0")
-        con.execute(f"DELETE FROM {table} WHERE {partition_column} = ?", [day])
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {select_from}")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM {first} LIMIT 0")
+        days = list(staged)
+        con.execute(f"DELETE FROM {table} WHERE {partition_column} BETWEEN ? AND ? AND "
+                    f"{partition_column} IN ({', '.join('?' for _ in days)})",
+                    [min(days), max(days), *days])
+        rows = " UNION ALL BY NAME ".join(f"SELECT * FROM {name}" for name in staged.values())
+        con.execute(f"INSERT INTO {table} BY NAME {rows}")
 
     def define(self, con, ddl: str) -> None:
         """Create or replace a derived object (a view, a table macro) over the stored tables."""

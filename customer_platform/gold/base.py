@@ -354,8 +354,7 @@ def _commit_partitions(warehouse: Warehouse, con, name: str, staged: dict[dt.dat
     old ones."""
     con.begin()
     try:
-        for day, rows in staged.items():
-            warehouse.replace_partition(con, name, PARTITION_COLUMN, day, rows)
+        warehouse.replace_partitions(con, name, PARTITION_COLUMN, staged)
         con.commit()
     except BaseException:
         con.rollback()
@@ -446,12 +445,18 @@ def run_gold_sql_days(warehouse: Warehouse, table: GoldTable, days: list[dt.date
     return done
 
 
-def preview(warehouse: Warehouse, table: GoldTable, day: dt.date) -> MetadataValue:
-    """The first rows of a stored partition as Markdown, PII masked (materialisation metadata)."""
+def previews(warehouse: Warehouse, table: GoldTable, days: list[dt.date]
+             ) -> dict[dt.date, MetadataValue]:
+    """The first rows of each stored partition of ``days`` as Markdown, PII masked
+    (materialisation metadata), read in one query for the step's days."""
     with warehouse.get_connection() as con:
-        head = con.execute(f"SELECT * FROM gold.{table.name} WHERE {PARTITION_COLUMN} = ? "
-                           "LIMIT 5", [day]).pl()
-    return MetadataValue.md(markdown_preview(head, pii_columns(table.schema())))
+        heads = con.execute(f"SELECT * FROM gold.{table.name} WHERE {PARTITION_COLUMN} "
+                            f"BETWEEN ? AND ? QUALIFY row_number() OVER (PARTITION BY "
+                            f"{PARTITION_COLUMN}) <= 5", [min(days), max(days)]).pl()
+    masked = pii_columns(table.schema())
+    by_day = heads.partition_by(PARTITION_COLUMN, as_dict=True, maintain_order=True)
+    return {day: MetadataValue.md(markdown_preview(by_day.get((day,), heads.clear()), masked))
+            for day in days}
 
 
 def gold_check_specs(table: GoldTable) -> list[AssetCheckSpec]:
@@ -515,9 +520,9 @@ def build_gold_asset(table: GoldTable, run: Callable | None = None) -> AssetsDef
             raise
         described = table.after_write(warehouse, table, [day for day, _ in done]) if (
             table.after_write) else {}
+        heads = previews(warehouse, table, [day for day, _ in done])
         for day, (rows, _) in done:
-            record_day(context, day, {"dagster/row_count": rows,
-                                      "preview": preview(warehouse, table, day),
+            record_day(context, day, {"dagster/row_count": rows, "preview": heads[day],
                                       **described.get(day, {})})
         yield MaterializeResult()
         yield from over_days_by_check([(day, results) for day, (_, results) in done],

@@ -33,3 +33,25 @@ def test_a_frame_of_many_row_groups_is_stored_whole_and_in_order(tmp_path):
     assert stored["n"].to_list() == list(range(ROWS))
     assert stored["text"][ROWS - 1] == f"row {ROWS - 1}"
     assert types == {"n": "BIGINT", "text": "VARCHAR", "_partition_date": "DATE"}
+
+
+def test_a_ranges_partitions_are_replaced_together_and_the_others_kept(tmp_path):
+    """A step's days are committed in one delete and one insert: each day holds exactly its
+    staged rows after a re-run, and a day outside the range is untouched."""
+    from customer_platform.resources import Warehouse
+
+    warehouse = Warehouse(database=str(tmp_path / "warehouse.duckdb"))
+    days = ["2026-01-05", "2026-01-06", "2026-01-07"]
+    with warehouse.get_connection() as con:
+        con.execute("CREATE SCHEMA gold")
+        con.execute("CREATE TABLE gold.t AS SELECT DATE '2026-01-04' AS load_date, 0 AS n")
+        for run in range(2):  # the second run replaces what the first wrote
+            staged = {}
+            for number, day in enumerate(days):
+                staged[day] = f"staged_{number}"
+                con.execute(f"CREATE OR REPLACE TEMP TABLE staged_{number} AS SELECT "
+                            f"DATE '{day}' AS load_date, range AS n FROM range({number + run})")
+            warehouse.replace_partitions(con, "gold.t", "load_date", staged)
+        counts = dict(con.execute("SELECT CAST(load_date AS VARCHAR), count(*) FROM gold.t "
+                                  "GROUP BY ALL").fetchall())
+    assert counts == {"2026-01-04": 1, "2026-01-05": 1, "2026-01-06": 2, "2026-01-07": 3}
