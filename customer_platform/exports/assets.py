@@ -21,7 +21,7 @@ from pydantic import Field
 
 from customer_platform import scope
 from customer_platform.exports.files import (
-    export_frame,
+    export_frames,
     exports_root,
     pii_treatment,
     write_export,
@@ -29,7 +29,13 @@ from customer_platform.exports.files import (
 )
 from customer_platform.gold import declared_tables, table_modules
 from customer_platform.gold.base import GoldTable
-from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
+from customer_platform.partitions import (
+    RANGED,
+    daily_partitions,
+    each_day,
+    partition_days,
+    record_day,
+)
 from customer_platform.resources import Warehouse
 
 DOMAIN = "exports"
@@ -92,13 +98,16 @@ def build_exports(tables: list[GoldTable]):
         root = Path(config.root).resolve() if config.root else exports_root()
         chosen = chosen_tables(tables, config.tables)
 
+        with warehouse.get_connection() as con:  # a query per table for the step's days
+            frames = {table.name: export_frames(con, table, partition_days(context))
+                      for table in chosen}
+
         def export(day):
             rows = {}
-            with warehouse.get_connection() as con:
-                for table in chosen:
-                    frame = export_frame(con, table, day)
-                    write_export(frame, root, table.name, day)
-                    rows[table.name] = frame.height
+            for table in chosen:
+                frame = frames[table.name][day]
+                write_export(frame, root, table.name, day)
+                rows[table.name] = frame.height
             manifest, _ = write_manifest(root, day, tables)
             record_day(context, day, {"dagster/row_count": sum(rows.values()),
                                       "tables": len(rows),

@@ -185,3 +185,34 @@ def test_every_exported_table_leaves_its_pii_behind(tiny, tmp_path):
                 assert frame[column].to_list() == [MASK]
                 masked += 1
     assert masked >= 8  # customer, user, rep, agent, CSM, author names ...
+
+
+def test_a_ranged_run_writes_each_day_as_its_own_run_would(warehouse, tmp_path):
+    """A range's exports read each table once for all its days: every file is byte-identical
+    to the one a run of its day alone writes, a day without rows of a table included."""
+    from dagster._core.storage.tags import (
+        ASSET_PARTITION_RANGE_END_TAG,
+        ASSET_PARTITION_RANGE_START_TAG,
+    )
+
+    days = [D - dt.timedelta(1), D]
+    ranged = materialize([build_exports(TABLES)], resources={"warehouse": warehouse.resource},
+                         tags={ASSET_PARTITION_RANGE_START_TAG: days[0].isoformat(),
+                               ASSET_PARTITION_RANGE_END_TAG: days[-1].isoformat()},
+                         run_config={"ops": {"gold__exports": {"config": {
+                             "root": str(tmp_path / "ranged")}}}})
+    assert ranged.success
+    for day in days:
+        assert materialize([build_exports(TABLES)], partition_key=day.isoformat(),
+                           resources={"warehouse": warehouse.resource},
+                           run_config={"ops": {"gold__exports": {"config": {
+                               "root": str(tmp_path / "daily")}}}}).success
+    files = sorted(p.relative_to(tmp_path / "daily")
+                   for p in (tmp_path / "daily").rglob("*.*") if "manifest" not in p.parts)
+    assert len(files) == 2 * 2 * len(TABLES)  # CSV and Parquet of each table and day
+    for name in files:
+        assert (tmp_path / "ranged" / name).read_bytes() == (tmp_path / "daily" / name
+                                                              ).read_bytes()
+    earlier = pl.read_csv(tmp_path / "ranged" / "csv" / "dim_customer_versions" /
+                          f"dim_customer_versions_{days[0].isoformat()}.csv")
+    assert earlier["customer_key"].to_list() == ["k3"]  # only its own day's rows
