@@ -5,7 +5,8 @@ The run is a real Dagster run of the day (every bronze and silver asset, and the
 up to fact_invoice) in a child process. To kill it *inside* a write, the child wraps one
 writer so that, mid-transaction, it prints a marker and waits; the parent then SIGKILLs it.
 Two writers are covered: the I/O manager's (silver, killed after its insert, before the
-commit) and gold's ``Warehouse.replace_partition`` (killed after its delete, before the insert)."""
+commit) and gold's ``Warehouse.replace_partitions``, which every gold write goes through
+(killed after its delete, before the insert)."""
 
 import datetime as dt
 import os
@@ -46,14 +47,15 @@ CHILD = textwrap.dedent('''
                 pause()
             return result
         PolarsFrameHandler.handle_output = paused_output
-    elif pause_in == "gold":  # after the delete of fact_invoice's day, before the insert
-        replace_partition = Warehouse.replace_partition
-        def paused_write(self, con, table, column, day, select_from):
+    elif pause_in == "gold":  # after the delete of fact_invoice's days, before the insert
+        replace_partitions = Warehouse.replace_partitions
+        def paused_write(self, con, table, column, staged):
             if table == "gold.fact_invoice":
-                con.execute(f"DELETE FROM {{table}} WHERE {{column}} = ?", [day])
+                con.execute(f"DELETE FROM {{table}} WHERE list_contains(?, {{column}})",
+                            [list(staged)])
                 pause()
-            replace_partition(self, con, table, column, day, select_from)
-        Warehouse.replace_partition = paused_write
+            replace_partitions(self, con, table, column, staged)
+        Warehouse.replace_partitions = paused_write
 
     selection = (AssetSelection.groups(*[g for a in [*BRONZE_ASSETS, *SILVER_ASSETS]
                                          for g in a.group_names_by_key.values()])
