@@ -7,8 +7,9 @@ import numpy as np
 import polars as pl
 import pytest
 from dagster import DagsterInstance, materialize
+from threadpoolctl import threadpool_info, threadpool_limits
 
-from customer_platform.gold.analytics._features import FEATURES
+from customer_platform.gold.analytics._features import FEATURES, MODEL_FEATURES
 from customer_platform.gold.analytics._model import (
     ChurnModelConfig,
     _fit,
@@ -17,6 +18,7 @@ from customer_platform.gold.analytics._model import (
     prepare,
     prepared_sql,
     split_days,
+    train,
     training_set,
 )
 from customer_platform.gold.analytics.churn_features import CHURN_FEATURES
@@ -159,3 +161,26 @@ def test_lift_at_the_top_decile_by_hand():
     assert lift_at(y, p, np.ones(10)) == pytest.approx(5.0)
     y[0], y[1] = 0, 1  # the top score does not churn
     assert lift_at(y, p, np.ones(10)) == pytest.approx(0.0)
+
+
+def test_the_model_is_the_same_bits_however_many_cores_the_machine_lends_blas():
+    """A threaded matrix product splits its sums by cores: the fit runs on one BLAS thread,
+    so a machine with more cores writes the same coefficients. (Day-sized data: about 12,000
+    rows, enough for OpenBLAS to thread a product when it may.)"""
+    with threadpool_limits(limits=4):
+        if max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas") < 2:
+            pytest.skip("this machine's BLAS runs one thread whatever it is allowed")
+    day = dt.date(2026, 5, 14)
+    weeks = [synthetic_features(day - dt.timedelta(days=7 * k), 900, seed=k)
+             for k in range(12, -1, -1)]
+    frame = pl.concat([f.with_columns(churned=pl.Series(c)) for f, c in weeks]).select(
+        "feature_date", "churned", *[f.name for f in MODEL_FEATURES])
+    config = ChurnModelConfig(horizon_days=14)
+    runs = []
+    for threads in (1, 4):
+        with threadpool_limits(limits=threads):
+            runs.append(train(frame, 1.0, day, config))
+    (row, coefficients), (row_many, coefficients_many) = runs
+    assert row["status"] == "trained" and coefficients.height == len(MODEL_FEATURES)
+    assert row == row_many
+    assert coefficients.equals(coefficients_many)  # exact, not approximately

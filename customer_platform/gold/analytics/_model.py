@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 from dagster import Config
 from pydantic import Field
+from threadpoolctl import threadpool_limits
 
 from customer_platform.gold.analytics._common import analytics_table
 from customer_platform.gold.analytics._features import MODEL_FEATURES, Feature
@@ -155,7 +156,18 @@ def split_days(feature_days: list[dt.date], holdout_days: int, gap: int
 
 def train(frame: pl.DataFrame, rate: float, day: dt.date, config: ChurnModelConfig
           ) -> tuple[dict, pl.DataFrame]:
-    """The model row and its coefficient rows (none when there is too little to learn)."""
+    """The model row and its coefficient rows (none when there is too little to learn).
+
+    The fits run on one BLAS thread: a threaded matrix product splits its sums by the
+    machine's cores, so the coefficients' last bits (and the scores after them) would
+    depend on the machine; on one thread they are the same everywhere, and at about 10,000
+    rows of 171 features also twice as fast (docs/performance.md)."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _train(frame, rate, day, config)
+
+
+def _train(frame: pl.DataFrame, rate: float, day: dt.date, config: ChurnModelConfig
+           ) -> tuple[dict, pl.DataFrame]:
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     model_id = f"churn_{ALGORITHM}_{day.isoformat()}"
