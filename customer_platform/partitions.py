@@ -57,12 +57,19 @@ def each_day(context, do_day: Callable[[dt.date], Done]) -> list[tuple[dt.date, 
         except Exception as error:
             if len(days) == 1:
                 raise
-            message = (getattr(error, "description", None) or str(error)).strip()
-            cause = message.splitlines()[0] if message else repr(error)
-            raise Failure(description=f"{day}: {cause}",
-                          metadata={**(getattr(error, "metadata", None) or {}),
-                                    FAILED_DAY: day.isoformat()}) from error
+            raise failed_day(day, error) from error
     return done
+
+
+def failed_day(day: dt.date, error: BaseException) -> Failure:
+    """The failure of a ranged step that stops at ``day`` because of ``error``: its
+    description starts with the day and the cause's first line, its metadata holds the
+    day as ``FAILED_DAY`` (raise it ``from error``)."""
+    message = (getattr(error, "description", None) or str(error)).strip()
+    cause = message.splitlines()[0] if message else repr(error)
+    return Failure(description=f"{day}: {cause}",
+                   metadata={**(getattr(error, "metadata", None) or {}),
+                             FAILED_DAY: day.isoformat()})
 
 
 def record_day(context, day: dt.date, metadata: dict, asset_key=None) -> None:

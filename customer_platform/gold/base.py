@@ -7,11 +7,12 @@ partition in one transaction, so a re-run replaces it and a crash leaves the old
 stable surrogate keys, never names (docs/architecture.md, Gold: how it is built).
 """
 
+import contextlib
 import copy
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Literal
 
 import pandera.polars as pa
@@ -34,9 +35,11 @@ from dagster import (
 from customer_platform.contracts import source_table
 from customer_platform.contracts.base import column, column_meta
 from customer_platform.partitions import (
+    FAILED_DAY,
     RANGED,
     daily_partitions,
     each_day,
+    failed_day,
     partition_days,
     record_day,
 )
@@ -361,20 +364,91 @@ def _commit_partitions(warehouse: Warehouse, con, name: str, staged: dict[dt.dat
         raise
 
 
-def write_frame(warehouse: Warehouse, name: str, schema: pa.DataFrameSchema,
-                rows: pl.DataFrame, day: dt.date) -> AssetCheckResult:
-    """Validate rows computed outside the warehouse (the audit log, the churn model) and replace
-    partition ``day`` of ``gold.<name>`` with them: the same write as ``run_gold_sql``'s."""
-    result = validated(rows, schema, f"gold.{name}", day)
-    incoming = insertable(rows)  # noqa: F841 - referenced by name in the SQL
-    with warehouse.get_connection() as con:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _frame_rows AS SELECT "
-                    f"{_typed_columns(schema)} FROM incoming")
-        try:
-            _commit_partitions(warehouse, con, f"gold.{name}", {day: "_frame_rows"})
-        finally:
-            con.execute("DROP TABLE IF EXISTS _frame_rows")
-    return result
+def _commit_frames(warehouse: Warehouse, con, name: str, schema: pa.DataFrameSchema,
+                   frames: dict[dt.date, pl.DataFrame]) -> None:
+    """Replace partitions of ``gold.<name>`` with validated frames (day -> rows) in one
+    transaction, each column cast to the type the model stores."""
+    staged = {day: f"_frame_rows_{number}" for number, day in enumerate(frames)}
+    try:
+        for day, table in staged.items():
+            incoming = insertable(frames[day])  # noqa: F841 - referenced by name in the SQL
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT "
+                        f"{_typed_columns(schema)} FROM incoming")
+        _commit_partitions(warehouse, con, f"gold.{name}", staged)
+    finally:
+        for table in staged.values():
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+class RangeWrites:
+    """The rows a step computes day by day outside the warehouse (the audit logs, the models),
+    kept until its days are done and then written table by table: every day validated by one
+    Pandera call and committed in one transaction, instead of a validation and a commit per
+    day and table (about 85 ms of a day for the seven such tables). ``verdicts`` holds each
+    table's ``pandera_schema`` result of each day once written."""
+
+    def __init__(self, warehouse: Warehouse):
+        self.warehouse = warehouse
+        self.frames: dict[str, tuple[pa.DataFrameSchema, dict[dt.date, pl.DataFrame]]] = {}
+        self.verdicts: dict[str, dict[dt.date, AssetCheckResult]] = {}
+
+    def add(self, name: str, schema: pa.DataFrameSchema, day: dt.date,
+            rows: pl.DataFrame) -> None:
+        """Keep ``rows`` as partition ``day`` of ``gold.<name>``."""
+        self.frames.setdefault(name, (schema, {}))[1][day] = rows
+
+    def write(self, before: dt.date | None = None) -> None:
+        """Write the kept days (only those before ``before``, if given). A day whose rows
+        break a model, in any table, is not written, nor is any later day: the days before it
+        are, and ``RowsBreakModel`` names it."""
+        kept = {name: (schema, {day: rows for day, rows in frames.items()
+                                if before is None or day < before})
+                for name, (schema, frames) in self.frames.items()}
+        self.frames = {}
+        checked = {name: evaluate_schema_by_day(frames, schema, check_name="pandera_schema")
+                   for name, (schema, frames) in kept.items() if frames}
+        broken = min(((day, name) for name, verdicts in checked.items()
+                      for day, verdict in verdicts.items() if not verdict.passed), default=None)
+        with self.warehouse.get_connection() as con:
+            for name, (schema, frames) in kept.items():
+                good = {day: rows for day, rows in frames.items()
+                        if broken is None or day < broken[0]}
+                if good:
+                    _commit_frames(self.warehouse, con, name, schema, good)
+        self.verdicts = checked
+        if broken is not None:
+            day, name = broken
+            raise RowsBreakModel(f"gold.{name}", day, checked[name][day])
+
+
+@contextlib.contextmanager
+def written_by_range(context, warehouse: Warehouse) -> Iterator[RangeWrites]:
+    """The step's ``RangeWrites``, written when the block ends. If a day fails inside the
+    block (``each_day``'s failure names it), the days before it are written first, so the
+    warehouse holds what writing each day at once would have left. Rows that break a model
+    fail the step on their day, as ``each_day`` fails it."""
+    writes = RangeWrites(warehouse)
+    days = partition_days(context)
+    try:
+        yield writes
+    except Failure as failure:
+        stop = (failure.metadata or {}).get(FAILED_DAY)
+        _write_or_fail(writes, days, dt.date.fromisoformat(stop.value) if stop else days[0])
+        raise
+    except Exception:
+        _write_or_fail(writes, days, days[0])
+        raise
+    _write_or_fail(writes, days)
+
+
+def _write_or_fail(writes: RangeWrites, days: list[dt.date], before: dt.date | None = None
+                   ) -> None:
+    try:
+        writes.write(before)
+    except RowsBreakModel as broken:
+        if len(days) == 1:
+            raise
+        raise failed_day(broken.day, broken) from broken
 
 
 def _parameters(table: GoldTable, day: dt.date) -> dict:

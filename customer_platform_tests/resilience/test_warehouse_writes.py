@@ -1,12 +1,22 @@
-"""A frame of several DuckDB row groups goes into the warehouse whole, typed and in its order,
-though DuckDB writes its batches on all its threads."""
+"""Warehouse writes: a frame of several DuckDB row groups goes in whole, typed and in its order,
+though DuckDB writes its batches on all its threads; a range's partitions are replaced
+together; rows computed outside the warehouse over a range are written as each day on its own
+would be, up to a day that fails."""
+
+import datetime as dt
 
 import duckdb
+import pandera.polars as pa
 import polars as pl
 from dagster import DagsterInstance, asset, materialize
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
-from customer_platform.partitions import daily_partitions
-from customer_platform.resources import ROW_GROUP_ROWS, WarehouseIOManager
+from customer_platform.gold.base import written_by_range
+from customer_platform.partitions import FAILED_DAY, RANGED, daily_partitions, each_day
+from customer_platform.resources import ROW_GROUP_ROWS, Warehouse, WarehouseIOManager
 
 ROWS = 3 * ROW_GROUP_ROWS + 5
 DAY = "2026-01-05"
@@ -38,8 +48,6 @@ def test_a_frame_of_many_row_groups_is_stored_whole_and_in_order(tmp_path):
 def test_a_ranges_partitions_are_replaced_together_and_the_others_kept(tmp_path):
     """A step's days are committed in one delete and one insert: each day holds exactly its
     staged rows after a re-run, and a day outside the range is untouched."""
-    from customer_platform.resources import Warehouse
-
     warehouse = Warehouse(database=str(tmp_path / "warehouse.duckdb"))
     days = ["2026-01-05", "2026-01-06", "2026-01-07"]
     with warehouse.get_connection() as con:
@@ -55,3 +63,74 @@ def test_a_ranges_partitions_are_replaced_together_and_the_others_kept(tmp_path)
         counts = dict(con.execute("SELECT CAST(load_date AS VARCHAR), count(*) FROM gold.t "
                                   "GROUP BY ALL").fetchall())
     assert counts == {"2026-01-04": 1, "2026-01-05": 1, "2026-01-06": 2, "2026-01-07": 3}
+
+
+# -- rows computed outside the warehouse, written by range --------------------------------------
+
+RANGE = ["2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08", "2026-01-09"]
+
+
+class Reading(pa.DataFrameModel):
+    reading: int = pa.Field(ge=0)
+    load_date: dt.date
+
+
+def ranged_writer(bad_rows_on: str | None = None, raise_on: str | None = None):
+    """A ranged asset computing two tables a day outside the warehouse (as the models and the
+    audit logs do): ``bad_rows_on`` gives table b rows that break its model on that day,
+    ``raise_on`` makes that day's computation fail."""
+
+    @asset(partitions_def=daily_partitions, backfill_policy=RANGED)
+    def two_tables(context, warehouse: Warehouse) -> None:
+        def compute(day):
+            if day.isoformat() == raise_on:
+                raise ValueError("the source could not be read")
+            for name in ("a", "b"):
+                value = -1 if (name, day.isoformat()) == ("b", bad_rows_on) else 1
+                writes.add(name, Reading.to_schema(), day,
+                           pl.DataFrame({"reading": [value], "load_date": [day]}))
+
+        with written_by_range(context, warehouse) as writes:
+            each_day(context, compute)
+
+    return two_tables
+
+
+def run_range(tmp_path, writer) -> tuple[bool, str, dict]:
+    """Run ``writer`` over RANGE on a warehouse holding a stale row for each day; return
+    whether it succeeded, the day its failure names, and each table's days written anew."""
+    warehouse = Warehouse(database=str(tmp_path / "warehouse.duckdb"))
+    with warehouse.get_connection() as con:
+        con.execute("CREATE SCHEMA gold")
+        for name in ("a", "b"):
+            con.execute(f"CREATE TABLE gold.{name} AS SELECT 7 AS reading, CAST(d AS DATE) "
+                        f"AS load_date FROM unnest({RANGE}) t(d)")
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize([writer], instance=instance, raise_on_error=False,
+                             resources={"warehouse": warehouse},
+                             tags={ASSET_PARTITION_RANGE_START_TAG: RANGE[0],
+                                   ASSET_PARTITION_RANGE_END_TAG: RANGE[-1]})
+    failures = [e.step_failure_data for e in result.all_events if e.is_step_failure]
+    named = (failures[0].user_failure_data.metadata[FAILED_DAY].value
+             if failures and failures[0].user_failure_data else "")
+    with warehouse.get_connection() as con:
+        fresh = {name: [str(day) for day, in con.execute(
+            f"SELECT load_date FROM gold.{name} WHERE reading = 1 ORDER BY 1").fetchall()]
+            for name in ("a", "b")}
+    return result.success, named, fresh
+
+
+def test_a_ranges_computed_rows_are_written_whole_for_every_day(tmp_path):
+    assert run_range(tmp_path, ranged_writer()) == (True, "", {"a": RANGE, "b": RANGE})
+
+
+def test_rows_breaking_a_model_stop_the_range_on_their_day_in_every_table(tmp_path):
+    """Day 3's rows of table b break its model: days 1 and 2 are written in both tables, day
+    3 and later in neither, and the failure names day 3."""
+    written = run_range(tmp_path, ranged_writer(bad_rows_on=RANGE[2]))
+    assert written == (False, RANGE[2], {"a": RANGE[:2], "b": RANGE[:2]})
+
+
+def test_a_day_that_fails_to_compute_keeps_the_days_before_it_written(tmp_path):
+    written = run_range(tmp_path, ranged_writer(raise_on=RANGE[3]))
+    assert written == (False, RANGE[3], {"a": RANGE[:3], "b": RANGE[:3]})

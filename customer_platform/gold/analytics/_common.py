@@ -17,14 +17,11 @@ from customer_platform.gold.base import (
     ForeignKey,
     GoldModel,
     GoldTable,
+    RangeWrites,
     build_gold_asset,
-)
-from customer_platform.gold.base import (
-    write_frame as write_partition_frame,
 )
 from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.sql import DAY
-from customer_platform.resources import Warehouse
 from customer_platform.settings import partition_start
 
 DOMAIN = "analytics"
@@ -94,16 +91,14 @@ def analytics_spec(table: GoldTable, kinds: set[str]) -> AssetSpec:
     return spec.replace_attributes(kinds=kinds)
 
 
-def write_frame(warehouse: Warehouse, table: GoldTable, day: dt.date, frame: pl.DataFrame
-                ) -> AssetCheckResult:
-    """Validate ``frame`` against the table's model and replace partition ``day`` with it, as
-    gold's hand-written tables do (a frame that breaks the model raises and writes nothing);
-    the verdict is the asset's ``pandera_schema`` check result."""
+def keep_frame(writes: RangeWrites, table: GoldTable, day: dt.date, frame: pl.DataFrame
+               ) -> None:
+    """Keep ``frame`` as partition ``day`` of a model's table, each column cast to the type
+    the model stores; ``written_by_range`` validates and writes it with the step's other
+    days (a day whose rows break the model is not written, nor any later day)."""
     schema = table.schema()
-    frame = frame.select(pl.col(name).cast(col.dtype.type) for name, col in schema.columns.items())
-    verdict = write_partition_frame(warehouse, table.name, schema, frame, day)
-    return AssetCheckResult(asset_key=table.key, check_name=verdict.check_name,
-                            passed=verdict.passed, metadata=verdict.metadata)
+    writes.add(table.name, schema, day, frame.select(
+        pl.col(name).cast(col.dtype.type) for name, col in schema.columns.items()))
 
 
 def analytics_table(name: str, model: type[GoldModel], description: str, grain: str,
@@ -124,14 +119,15 @@ def stamped(frame: pl.DataFrame, day: dt.date) -> pl.DataFrame:
                               source_system=pl.lit("analytics"))
 
 
-def model_results(context, tables: tuple[GoldTable, ...], written: list[tuple[dt.date, tuple]]):
-    """What a model's asset yields once it has written ``tables`` on each day of ``written``
-    ((day, each table's schema verdict of the day)): a materialisation per table, then each
-    table's schema check over the days."""
+def model_results(context, tables: tuple[GoldTable, ...], writes: RangeWrites):
+    """What a model's asset yields once ``writes`` has written ``tables`` for its days: a
+    materialisation per table, then each table's schema check over the days."""
     from customer_platform.quality.checks import over_days
 
     for table in tables:
         yield MaterializeResult(asset_key=table.key)
-    for i, table in enumerate(tables):
-        yield over_days({day: verdicts[i] for day, verdicts in written}, context=context,
-                        asset_key=table.key)
+    for table in tables:
+        yield over_days({day: AssetCheckResult(
+            asset_key=table.key, check_name=verdict.check_name, passed=verdict.passed,
+            metadata=verdict.metadata) for day, verdict in writes.verdicts[table.name].items()},
+            context=context, asset_key=table.key)

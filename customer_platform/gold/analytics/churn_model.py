@@ -17,9 +17,9 @@ from dagster import (
 from customer_platform.contracts.base import column
 from customer_platform.gold.analytics._common import (
     analytics_spec,
+    keep_frame,
     model_results,
     stamped,
-    write_frame,
 )
 from customer_platform.gold.analytics._model import (
     ChurnModelConfig,
@@ -28,7 +28,7 @@ from customer_platform.gold.analytics._model import (
     training_set,
 )
 from customer_platform.gold.analytics.churn_model_coefficients import CHURN_MODEL_COEFFICIENTS
-from customer_platform.gold.base import GoldModel, gold_check_specs
+from customer_platform.gold.base import GoldModel, gold_check_specs, written_by_range
 from customer_platform.gold.metrics import Metric
 from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
 from customer_platform.resources import Warehouse
@@ -103,10 +103,8 @@ def churn_model(context: AssetExecutionContext, config: ChurnModelConfig,
         with warehouse.get_connection() as con:
             frame, rate = training_set(con, day, config)
         row, coefficients = train(frame, rate, day, config)
-        model_rows = stamped(pl.DataFrame([row]), day)
-        checked_model = write_frame(warehouse, CHURN_MODEL, day, model_rows)
-        checked_coefficients = write_frame(warehouse, CHURN_MODEL_COEFFICIENTS, day,
-                                           stamped(coefficients, day))
+        keep_frame(writes, CHURN_MODEL, day, stamped(pl.DataFrame([row]), day))
+        keep_frame(writes, CHURN_MODEL_COEFFICIENTS, day, stamped(coefficients, day))
         metrics = {k: row[k] for k in ("status", "roc_auc", "pr_auc", "lift_top_decile",
                                        "base_rate", "train_rows", "train_positives",
                                        "holdout_rows", "holdout_positives", "feature_days",
@@ -120,10 +118,10 @@ def churn_model(context: AssetExecutionContext, config: ChurnModelConfig,
             CHURN_MODEL.key)
         record_day(context, day, {"dagster/row_count": coefficients.height},
                    CHURN_MODEL_COEFFICIENTS.key)
-        return checked_model, checked_coefficients
 
-    yield from model_results(context, (CHURN_MODEL, CHURN_MODEL_COEFFICIENTS),
-                             each_day(context, fit))
+    with written_by_range(context, warehouse) as writes:
+        each_day(context, fit)
+    yield from model_results(context, (CHURN_MODEL, CHURN_MODEL_COEFFICIENTS), writes)
 
 
 #: The table (and churn_model_coefficients) is written by its own asset (Python).

@@ -19,14 +19,14 @@ from customer_platform.gold.analytics._common import (
     LONGEST_WINDOW,
     MONTHLY_DISCOUNT,
     analytics_spec,
+    keep_frame,
     model_results,
     stamped,
-    write_frame,
 )
 from customer_platform.gold.analytics._model import model_table
 from customer_platform.gold.analytics.clv_purchase_calibration import CLV_PURCHASE_CALIBRATION
 from customer_platform.gold.analytics.customer_purchase_clv import CUSTOMER_PURCHASE_CLV
-from customer_platform.gold.base import GoldModel, gold_check_specs
+from customer_platform.gold.base import GoldModel, gold_check_specs, written_by_range
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.sql import exact_sum
 from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
@@ -216,8 +216,8 @@ def clv_purchase_model(context: AssetExecutionContext, warehouse: Warehouse):
         row, customers, chart = fit_day(rfm, calibration, day)
         frames = (pl.DataFrame([row], schema_overrides={"calibration_end": pl.Date}),
                   customers, chart)
-        verdicts = [write_frame(warehouse, table, day, stamped(frame, day))
-                    for table, frame in zip(tables, frames, strict=True)]
+        for table, frame in zip(tables, frames, strict=True):
+            keep_frame(writes, table, day, stamped(frame, day))
         figures = {k: v for k, v in row.items() if v is not None and k != "model_id"}
         record_day(context, day, {"dagster/row_count": 1, **{
             k: str(v) if isinstance(v, dt.date) else v for k, v in figures.items()}},
@@ -226,9 +226,10 @@ def clv_purchase_model(context: AssetExecutionContext, warehouse: Warehouse):
                    CUSTOMER_PURCHASE_CLV.key)
         record_day(context, day, {"dagster/row_count": chart.height},
                    CLV_PURCHASE_CALIBRATION.key)
-        return verdicts
 
-    yield from model_results(context, tables, each_day(context, fit))
+    with written_by_range(context, warehouse) as writes:
+        each_day(context, fit)
+    yield from model_results(context, tables, writes)
 
 
 #: The three tables are written by their own asset (Python).

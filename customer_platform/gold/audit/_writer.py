@@ -1,6 +1,7 @@
 """What both audit tables share: their asset settings and status counts. They are written by
-gold's one partition write (``gold.base.write_frame``): checked against the model, then the
-day replaced in one transaction, so re-auditing a day shows the latest known outcome."""
+gold's partition write for rows computed outside the warehouse (``gold.base.written_by_range``):
+a step's days checked against the model, then replaced in one transaction, so re-auditing a
+day shows the latest known outcome."""
 
 
 import polars as pl

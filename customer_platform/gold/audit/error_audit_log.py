@@ -41,7 +41,7 @@ from customer_platform.gold.audit._writer import (
     frame_dtypes,
     status_counts,
 )
-from customer_platform.gold.base import GoldModel, GoldTable, gold_check_specs, write_frame
+from customer_platform.gold.base import GoldModel, GoldTable, gold_check_specs, written_by_range
 from customer_platform.gold.sql import DAY
 from customer_platform.partitions import each_day, record_day
 from customer_platform.quality.checks import over_days
@@ -226,18 +226,18 @@ def error_audit_log(context: AssetExecutionContext, warehouse: Warehouse):
             rows = error_rows(warehouse, history, day)
         except duckdb.CatalogException as exc:  # a rejects table mid-creation by another writer
             raise Failure(description=f"could not read the silver rejects tables: {exc}") from exc
-        verdict = write_frame(warehouse, "error_audit_log", ERROR_SCHEMA, rows, day)
+        writes.add("error_audit_log", ERROR_SCHEMA, day, rows)
         origins = rows.group_by("error_origin").len().sort("error_origin")
         record_day(context, day, {
             "dagster/row_count": rows.height, "day": str(day),
             "by_status": MetadataValue.json(status_counts(rows)),
             "by_origin": MetadataValue.json(dict(zip(origins["error_origin"].to_list(),
                                                      origins["len"].to_list(), strict=True)))})
-        return verdict
 
-    verdicts = dict(each_day(context, audit))
+    with written_by_range(context, warehouse) as writes:
+        each_day(context, audit)
     yield MaterializeResult()
-    yield over_days(verdicts, context=context)
+    yield over_days(writes.verdicts["error_audit_log"], context=context)
 
 
 ASSETS = [error_audit_log]

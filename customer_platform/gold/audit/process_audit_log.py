@@ -36,7 +36,7 @@ from customer_platform.gold.audit._writer import (
     frame_dtypes,
     status_counts,
 )
-from customer_platform.gold.base import GoldModel, GoldTable, gold_check_specs, write_frame
+from customer_platform.gold.base import GoldModel, GoldTable, gold_check_specs, written_by_range
 from customer_platform.partitions import each_day, record_day
 from customer_platform.quality.checks import over_days
 from customer_platform.quality.schemas import table_schema
@@ -176,16 +176,16 @@ def process_audit_log(context: AssetExecutionContext, warehouse: Warehouse):
     def audit(day):
         history = histories.of(day.isoformat())
         rows = process_rows(history, day)
-        verdict = write_frame(warehouse, "process_audit_log", PROCESS_SCHEMA, rows, day)
+        writes.add("process_audit_log", PROCESS_SCHEMA, day, rows)
         record_day(context, day, {
             "dagster/row_count": rows.height, "day": str(day), "runs_audited": len(history.runs),
             "runs_in_flight": len(history.in_flight),
             "by_status": MetadataValue.json(status_counts(rows))})
-        return verdict
 
-    verdicts = dict(each_day(context, audit))
+    with written_by_range(context, warehouse) as writes:
+        each_day(context, audit)
     yield MaterializeResult()
-    yield over_days(verdicts, context=context)
+    yield over_days(writes.verdicts["process_audit_log"], context=context)
 
 
 ASSETS = [process_audit_log]
