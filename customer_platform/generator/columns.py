@@ -20,6 +20,7 @@ def timestamps(days: np.ndarray, seconds: np.ndarray) -> pl.Series:
     return pl.Series(micros).cast(pl.Datetime("us"))
 
 
-def ids(prefix: str, numbers: np.ndarray, width: int = 9) -> np.ndarray:
-    """Stable identifiers such as ``T000012345`` from integer numbers."""
-    return np.array([f"{prefix}{int(n):0{width}d}" for n in numbers], dtype=object)
+def prefixed(prefix: str, numbers: np.ndarray, width: int) -> pl.Series:
+    """Vectorised ``f"{prefix}{n:0{width}d}"`` as a String series."""
+    digits = pl.Series(np.asarray(numbers, dtype=np.int64)).cast(pl.String).str.zfill(width)
+    return pl.select(pl.concat_str(pl.lit(prefix), digits)).to_series()

@@ -28,8 +28,8 @@ from customer_platform.generator.catalogue import (
     discount_for_quantity,
     list_prices,
 )
-from customer_platform.generator.columns import dates, pick, timestamps
-from customer_platform.generator.licensing import prefixed_ids, strings
+from customer_platform.generator.columns import dates, pick, prefixed, timestamps
+from customer_platform.generator.licensing import strings
 from customer_platform.generator.randomness import rng
 from customer_platform.generator.registry import generates
 from customer_platform.generator.world import HISTORY_START, World
@@ -194,7 +194,7 @@ def orders(world: World, day: int) -> pl.DataFrame:
     k = len(d.customer)
     return pl.DataFrame(
         {
-            "order_id": prefixed_ids("ORD", d.order_number, 9),
+            "order_id": prefixed("ORD", d.order_number, 9),
             "customer_id": strings(world.customer_id[d.customer]),
             "order_date": dates(np.full(k, day)),
             "order_status": strings(pick(v.ORDER_STATUSES, d.status)),
@@ -214,8 +214,8 @@ def order_lines(world: World, day: int) -> pl.DataFrame:
     order_number = d.order_number[d.line_order]
     return pl.DataFrame(
         {
-            "order_line_id": prefixed_ids("OL", order_number * 10 + d.line_no + 1, 10),
-            "order_id": prefixed_ids("ORD", order_number, 9),
+            "order_line_id": prefixed("OL", order_number * 10 + d.line_no + 1, 10),
+            "order_id": prefixed("ORD", order_number, 9),
             "order_date": dates(np.full(n, day)),
             "product_id": strings(PRODUCT_IDS[d.product]),
             "quantity": d.quantity,

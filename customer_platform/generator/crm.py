@@ -14,7 +14,7 @@ import polars as pl
 from customer_platform import fiscal
 from customer_platform import vocabulary as v
 from customer_platform.generator import reference as ref
-from customer_platform.generator.columns import dates, pick, timestamps
+from customer_platform.generator.columns import dates, pick, prefixed, timestamps
 from customer_platform.generator.randomness import day_of, rng
 from customer_platform.generator.registry import generates
 from customer_platform.generator.world import World
@@ -71,12 +71,6 @@ def customers_view(world: World, idx: np.ndarray) -> World:
     idx = np.asarray(idx, dtype=np.int64)
     subset = {name: getattr(world, name)[idx] for name in CUSTOMER_FIELDS}
     return dataclasses.replace(world, n_customers=len(idx), **subset)
-
-
-def prefixed(prefix: str, numbers: np.ndarray, width: int) -> pl.Series:
-    """Vectorised ``f"{prefix}{n:0{width}d}"`` as a String series."""
-    digits = pl.Series(np.asarray(numbers, dtype=np.int64)).cast(pl.String).str.zfill(width)
-    return pl.select(pl.concat_str(pl.lit(prefix), digits)).to_series()
 
 
 def _strings(values) -> pl.Series:

@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 
 from customer_platform import vocabulary as v
-from customer_platform.generator.columns import dates, pick, timestamps
+from customer_platform.generator.columns import dates, pick, prefixed, timestamps
 from customer_platform.generator.randomness import NEVER, rng
 from customer_platform.generator.registry import generates
 from customer_platform.generator.world import HISTORY_START, World
@@ -25,12 +25,6 @@ WEEKEND_FACTOR = 0.3
 USAGE_COLUMNS = ("seats_used_0_days", "seats_used_1_day") + tuple(
     f"seats_used_{k}_days" for k in range(2, 8)
 )
-
-
-def prefixed_ids(prefix: str, numbers: np.ndarray, width: int) -> pl.Series:
-    """Vectorised ``f"{prefix}{n:0{width}d}"``."""
-    digits = pl.Series(np.asarray(numbers, dtype=np.int64)).cast(pl.String).str.zfill(width)
-    return pl.select(pl.concat_str(pl.lit(prefix), digits)).to_series()
 
 
 def strings(values) -> pl.Series:
@@ -114,7 +108,7 @@ def seat_counts(world: World, day: int, params: _Params | None = None):
 
 
 def _entitlement_ids(idx: np.ndarray) -> pl.Series:
-    return prefixed_ids("E", idx + 1, 9)
+    return prefixed("E", idx + 1, 9)
 
 
 @generates("licensing.seat_entitlements")
@@ -163,7 +157,7 @@ def seat_events(world: World, day: int) -> pl.DataFrame:
     seconds = np.minimum(p.second[ent] + kind * gen.integers(60, 3 * 3_600, len(ent)), 86_399)
     return pl.DataFrame(
         {
-            "seat_event_id": prefixed_ids("SE", number, 10),
+            "seat_event_id": prefixed("SE", number, 10),
             "customer_id": strings(world.customer_id[world.ent_customer[ent]]),
             "product_code": strings(pick(v.SEAT_PRODUCTS, world.ent_product[ent])),
             "entitlement_id": _entitlement_ids(ent),

@@ -14,8 +14,8 @@ import polars as pl
 
 from customer_platform import fiscal
 from customer_platform import vocabulary as v
-from customer_platform.generator.columns import dates, pick, timestamps
-from customer_platform.generator.crm import customers_view, prefixed
+from customer_platform.generator.columns import dates, pick, prefixed, timestamps
+from customer_platform.generator.crm import customers_view
 from customer_platform.generator.randomness import NEVER, day_number, day_of, rng
 from customer_platform.generator.registry import generates
 from customer_platform.generator.world import SEGMENT_SHARE, World

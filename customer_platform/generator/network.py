@@ -9,8 +9,7 @@ import numpy as np
 import polars as pl
 
 from customer_platform.generator import reference as ref
-from customer_platform.generator.columns import dates
-from customer_platform.generator.crm import prefixed
+from customer_platform.generator.columns import dates, prefixed
 from customer_platform.generator.provisioning import SERVICE_IDS
 from customer_platform.generator.randomness import rng
 from customer_platform.generator.registry import generates

@@ -9,8 +9,7 @@ import numpy as np
 import polars as pl
 
 from customer_platform import vocabulary as v
-from customer_platform.generator.columns import dates, pick, timestamps
-from customer_platform.generator.crm import prefixed
+from customer_platform.generator.columns import dates, pick, prefixed, timestamps
 from customer_platform.generator.randomness import NEVER, rng
 from customer_platform.generator.registry import generates
 from customer_platform.generator.world import HISTORY_START, World

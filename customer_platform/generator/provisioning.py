@@ -14,8 +14,7 @@ import polars as pl
 from customer_platform import vocabulary as v
 from customer_platform.contracts.provisioning import ASSIGNMENT_STATUSES
 from customer_platform.generator import reference as ref
-from customer_platform.generator.columns import dates, timestamps
-from customer_platform.generator.crm import prefixed
+from customer_platform.generator.columns import dates, prefixed, timestamps
 from customer_platform.generator.randomness import day_number
 from customer_platform.generator.registry import generates
 from customer_platform.generator.world import HISTORY_START, World

@@ -13,8 +13,8 @@ import polars as pl
 
 from customer_platform import vocabulary as v
 from customer_platform.generator import reference as ref
-from customer_platform.generator.columns import dates, pick, timestamps
-from customer_platform.generator.crm import _category, _from_uniform, customers_view, prefixed
+from customer_platform.generator.columns import dates, pick, prefixed, timestamps
+from customer_platform.generator.crm import _category, _from_uniform, customers_view
 from customer_platform.generator.randomness import rng
 from customer_platform.generator.registry import generates
 from customer_platform.generator.world import FUTURE_END, HISTORY_START, World
