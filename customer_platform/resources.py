@@ -208,12 +208,6 @@ class Warehouse(HeldOpenDuringRun, DuckDBResource):
         with open_warehouse(self.database) as conn:
             yield conn
 
-    def replace_partition(self, con, table: str, partition_column: str, day,
-                          select_from: str) -> None:
-        """Replace ``table``'s partition ``day`` by the rows of ``select_from`` (the caller
-        holds the transaction that makes it atomic)."""
-        self.replace_partitions(con, table, partition_column, {day: select_from})
-
     def replace_partitions(self, con, table: str, partition_column: str,
                            staged: dict) -> None:
         """Replace each partition of ``staged`` (day -> the relation holding its rows) in a

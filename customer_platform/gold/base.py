@@ -405,8 +405,11 @@ class RangeWrites:
                                 if before is None or day < before})
                 for name, (schema, frames) in self.frames.items()}
         self.frames = {}
+        kept = {name: (schema, frames) for name, (schema, frames) in kept.items() if frames}
+        if not kept:
+            return
         checked = {name: evaluate_schema_by_day(frames, schema, check_name="pandera_schema")
-                   for name, (schema, frames) in kept.items() if frames}
+                   for name, (schema, frames) in kept.items()}
         broken = min(((day, name) for name, verdicts in checked.items()
                       for day, verdict in verdicts.items() if not verdict.passed), default=None)
         with self.warehouse.get_connection() as con:
@@ -431,12 +434,9 @@ def written_by_range(context, warehouse: Warehouse) -> Iterator[RangeWrites]:
     days = partition_days(context)
     try:
         yield writes
-    except Failure as failure:
-        stop = (failure.metadata or {}).get(FAILED_DAY)
+    except Exception as error:  # a single day's error, or each_day's failure naming the day
+        stop = (getattr(error, "metadata", None) or {}).get(FAILED_DAY)
         _write_or_fail(writes, days, dt.date.fromisoformat(stop.value) if stop else days[0])
-        raise
-    except Exception:
-        _write_or_fail(writes, days, days[0])
         raise
     _write_or_fail(writes, days)
 

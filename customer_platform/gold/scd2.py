@@ -240,8 +240,9 @@ def history_check(con, dim: Scd2Dimension) -> tuple[AssetCheckResult, int, int]:
     derives the history from every stored version, so each pass costs the whole history)."""
     key, view = dim.business_key, f"gold.{dim.name}"
     versions, current, entities, not_one_current, overlaps_or_gaps, inverted = con.execute(
-        f"""SELECT sum(versions), sum(current), count({key}), count(*) FILTER (current <> 1),
-                   sum(gaps), sum(inverted)
+        f"""SELECT coalesce(sum(versions), 0), coalesce(sum(current), 0), count({key}),
+                   count(*) FILTER (current <> 1), coalesce(sum(gaps), 0),
+                   coalesce(sum(inverted), 0)
             FROM (SELECT {key}, count(*) AS versions, count(*) FILTER (is_current) AS current,
                          count(*) FILTER (previous_to IS NOT NULL
                                           AND previous_to + 1 <> valid_from) AS gaps,
@@ -251,9 +252,6 @@ def history_check(con, dim: Scd2Dimension) -> tuple[AssetCheckResult, int, int]:
                                    AS previous_to
                         FROM {view})
                   GROUP BY {key})""").fetchone()
-    versions, current = versions or 0, current or 0
-    not_one_current, overlaps_or_gaps, inverted = (not_one_current, overlaps_or_gaps or 0,
-                                                   inverted or 0)
     failing = not_one_current + overlaps_or_gaps + inverted
     return AssetCheckResult(check_name="scd2_history", passed=failing == 0, metadata={
         "entities": entities, "entities_without_exactly_one_current": not_one_current,
