@@ -96,9 +96,9 @@ class _Session:
         stamp = _stamp(path / "_delta_log")
         registered = f"_delta__{layer}__{table}"
         self.con.register(registered, DeltaTable(str(path)).to_pyarrow_dataset())
-        created_here, = self.con.execute(
+        [(created_here,)] = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND "
-            "table_name = ? AND table_type = 'BASE TABLE'", [layer, table]).fetchone()
+            "table_name = ? AND table_type = 'BASE TABLE'", [layer, table]).fetchall()
         if created_here:  # by SQL in this session, now replaced by its Delta table
             self.con.execute(f"DROP TABLE {layer}.{table}")
         if str(path) not in self.seen:
@@ -115,7 +115,7 @@ class _Session:
         for layer, table in created:
             path = self.root / layer / table
             if not (path / "_delta_log").is_dir():
-                rows = self.con.execute(f"SELECT * FROM {layer}.{table}").to_arrow_table()
+                rows = self.con.sql(f"SELECT * FROM {layer}.{table}").to_arrow_table()
                 write_deltalake(str(path), rows, mode="error",
                                 partition_by=_partition_column(rows.column_names))
             self.attach(layer, table)
@@ -162,7 +162,7 @@ class DeltaWarehouse(Warehouse):
         """One Delta commit: the partition's files are replaced, or nothing changes."""
         layer, name = table.split(".")
         path = Path(self.root) / layer / name
-        rows = con.execute(f"SELECT * FROM {select_from}").to_arrow_table()
+        rows = con.sql(f"SELECT * FROM {select_from}").to_arrow_table()
         commit_partition(path, rows, partition_column, day)
         _session(str(Path(self.root).resolve())).attach(layer, name)
 

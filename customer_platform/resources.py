@@ -22,7 +22,7 @@ from dagster import ConfigurableResource, InputContext, MetadataValue, OutputCon
 from dagster._core.storage.db_io_manager import DbIOManager, DbTypeHandler, TableSlice
 from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBIOManager, DuckDBResource
-from dagster_duckdb.io_manager import DuckDbClient
+from dagster_duckdb.io_manager import DuckDbClient, _get_cleanup_statement
 from dagster_duckdb_pandas import DuckDBPandasTypeHandler
 from dagster_duckdb_polars import DuckDBPolarsTypeHandler
 from pydantic import Field
@@ -135,7 +135,7 @@ class PolarsFrameHandler(DuckDBPolarsTypeHandler):
         if table_slice.partition_dimensions and len(context.asset_partition_keys) == 0:
             return pl.DataFrame()
         query = DuckDbClient.get_select_statement(table_slice)
-        return connection.execute(query).pl()
+        return connection.sql(query).pl()
 
 
 def _pii_columns(context: OutputContext) -> list[str]:
@@ -159,6 +159,16 @@ class TransactionalDuckDbClient(DuckDbClient):
             except BaseException:
                 conn.rollback()
                 raise
+
+    @staticmethod
+    def delete_table_slice(context: OutputContext, table_slice: TableSlice, connection) -> None:
+        """The stock client tries the DELETE and ignores a missing table's error; in DuckDB 2 a
+        failed statement aborts the transaction, so the table's existence is asked first."""
+        [(exists,)] = connection.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+            [table_slice.schema, table_slice.table]).fetchall()
+        if exists:
+            connection.execute(_get_cleanup_statement(table_slice))
 
     @staticmethod
     def get_table_name(table_slice: TableSlice) -> str:
@@ -231,7 +241,7 @@ class Warehouse(HeldOpenDuringRun, DuckDBResource):
         with self.get_connection() as conn:
             try:
                 return conn.execute(f"SELECT count(*) FROM {table} WHERE {where}",
-                                    list(params)).fetchone()[0]
+                                    list(params)).fetchall()[0][0]
             except duckdb.CatalogException:
                 return 0
 

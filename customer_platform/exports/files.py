@@ -37,8 +37,8 @@ def export_frames(con, table: GoldTable, days: list[dt.date]) -> dict[dt.date, p
     treatment = pii_treatment(table)
     ensure_table(con, table)
     order = ", ".join((PARTITION_COLUMN, *table.primary_key))
-    frame = con.execute(f"SELECT * FROM gold.{table.name} WHERE {PARTITION_COLUMN} BETWEEN ? "
-                        f"AND ? ORDER BY {order}", [min(days), max(days)]).pl()
+    frame = con.sql(f"SELECT * FROM gold.{table.name} WHERE {PARTITION_COLUMN} BETWEEN ? "
+                    f"AND ? ORDER BY {order}", params=[min(days), max(days)]).pl()
     frame = frame.drop([c for c, how in treatment.items() if how == "drop"])
     frame = privacy.mask(frame, [c for c, how in treatment.items() if how == "mask"])
     by_day = frame.partition_by(PARTITION_COLUMN, as_dict=True, maintain_order=True)

@@ -239,7 +239,7 @@ def history_check(con, dim: Scd2Dimension) -> tuple[AssetCheckResult, int, int]:
     the view's version and current-version counts, all from one pass over the view (it
     derives the history from every stored version, so each pass costs the whole history)."""
     key, view = dim.business_key, f"gold.{dim.name}"
-    versions, current, entities, not_one_current, overlaps_or_gaps, inverted = con.execute(
+    [(versions, current, entities, not_one_current, overlaps_or_gaps, inverted)] = con.execute(
         f"""SELECT coalesce(sum(versions), 0), coalesce(sum(current), 0), count({key}),
                    count(*) FILTER (current <> 1), coalesce(sum(gaps), 0),
                    coalesce(sum(inverted), 0)
@@ -251,7 +251,7 @@ def history_check(con, dim: Scd2Dimension) -> tuple[AssetCheckResult, int, int]:
                                lag(valid_to) OVER (PARTITION BY {key} ORDER BY valid_from)
                                    AS previous_to
                         FROM {view})
-                  GROUP BY {key})""").fetchone()
+                  GROUP BY {key})""").fetchall()
     failing = not_one_current + overlaps_or_gaps + inverted
     return AssetCheckResult(check_name="scd2_history", passed=failing == 0, metadata={
         "entities": entities, "entities_without_exactly_one_current": not_one_current,
@@ -298,8 +298,8 @@ def build_scd2_assets(dim: Scd2Dimension) -> list[AssetsDefinition]:
             warehouse.define(con, f"CREATE OR REPLACE VIEW gold.{dim.name} AS {view_sql(dim)}")
             warehouse.define(con, as_of_macro_sql(dim))
             check, versions_count, current = history_check(con, dim)
-            head = con.execute(f"SELECT * FROM gold.{dim.name} WHERE is_current "
-                               "ORDER BY ALL LIMIT 5").pl()
+            head = con.sql(f"SELECT * FROM gold.{dim.name} WHERE is_current "
+                           "ORDER BY ALL LIMIT 5").pl()
         yield MaterializeResult(metadata={
             "dagster/row_count": versions_count, "versions": versions_count, "current": current,
             "preview": MetadataValue.md(markdown_preview(head, pii_columns(

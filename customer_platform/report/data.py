@@ -57,7 +57,7 @@ def fetch(con: duckdb.DuckDBPyConnection, query: Query, day: dt.date) -> pl.Data
     """The query's rows for ``day``, PII columns masked; no rows when a source table is not
     in the warehouse yet."""
     try:
-        frame = con.execute(query.sql, {"day": day}).pl()
+        frame = con.sql(query.sql, params={"day": day}).pl()
     except duckdb.CatalogException:
         return pl.DataFrame()
     return privacy.mask(frame, query.pii())

@@ -124,14 +124,14 @@ def _materialise_child(data_root: Path, landing: Path) -> dict:
         def total(schema: str, suffix: str = "") -> int:
             names = [k.path[1] for k in keys if k.path[0] == schema
                      and k.path[1].endswith("_rejects") == bool(suffix)]
-            return sum(con.execute(f"SELECT count(*) FROM {schema}.{n}").fetchone()[0]
+            return sum(con.execute(f"SELECT count(*) FROM {schema}.{n}").fetchall()[0][0]
                        for n in names)
 
         counts = {"bronze_rows": total("bronze"), "silver_rows": total("silver"),
                   "rejected_rows": total("silver", "_rejects"),
                   "gold_rows": con.execute("SELECT coalesce(sum(estimated_size), 0) FROM "
                                            "duckdb_tables() WHERE schema_name = 'gold'"
-                                           ).fetchone()[0]}
+                                           ).fetchall()[0][0]}
     from customer_platform.tools.bench_engine import baseline
 
     return {

@@ -123,7 +123,7 @@ def synthesise_history(data_root: Path, landing: Path, bench_day: str) -> dict:
                                               1, 8)) AS BIGINT) / 4294967296.0 AS h
                   FROM gold.churn_features WHERE load_date <> ?)""",
                     [config.horizon_days] * 3 + [day])
-        rows, = con.execute("SELECT count(*) FROM gold.customer_daily_summary").fetchone()
+        [(rows,)] = con.execute("SELECT count(*) FROM gold.customer_daily_summary").fetchall()
     return {"summary_rows": rows, "feature_days": len(feature_days)}
 
 
@@ -133,8 +133,8 @@ def _model_row(day: dt.date) -> dict:
     from customer_platform import settings
 
     with duckdb.connect(str(settings.warehouse_path()), read_only=True) as con:
-        frame = con.execute("SELECT * EXCLUDE (load_date, update_date, source_system) "
-                            "FROM gold.churn_model WHERE load_date = ?", [day]).pl()
+        frame = con.sql("SELECT * EXCLUDE (load_date, update_date, source_system) "
+                        "FROM gold.churn_model WHERE load_date = ?", params=[day]).pl()
     return {k: str(v) if isinstance(v, dt.date) else v
             for k, v in (frame.to_dicts()[0] if frame.height else {}).items()}
 

@@ -27,7 +27,7 @@ _READERS = {".csv": "read_csv(?, all_varchar = true, header = true)",
 
 def read_bare(con, path: Path) -> pl.DataFrame:
     """The file's records as DuckDB reads them, every column as text."""
-    frame = con.execute(f"SELECT * FROM {_READERS[path.suffix]}", [str(path)]).pl()
+    frame = con.sql(f"SELECT * FROM {_READERS[path.suffix]}", params=[str(path)]).pl()
     return frame.with_columns(pl.all().cast(pl.String))
 
 

@@ -108,8 +108,8 @@ def test_sql_scores_equal_scikit_learn_and_bands_follow_the_ranks(trained):
     config = ChurnModelConfig(**CONFIG)
     with wh.resource.get_connection() as con:
         frame, rate = training_set(con, D, config)
-        today = con.execute("SELECT * FROM gold.churn_features WHERE load_date = ? "
-                            "ORDER BY customer_id", [D]).pl()
+        today = con.sql("SELECT * FROM gold.churn_features WHERE load_date = ? "
+                        "ORDER BY customer_id", params=[D]).pl()
     assert rate == 1.0
     params = _fit(prepare(frame), frame["churned"].to_numpy().astype(int),
                   np.ones(frame.height), config.regularisation)

@@ -70,7 +70,7 @@ class TinyWarehouse:
 
     def read(self, sql: str, params=()) -> pl.DataFrame:
         with self.resource.get_connection() as con:
-            return con.execute(sql, list(params)).pl()
+            return con.sql(sql, params=list(params)).pl()
 
     def execute(self, sql: str, params=()) -> None:
         with self.resource.get_connection() as con:

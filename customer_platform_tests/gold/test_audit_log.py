@@ -115,7 +115,7 @@ class Platform:
 
     def query(self, sql, params=()) -> pl.DataFrame:
         with duckdb.connect(str(self.root / "warehouse.duckdb"), read_only=True) as con:
-            return con.execute(sql, list(params)).pl()
+            return con.sql(sql, params=list(params)).pl()
 
     def count(self, table):
         return self.query(f"SELECT count(*) AS n FROM {table} WHERE _partition_date = ?",
@@ -325,10 +325,10 @@ def test_a_ranged_runs_failed_check_is_an_error_of_its_own_day_only(tmp_path):
                             instance=instance)
         assert audit.success
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
-        errors = con.execute("SELECT load_date, error_rule, affected_rows, run_id "
-                             "FROM gold.error_audit_log WHERE error_origin = 'asset_check'").pl()
-        audited = con.execute("SELECT load_date, count(*) AS n FROM gold.process_audit_log "
-                              "WHERE process_type = 'asset' GROUP BY load_date").pl()
+        errors = con.sql("SELECT load_date, error_rule, affected_rows, run_id "
+                         "FROM gold.error_audit_log WHERE error_origin = 'asset_check'").pl()
+        audited = con.sql("SELECT load_date, count(*) AS n FROM gold.process_audit_log "
+                          "WHERE process_type = 'asset' GROUP BY load_date").pl()
     assert errors.to_dicts() == [{"load_date": RANGE[-1], "error_rule": "probe_rule",
                                   "affected_rows": 4, "run_id": ranged.run_id}]
     assert sorted(audited["load_date"]) == list(RANGE)  # both days audited, one row each

@@ -294,9 +294,9 @@ def test_a_failing_check_reports_rules_and_rows_but_no_pii(scan):
     table = source_table("crm.customers")
     pii = list(table.pii_columns())
     with duckdb.connect(str(platform.root / "warehouse.duckdb"), read_only=True) as con:
-        bronze = con.execute(f"SELECT * FROM bronze.{table.bronze_table} WHERE "
-                             "_partition_date = ? ORDER BY _source_row LIMIT 30",
-                             [DAYS[0]]).pl()
+        bronze = con.sql(f"SELECT * FROM bronze.{table.bronze_table} WHERE "
+                         "_partition_date = ? ORDER BY _source_row LIMIT 30",
+                         params=[DAYS[0]]).pl()
     at = pl.int_range(pl.len())
     bronze = bronze.with_columns(  # rows silver rejects, quoting the values it rejects
         pl.when(at < 3).then(pl.col("email").str.replace("@", " at ")).otherwise(pl.col("email"))

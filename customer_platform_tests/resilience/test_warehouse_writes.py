@@ -37,7 +37,7 @@ def test_a_frame_of_many_row_groups_is_stored_whole_and_in_order(tmp_path):
                                resources={"io_manager": WarehouseIOManager(
                                    database=str(database))}).success
     with duckdb.connect(str(database), read_only=True) as con:
-        stored = con.execute("SELECT n, text FROM bronze.ordered_rows").pl()  # stored order
+        stored = con.sql("SELECT n, text FROM bronze.ordered_rows").pl()  # stored order
         types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns"
                                  " WHERE table_name = 'ordered_rows'").fetchall())
     assert stored["n"].to_list() == list(range(ROWS))

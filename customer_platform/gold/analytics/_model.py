@@ -97,16 +97,16 @@ def training_set(con, day: dt.date, config: ChurnModelConfig) -> tuple[pl.DataFr
         JOIN gold.churn_features f ON f.customer_key = l.customer_key
                                   AND f.load_date = l.feature_date
         WHERE l.load_date IN (SELECT unnest(?)) AND l.horizon_days = ?"""
-    negatives, = con.execute(f"SELECT count(*) FILTER (WHERE NOT l.churned) {joined}",
-                             [days, config.horizon_days]).fetchone()
+    [(negatives,)] = con.execute(f"SELECT count(*) FILTER (WHERE NOT l.churned) {joined}",
+                                 [days, config.horizon_days]).fetchall()
     rate = min(1.0, config.max_negatives / negatives) if negatives else 1.0
     columns = ", ".join(f"f.{f.name}" for f in MODEL_FEATURES)
-    frame = con.execute(f"""
+    frame = con.sql(f"""
         SELECT l.feature_date, l.churned, {columns} {joined}
           AND (l.churned OR CAST(('0x' || substr(md5(l.customer_key || '|' ||
                CAST(l.feature_date AS VARCHAR)), 1, 8)) AS BIGINT) < ? * 4294967296)
         ORDER BY l.feature_date, l.customer_key""",
-                        [days, config.horizon_days, rate]).pl()
+                    params=[days, config.horizon_days, rate]).pl()
     return frame, rate
 
 

@@ -355,5 +355,5 @@ def simulated_histories(purchases: pl.DataFrame, days: int, holdout_days: int = 
         FROM simulated GROUP BY ALL""")
     end = f"DATE '2000-01-01' + {days - 1}"
     cutoff = f"DATE '2000-01-01' + {days - 1 - holdout_days}"
-    rfm = con.execute(f"{rfm_sql('purchases', end)} ORDER BY customer_key").pl()
-    return rfm, con.execute(calibration_sql("purchases", cutoff)).pl()
+    rfm = con.sql(f"{rfm_sql('purchases', end)} ORDER BY customer_key").pl()
+    return rfm, con.sql(calibration_sql("purchases", cutoff)).pl()

@@ -55,8 +55,8 @@ def psi(previous: np.ndarray, current: np.ndarray, bins: int = PSI_BINS) -> floa
 
 def _day_matrix(con, day: dt.date) -> pl.DataFrame:
     columns = ", ".join(f"CAST({name} AS FLOAT) AS {name}" for name in FEATURE_NAMES)
-    return con.execute(f"SELECT {columns} FROM gold.churn_features WHERE load_date = ?",
-                       [day]).pl()
+    return con.sql(f"SELECT {columns} FROM gold.churn_features WHERE load_date = ?",
+                   params=[day]).pl()
 
 
 def feature_statistics(warehouse: Warehouse, day: dt.date) -> pl.DataFrame:

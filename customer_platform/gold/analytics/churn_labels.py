@@ -27,11 +27,11 @@ from customer_platform.gold.analytics._common import (
 from customer_platform.gold.base import (
     GoldModel,
     gold_check_specs,
-    run_gold_sql,
+    run_days,
 )
 from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.sql import DAY
-from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
+from customer_platform.partitions import RANGED, daily_partitions, record_day
 from customer_platform.quality.checks import over_days_by_check
 from customer_platform.resources import Warehouse
 
@@ -97,7 +97,7 @@ CHURN_LABELS = analytics_table(
 def churn_labels(context: AssetExecutionContext, config: ChurnLabelConfig,
                  warehouse: Warehouse):
     table = dataclasses.replace(CHURN_LABELS, sql=labels_sql(config.horizon_days))
-    done = each_day(context, lambda day: run_gold_sql(warehouse, table, day))
+    done = run_days(context, warehouse, table)
     for day, (rows, _) in done:
         positives = warehouse.count("gold.churn_labels", "load_date = ? AND churned", [day])
         record_day(context, day, {

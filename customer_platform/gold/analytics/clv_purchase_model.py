@@ -107,7 +107,7 @@ def histories(con, day: dt.date) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """(RFM as of ``day``, RFM as of the calibration end with each customer's holdout purchase
     days, or None while the history is shorter than the holdout), by customer_key."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE purchases AS {_purchases_sql(day)}")
-    rfm = con.execute(f"""
+    rfm = con.sql(f"""
         SELECT r.*, ids.customer_id FROM ({model.rfm_sql("purchases", f"DATE '{day}'")}) r
         JOIN (SELECT customer_key, max(customer_id) AS customer_id FROM purchases
               GROUP BY customer_key) ids USING (customer_key)
@@ -115,7 +115,7 @@ def histories(con, day: dt.date) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     end = day - dt.timedelta(days=model.HOLDOUT_DAYS)
     calibration = None
     if end >= partition_start():
-        calibration = con.execute(model.calibration_sql("purchases", f"DATE '{end}'")).pl()
+        calibration = con.sql(model.calibration_sql("purchases", f"DATE '{end}'")).pl()
     con.execute("DROP TABLE purchases")
     return rfm, calibration
 

@@ -196,7 +196,7 @@ def error_rows(warehouse: Warehouse, history: PartitionHistory, day: dt.date) ->
         ).fetchall()}
         sql = _rejects_sql(existing, materialized_by)
         if sql:
-            frames.append(con.execute(sql, {"day": day}).pl().cast(dtypes))
+            frames.append(con.sql(sql, params={"day": day}).pl().cast(dtypes))
     events = event_errors(history, day)
     frames.append(pl.DataFrame(events, schema=dtypes, orient="row") if events
                   else pl.DataFrame(schema=dtypes))

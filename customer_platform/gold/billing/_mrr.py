@@ -67,9 +67,9 @@ def identity_sql(table: str) -> str:
 def identity_result(warehouse: Warehouse, table: str, day: dt.date) -> AssetCheckResult:
     """The ``mrr_identity`` check of ``gold.<table>`` partition ``day``."""
     with warehouse.get_connection() as con:
-        total, = con.execute(f"SELECT count(*) FROM gold.{table} WHERE {PARTITION_COLUMN} = ?",
-                             [day]).fetchone()
-        failing = con.execute(identity_sql(table), [day]).pl()
+        [(total,)] = con.execute(
+            f"SELECT count(*) FROM gold.{table} WHERE {PARTITION_COLUMN} = ?", [day]).fetchall()
+        failing = con.sql(identity_sql(table), params=[day]).pl()
     return AssetCheckResult(
         passed=failing.height == 0,
         description="mrr_change = mrr - previous_mrr = new + expansion + reactivated - "

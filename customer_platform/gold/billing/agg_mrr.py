@@ -233,11 +233,11 @@ def run_agg_mrr(warehouse: Warehouse, table: GoldTable, day: dt.date
     if previous >= partition_start():
         previous_close = closed + LATE - ONE_DAY
         with warehouse.get_connection() as con:
-            rows, events = con.execute(
+            [(rows, events)] = con.execute(
                 "SELECT (SELECT count(*) FROM gold.agg_mrr WHERE load_date = ?), "
                 "(SELECT count(*) FROM gold.fact_billing WHERE load_date BETWEEN ? AND ? "
                 "AND mrr_month = ? AND is_recurring AND is_amount_valid)",
-                [previous_close, previous, previous_close, f"{previous:%Y-%m}"]).fetchone()
+                [previous_close, previous, previous_close, f"{previous:%Y-%m}"]).fetchall()
         if rows == 0 and events > 0:
             raise Failure(description=f"gold.agg_mrr {day}: the closing partition "
                           f"{previous_close} of {previous:%Y-%m} is missing; materialise it "

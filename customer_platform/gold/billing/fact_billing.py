@@ -130,9 +130,9 @@ def flagged_rows_result(warehouse: Warehouse, day: dt.date, flagged: str, count_
     """A warning check of fact_billing partition ``day``: passes when no row is ``flagged``
     (SQL predicate); the count and a sample of event ids in the metadata."""
     with warehouse.get_connection() as con:
-        total, invalid = con.execute(
+        [(total, invalid)] = con.execute(
             f"SELECT count(*), count(*) FILTER ({flagged}) FROM gold.fact_billing "
-            f"WHERE {PARTITION_COLUMN} = ?", [day]).fetchone()
+            f"WHERE {PARTITION_COLUMN} = ?", [day]).fetchall()
         sample = [r[0] for r in con.execute(
             "SELECT billing_event_id FROM gold.fact_billing "
             f"WHERE {PARTITION_COLUMN} = ? AND {flagged} ORDER BY 1 LIMIT 10",

@@ -190,7 +190,7 @@ def fit_and_write(rule: ElasticityRule = ELASTICITY):
 
     def run(warehouse: Warehouse, table: GoldTable, day: dt.date):
         with warehouse.get_connection() as con:
-            lines = con.execute(table.sql, {"day": day}).pl()
+            lines = con.sql(table.sql, params={"day": day}).pl()
         fitted = dataclasses.replace(table, sql=_rows_sql(estimates(lines, rule), rule))
         return run_gold_sql(warehouse, fitted, day)
 
