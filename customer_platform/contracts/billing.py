@@ -9,16 +9,16 @@ from customer_platform import vocabulary as v
 from customer_platform.contracts.base import Contract, SourceTable, column
 from customer_platform.contracts.crm import CUSTOMER_ID_PATTERN
 
-INVOICE_ID_PATTERN = r"^INV\d{9}$"
-BILLING_EVENT_ID_PATTERN = r"^BE\d{9}$"
-USER_ID_PATTERN = r"^U\d{7}$"
+INVOICE_ID_PATTERN = r"^INV\d{9,}$"
+BILLING_EVENT_ID_PATTERN = r"^BE\d{9,}$"
+USER_ID_PATTERN = r"^U\d{7,}$"
 
 
 class Invoices(Contract):
     """One version of a monthly invoice: a row each time its payment status changes."""
 
     invoice_id: str = column(
-        "Invoice key (INV + 9 digits): one customer's bill for one month",
+        "Invoice key (INV + 9 or more digits): one customer's bill for one month",
         normalise="upper",
         str_matches=INVOICE_ID_PATTERN,
     )
@@ -44,7 +44,7 @@ class BillingEvents(Contract):
     """One subscription revenue event: a monthly fee or renewal, an add-on purchase or a refund."""
 
     billing_event_id: str = column(
-        "Billing event key (BE + 9 digits)",
+        "Billing event key (BE + 9 or more digits)",
         normalise="upper",
         str_matches=BILLING_EVENT_ID_PATTERN,
     )

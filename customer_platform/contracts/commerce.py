@@ -7,15 +7,15 @@ from customer_platform.contracts.base import Contract, SourceTable, column
 from customer_platform.contracts.catalogue import PRODUCT_ID_PATTERN
 from customer_platform.contracts.crm import CUSTOMER_ID_PATTERN
 
-ORDER_ID_PATTERN = r"^ORD\d{9}$"
-ORDER_LINE_ID_PATTERN = r"^OL\d{10}$"
+ORDER_ID_PATTERN = r"^ORD\d{9,}$"
+ORDER_LINE_ID_PATTERN = r"^OL\d{10,}$"
 
 
 class Orders(Contract):
     """One row per order placed that day."""
 
     order_id: str = column(
-        "Order key (ORD + 9 digits)", normalise="upper", str_matches=ORDER_ID_PATTERN
+        "Order key (ORD + 9 or more digits)", normalise="upper", str_matches=ORDER_ID_PATTERN
     )
     customer_id: str = column(
         "Conformed key of the ordering customer", normalise="upper", str_matches=CUSTOMER_ID_PATTERN
@@ -36,7 +36,8 @@ class OrderLines(Contract):
     """One row per product line of an order placed that day."""
 
     order_line_id: str = column(
-        "Order line key (OL + 10 digits)", normalise="upper", str_matches=ORDER_LINE_ID_PATTERN
+        "Order line key (OL + 10 or more digits)", normalise="upper",
+        str_matches=ORDER_LINE_ID_PATTERN,
     )
     order_id: str = column(
         "Order the line belongs to", normalise="upper", str_matches=ORDER_ID_PATTERN

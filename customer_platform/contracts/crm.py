@@ -6,14 +6,14 @@ from customer_platform import vocabulary as v
 from customer_platform.contracts.base import Contract, SourceTable, column
 
 EMAIL_PATTERN = r"^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$"
-CUSTOMER_ID_PATTERN = r"^C\d{7}$"
+CUSTOMER_ID_PATTERN = r"^C\d{7,}$"
 
 
 class Customers(Contract):
     """Master customer record, one row per customer as of the extract day."""
 
     customer_id: str = column(
-        "Conformed customer key (C + 7 digits), shared by every source system",
+        "Conformed customer key (C + 7 or more digits), shared by every source system",
         normalise="upper",
         str_matches=CUSTOMER_ID_PATTERN,
     )
@@ -60,8 +60,8 @@ TABLES = [
 
 # -- account hierarchy, pipeline and quota plan (revenue operations) ----------------------
 
-OPPORTUNITY_ID_PATTERN = r"^O\d{9}$"
-PARENT_ACCOUNT_ID_PATTERN = r"^P\d{6}$"
+OPPORTUNITY_ID_PATTERN = r"^O\d{9,}$"
+PARENT_ACCOUNT_ID_PATTERN = r"^P\d{6,}$"
 FISCAL_WEEK_PATTERN = r"^FY\d{4}-W\d{2}$"
 FISCAL_QUARTER_PATTERN = r"^FY\d{4}-Q[1-4]$"
 
@@ -70,13 +70,13 @@ class AccountHierarchy(Contract):
     """One business account and its place in the corporate hierarchy, as of the extract day."""
 
     account_id: str = column(
-        "Business account key: the conformed customer key of the account (C + 7 digits)",
+        "Business account key: the conformed customer key of the account (C + 7 or more digits)",
         normalise="upper",
         str_matches=CUSTOMER_ID_PATTERN,
     )
     company_name: str = column("Legal name of the account's company")
     parent_account_id: str = column(
-        "Parent company key (P + 6 digits); empty for a stand-alone company",
+        "Parent company key (P + 6 or more digits); empty for a stand-alone company",
         normalise="upper",
         nullable=True,
         str_matches=PARENT_ACCOUNT_ID_PATTERN,
@@ -98,7 +98,8 @@ class Opportunities(Contract):
     """One version of a sales opportunity: a row each time it moves to a new stage."""
 
     opportunity_id: str = column(
-        "Opportunity key (O + 9 digits)", normalise="upper", str_matches=OPPORTUNITY_ID_PATTERN
+        "Opportunity key (O + 9 or more digits)", normalise="upper",
+        str_matches=OPPORTUNITY_ID_PATTERN,
     )
     customer_id: str = column(
         "Business account the deal is with (conformed customer key)",

@@ -7,8 +7,8 @@ from customer_platform import vocabulary as v
 from customer_platform.contracts.base import Contract, SourceTable, column
 from customer_platform.contracts.crm import CUSTOMER_ID_PATTERN
 
-ENTITLEMENT_ID_PATTERN = r"^E\d{9}$"
-SEAT_EVENT_ID_PATTERN = r"^SE\d{10}$"
+ENTITLEMENT_ID_PATTERN = r"^E\d{9,}$"
+SEAT_EVENT_ID_PATTERN = r"^SE\d{10,}$"
 MAX_SEATS = 100_000
 
 
@@ -20,7 +20,7 @@ def _customer_id() -> Any:
     )
 
 
-def _entitlement_id(description: str = "Seat entitlement key (E + 9 digits)") -> Any:
+def _entitlement_id(description: str = "Seat entitlement key (E + 9 or more digits)") -> Any:
     return column(description, normalise="upper", str_matches=ENTITLEMENT_ID_PATTERN)
 
 
@@ -47,7 +47,7 @@ class SeatEvents(Contract):
     """Seats assigned to, unassigned from, activated or de-activated by users of an entitlement."""
 
     seat_event_id: str = column(
-        "Seat event key (SE + 10 digits), stable per entitlement, day and event type",
+        "Seat event key (SE + 10 or more digits), stable per entitlement, day and event type",
         normalise="upper",
         str_matches=SEAT_EVENT_ID_PATTERN,
     )

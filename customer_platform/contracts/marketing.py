@@ -7,7 +7,7 @@ from customer_platform.contracts.base import Contract, SourceTable, column
 from customer_platform.contracts.crm import CUSTOMER_ID_PATTERN
 
 CAMPAIGN_ID_PATTERN = r"^CMP\d{6}$"
-TARGET_ID_PATTERN = r"^TG\d{9}$"
+TARGET_ID_PATTERN = r"^TG\d{9,}$"
 
 
 class Campaigns(Contract):
@@ -37,7 +37,7 @@ class CampaignTargets(Contract):
     """One version of a campaign target: a row each time the customer's response advances."""
 
     target_id: str = column(
-        "Target key (TG + 9 digits): one customer in one campaign",
+        "Target key (TG + 9 or more digits): one customer in one campaign",
         normalise="upper",
         str_matches=TARGET_ID_PATTERN,
     )

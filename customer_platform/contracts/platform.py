@@ -7,24 +7,24 @@ from customer_platform import vocabulary as v
 from customer_platform.contracts.base import Contract, SourceTable, column
 from customer_platform.contracts.crm import CUSTOMER_ID_PATTERN, EMAIL_PATTERN
 
-USER_ID_PATTERN = r"^U\d{7}$"
-MEETING_ID_PATTERN = r"^M\d{10}$"
-WEBINAR_ID_PATTERN = r"^W\d{9}$"
-LICENSE_ID_PATTERN = r"^L\d{9}$"
+USER_ID_PATTERN = r"^U\d{7,}$"
+MEETING_ID_PATTERN = r"^M\d{10,}$"
+WEBINAR_ID_PATTERN = r"^W\d{9,}$"
+LICENSE_ID_PATTERN = r"^L\d{9,}$"
 
 
 def _user_id(description: str) -> Any:
     return column(description, normalise="upper", str_matches=USER_ID_PATTERN)
 
 
-def _meeting_id(description: str = "Meeting key (M + 10 digits)") -> Any:
+def _meeting_id(description: str = "Meeting key (M + 10 or more digits)") -> Any:
     return column(description, normalise="upper", str_matches=MEETING_ID_PATTERN)
 
 
 class Users(Contract):
     """One platform user (a person at a business customer), as of the extract day."""
 
-    user_id: str = _user_id("Platform user key (U + 7 digits)")
+    user_id: str = _user_id("Platform user key (U + 7 or more digits)")
     user_name: str = column("Full name of the user", pii="personal_identifier")
     email: str = column(
         "Login email of the user", pii="contact", normalise="email", str_matches=EMAIL_PATTERN
@@ -68,7 +68,7 @@ class Webinars(Contract):
     """One webinar hosted on the platform."""
 
     webinar_id: str = column(
-        "Webinar key (W + 9 digits)", normalise="upper", str_matches=WEBINAR_ID_PATTERN
+        "Webinar key (W + 9 or more digits)", normalise="upper", str_matches=WEBINAR_ID_PATTERN
     )
     host_user_id: str = _user_id("User who hosted the webinar (Business or Enterprise plan)")
     webinar_topic: str = column("Title of the webinar", nullable=True)
@@ -83,7 +83,7 @@ class Licenses(Contract):
     """One license a user holds or held: one per user and plan period, renewed yearly."""
 
     license_id: str = column(
-        "License key (L + 9 digits), stable for one user's license period",
+        "License key (L + 9 or more digits), stable for one user's license period",
         normalise="upper",
         str_matches=LICENSE_ID_PATTERN,
     )

@@ -8,7 +8,7 @@ from customer_platform.contracts.base import Contract, SourceTable, column
 from customer_platform.contracts.crm import CUSTOMER_ID_PATTERN
 
 SERVICE_ID_PATTERN = r"^S\d{3}$"
-ASSIGNMENT_ID_PATTERN = r"^SA\d{9}$"
+ASSIGNMENT_ID_PATTERN = r"^SA\d{9,}$"
 #: Lifecycle of a service assignment: it starts Active and ends once (cancellation or churn).
 ASSIGNMENT_STATUSES = ("Active", "Ended")
 
@@ -50,8 +50,8 @@ class ServiceAssignments(Contract):
     when it ends."""
 
     assignment_id: str = column(
-        "Service assignment key (SA + 9 digits): one customer's subscription to one service, "
-        "stable from start to end",
+        "Service assignment key (SA + 9 or more digits): one customer's subscription to one "
+        "service, stable from start to end",
         normalise="upper",
         str_matches=ASSIGNMENT_ID_PATTERN,
     )

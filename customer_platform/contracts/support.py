@@ -8,16 +8,16 @@ from customer_platform.contracts.base import Contract, SourceTable, column
 from customer_platform.contracts.crm import CUSTOMER_ID_PATTERN
 from customer_platform.contracts.platform import USER_ID_PATTERN
 
-TICKET_ID_PATTERN = r"^T\d{9}$"
+TICKET_ID_PATTERN = r"^T\d{9,}$"
 ARTICLE_ID_PATTERN = r"^KB\d{6}$"
-ACTIVITY_ID_PATTERN = r"^EA\d{9}$"
+ACTIVITY_ID_PATTERN = r"^EA\d{9,}$"
 
 
 class Tickets(Contract):
     """One version of a support ticket: a row each time its status changes."""
 
     ticket_id: str = column(
-        "Ticket key (T + 9 digits): one support case raised by a customer",
+        "Ticket key (T + 9 or more digits): one support case raised by a customer",
         normalise="upper",
         str_matches=TICKET_ID_PATTERN,
     )
@@ -109,7 +109,7 @@ class EngagementActivities(Contract):
     """One customer-success touch with a business account: a call, review or training."""
 
     activity_id: str = column(
-        "Engagement activity key (EA + 9 digits)",
+        "Engagement activity key (EA + 9 or more digits)",
         normalise="upper",
         str_matches=ACTIVITY_ID_PATTERN,
     )

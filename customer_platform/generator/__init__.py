@@ -16,7 +16,7 @@ from customer_platform.contracts import SOURCE_TABLES, SYSTEM_MODULES, SourceTab
 from customer_platform.generator.dirt import CLEAN, DirtConfig
 from customer_platform.generator.randomness import day_number
 from customer_platform.generator.registry import GENERATORS, landing_frame
-from customer_platform.generator.world import build_world
+from customer_platform.generator.world import World, build_world
 from customer_platform.generator.writers import write_landing_file
 
 
@@ -57,6 +57,14 @@ def generated_tables() -> tuple[SourceTable, ...]:
     return tuple(t for t in SOURCE_TABLES if t.qualified_name in GENERATORS)
 
 
+def _write_day(world: World, table: SourceTable, day: dt.date, landing_root: Path,
+               dirt: DirtConfig) -> tuple[int, int]:
+    """Write one table's file for ``day``; return (rows, bytes). Its frame dies here, before
+    the next table's is built, so one table's frame is alive at a time."""
+    frame = landing_frame(world, table, day_number(day), dirt)
+    return frame.height, write_landing_file(frame, table.landing_path(landing_root, day))
+
+
 def generate(
     landing_root: Path,
     start: dt.date,
@@ -75,12 +83,12 @@ def generate(
     began = time.perf_counter()
     for day in days_between(start, end):
         for table in chosen:
-            frame = landing_frame(world, table, day_number(day), dirt)
-            stats.bytes += write_landing_file(frame, table.landing_path(landing_root, day))
-            stats.rows += frame.height
+            rows, size = _write_day(world, table, day, landing_root, dirt)
+            stats.rows += rows
+            stats.bytes += size
             stats.files += 1
             if on_file is not None:
-                on_file(table, day, frame.height)
+                on_file(table, day, rows)
     stats.seconds = time.perf_counter() - began
     return stats
 

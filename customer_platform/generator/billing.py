@@ -11,7 +11,15 @@ import polars as pl
 
 from customer_platform import vocabulary as v
 from customer_platform.generator import reference as ref
-from customer_platform.generator.columns import dates, pick, prefixed, timestamps
+from customer_platform.generator.columns import (
+    DAY_BLOCKS,
+    MONTH_BLOCKS,
+    Serials,
+    dates,
+    pick,
+    serials,
+    timestamps,
+)
 from customer_platform.generator.crm import customers_view
 from customer_platform.generator.randomness import NEVER, rng
 from customer_platform.generator.registry import generates
@@ -30,7 +38,7 @@ NEVER_BASE = 0.005
 NEVER_DISTRESS = 0.45
 INVOICE_SPAN = LATE_MAX  # an invoice changes state at most this many days after issue
 _OPEN, _PAID, _OVERDUE = (v.INVOICE_STATUSES.index(s) for s in ("Open", "Paid", "Overdue"))
-_MONTH_2015 = (2015 - 1970) * 12  # invoice_id = (month - _MONTH_2015) * 10**6 + customer + 1
+_MONTH_2015 = (2015 - 1970) * 12  # months since 1970 of 2015-01, the first invoice block
 
 #: Billing events: add-on purchases per customer-day at normal activity, their size (USD),
 #: refunds per customer-day and their extra rate at full distress.
@@ -40,7 +48,19 @@ ADDON_SIGMA = 0.7
 REFUND_RATE = 0.0015
 REFUND_DISTRESS = 4.0
 _FEE, _RENEWAL, _ADDON, _REFUND = range(4)  # index into BILLING_EVENT_TYPES
-_EVENTS_PER_DAY = 200_000  # billing_event_id = (day - HISTORY_START) * this + serial
+
+
+def invoice_serials(world: World) -> Serials:
+    """invoice_id = (month - 2015-01) * stride + customer index + 1: one bill a month each."""
+    return serials("invoice_id", "INV", world.n_customers, legacy=(1_000_000, 9),
+                   most=world.n_customers, blocks=MONTH_BLOCKS)
+
+
+def billing_event_serials(world: World) -> Serials:
+    """billing_event_id = (day - HISTORY_START) * stride + serial: a customer has at most a
+    fee, an add-on and a refund a day."""
+    return serials("billing_event_id", "BE", world.n_customers, legacy=(200_000, 9),
+                   most=3 * world.n_customers, blocks=DAY_BLOCKS)
 
 
 def bill_day(world: World) -> np.ndarray:
@@ -107,7 +127,7 @@ def _invoices_of_month(world: World, month: int, first: int, last: int) -> dict[
     s = seconds[cust]
     return {
         "cust": cust,
-        "number": (month - _MONTH_2015) * 1_000_000 + cust + 1,
+        "number": invoice_serials(world).numbers(month - _MONTH_2015, cust) + 1,
         "birth": b,
         "amount": np.round(amount * (1.0 + TAX_RATE), 2),
         "pay": np.where(never, NEVER, pay),
@@ -121,8 +141,6 @@ def _invoices_of_month(world: World, month: int, first: int, last: int) -> dict[
 
 def invoice_window(world: World, day: int) -> dict[str, np.ndarray]:
     """Every invoice issued in ``day - INVOICE_SPAN .. day``, with its payment day."""
-    if world.n_customers >= 1_000_000:
-        raise ValueError("invoice_id scheme supports fewer than 1,000,000 customers")
     first = day - INVOICE_SPAN
     months = range(int(_month(first)), int(_month(day)) + 1)
     parts = [_invoices_of_month(world, m, first, day) for m in months]
@@ -146,7 +164,7 @@ def invoices(world: World, day: int) -> pl.DataFrame:
     n_rows = len(rows)
     return pl.DataFrame(
         {
-            "invoice_id": prefixed("INV", w["number"][rows], 9),
+            "invoice_id": invoice_serials(world).ids(w["number"][rows]),
             "customer_id": _strings(world.customer_id[w["cust"][rows]]),
             "invoice_date": dates(b[rows]),
             "due_date": dates(b[rows] + DUE_DAYS),
@@ -215,17 +233,14 @@ def billing_events(world: World, day: int) -> pl.DataFrame:
     amount = np.concatenate([fee, addon, refund])
     order = np.lexsort((kind, cust))
     cust, kind, amount = cust[order], kind[order], amount[order]
-    if len(cust) >= _EVENTS_PER_DAY:
-        raise ValueError("too many billing events on one day for the billing_event_id scheme")
-    if len(cust) and day < HISTORY_START:
-        raise ValueError("billing events before the history start")
+    scheme = billing_event_serials(world)
+    number = scheme.numbers(day - HISTORY_START, np.arange(len(cust)))
     contact = billing_contact(world, day)[cust]
     has_contact = contact >= 0
     plan = world.plan(day)[np.maximum(contact, 0)]
     return pl.DataFrame(
         {
-            "billing_event_id": prefixed(
-                "BE", (day - HISTORY_START) * _EVENTS_PER_DAY + np.arange(len(cust)), 9),
+            "billing_event_id": scheme.ids(number),
             "customer_id": _strings(world.customer_id[cust]),
             "user_id": _strings(np.where(has_contact, world.user_id[np.maximum(contact, 0)], None)),
             "event_type": _strings(pick(v.BILLING_EVENT_TYPES, kind)),

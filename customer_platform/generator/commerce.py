@@ -28,7 +28,15 @@ from customer_platform.generator.catalogue import (
     discount_for_quantity,
     list_prices,
 )
-from customer_platform.generator.columns import dates, pick, prefixed, timestamps
+from customer_platform.generator.columns import (
+    DAY_BLOCKS,
+    Serials,
+    dates,
+    pick,
+    prefixed,
+    serials,
+    timestamps,
+)
 from customer_platform.generator.licensing import strings
 from customer_platform.generator.randomness import rng
 from customer_platform.generator.registry import generates
@@ -68,7 +76,13 @@ CHANNEL_WEIGHTS = np.array(
     [[0.85, 0.05, 0.10], [0.50, 0.30, 0.20], [0.10, 0.60, 0.30], [0.10, 0.40, 0.50]]
 )
 LINES_PER_ORDER = ((1, 2, 3), (0.6, 0.3, 0.1))
-MAX_ORDERS_PER_DAY = 100_000
+
+
+def order_serials(world: World) -> Serials:
+    """order_id = (day - HISTORY_START) * stride + serial: a customer orders at most once a day;
+    order_line_id is the order number * 10 + line (at most 3 lines)."""
+    return serials("order_id", "ORD", world.n_customers, legacy=(100_000, 9),
+                   most=world.n_customers, blocks=DAY_BLOCKS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,12 +144,10 @@ def _day_orders(world: World, day: int) -> _DayOrders:
     ordering = ordering * (day < dropout_day(world))
     customer = np.flatnonzero(gen.random(world.n_customers) < rate * ordering)
     k = len(customer)
-    if k >= MAX_ORDERS_PER_DAY:
-        raise ValueError("too many orders in a day for the order_id scheme")
     order_second = gen.integers(6 * 3_600, 23 * 3_600, k)
     by_time = np.lexsort((customer, order_second))
     customer, order_second = customer[by_time], order_second[by_time]
-    order_number = (day - HISTORY_START) * MAX_ORDERS_PER_DAY + np.arange(k, dtype=np.int64)
+    order_number = order_serials(world).numbers(day - HISTORY_START, np.arange(k))
     seg = world.segment[customer].astype(np.int64)
 
     channel = _by_segment(CHANNEL_WEIGHTS, seg, gen.random(k))
@@ -194,7 +206,7 @@ def orders(world: World, day: int) -> pl.DataFrame:
     k = len(d.customer)
     return pl.DataFrame(
         {
-            "order_id": prefixed("ORD", d.order_number, 9),
+            "order_id": order_serials(world).ids(d.order_number),
             "customer_id": strings(world.customer_id[d.customer]),
             "order_date": dates(np.full(k, day)),
             "order_status": strings(pick(v.ORDER_STATUSES, d.status)),
@@ -212,10 +224,11 @@ def order_lines(world: World, day: int) -> pl.DataFrame:
     d = _day_orders(world, day)
     n = len(d.line_order)
     order_number = d.order_number[d.line_order]
+    scheme = order_serials(world)
     return pl.DataFrame(
         {
-            "order_line_id": prefixed("OL", order_number * 10 + d.line_no + 1, 10),
-            "order_id": prefixed("ORD", order_number, 9),
+            "order_line_id": prefixed("OL", order_number * 10 + d.line_no + 1, scheme.width + 1),
+            "order_id": scheme.ids(order_number),
             "order_date": dates(np.full(n, day)),
             "product_id": strings(PRODUCT_IDS[d.product]),
             "quantity": d.quantity,

@@ -14,10 +14,19 @@ import polars as pl
 from customer_platform import fiscal
 from customer_platform import vocabulary as v
 from customer_platform.generator import reference as ref
-from customer_platform.generator.columns import dates, pick, prefixed, timestamps
+from customer_platform.generator.columns import (
+    DAY_BLOCKS,
+    Serials,
+    dates,
+    id_width,
+    pick,
+    prefixed,
+    serials,
+    timestamps,
+)
 from customer_platform.generator.randomness import day_of, rng
 from customer_platform.generator.registry import generates
-from customer_platform.generator.world import World
+from customer_platform.generator.world import HISTORY_START, World
 
 
 @generates("crm.customers")
@@ -91,7 +100,7 @@ def account_hierarchy(world: World, day: int) -> pl.DataFrame:
     seconds = (idx * 6151 + changed * 92_821) % 86_400
     parent = world.parent[pos]
     has_parent = parent >= 0
-    parent_id = prefixed("P", np.maximum(parent, 0) + 1, 6)
+    parent_id = prefixed("P", np.maximum(parent, 0) + 1, id_width(6, world.n_parents))
     return pl.DataFrame(
         {
             "account_id": _strings(world.customer_id[idx]),
@@ -130,7 +139,13 @@ SOLUTION_AMOUNT = np.array([1.0, 0.8, 0.6])
 MOTION_SHARE = (0.40, 0.35, 0.25)  # Growth on renewal, New, True up
 MOTION_AMOUNT = np.array([1.0, 1.2, 0.4])
 REPS_PER_GEO = 40
-_BIRTH_ID_STRIDE = 40_000  # opportunity_id = birth_day * stride + serial of the day
+
+
+def opportunity_serials(world: World) -> Serials:
+    """opportunity_id = birth day (days since 1970) * stride + serial among the day's candidate
+    accounts (each account at most once a day)."""
+    return serials("opportunity_id", "O", world.n_customers, legacy=(40_000, 9),
+                   most=len(world.account), blocks=HISTORY_START + DAY_BLOCKS)
 
 
 def sales_rep_roster(seed: int) -> np.ndarray:
@@ -167,8 +182,6 @@ def _opportunity_candidates(world: World, b: int, bound: np.ndarray):
     g = rng(world.seed, "crm.opportunities", b)
     u = g.random(len(world.account))
     cand = np.flatnonzero(u < bound)
-    if len(cand) >= _BIRTH_ID_STRIDE:
-        raise ValueError("too many opportunities on one day for the opportunity_id scheme")
     return cand, u[cand], g.random((len(cand), _U_WIDTH))
 
 
@@ -246,9 +259,10 @@ def opportunities(world: World, day: int) -> pl.DataFrame:
     motion_label = pick(v.SALES_MOTIONS, motion)
     name = world.customer_name[cust[rows]] + " - " + solution_label + " (" + motion_label + ")"
     seconds = o["seconds"][rows]
+    scheme = opportunity_serials(world)
     return pl.DataFrame(
         {
-            "opportunity_id": prefixed("O", b * _BIRTH_ID_STRIDE + o["serial"][rows], 9),
+            "opportunity_id": scheme.ids(scheme.numbers(b, o["serial"][rows])),
             "customer_id": _strings(world.customer_id[cust[rows]]),
             "opportunity_name": _strings(name),
             "stage": _strings(pick(v.OPPORTUNITY_STAGES, st)),

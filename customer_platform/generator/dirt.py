@@ -56,6 +56,20 @@ def _sample(gen: np.random.Generator, n: int, rate: float) -> np.ndarray:
     return np.flatnonzero(gen.random(n) < rate) if rate > 0 and n else np.array([], dtype=int)
 
 
+def _rewrite(frame: pl.DataFrame, name: str, rows: np.ndarray, fix) -> pl.DataFrame:
+    """Column ``name`` with ``fix(i, value)`` at ``rows[i]`` (in order; nulls stay null), the
+    other values untouched: only the sampled rows become Python objects, not the column."""
+    if not len(rows):
+        return frame
+    values = frame[name].gather(rows).to_list()
+    changed = [(r, fix(i, value)) for i, (r, value) in enumerate(zip(rows, values, strict=True))
+               if value is not None]
+    if not changed:
+        return frame
+    at, new = zip(*changed, strict=True)
+    return frame.with_columns(frame[name].scatter(list(at), list(new)))
+
+
 def apply_dirt(
     frame: pl.DataFrame, table: SourceTable, config: DirtConfig, gen: np.random.Generator
 ) -> pl.DataFrame:
@@ -72,32 +86,18 @@ def apply_dirt(
         dtype = out.schema[name]
         if "isin" in checks and dtype == pl.String:
             rows = _sample(gen, n, config.variant_rate)
-            if len(rows):
-                values = out[name].to_list()
-                for r in rows:
-                    if values[r] is not None:
-                        values[r] = _variants(values[r], int(gen.integers(0, 5)))
-                out = out.with_columns(pl.Series(name, values, dtype=pl.String))
+            out = _rewrite(out, name, rows,
+                           lambda _, value: _variants(value, int(gen.integers(0, 5))))
         if column_meta(col, "normalise") == "email":
             rows = _sample(gen, n, config.bad_email_rate)
-            if len(rows):
-                values = out[name].to_list()
-                for r in rows:
-                    if values[r] is not None:
-                        values[r] = values[r].replace("@", " at ", 1)
-                out = out.with_columns(pl.Series(name, values, dtype=pl.String))
+            out = _rewrite(out, name, rows, lambda _, value: value.replace("@", " at ", 1))
         if dtype in (pl.Float64, pl.Int64) and name not in key and (
             {"greater_than_or_equal_to", "greater_than", "in_range", "less_than_or_equal_to"}
             & checks
         ):
             rows = _sample(gen, n, config.bad_amount_rate)
-            if len(rows):
-                values = out[name].to_list()
-                for i, r in enumerate(rows):
-                    if values[r] is not None:
-                        negative, absurd = -abs(values[r]) - 1, abs(values[r]) * 10**7 + 10**9
-                        values[r] = negative if i % 2 == 0 else absurd
-                out = out.with_columns(pl.Series(name, values, dtype=dtype))
+            out = _rewrite(out, name, rows, lambda i, value: -abs(value) - 1 if i % 2 == 0
+                           else abs(value) * 10**7 + 10**9)
 
     required = [c for c in table.required_columns() if c not in key]
     rows = _sample(gen, n, config.null_rate)
@@ -126,8 +126,7 @@ def apply_dirt(
     if extras:
         out = pl.concat([out, *extras])
         # interleave the copies so they do not all sit at the end of the file
-        order = np.argsort(gen.random(out.height), kind="stable")
-        out = out[order.tolist()]
+        out = out[np.argsort(gen.random(out.height), kind="stable")]
 
     if gen.random() < config.missing_column_chance:
         optional = [c for c, col in columns.items() if col.nullable and c not in key]

@@ -11,7 +11,16 @@ import numpy as np
 import polars as pl
 
 from customer_platform import vocabulary as v
-from customer_platform.generator.columns import dates, pick, prefixed, timestamps
+from customer_platform.generator.columns import (
+    DAY_BLOCKS,
+    Serials,
+    dates,
+    id_width,
+    pick,
+    prefixed,
+    serials,
+    timestamps,
+)
 from customer_platform.generator.randomness import NEVER, rng
 from customer_platform.generator.registry import generates
 from customer_platform.generator.world import HISTORY_START, World
@@ -107,8 +116,20 @@ def seat_counts(world: World, day: int, params: _Params | None = None):
     return np.floor(assigned + 1e-9).astype(np.int64), np.floor(activated + 1e-9).astype(np.int64)
 
 
-def _entitlement_ids(idx: np.ndarray) -> pl.Series:
-    return prefixed("E", idx + 1, 9)
+def _entitlement_ids(world: World, idx: np.ndarray) -> pl.Series:
+    return prefixed("E", idx + 1, id_width(9, len(world.ent_customer)))
+
+
+def seat_event_serials(world: World) -> Serials:
+    """seat_event_id = (day - HISTORY_START) * stride + entitlement index * 4 + event type.
+
+    Below a million customers the stride is four per entitlement, as it always was: ids then
+    outgrow 10 digits on the last days of the history from about 700,000 customers, and get
+    an 11th (they were refused before).
+    """
+    most = 4 * len(world.ent_customer)
+    return serials("seat_event_id", "SE", world.n_customers, legacy=(most, 10),
+                   most=most, blocks=DAY_BLOCKS)
 
 
 @generates("licensing.seat_entitlements")
@@ -125,7 +146,7 @@ def seat_entitlements(world: World, day: int) -> pl.DataFrame:
     seconds = _params(world).second[idx]
     return pl.DataFrame(
         {
-            "entitlement_id": _entitlement_ids(idx),
+            "entitlement_id": _entitlement_ids(world, idx),
             "customer_id": strings(world.customer_id[world.ent_customer[idx]]),
             "product_code": strings(pick(v.SEAT_PRODUCTS, world.ent_product[idx])),
             "seats_entitled": np.where(act, world.ent_seats[idx], 0).astype(np.int64),
@@ -148,19 +169,17 @@ def seat_events(world: World, day: int) -> pl.DataFrame:
         [np.maximum(da, 0), np.maximum(-da, 0), np.maximum(dx, 0), np.maximum(-dx, 0)], axis=1
     )
     ent, kind = np.nonzero(changes)  # row-major: sorted by entitlement, then type
-    n_ent = len(world.ent_customer)
-    number = ((day - HISTORY_START) * n_ent + ent.astype(np.int64)) * 4 + kind
-    if len(number) and (number.min() < 0 or number.max() >= 10**10):
-        raise ValueError("seat_event_id out of range for this world and day")
+    scheme = seat_event_serials(world)
+    number = scheme.numbers(day - HISTORY_START, ent * 4 + kind)
     gen = rng(world.seed, "licensing.seat_events", day)
     # the curves move when people act: business hours, assignments a little before activations
     seconds = np.minimum(p.second[ent] + kind * gen.integers(60, 3 * 3_600, len(ent)), 86_399)
     return pl.DataFrame(
         {
-            "seat_event_id": prefixed("SE", number, 10),
+            "seat_event_id": scheme.ids(number),
             "customer_id": strings(world.customer_id[world.ent_customer[ent]]),
             "product_code": strings(pick(v.SEAT_PRODUCTS, world.ent_product[ent])),
-            "entitlement_id": _entitlement_ids(ent),
+            "entitlement_id": _entitlement_ids(world, ent),
             "event_type": strings(pick(v.SEAT_EVENT_TYPES, kind)),
             "seat_count": changes[ent, kind].astype(np.int64),
             "event_at": timestamps(np.full(len(ent), day), seconds),
@@ -201,7 +220,7 @@ def seat_usage(world: World, day: int) -> pl.DataFrame:
     frame = {
         "customer_id": strings(world.customer_id[c]),
         "product_code": strings(pick(v.SEAT_PRODUCTS, world.ent_product[ent])),
-        "entitlement_id": _entitlement_ids(ent),
+        "entitlement_id": _entitlement_ids(world, ent),
         "usage_date": dates(np.full(len(ent), day)),
         "seats_activated": seats.astype(np.int64),
     }

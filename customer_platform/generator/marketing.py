@@ -14,7 +14,7 @@ import polars as pl
 
 from customer_platform import fiscal
 from customer_platform import vocabulary as v
-from customer_platform.generator.columns import dates, pick, prefixed, timestamps
+from customer_platform.generator.columns import Serials, dates, pick, prefixed, serials, timestamps
 from customer_platform.generator.crm import customers_view
 from customer_platform.generator.randomness import NEVER, day_number, day_of, rng
 from customer_platform.generator.registry import generates
@@ -103,6 +103,12 @@ def campaign_plan(world: World) -> CampaignPlan:
         created_seconds=created_seconds[order],
         approved_seconds=approved_seconds[order],
     )
+
+
+def target_serials(world: World, plan: CampaignPlan) -> Serials:
+    """target_id = (campaign number - 1) * stride + customer index + 1."""
+    n = world.n_customers
+    return serials("target_id", "TG", n, legacy=(n, 9), most=n, blocks=len(plan.number))
 
 
 def _strings(values) -> pl.Series:
@@ -197,9 +203,7 @@ def _campaign_targets(world: World, plan: CampaignPlan, c: int, day: int) -> dic
     rows, cols = np.nonzero(reached & (change_day == day))
     if not len(rows):
         return None
-    target_no = (number - 1) * n + idx[rows] + 1
-    if target_no.max() >= 10**9:
-        raise ValueError("too many campaign targets for the target_id scheme")
+    target_no = target_serials(world, plan).numbers(number - 1, idx[rows]) + 1
     stage_dates = np.where(np.arange(change_day.shape[1])[None, :] <= cols[:, None],
                            change_day[rows], NEVER)
     return {
@@ -235,7 +239,7 @@ def campaign_targets(world: World, day: int) -> pl.DataFrame:
     t = {k: a[order] for k, a in t.items()}
     return pl.DataFrame(
         {
-            "target_id": prefixed("TG", t["target_no"], 9),
+            "target_id": target_serials(world, plan).ids(t["target_no"]),
             "campaign_id": prefixed("CMP", t["campaign"], 6),
             "customer_id": _strings(world.customer_id[t["customer"].astype(np.int64)]),
             "sent_date": dates(t["sent"]),

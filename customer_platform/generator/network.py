@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from customer_platform.generator import reference as ref
-from customer_platform.generator.columns import dates, prefixed
+from customer_platform.generator.columns import dates
 from customer_platform.generator.provisioning import SERVICE_IDS
 from customer_platform.generator.randomness import rng
 from customer_platform.generator.registry import generates
@@ -107,7 +107,7 @@ def daily_usage(world: World, day: int) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "usage_date": dates(np.full(m, day)),
-            "customer_id": prefixed("C", cust[first] + 1, 7),
+            "customer_id": world.customer_ids(cust[first]),
             "service_id": _SERVICE_IDS.gather(svc_out),
             "data_volume_mb": pl.Series(np.where(has_data, data_mb, np.nan), nan_to_null=True),
             "minutes": pl.Series(np.where(has_minutes, minutes_out, np.nan),

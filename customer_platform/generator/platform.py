@@ -9,7 +9,16 @@ import numpy as np
 import polars as pl
 
 from customer_platform import vocabulary as v
-from customer_platform.generator.columns import dates, pick, prefixed, timestamps
+from customer_platform.generator.columns import (
+    DAY_BLOCKS,
+    Serials,
+    dates,
+    id_width,
+    pick,
+    prefixed,
+    serials,
+    timestamps,
+)
 from customer_platform.generator.randomness import NEVER, rng
 from customer_platform.generator.registry import generates
 from customer_platform.generator.world import HISTORY_START, World
@@ -33,7 +42,6 @@ MEETING_TOPICS = (
     "Hiring Committee", "Partner Call", "Office Hours", "Lunch and Learn", "Planning Session",
     "Quick Chat",
 )
-_MEETINGS_PER_DAY = 1_000_000  # meeting_id = (day - HISTORY_START) * this + serial
 
 #: Probability a meeting uses each feature (vocabulary.FEATURES order: Screen Share,
 #: Recording, Chat, Breakout Rooms), the multiplier by plan, and the mean extra uses.
@@ -52,7 +60,6 @@ WEBINAR_TOPICS = (
     "Live Demo and Q&A", "Annual Kickoff",
 )
 REGISTRANT_MEDIAN = np.array([60.0, 60.0, 60.0, 120.0, 250.0])  # by host plan
-_WEBINARS_PER_DAY = 100_000
 
 #: Licenses: yearly term, license type by plan (Free holds none), Education share for
 #: Government customers' users.
@@ -109,6 +116,13 @@ def users(world: World, day: int) -> pl.DataFrame:
 # -- meetings and feature usage (incremental) -----------------------------------------------
 
 
+def meeting_serials(world: World) -> Serials:
+    """meeting_id = (day - HISTORY_START) * stride + serial; users host about 0.3 meetings a
+    day, so a day's meetings stay well below the number of users."""
+    return serials("meeting_id", "M", world.n_customers, legacy=(1_000_000, 10),
+                   most=len(world.user_id), blocks=DAY_BLOCKS)
+
+
 def day_meetings(world: World, day: int) -> dict[str, np.ndarray]:
     """The meetings started on ``day`` (host, plan, topic, times, participants), in id order."""
     idx = np.flatnonzero(world.users_exist(day))
@@ -120,10 +134,6 @@ def day_meetings(world: World, day: int) -> dict[str, np.ndarray]:
     host = np.repeat(idx, counts)
     plan = np.repeat(plan, counts)
     m = len(host)
-    if m >= _MEETINGS_PER_DAY:
-        raise ValueError("too many meetings on one day for the meeting_id scheme")
-    if m and day < HISTORY_START:
-        raise ValueError("meetings before the history start")
     topic = g.integers(0, len(MEETING_TOPICS), m)
     # scheduled meetings start on a quarter hour (a minute or two late), ad-hoc ones anytime
     scheduled = g.random(m) < 0.7
@@ -135,7 +145,7 @@ def day_meetings(world: World, day: int) -> dict[str, np.ndarray]:
     extra = g.poisson(EXTRA_PARTICIPANTS[plan] * g.gamma(2.0, 0.5, m))
     participants = np.clip(1 + extra, 1, PARTICIPANT_CAP[plan]).astype(np.int64)
     return {
-        "number": (day - HISTORY_START) * _MEETINGS_PER_DAY + np.arange(m, dtype=np.int64),
+        "number": meeting_serials(world).numbers(day - HISTORY_START, np.arange(m)),
         "host": host,
         "plan": plan,
         "topic": topic,
@@ -152,7 +162,7 @@ def meetings(world: World, day: int) -> pl.DataFrame:
     days = _with_day(day, n)
     return pl.DataFrame(
         {
-            "meeting_id": prefixed("M", m["number"], 10),
+            "meeting_id": meeting_serials(world).ids(m["number"]),
             "host_user_id": _strings(world.user_id[m["host"]]),
             "meeting_topic": _strings(pick(MEETING_TOPICS, m["topic"])),
             "start_time": timestamps(days, m["start"]),
@@ -178,7 +188,7 @@ def feature_usage(world: World, day: int) -> pl.DataFrame:
     rows, feature = np.nonzero(used)
     return pl.DataFrame(
         {
-            "meeting_id": prefixed("M", m["number"][rows], 10),
+            "meeting_id": meeting_serials(world).ids(m["number"][rows]),
             "feature_name": _strings(pick(v.FEATURES, feature)),
             "usage_count": np.minimum(uses[rows, feature], 10_000).astype(np.int64),
             "usage_date": dates(_with_day(day, len(rows))),
@@ -188,6 +198,13 @@ def feature_usage(world: World, day: int) -> pl.DataFrame:
 
 
 # -- webinars (incremental) -----------------------------------------------------------------
+
+
+def webinar_serials(world: World) -> Serials:
+    """webinar_id = (day - HISTORY_START) * stride + serial; a day has about one webinar per
+    ``ACCOUNTS_PER_WEBINAR`` accounts."""
+    return serials("webinar_id", "W", world.n_customers, legacy=(100_000, 9),
+                   most=len(world.account), blocks=DAY_BLOCKS)
 
 
 @generates("platform.webinars")
@@ -204,10 +221,8 @@ def webinars(world: World, day: int) -> pl.DataFrame:
     counts = g.poisson(per_host * weekday * act)
     host = np.repeat(idx, counts)
     n = len(host)
-    if n >= _WEBINARS_PER_DAY:
-        raise ValueError("too many webinars on one day for the webinar_id scheme")
-    if n and day < HISTORY_START:
-        raise ValueError("webinars before the history start")
+    scheme = webinar_serials(world)
+    number = scheme.numbers(day - HISTORY_START, np.arange(n))
     plan = world.plan(day)[host]
     topic = g.integers(0, len(WEBINAR_TOPICS), n)
     start = (9 * 3600 + g.integers(0, 17, n) * 1800).astype(np.int64)  # 09:00-17:00 slots
@@ -218,8 +233,7 @@ def webinars(world: World, day: int) -> pl.DataFrame:
     days = _with_day(day, n)
     return pl.DataFrame(
         {
-            "webinar_id": prefixed(
-                "W", (day - HISTORY_START) * _WEBINARS_PER_DAY + np.arange(n), 9),
+            "webinar_id": scheme.ids(number),
             "host_user_id": _strings(world.user_id[host]),
             "webinar_topic": _strings(pick(WEBINAR_TOPICS, topic)),
             "start_time": timestamps(days, start),
@@ -284,7 +298,7 @@ def licenses(world: World, day: int) -> pl.DataFrame:
     seconds = 6 * 3600 + (number * 7919 + changed * 104_729) % (14 * 3600)
     return pl.DataFrame(
         {
-            "license_id": prefixed("L", number, 9),
+            "license_id": prefixed("L", number, id_width(9, 4 * len(world.user_id))),
             "user_id": _strings(world.user_id[user]),
             "license_type": _strings(pick(v.LICENSE_TYPES, kind)),
             "start_date": dates(start),

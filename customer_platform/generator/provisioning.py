@@ -14,7 +14,7 @@ import polars as pl
 from customer_platform import vocabulary as v
 from customer_platform.contracts.provisioning import ASSIGNMENT_STATUSES
 from customer_platform.generator import reference as ref
-from customer_platform.generator.columns import dates, prefixed, timestamps
+from customer_platform.generator.columns import dates, id_width, prefixed, timestamps
 from customer_platform.generator.randomness import day_number
 from customer_platform.generator.registry import generates
 from customer_platform.generator.world import HISTORY_START, World
@@ -68,9 +68,10 @@ def service_catalogue(world: World, day: int) -> pl.DataFrame:
     )
 
 
-def assignment_ids(rows: np.ndarray) -> pl.Series:
-    """``SA`` + 9 digits for world assignment rows (index + 1)."""
-    return prefixed("SA", np.asarray(rows, dtype=np.int64) + 1, 9)
+def assignment_ids(world: World, rows: np.ndarray) -> pl.Series:
+    """``SA`` + 9 digits (more past a billion assignments) for world assignment rows."""
+    width = id_width(9, len(world.assign_customer))
+    return prefixed("SA", np.asarray(rows, dtype=np.int64) + 1, width)
 
 
 def ever_active(world: World) -> np.ndarray:
@@ -99,8 +100,8 @@ def service_assignments(world: World, day: int) -> pl.DataFrame:
         raise ValueError("service assignments before the history start")
     return pl.DataFrame(
         {
-            "assignment_id": assignment_ids(rows),
-            "customer_id": prefixed("C", cust + 1, 7),
+            "assignment_id": assignment_ids(world, rows),
+            "customer_id": world.customer_ids(cust),
             "service_id": pl.Series(list(SERVICE_IDS), dtype=pl.String).gather(
                 world.assign_service[rows].astype(np.int64)),
             "start_date": dates(world.assign_start[rows]),

@@ -13,7 +13,15 @@ import polars as pl
 
 from customer_platform import vocabulary as v
 from customer_platform.generator import reference as ref
-from customer_platform.generator.columns import dates, pick, prefixed, timestamps
+from customer_platform.generator.columns import (
+    DAY_BLOCKS,
+    Serials,
+    dates,
+    pick,
+    prefixed,
+    serials,
+    timestamps,
+)
 from customer_platform.generator.crm import _category, _from_uniform, customers_view
 from customer_platform.generator.randomness import rng
 from customer_platform.generator.registry import generates
@@ -107,7 +115,6 @@ SATISFACTION_SLOW = 0.6
 SATISFACTION_SIGMA = 0.8
 CUSTOMERS_PER_AGENT = 2_000
 MIN_AGENTS = 12
-_TICKETS_PER_DAY = 100_000  # ticket number = (open day - HISTORY_START) * this + serial
 
 SUBJECTS = {
     "Connectivity": ("Internet connection drops", "Slow broadband speeds",
@@ -146,6 +153,13 @@ _OPEN, _IN_PROGRESS, _RESOLVED, _CLOSED = range(4)  # index into TICKET_STATUSES
 _U_WIDTH = 20
 
 
+def ticket_serials(world: World) -> Serials:
+    """ticket_id = (open day - HISTORY_START) * stride + serial: a customer raises at most one
+    ticket a day."""
+    return serials("ticket_id", "T", world.n_customers, legacy=(100_000, 9),
+                   most=world.n_customers, blocks=DAY_BLOCKS)
+
+
 def agent_roster(world: World) -> np.ndarray:
     size = max(MIN_AGENTS, world.n_customers // CUSTOMERS_PER_AGENT)
     return staff_roster(world.seed, "support.agents", size)
@@ -182,8 +196,6 @@ def ticket_window(world: World, day: int) -> dict[str, np.ndarray]:
     # serial of the ticket among those raised the same day (births are in ascending order)
     first_of_day = np.searchsorted(birth, birth, side="left")
     serial = np.arange(len(birth)) - first_of_day
-    if len(serial) and serial.max() >= _TICKETS_PER_DAY:
-        raise ValueError("too many tickets on one day for the ticket_id scheme")
 
     col = d[:, None]
     priority = _rowwise_category(u[:, _U_PRIORITY], PRIORITY_SHARE + col * PRIORITY_DISTRESS)
@@ -223,7 +235,7 @@ def ticket_window(world: World, day: int) -> dict[str, np.ndarray]:
         has_user &= (world.user_created_day[user] <= birth) & (company == cust)
     return {
         "cust": cust,
-        "number": (birth - HISTORY_START) * _TICKETS_PER_DAY + serial,
+        "number": ticket_serials(world).numbers(birth - HISTORY_START, serial),
         "priority": priority,
         "type": kind,
         "category": category,
@@ -253,7 +265,7 @@ def tickets(world: World, day: int) -> pl.DataFrame:
     score = w["score"][rows]
     return pl.DataFrame(
         {
-            "ticket_id": prefixed("T", w["number"][rows], 9),
+            "ticket_id": ticket_serials(world).ids(w["number"][rows]),
             "customer_id": _strings(world.customer_id[w["cust"][rows]]),
             "user_id": _strings(pick(np.r_[world.user_id, None], user)),
             "priority": _strings(pick(v.TICKET_PRIORITIES, priority)),
@@ -409,7 +421,13 @@ NOTES = np.array(
     dtype=object,
 )
 _U_ETYPE, _U_DURATION, _U_OUTCOME, _U_NOTE, _U_NOTE_MISSING = range(5)
-_ACTIVITIES_PER_DAY = 100_000  # activity number = (day - HISTORY_START) * this + serial
+
+
+def activity_serials(world: World) -> Serials:
+    """activity_id = (day - HISTORY_START) * stride + serial: an account has at most one
+    activity a day."""
+    return serials("activity_id", "EA", world.n_customers, legacy=(100_000, 9),
+                   most=len(world.account), blocks=DAY_BLOCKS)
 
 
 def csm_assignment(world: World) -> tuple[np.ndarray, np.ndarray]:
@@ -438,10 +456,8 @@ def engagement_activities(world: World, day: int) -> pl.DataFrame:
     held = live & (u[cand] < rate[cand] * (1.0 + ENGAGEMENT_DISTRESS * d) * boost)
     cand, block, cust, d, onboarding = (x[held] for x in (cand, block, cust, d, onboarding))
     n = len(cand)
-    if n >= _ACTIVITIES_PER_DAY:
-        raise ValueError("too many engagement activities on one day for the activity_id scheme")
-    if n and day < HISTORY_START:
-        raise ValueError("engagement activities before the history start")
+    scheme = activity_serials(world)
+    number = scheme.numbers(day - HISTORY_START, np.arange(n))
 
     shares = np.where(onboarding[:, None], ONBOARDING_TYPES,
                       np.clip(REGULAR_TYPES + d[:, None] * DISTRESS_TYPES, 0.0, None))
@@ -456,8 +472,7 @@ def engagement_activities(world: World, day: int) -> pl.DataFrame:
     roster, owner = csm_assignment(world)
     return pl.DataFrame(
         {
-            "activity_id": prefixed(
-                "EA", (day - HISTORY_START) * _ACTIVITIES_PER_DAY + np.arange(n), 9),
+            "activity_id": scheme.ids(number),
             "customer_id": _strings(world.customer_id[cust]),
             "activity_type": _strings(pick(v.ENGAGEMENT_TYPES, kind)),
             "activity_date": dates(np.full(n, day)),

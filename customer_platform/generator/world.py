@@ -11,9 +11,11 @@ import datetime as dt
 import functools
 
 import numpy as np
+import polars as pl
 
 from customer_platform import vocabulary as v
 from customer_platform.generator import reference as ref
+from customer_platform.generator.columns import id_width, prefixed
 from customer_platform.generator.randomness import NEVER, day_number, rng
 
 HISTORY_START = day_number(dt.date(2015, 1, 1))
@@ -40,8 +42,9 @@ def _pick(values, idx: np.ndarray) -> np.ndarray:
 class World:
     seed: int
     n_customers: int
-    # customers (index i = customer C{i+1:07d})
+    # customers (index i = customer C{i+1:07d}; 8 digits from 10 million customers)
     customer_id: np.ndarray
+    customer_digits: int  # of the whole world's ids, also in a customers_view
     segment: np.ndarray  # index into CUSTOMER_SEGMENTS
     tier0: np.ndarray
     tier1: np.ndarray
@@ -64,6 +67,7 @@ class World:
     account: np.ndarray  # customer indices of business customers
     parent: np.ndarray  # per account: index into parent companies, -1 when none
     parent_name: np.ndarray
+    n_parents: int
     vertical: np.ndarray
     account_type: np.ndarray
     # platform users (belong to business accounts)
@@ -130,6 +134,10 @@ class World:
         stacked = np.stack([np.where(c <= day, c, self.signup_day) for c in candidates])
         return stacked.max(axis=0)
 
+    def customer_ids(self, idx: np.ndarray) -> pl.Series:
+        """The customer ids of indices ``idx``, as ``customer_id[idx]`` but vectorised."""
+        return prefixed("C", np.asarray(idx, dtype=np.int64) + 1, self.customer_digits)
+
     def user_customer(self, day: int) -> np.ndarray:
         return np.where(self.user_move_day <= day, self.user_customer1, self.user_customer0)
 
@@ -182,7 +190,8 @@ def build_world(seed: int, n_customers: int) -> World:
     residential = segment == 0
     customer_name = np.where(residential, first + " " + last, company)
     serial = np.arange(1, n + 1)
-    customer_id = np.array([f"C{i:07d}" for i in serial], dtype=object)
+    customer_digits = id_width(7, n)
+    customer_id = np.array([f"C{i:0{customer_digits}d}" for i in serial], dtype=object)
     local = np.char.lower((first + "." + last).astype(str)).astype(object)
     domain = np.char.lower(
         np.char.replace(np.char.replace(company.astype(str), " ", ""), ".", "")
@@ -243,7 +252,8 @@ def build_world(seed: int, n_customers: int) -> World:
     n_users = gu.integers(lo_hi[seg_acc, 0], lo_hi[seg_acc, 1] + 1)
     user_customer0 = np.repeat(account, n_users).astype(np.int32)
     m = len(user_customer0)
-    user_id = np.array([f"U{i:07d}" for i in range(1, m + 1)], dtype=object)
+    user_digits = id_width(7, m)
+    user_id = np.array([f"U{i:0{user_digits}d}" for i in range(1, m + 1)], dtype=object)
     ufirst = _pick(ref.FIRST_NAMES, gu.integers(0, len(ref.FIRST_NAMES), m))
     ulast = _pick(ref.LAST_NAMES, gu.integers(0, len(ref.LAST_NAMES), m))
     user_name = ufirst + " " + ulast
@@ -313,13 +323,14 @@ def build_world(seed: int, n_customers: int) -> World:
     ent_start = (signup_day[ent_customer] + ge.integers(0, 200, j)).astype(np.int32)
 
     return World(
-        seed=seed, n_customers=n, customer_id=customer_id, segment=segment, tier0=tier0,
-        tier1=tier1, tier_change_day=tier_change_day, signup_day=signup_day,
-        customer_name=customer_name, email=email, phone=phone, city0=city0, city1=city1,
-        move_day=move_day, street0=street0, street1=street1, engagement=engagement,
-        churn_day=churn_day, reactivate_day=reactivate_day, decline_start=decline_start,
-        suspended=suspended, account=account, parent=parent, parent_name=parent_name,
-        vertical=vertical, account_type=account_type, user_id=user_id,
+        seed=seed, n_customers=n, customer_id=customer_id, customer_digits=customer_digits,
+        segment=segment, tier0=tier0, tier1=tier1, tier_change_day=tier_change_day,
+        signup_day=signup_day, customer_name=customer_name, email=email, phone=phone,
+        city0=city0, city1=city1, move_day=move_day, street0=street0, street1=street1,
+        engagement=engagement, churn_day=churn_day, reactivate_day=reactivate_day,
+        decline_start=decline_start, suspended=suspended, account=account, parent=parent,
+        parent_name=parent_name, n_parents=n_parents, vertical=vertical,
+        account_type=account_type, user_id=user_id,
         user_customer0=user_customer0, user_customer1=user_customer1,
         user_move_day=user_move_day, user_name=user_name, user_email=user_email,
         user_created_day=user_created_day, plan0=plan0, plan1=plan1,

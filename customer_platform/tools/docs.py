@@ -250,7 +250,7 @@ def data_model() -> str:
         "## Logical: source tables and their conformed keys (silver)",
         "",
         "Every source system refers to the same customers through the conformed `customer_id`"
-        " (C + 7 digits); platform users belong to customer companies.",
+        " (C + 7 or more digits); platform users belong to customer companies.",
         "",
         "```mermaid",
         "erDiagram",

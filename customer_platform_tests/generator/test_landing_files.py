@@ -11,6 +11,10 @@ import pytest
 from customer_platform.bronze.landing import read_landing_file
 from customer_platform.contracts import SOURCE_TABLES, source_table
 from customer_platform.generator import CLEAN, generate, generated_tables
+from customer_platform.generator.dirt import apply_dirt
+from customer_platform.generator.randomness import day_number, rng
+from customer_platform.generator.registry import GENERATORS, conform
+from customer_platform.generator.world import build_world
 from customer_platform.tools.cli import main
 
 D1, D2, D3 = dt.date(2026, 3, 1), dt.date(2026, 3, 2), dt.date(2026, 3, 3)
@@ -51,6 +55,23 @@ def test_clean_extracts_have_no_duplicates_and_dirty_ones_do(tmp_path):
     extra = messy.height - clean.height
     assert 0.03 * clean.height < extra < 0.07 * clean.height
     assert messy.unique().height == clean.height  # the extras are exact copies
+
+
+def test_spelling_variants_change_only_the_sampled_values_and_leave_nulls():
+    table = source_table("crm.customers")
+    clean = conform(GENERATORS[table.qualified_name](build_world(3, 300), day_number(D2)), table)
+    clean = clean.with_columns(pl.when(pl.int_range(pl.len()) < 10).then(None)
+                               .otherwise(pl.col("status")).alias("status"))
+    dirty = apply_dirt(clean, table, dataclasses.replace(CLEAN, variant_rate=0.5), rng(1, "t"))
+    assert dirty.drop("customer_segment", "customer_tier", "status", "region").equals(
+        clean.drop("customer_segment", "customer_tier", "status", "region"))
+    assert dirty["status"].head(10).is_null().all()
+    for column in ("customer_segment", "customer_tier", "status", "region"):
+        changed = (dirty[column] != clean[column]).sum()
+        assert 0.3 * clean.height < changed < 0.5 * clean.height  # 4 of 5 spellings differ
+        spelled = dirty[column].str.replace_all(r"[^A-Za-z0-9]", "").str.to_uppercase()
+        assert spelled.equals(clean[column].str.replace_all(r"[^A-Za-z0-9]", "")
+                              .str.to_uppercase())
 
 
 def test_late_rows_of_a_day_arrive_in_the_next_days_file(tmp_path):
