@@ -121,4 +121,6 @@ ANALYTICS_METRICS: list[Metric] = []
 _analytics_modules = in_lineage_order(table_modules(ANALYTICS))
 ANALYTICS_TABLES = tuple(table for module in _analytics_modules for table in declared(module)
                          if scope.built(f"gold.{table.name}"))
-_, ANALYTICS_ASSETS, ANALYTICS_CHECKS = _collect(_analytics_modules, ANALYTICS_METRICS, [])
+#: Of them, those written by their SQL alone (``build_gold_asset``), as GOLD_TABLES are.
+ANALYTICS_SQL_TABLES, ANALYTICS_ASSETS, ANALYTICS_CHECKS = _collect(
+    _analytics_modules, ANALYTICS_METRICS, [])

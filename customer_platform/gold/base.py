@@ -163,6 +163,9 @@ class GoldTable:
     #: ``(warehouse, table, days) -> {day: metadata}`` adds to each day's materialisation,
     #: e.g. feature statistics; it may also (re)create what goes with the table, such as a view
     after_write: Callable | None = None
+    #: a range computes each day by its own query (in one statement) instead of correlating
+    #: the SQL on the range's days, where that ran slower (``scripts/range_sql_timing.py``)
+    plan_per_day: bool = False
 
     @property
     def key(self) -> AssetKey:
@@ -488,13 +491,23 @@ def run_gold_sql(warehouse: Warehouse, table: GoldTable, day: dt.date
     return rows.height, results
 
 
+#: ``$day`` in a table's SQL (not ``$day_...``).
+_DAY_PARAMETER = re.compile(r"\$day\b")
+
+
 def range_select(table: GoldTable, days: list[dt.date]) -> str:
     """``typed_select`` for all of ``days`` as one statement, each row with its day in
     ``_range_day``: the table's SQL is correlated on a list of the days (its ``$day`` read
     from the list), so DuckDB plans it once for the range instead of once a day; planning was
-    about half of a gold table's time per day (docs/performance.md, the sixth pass)."""
+    about half of a gold table's time per day (docs/performance.md, the sixth pass). A table
+    that ``plan_per_day`` gets its days' queries joined by UNION ALL instead."""
+    select = typed_select(table)
+    if table.plan_per_day:
+        literals = [f"DATE '{day}'" for day in days]
+        return " UNION ALL ".join(f"SELECT {day} AS _range_day, * FROM "
+                                  f"({_DAY_PARAMETER.sub(day, select)})" for day in literals)
     listed = ", ".join(f"(DATE '{day}')" for day in days)
-    per_day = re.sub(r"\$day\b", "_range_days._range_day", typed_select(table))
+    per_day = _DAY_PARAMETER.sub("_range_days._range_day", select)
     return (f"SELECT _range_days._range_day, computed_day.* FROM (VALUES {listed}) "
             f"AS _range_days(_range_day), LATERAL ({per_day}) AS computed_day")
 

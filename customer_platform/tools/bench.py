@@ -357,13 +357,17 @@ BOOKKEEPING_MODULES = tuple(f"/dagster/_core/{part}/" for part in (
 #: Where a profiled run's time goes, in order of precedence: (category, test of a profiled
 #: function's (file, name)). Bookkeeping is matched by its modules' public functions: the
 #: private ones run inside them, often through a context manager or a generator, which pstats
-#: cannot place. DuckDB is every call into its extension (connect, execute, sql, pl, arrow,
-#: fetch..., commit, close); pandera's ``validate`` runs on Polars, not DuckDB.
+#: cannot place. DuckDB is every call into it that the profiler sees: its Python layer's public
+#: functions (DuckDB 2: relations, ``sql``, ``pl``) and its extension's methods where they are
+#: C functions (DuckDB 1). DuckDB 2's extension methods (``execute``, ``fetchall``, ``commit``)
+#: are nanobind callables, which cProfile does not see: their time falls in their callers, so
+#: the DuckDB share is a lower bound. Pandera's ``validate`` runs on Polars, not DuckDB.
 SHARE_CATEGORIES = (
     ("Dagster bookkeeping", lambda file, name: not name.startswith("_")
      and any(m in file for m in BOOKKEEPING_MODULES)),
     ("validation", lambda file, name: name == "validate" and "/pandera/" in file),
-    ("DuckDB", lambda file, name: file == "~" and "_duckdb." in name),
+    ("DuckDB", lambda file, name: (file == "~" and "_duckdb." in name)
+     or ("/duckdb/" in file and not name.startswith("_"))),
 )
 
 

@@ -199,6 +199,7 @@ CUSTOMER_CLV = analytics_table(
     source_windows=(("gold.customer_daily_summary", (-(VALUE_LOOKBACK_DAYS - 1), 0)),),
     grain="one row per customer of customer_360 on the partition day",
     sql=CLV_SQL,
+    plan_per_day=True,  # correlated on a range's days: 0.29 -> 0.90 s for 14 days
 )
 
 METRICS = [

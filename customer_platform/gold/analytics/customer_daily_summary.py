@@ -310,4 +310,5 @@ CUSTOMER_DAILY_SUMMARY = analytics_table(
     grain="one row per customer x business day among the fact rows received on the partition "
     "day (a late row's day also appears in the partition it was received in)",
     sql=summary_sql(),
+    plan_per_day=True,  # correlated on a range's days: 0.57 -> 0.86 s for 14 days
 )
