@@ -71,6 +71,15 @@ def _release(database: str) -> None:
             os.close(fd)
 
 
+def table_exists(con, table: str) -> bool:
+    """Whether ``schema.name`` is a table or view of the connection's database: asked, not
+    found out by a failing statement, which in DuckDB 2 aborts the open transaction."""
+    schema, name = table.split(".")
+    [(found,)] = con.execute("SELECT count(*) FROM information_schema.tables WHERE "
+                             "table_schema = ? AND table_name = ?", [schema, name]).fetchall()
+    return found > 0
+
+
 @contextlib.contextmanager
 def open_warehouse(database: str) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection to the warehouse, once this process has its turn with the file.
@@ -164,10 +173,7 @@ class TransactionalDuckDbClient(DuckDbClient):
     def delete_table_slice(context: OutputContext, table_slice: TableSlice, connection) -> None:
         """The stock client tries the DELETE and ignores a missing table's error; in DuckDB 2 a
         failed statement aborts the transaction, so the table's existence is asked first."""
-        [(exists,)] = connection.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
-            [table_slice.schema, table_slice.table]).fetchall()
-        if exists:
+        if table_exists(connection, f"{table_slice.schema}.{table_slice.table}"):
             connection.execute(_get_cleanup_statement(table_slice))
 
     @staticmethod

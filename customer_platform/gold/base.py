@@ -52,7 +52,7 @@ from customer_platform.quality.checks import (
     record_each_day,
 )
 from customer_platform.quality.schemas import pii_columns, table_schema
-from customer_platform.resources import Warehouse, insertable
+from customer_platform.resources import Warehouse, insertable, table_exists
 from customer_platform.settings import partition_start
 
 Kind = Literal["dimension", "fact", "aggregate", "audit", "bridge"]
@@ -223,10 +223,8 @@ def ensure_table(con, table: GoldTable) -> None:
 def _key_source(con, table: str) -> str:
     """Where ``gold.<table>``'s keys are: an SCD2 dimension's stored versions hold every key
     its view has, without computing the history (the view costs ~1 s at 100k customers)."""
-    [(versions,)] = con.execute("SELECT count(*) FROM information_schema.tables WHERE "
-                                "table_schema = 'gold' AND table_name = ?",
-                                [f"{table}_versions"]).fetchall()
-    return f"gold.{table}_versions" if versions else f"gold.{table}"
+    versions = f"gold.{table}_versions"
+    return versions if table_exists(con, versions) else f"gold.{table}"
 
 
 def _foreign_key_results(con, fk: ForeignKey, staged: dict[dt.date, str]
@@ -504,8 +502,9 @@ def range_select(table: GoldTable, days: list[dt.date]) -> str:
     select = typed_select(table)
     if table.plan_per_day:
         literals = [f"DATE '{day}'" for day in days]
-        return " UNION ALL ".join(f"SELECT {day} AS _range_day, * FROM "
-                                  f"({_DAY_PARAMETER.sub(day, select)})" for day in literals)
+        return " UNION ALL ".join(f"SELECT {literal} AS _range_day, * FROM "
+                                  f"({_DAY_PARAMETER.sub(literal, select)})"
+                                  for literal in literals)
     listed = ", ".join(f"(DATE '{day}')" for day in days)
     per_day = _DAY_PARAMETER.sub("_range_days._range_day", select)
     return (f"SELECT _range_days._range_day, computed_day.* FROM (VALUES {listed}) "
