@@ -159,6 +159,10 @@ class GoldTable:
     #: how a partition is built when the SQL alone is not enough: ``(warehouse, table, day)
     #: -> (rows, check results)``, e.g. to guard inputs first; default ``run_gold_sql``
     build: Callable | None = None
+    #: how a range of days is built together when ``build`` runs them one at a time:
+    #: ``(warehouse, table, days) -> [(day, (rows, check results))]``, or None to have
+    #: ``build`` run each day (as it does for a single day)
+    build_days: Callable | None = None
     #: what follows the write of a step's days (each committed, however the days were built):
     #: ``(warehouse, table, days) -> {day: metadata}`` adds to each day's materialisation,
     #: e.g. feature statistics; it may also (re)create what goes with the table, such as a view
@@ -493,14 +497,13 @@ def run_gold_sql(warehouse: Warehouse, table: GoldTable, day: dt.date
 _DAY_PARAMETER = re.compile(r"\$day\b")
 
 
-def range_select(table: GoldTable, days: list[dt.date]) -> str:
-    """``typed_select`` for all of ``days`` as one statement, each row with its day in
-    ``_range_day``: the table's SQL is correlated on a list of the days (its ``$day`` read
-    from the list), so DuckDB plans it once for the range instead of once a day; planning was
-    about half of a gold table's time per day (docs/performance.md, the sixth pass). A table
-    that ``plan_per_day`` gets its days' queries joined by UNION ALL instead."""
-    select = typed_select(table)
-    if table.plan_per_day:
+def select_days(select: str, days: list[dt.date], plan_per_day: bool = False) -> str:
+    """The rows of ``select`` (SQL reading ``$day``) for all of ``days`` as one statement,
+    each row with its day in ``_range_day``: ``select`` is correlated on a list of the days
+    (its ``$day`` read from the list), so DuckDB plans it once for the range instead of once a
+    day; planning was about half of a gold table's time per day (docs/performance.md, the
+    sixth pass). With ``plan_per_day``, the days' queries are joined by UNION ALL instead."""
+    if plan_per_day:
         literals = [f"DATE '{day}'" for day in days]
         return " UNION ALL ".join(f"SELECT {literal} AS _range_day, * FROM "
                                   f"({_DAY_PARAMETER.sub(literal, select)})"
@@ -509,6 +512,11 @@ def range_select(table: GoldTable, days: list[dt.date]) -> str:
     per_day = _DAY_PARAMETER.sub("_range_days._range_day", select)
     return (f"SELECT _range_days._range_day, computed_day.* FROM (VALUES {listed}) "
             f"AS _range_days(_range_day), LATERAL ({per_day}) AS computed_day")
+
+
+def range_select(table: GoldTable, days: list[dt.date]) -> str:
+    """``typed_select`` for all of ``days`` as one statement (``select_days``)."""
+    return select_days(typed_select(table), days, table.plan_per_day)
 
 
 def run_gold_sql_days(warehouse: Warehouse, table: GoldTable, days: list[dt.date]
@@ -548,11 +556,19 @@ def run_gold_sql_days(warehouse: Warehouse, table: GoldTable, days: list[dt.date
 def run_days(context, warehouse: Warehouse, table: GoldTable, run: Callable = run_gold_sql
               ) -> list[tuple[dt.date, tuple[int, list[AssetCheckResult]]]]:
     """The step's days of ``table``: as one range when ``run`` is the plain SQL run and the
-    table allows it (``run_gold_sql_days``), else day by day in order (``each_day``)."""
+    table allows it (``run_gold_sql_days``) or ``run`` is the table's ``build`` and it has a
+    ``build_days``, else day by day in order (``each_day``)."""
     days = partition_days(context)
-    done = run_gold_sql_days(warehouse, table, days) if (
-        run is run_gold_sql and len(days) > 1) else None
+    ranged = run_gold_sql_days if run is run_gold_sql else (
+        table.build_days if run is table.build else None)
+    done = ranged(warehouse, table, days) if ranged and len(days) > 1 else None
     return done or each_day(context, lambda day: run(warehouse, table, day))
+
+
+def empty_select(table: GoldTable) -> str:
+    """SQL of no rows with the table's columns (a partition the table leaves empty)."""
+    return "SELECT " + ", ".join(f"NULL AS {name}" for name in table.schema().columns) + (
+        " WHERE FALSE")
 
 
 def previews(warehouse: Warehouse, table: GoldTable, days: list[dt.date]

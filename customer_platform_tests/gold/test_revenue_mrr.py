@@ -12,7 +12,7 @@ from dagster import Failure
 
 from customer_platform.gold.base import run_gold_sql
 from customer_platform.gold.billing._mrr import MOVEMENTS, identity_result
-from customer_platform.gold.billing.agg_mrr import AGG_MRR, run_agg_mrr
+from customer_platform.gold.billing.agg_mrr import AGG_MRR, run_agg_mrr, run_agg_mrr_days
 from customer_platform.gold.billing.agg_mrr_summary import AGG_MRR_SUMMARY
 from customer_platform.gold.billing.fact_billing import (
     FACT_BILLING,
@@ -241,6 +241,32 @@ def test_other_days_hold_no_rows_and_reruns_are_identical(warehouse):
     assert run_agg_mrr(warehouse.resource, AGG_MRR, D(2026, 3, 15))[0] == 0
     run_months(warehouse, [D(2026, 4, 7), D(2026, 3, 7)])  # re-run out of order
     assert run_months(warehouse, []).equals(before)
+
+
+def between(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def test_a_range_writes_the_quiet_days_together_and_each_closing_day_as_its_own(warehouse):
+    days = between(D(2026, 2, 1), D(2026, 4, 30))
+    ranged = run_agg_mrr_days(warehouse.resource, AGG_MRR, days)
+    assert [day for day, _ in ranged] == days
+    assert {day: rows for day, (rows, _) in ranged if rows} == {
+        day: rows for day, (rows, _) in ((d, run_agg_mrr(warehouse.resource, AGG_MRR, d))
+                                         for d in CLOSING_DAYS[:3]) if rows}
+    assert all(r.passed for _, (_, results) in ranged for r in results)
+    assert run_months(warehouse, []).equals(run_months(warehouse, CLOSING_DAYS[:3]))
+
+
+def test_a_range_stops_at_a_closing_day_that_fails_and_names_it(warehouse):
+    run_months(warehouse, CLOSING_DAYS[:1])
+    warehouse.execute("CREATE TABLE gold.agg_mrr_kept AS SELECT * FROM gold.agg_mrr")
+    with pytest.raises(Failure, match="^2026-04-07: gold.agg_mrr 2026-04-07: the closing "
+                       "partition 2026-03-07 of 2026-02 is missing") as failure:
+        run_agg_mrr_days(warehouse.resource, AGG_MRR, between(D(2026, 3, 8), D(2026, 4, 30)))
+    assert failure.value.metadata["failed_day"].value == "2026-04-07"
+    assert warehouse.read("SELECT * FROM gold.agg_mrr ORDER BY ALL").equals(
+        warehouse.read("SELECT * FROM gold.agg_mrr_kept ORDER BY ALL"))
 
 
 def test_a_missing_previous_month_fails_rather_than_calling_everyone_new(warehouse):

@@ -87,7 +87,8 @@ def test_every_segment_and_family_gets_a_row():
 D = day("2026-03-09")
 
 
-def test_table_from_order_lines_with_segment_and_price_in_force(tiny):
+def put_orders(tiny) -> None:
+    """A customer's March orders of one product, SMB until it became Enterprise on 03-05."""
     put_calendar(tiny, day("2026-03-01"), D)
     put_stored_versions(tiny, DIM_CUSTOMER, [
         {"customer_id": "C0000001", "customer_segment": "SMB", "is_inferred": False,
@@ -112,6 +113,10 @@ def test_table_from_order_lines_with_segment_and_price_in_force(tiny):
         for o, on, q, p in [("ORD1", "2026-03-02", 1, 100.0), ("ORD2", "2026-03-03", 2, 50.0),
                             ("ORD3", "2026-03-04", 4, 25.0), ("ORD4", "2026-03-04", 9, 100.0),
                             ("ORD5", "2026-03-06", 3, 100.0), ("ORD6", "2026-03-09", 9, 1.0)]])
+
+
+def test_table_from_order_lines_with_segment_and_price_in_force(tiny):
+    put_orders(tiny)
     rule = dataclasses.replace(LOOSE, window_days=30)
     rows = checked(tiny, price_elasticity(rule), D, run=fit_and_write(rule))
     assert rows.height == 16
@@ -123,6 +128,24 @@ def test_table_from_order_lines_with_segment_and_price_in_force(tiny):
     assert enterprise["order_lines"].to_list() == [1]
     assert enterprise["reliability_note"].to_list() == [
         "fewer than 3 order lines; fewer lines than parameters; fewer than 2 distinct prices"]
+
+
+def test_a_range_fitted_at_once_is_each_day_fitted_alone(tiny):
+    """The range's lines come from one statement; each day is fitted on its own lines in the
+    order its own query gives them, so every float is the one-day run's to the last bit."""
+    put_orders(tiny)
+    rule = dataclasses.replace(LOOSE, window_days=4)
+    table = price_elasticity(rule)
+    days = [day("2026-03-03") + dt.timedelta(days=n) for n in range(7)]
+    ranged = table.build_days(tiny.resource, table, days)
+    assert [on for on, _ in ranged] == days
+    assert all(r.passed for _, (_, results) in ranged for r in results)
+    stored = tiny.read("SELECT * FROM gold.agg_price_elasticity ORDER BY ALL")
+    alone = [(on, table.build(tiny.resource, table, on)) for on in days]
+    assert [rows for _, (rows, _) in ranged] == [rows for _, (rows, _) in alone]
+    assert tiny.read("SELECT * FROM gold.agg_price_elasticity ORDER BY ALL").equals(stored)
+    fitted = stored.filter(pl.col("elasticity").is_not_null())
+    assert fitted.height > 0 and fitted["load_date"].n_unique() > 1
 
 
 def test_rule_validation():

@@ -200,8 +200,9 @@ def runs_of_partition(instance: DagsterInstance, partition_key: str) -> list:
 
 class _EventsByPartition:
     """A run's audit events sorted once by the partition they speak of: a ranged run holds
-    every day's materialisations and evaluations, and each day needs only its own (reading
-    all of them for each day of a month's range cost the audit 31 passes over the log)."""
+    every day's planned materialisations, materialisations and evaluations, and each day needs
+    only its own (reading all of them for each day of a month's range cost the audit 31
+    passes over the log)."""
 
     def __init__(self, record, entries: list):
         ranged = ASSET_PARTITION_RANGE_START_TAG in record.dagster_run.tags
@@ -214,6 +215,8 @@ class _EventsByPartition:
             partition = None
             if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
                 partition = event.event_specific_data.materialization.partition
+            elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION_PLANNED:
+                partition = event.event_specific_data.partition  # one a day and asset
             elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
                 partition = event.event_specific_data.partition
                 if partition is None and ranged:  # the range's verdict: each day has its own

@@ -18,8 +18,10 @@ from customer_platform.gold.base import (
     ForeignKey,
     GoldModel,
     GoldTable,
+    empty_select,
     ensure_table,
     run_gold_sql,
+    run_gold_sql_days,
 )
 from customer_platform.gold.billing._mrr import (
     CLOSES_MONTH,
@@ -33,6 +35,7 @@ from customer_platform.gold.completeness import canonical, record_field
 from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.metrics import Metric
 from customer_platform.gold.sql import CUSTOMER_KEY, DAY, date_key
+from customer_platform.partitions import failed_day
 from customer_platform.resources import Warehouse
 from customer_platform.settings import partition_start
 
@@ -245,6 +248,31 @@ def run_agg_mrr(warehouse: Warehouse, table: GoldTable, day: dt.date
     return run_gold_sql(warehouse, table, day)
 
 
+def run_agg_mrr_days(warehouse: Warehouse, table: GoldTable, days: list[dt.date]
+                     ) -> list[tuple[dt.date, tuple[int, list[AssetCheckResult]]]]:
+    """agg_mrr's partitions ``days`` in day order: each run of days that closes no month is
+    written empty as one range (one statement, one commit), each closing day by
+    ``run_agg_mrr``. A closing day that fails stops there, naming it, as a day-by-day run
+    would: the days before it are written."""
+    with warehouse.get_connection() as con:
+        ensure_table(con, AGG_MRR)
+    empty = dataclasses.replace(table, sql=empty_select(table))
+    done, quiet = [], []
+    for day in [*days, None]:
+        if day is not None and day.day != FEE_LATE_DAYS:
+            quiet.append(day)
+            continue
+        if quiet:
+            done += run_gold_sql_days(warehouse, empty, quiet)
+            quiet = []
+        if day is not None:
+            try:
+                done.append((day, run_agg_mrr(warehouse, table, day)))
+            except Exception as error:
+                raise failed_day(day, error) from error
+    return done
+
+
 AGG_MRR = GoldTable(
     name="agg_mrr",
     model=AggMrr,
@@ -269,6 +297,7 @@ AGG_MRR = GoldTable(
     "unknown MRR, or had billing events or a rejected fee in the month), in the "
     f"partition of the month's closing day (its last day + {FEE_LATE_DAYS})",
     build=run_agg_mrr,
+    build_days=run_agg_mrr_days,
 )
 
 CHECKS = [identity_check(AGG_MRR)]

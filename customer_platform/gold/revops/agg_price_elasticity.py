@@ -13,7 +13,13 @@ import datetime as dt
 import polars as pl
 
 from customer_platform.contracts.base import column
-from customer_platform.gold.base import GoldModel, GoldTable, run_gold_sql
+from customer_platform.gold.base import (
+    GoldModel,
+    GoldTable,
+    run_gold_sql,
+    run_gold_sql_days,
+    select_days,
+)
 from customer_platform.gold.commerce.dim_product import DIM_PRODUCT
 from customer_platform.gold.customer.dim_customer import DIM_CUSTOMER
 from customer_platform.gold.metrics import Metric
@@ -150,7 +156,8 @@ def estimates(lines: pl.DataFrame, rule: ElasticityRule = ELASTICITY) -> list[di
 
 
 def _rows_sql(rows: list[dict], rule: ElasticityRule) -> str:
-    """SQL: the fitted rows as a relation with the key, window and metadata columns."""
+    """SQL: the fitted rows as a relation with the key, window and metadata columns (rows
+    fitted for several days carry theirs in ``fitted_day``: the SQL keeps those of ``$day``)."""
     names = list(rows[0])
     values = ", ".join("(" + ", ".join(
         f"CAST({literal(r[c])} AS DOUBLE)" if isinstance(r[c], float) else literal(r[c])
@@ -160,6 +167,7 @@ def _rows_sql(rows: list[dict], rule: ElasticityRule) -> str:
                AS price_elasticity_key,
            *, {E} - {rule.window_days - 1} AS period_start, {settled_columns("commerce")}
     FROM (VALUES {values}) AS fitted({", ".join(names)})
+    {"WHERE fitted_day = " + DAY if "fitted_day" in names else ""}
     """
 
 
@@ -181,6 +189,7 @@ def price_elasticity(rule: ElasticityRule = ELASTICITY) -> GoldTable:
         "products) for the trailing window ending on the settled day E = D - 1",
         sql=input_sql(rule),
         build=fit_and_write(rule),
+        build_days=fit_and_write_days(rule),
     )
 
 
@@ -195,6 +204,25 @@ def fit_and_write(rule: ElasticityRule = ELASTICITY):
         return run_gold_sql(warehouse, fitted, day)
 
     return run
+
+
+def fit_and_write_days(rule: ElasticityRule = ELASTICITY):
+    """The ``build_days`` of the elasticity asset: every day's lines selected by one
+    statement, each day fitted on its own lines in the order one day's query gives them (the
+    sums of the fit are summed in that order), then the days' rows validated and written as a
+    range."""
+
+    def run_days(warehouse: Warehouse, table: GoldTable, days: list[dt.date]):
+        with warehouse.get_connection() as con:
+            lines = con.sql(select_days(table.sql, days, plan_per_day=True)).pl().sort(
+                "_range_day", "order_line_key")
+        by_day = lines.partition_by("_range_day", as_dict=True, include_key=False)
+        rows = [{"fitted_day": day, **row} for day in days for row in estimates(
+            by_day.get((day,), lines.clear().drop("_range_day")), rule)]
+        fitted = dataclasses.replace(table, sql=_rows_sql(rows, rule))
+        return run_gold_sql_days(warehouse, fitted, days)
+
+    return run_days
 
 
 AGG_PRICE_ELASTICITY = price_elasticity()
