@@ -20,7 +20,7 @@ from customer_platform.contracts.metadata import (
     PARTITION_COLUMN,
     REJECTED,
 )
-from customer_platform.silver.normalise import normalise_text, parse_expr
+from customer_platform.silver.normalise import normalise_text, parse_exprs
 from customer_platform.silver.rejects import REJECT_DTYPES
 
 #: Lineage columns silver keeps from bronze, plus the business day the row belongs to.
@@ -128,8 +128,7 @@ def clean(bronze: pl.DataFrame, table: SourceTable) -> CleanResult:
     original = bronze.with_row_index(_ROW)
     raw = normalise_text(original, columns)
     # lazily, so that a parse reading its own result twice (the years check) computes it once
-    typed = raw.lazy().with_columns([parse_expr(name, dtype).alias(name)
-                                     for name, dtype in dtypes.items()]).collect()
+    typed = raw.lazy().with_columns(parse_exprs(raw, dtypes)).collect()
 
     type_violations = _violations_from_types(raw, typed, dtypes)
     rule_violations = _violations_from_contract(typed, table)
@@ -163,9 +162,13 @@ def clean(bronze: pl.DataFrame, table: SourceTable) -> CleanResult:
     # Deduplicate on the key: the latest version wins, then the earliest line in the file.
     order = [table.updated_at] if table.updated_at and table.updated_at not in table.primary_key \
         else []
-    ranked = valid.sort([*order, "_source_row"], descending=[True] * len(order) + [False])
+    # ranked on the key, the version and the line alone, then the kept rows taken whole (a
+    # sort of every column cost as much as the rest of the deduplication)
     day_key = [*table.primary_key, PARTITION_COLUMN]
-    keep = ranked.unique(subset=day_key, keep="first", maintain_order=True)
+    ranked = valid.select(_ROW, *day_key, *order, "_source_row").sort(
+        [*order, "_source_row"], descending=[True] * len(order) + [False])
+    kept_rows = ranked.unique(subset=day_key, keep="first", maintain_order=True).get_column(_ROW)
+    keep = valid.filter(pl.col(_ROW).is_in(kept_rows.implode()))
     duplicates = valid.join(keep.select(_ROW), on=_ROW, how="anti")
     kept_line = keep.select([*day_key, pl.col("_source_row").alias("__kept_line")])
     duplicates = duplicates.join(kept_line, on=day_key, how="left",

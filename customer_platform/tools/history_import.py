@@ -35,7 +35,7 @@ from customer_platform.bronze.landing import (
 from customer_platform.contracts import SourceTable, declared_source_tables
 from customer_platform.contracts.metadata import DUPLICATE_KEYS
 from customer_platform.generator.writers import write_landing_file
-from customer_platform.silver.normalise import normalise_text, parse_expr
+from customer_platform.silver.normalise import normalise_text, parse_exprs
 
 #: One CSV record, its line end included: quoted values may hold commas, quotes (doubled) and
 #: line breaks, as the bronze reader reads them.
@@ -239,7 +239,7 @@ def _event_dates(extract: _Extract, column: str | None) -> pl.Series | None:
     dtypes = {name: dtype for name, dtype in table.dtypes().items() if dtype != pl.String}
     raw = normalise_text(extract.landing.frame.select(list(dtypes)),
                          {name: table.columns()[name] for name in dtypes})
-    typed = raw.select(parse_expr(name, dtype).alias(name) for name, dtype in dtypes.items())
+    typed = raw.select(parse_exprs(raw, dtypes))
     failed = {name: raw.get_column(name).is_not_null() & typed.get_column(name).is_null()
               for name in dtypes}
     if column is not None:

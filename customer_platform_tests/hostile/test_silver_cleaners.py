@@ -78,3 +78,44 @@ def test_a_timestamp_is_iso_8601_in_utc_or_a_type_error(data):
     rejects = clean(bronze_of(table, [row]), table).rejects
     assert rejects.height == 1
     assert f"{name}='{sloppy}' breaks type(Datetime" in rejects["error_description"][0]
+
+
+
+#: Text shaped like the plain forms (any digits: 2026-02-30, 0000-01-01, 24:00:00, 12:60:00),
+#: the other accepted forms, and anything at all.
+_DATE_LIKE = st.one_of(
+    st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"),
+    st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}\Z"),
+    st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?"
+                  r"(Z|[+-][0-9]{2}(:[0-9]{2})?)?\Z"),
+    st.text(alphabet="0123456789-T :.Z+", max_size=26),
+    st.text(max_size=26),
+)
+
+
+def _fast_and_full(values: list[str]) -> pl.DataFrame:
+    from customer_platform.silver.normalise import _any_iso_8601_utc, _iso_8601_utc
+
+    return pl.DataFrame({"text": values}, schema={"text": pl.String}).select(
+        "text", fast=_iso_8601_utc(pl.col("text")), full=_any_iso_8601_utc(pl.col("text")))
+
+
+@examples(20)
+@given(values=st.lists(_DATE_LIKE, min_size=1, max_size=200))
+def test_the_plain_shapes_parse_to_what_the_full_pattern_gives(values):
+    """Dates and timestamps to the second take a fast path (no groups taken apart): every
+    value, valid or not, parses to what the full ISO 8601 parse gives it."""
+    parsed = _fast_and_full(values)
+    differ = parsed.filter(~pl.col("fast").eq_missing(pl.col("full")))
+    assert differ.is_empty(), differ
+
+
+def test_the_fast_path_keeps_the_calendar_and_the_clock():
+    values = ["2024-02-29", "2023-02-29", "2026-03-02 23:59:59", "2026-03-02T24:00:00",
+              "2026-13-01T00:00:00", "2026-03-02T10:15:00", "2026-3-02", "0000-01-01"]
+    parsed = _fast_and_full(values)
+    assert parsed["fast"].head(7).to_list() == [
+        dt.datetime(2024, 2, 29), None, dt.datetime(2026, 3, 2, 23, 59, 59), None, None,
+        dt.datetime(2026, 3, 2, 10, 15), None]
+    assert parsed["fast"].dt.year().to_list()[7] == 0  # parsed; parse_expr refuses year 0
+    assert parsed["fast"].eq_missing(parsed["full"]).all()
