@@ -81,9 +81,18 @@ def test_a_timestamp_is_iso_8601_in_utc_or_a_type_error(data):
 
 
 
+#: Valid timestamps in the accepted forms other than the plain ones: minutes only, a fraction,
+#: an offset.
+_OTHER_ISO = st.builds(
+    lambda moment, timespec, offset: moment.isoformat(timespec=timespec) + offset,
+    st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2030, 12, 31)),
+    st.sampled_from(["minutes", "seconds", "milliseconds", "microseconds"]),
+    st.sampled_from(["Z", "+02:00", "-05:30", "+01"]),
+)
 #: Text shaped like the plain forms (any digits: 2026-02-30, 0000-01-01, 24:00:00, 12:60:00),
 #: the other accepted forms, and anything at all.
 _DATE_LIKE = st.one_of(
+    _OTHER_ISO,
     st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"),
     st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}\Z"),
     st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?"
@@ -108,6 +117,33 @@ def test_the_plain_shapes_parse_to_what_the_full_pattern_gives(values):
     parsed = _fast_and_full(values)
     differ = parsed.filter(~pl.col("fast").eq_missing(pl.col("full")))
     assert differ.is_empty(), differ
+
+
+@examples(20)
+@given(values=st.lists(_DATE_LIKE, min_size=1, max_size=50), other=_OTHER_ISO,
+       plain=st.booleans())
+def test_a_column_typed_as_its_values_allow_is_typed_as_the_full_pattern_types_it(values, other,
+                                                                                   plain):
+    """``parse_exprs`` skips the full pattern for a column whose values are all plain: the
+    column, plain or mixed, is typed as the full pattern (and the years check) types it."""
+    from customer_platform.silver.normalise import (
+        _any_iso_8601_utc,
+        _years_1_to_9999,
+        parse_exprs,
+    )
+
+    if plain:
+        values = _fast_and_full(values).filter(
+            pl.col("text").str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+            | pl.col("text").str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9:]{8}$"))["text"]
+    else:
+        values = [*values, other]  # one valid value only the full pattern reads
+    frame = pl.DataFrame({"text": values}, schema={"text": pl.String})
+    for dtype in (pl.Date, pl.Datetime("us")):
+        full = _any_iso_8601_utc(pl.col("text"))
+        full = _years_1_to_9999(full.dt.date() if dtype == pl.Date else full.cast(dtype))
+        typed = frame.select(chosen=parse_exprs(frame, {"text": dtype})[0], full=full)
+        assert typed["chosen"].eq_missing(typed["full"]).all(), typed
 
 
 def test_the_fast_path_keeps_the_calendar_and_the_clock():

@@ -230,8 +230,7 @@ def run_agg_mrr(warehouse: Warehouse, table: GoldTable, day: dt.date
         return run_gold_sql(warehouse, table, day)  # 0 rows: not a closing day
     closed = month_start(day - LATE)  # first day of the month this partition closes
     if closed < partition_start():
-        return run_gold_sql(warehouse, dataclasses.replace(
-            table, sql=f"SELECT * FROM ({table.sql}) WHERE FALSE"), day)
+        return run_gold_sql(warehouse, dataclasses.replace(table, sql=empty_select(table)), day)
     previous = month_start(closed - ONE_DAY)  # first day of the month before
     if previous >= partition_start():
         previous_close = closed + LATE - ONE_DAY
@@ -254,8 +253,6 @@ def run_agg_mrr_days(warehouse: Warehouse, table: GoldTable, days: list[dt.date]
     written empty as one range (one statement, one commit), each closing day by
     ``run_agg_mrr``. A closing day that fails stops there, naming it, as a day-by-day run
     would: the days before it are written."""
-    with warehouse.get_connection() as con:
-        ensure_table(con, AGG_MRR)
     empty = dataclasses.replace(table, sql=empty_select(table))
     done, quiet = [], []
     for day in [*days, None]:

@@ -212,7 +212,7 @@ def fit_and_write_days(rule: ElasticityRule = ELASTICITY):
     sums of the fit are summed in that order), then the days' rows validated and written as a
     range."""
 
-    def run_days(warehouse: Warehouse, table: GoldTable, days: list[dt.date]):
+    def run(warehouse: Warehouse, table: GoldTable, days: list[dt.date]):
         with warehouse.get_connection() as con:
             lines = con.sql(select_days(table.sql, days, plan_per_day=True)).pl().sort(
                 "_range_day", "order_line_key")
@@ -222,7 +222,7 @@ def fit_and_write_days(rule: ElasticityRule = ELASTICITY):
         fitted = dataclasses.replace(table, sql=_rows_sql(rows, rule))
         return run_gold_sql_days(warehouse, fitted, days)
 
-    return run_days
+    return run
 
 
 AGG_PRICE_ELASTICITY = price_elasticity()
