@@ -72,6 +72,16 @@ def test_a_bad_date_is_one_line_with_the_fix(capsys):
     assert "use YYYY-MM-DD" in capsys.readouterr().err
 
 
+def test_a_range_longer_than_the_audit_looks_back_is_refused(capsys):
+    from customer_platform.settings import longest_range_days
+
+    assert main(["materialize", "--start", "2026-01-01", "--end", "2026-12-31",
+                 "--range-days", str(longest_range_days() + 1)]) == 1
+    err = " ".join(capsys.readouterr().err.split())  # the terminal folds the line
+    assert f"--range-days must be 1 to {longest_range_days()}" in err
+    assert "CUSTOMER_PLATFORM_RANGE_DAYS" in err
+
+
 def test_the_run_watcher_reports_the_current_step_and_rows(tmp_path):
     from customer_platform.generator import generate
 
@@ -79,7 +89,8 @@ def test_the_run_watcher_reports_the_current_step_and_rows(tmp_path):
     seen = []
     run_id = str(uuid.uuid4())
     with DagsterInstance.ephemeral() as instance:
-        with RunWatcher(instance, run_id, lambda step, rows: seen.append((step, rows)),
+        with RunWatcher(instance, run_id,
+                        lambda step, rows, done: seen.append((step, rows, done)),
                         interval=0.05):
             chain = Definitions(
                 assets=[*BRONZE_ASSETS, *SILVER_ASSETS],
@@ -89,10 +100,13 @@ def test_the_run_watcher_reports_the_current_step_and_rows(tmp_path):
             result = chain.execute_in_process(instance=instance, run_id=run_id,
                                               partition_key=DAY.isoformat())
     assert result.success
-    steps = {step for step, _ in seen}
+    steps = {step for step, _, _ in seen}
     assert any("crm_customers" in step for step in steps)
     assert seen[-1][1] > 0  # rows written, as the materialisations reported them
-    assert [rows for _, rows in seen] == sorted(rows for _, rows in seen)
+    assert [rows for _, rows, _ in seen] == sorted(rows for _, rows, _ in seen)
+    # every asset of the chain materialised its one day, counted as the bar counts them
+    assert seen[-1][2] == len(result.get_asset_materialization_events()) == len(CHAIN.split(","))
+    assert [done for _, _, done in seen] == sorted(done for _, _, done in seen)
 
 
 def test_report_writes_the_days_dashboard(cli, tmp_path):

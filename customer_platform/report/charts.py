@@ -9,6 +9,7 @@ the order the query gives them, so the same rows always give the same figure.
 
 import dataclasses
 import datetime as dt
+import functools
 import html
 from collections.abc import Callable
 
@@ -34,6 +35,7 @@ UNCLASSIFIED_COLOUR = "#9e9e9e"
 #: Pipeline coverage at which the heat map's colour scale is fully green.
 COVERAGE_SCALE_MAX = 3.0
 HEIGHT = 400
+TEMPLATE = "plotly_white"
 LABEL_LENGTH = 32
 ELLIPSIS = "\u2026"
 
@@ -48,10 +50,27 @@ class Chart:
     empty: str  # why a day may have no rows
 
 
+@functools.cache
+def _validated_template() -> go.layout.Template:
+    """plotly's "plotly_white" template as validating it leaves it (its keys reordered)."""
+    return go.Figure().update_layout(template=TEMPLATE).layout.template
+
+
+def _set_template(figure: go.Figure) -> None:
+    """``update_layout(template=TEMPLATE)`` with the template validated once, not a figure at
+    a time (10 ms a figure, half of drawing a day's report); the figure's JSON is the same."""
+    figure.layout._validate = False  # plotly's own switch (what plotly.express sets)
+    try:
+        figure.layout.template = _validated_template()
+    finally:
+        figure.layout._validate = True
+
+
 def _figure(figure: go.Figure | None = None, height: int = HEIGHT, **layout) -> go.Figure:
     figure = figure or go.Figure()
+    _set_template(figure)
     figure.update_layout(
-        template="plotly_white", height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
         font={"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         hoverlabel={"namelength": -1}, legend_traceorder="normal", **layout)

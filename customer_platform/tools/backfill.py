@@ -88,8 +88,13 @@ def first_failed_day(result, days: Sequence[str]) -> str:
     return min(named, default=days[0])
 
 
+#: ``show(what is being done, rows so far, share of the range's asset-days materialised)``;
+#: the share is None between runs.
+Show = Callable[[str, int, float | None], None]
+
+
 def run_range(instance, days: Sequence[str], keys: Sequence | None, follow_up: bool,
-              failed: list[str], show: Callable[[str, int], None], say: Say) -> list[str]:
+              failed: list[str], show: Show, say: Say) -> list[str]:
     """One run of the daily job over ``days`` (``keys``: its assets, None for all); with
     ``follow_up``, then the analytics and the audit over the days it materialised. A failing
     day stops the range there: the days before it are run again as one range, so every asset
@@ -100,7 +105,9 @@ def run_range(instance, days: Sequence[str], keys: Sequence | None, follow_up: b
     if keys is not None:
         job = job_subset(job, keys)
     run_id = str(uuid.uuid4())
-    with RunWatcher(instance, run_id, show):
+    planned = len(job.asset_layer.selected_asset_keys) * len(days)
+    with RunWatcher(instance, run_id,
+                    lambda step, rows, done: show(step, rows, min(1.0, done / planned))):
         result = run_in_process(job, instance, run_config=QUIET_RUN, run_id=run_id,
                                 tags=partition_tags(days))
     done = list(days)
@@ -111,7 +118,7 @@ def run_range(instance, days: Sequence[str], keys: Sequence | None, follow_up: b
         failed += [day for day in days if day >= stop]
         done = [day for day in days if day < stop]
         if done:
-            show(f"the days before {stop}", 0)
+            show(f"the days before {stop}", 0, None)
             retry = run_in_process(job, instance, run_config=QUIET_RUN,
                                    tags=partition_tags(done))
             if not retry.success:
@@ -122,7 +129,7 @@ def run_range(instance, days: Sequence[str], keys: Sequence | None, follow_up: b
         from customer_platform.orchestration.jobs import ANALYTICS_JOB
 
         for name, label in ((ANALYTICS_JOB, "analytics"), (AUDIT_JOB_NAME, "audit")):
-            show(label, 0)
+            show(label, 0, None)
             follow = run_in_process(defs.resolve_job_def(name), instance,
                                     run_config=QUIET_RUN, tags=partition_tags(done))
             if not follow.success:

@@ -80,8 +80,13 @@ def cmd_generate(args) -> None:
 
 
 def cmd_materialize(args) -> None:
-    if args.range_days is not None and args.range_days < 1:
-        raise CliError("--range-days must be 1 or more")
+    from customer_platform import settings
+
+    longest = settings.longest_range_days()
+    if args.range_days is not None and not 1 <= args.range_days <= longest:
+        raise CliError(f"--range-days must be 1 to {longest}: the audit looks that far back "
+                       f"for the ranged runs of a day (set {settings.RANGE_DAYS_VARIABLE} for "
+                       "longer ranges)")
     failed = materialize_days(args.start, args.end, args.select, range_days=args.range_days,
                               resume=args.resume)
     if failed:
@@ -284,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     mat.add_argument("--select", help="comma-separated asset keys, e.g. bronze/crm_customers")
     mat.add_argument("--range-days", type=int, default=None,
                      help="days one run covers (default: $CUSTOMER_PLATFORM_RANGE_DAYS, else "
-                     "what holds 128 MiB of landing files, 1 to 31 days): a run's fixed cost "
+                     "what holds 128 MiB of landing files, 1 to 92 days): a run's fixed cost "
                      "is paid once per range; 1 runs the days one by one")
     mat.add_argument("--resume", action="store_true",
                      help="skip the leading days on which every selected asset is already "

@@ -108,12 +108,16 @@ def materialize_days(start: dt.date, end: dt.date, select: str | None = None,
             label = chunk[0] if len(chunk) == 1 else f"{chunk[0]}..{chunk[-1][5:]}"
             progress.update(task, current=label)
 
-            def show(step: str, rows: int, label=label) -> None:
+            def show(step: str, rows: int, share: float | None, label=label,
+                     first=first, chunk=chunk) -> None:
+                """The step at work; within the daily run, the bar moves by the share of the
+                range's asset-days materialised (a quarter's range is minutes long)."""
+                moved = {} if share is None else {"completed": first + share * len(chunk)}
                 progress.update(task, current=f"{label} {step}" + (f" · {rows:,} rows" if rows
-                                                                   else ""))
+                                                                   else ""), **moved)
 
             done = run_range(instance, chunk, keys, not selection, failed, show, _say)
-            progress.update(task, advance=len(done))
+            progress.update(task, completed=first + len(done))
             if failed:
                 failed += days[first + size:]
                 break

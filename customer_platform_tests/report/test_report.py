@@ -242,3 +242,19 @@ def test_the_mrr_bars_add_up_to_the_change_with_the_unclassified_series(made_war
     assert list(unclassified.y) == [86.0, -50.0, 0.0] * 4
     for i, change in enumerate(months.get_column("mrr_change")):
         assert sum(t.y[i] for t in bars) == pytest.approx(change)
+
+
+
+def test_the_template_validated_once_gives_the_bytes_of_validating_it_each_time(
+        made_warehouse, tmp_path, monkeypatch):
+    """The page is the same to the byte when each figure's template is set as plotly sets it
+    (validated on the figure) instead of once per process."""
+    from customer_platform.report import charts
+
+    once = report_of(made_warehouse, tmp_path / "once.html")
+    monkeypatch.setattr(charts, "_set_template",
+                        lambda figure: figure.update_layout(template=charts.TEMPLATE))
+    each_time = report_of(made_warehouse, tmp_path / "each_time.html")
+    assert len(once.drawn) >= 5
+    assert once.path.read_bytes() == each_time.path.read_bytes()
+    assert '"template":{"data":{"barpolar"' in once.path.read_text()

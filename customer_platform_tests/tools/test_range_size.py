@@ -1,5 +1,5 @@
 """``customer-platform materialize`` sizes its ranges to the company's landing files: a small
-company's month is one run, a large company's day is a run of its own, and a deployment that
+company's quarter is one run, a large company's day is a run of its own, and a deployment that
 fixes the days (CUSTOMER_PLATFORM_RANGE_DAYS) gets them."""
 
 import datetime as dt
@@ -26,8 +26,9 @@ def land(root, size_a_day: int, days=DAYS) -> None:
             path.write_bytes(b"x" * (size_a_day * share // 4))
 
 
-def test_a_small_company_runs_a_month_a_range(tmp_path):
+def test_a_small_company_runs_a_quarter_a_range(tmp_path):
     land(tmp_path, 500_000)  # about a 1,000-customer company's day
+    assert MAX_RANGE_DAYS == 92
     assert sized_range_days(DAYS, tmp_path) == MAX_RANGE_DAYS
 
 
@@ -77,7 +78,7 @@ def test_materialize_runs_its_sized_ranges_and_a_fixed_setting_wins(tmp_path):
                        t.get("dagster/asset_partition_range_end", t.get("dagster/partition")))
                       for t in tags)
 
-    assert "3 days in ranges of up to 31" in materialize()
+    assert f"3 days in ranges of up to {MAX_RANGE_DAYS}" in materialize()
     assert ranges() == [(DAYS[0], DAYS[2])]  # 15 customers: the three days in one run
     assert "3 days in ranges of up to 2" in materialize(CUSTOMER_PLATFORM_RANGE_DAYS="2")
     assert ranges() == [(DAYS[0], DAYS[1]), (DAYS[0], DAYS[2]), (DAYS[2], DAYS[2])]
