@@ -52,7 +52,7 @@ class Chart:
 
 @functools.cache
 def _validated_template() -> go.layout.Template:
-    """plotly's "plotly_white" template as validating it leaves it (its keys reordered)."""
+    """plotly's ``TEMPLATE`` as validating it leaves it (its keys reordered)."""
     return go.Figure().update_layout(template=TEMPLATE).layout.template
 
 

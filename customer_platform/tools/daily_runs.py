@@ -46,9 +46,9 @@ def sized_range_days(days: list[str], landing_root: Path) -> int:
     """The days of a range for ``days`` of the landing files under ``landing_root``: what
     holds ``settings.RANGE_LANDING_BYTES`` of a mean day's files, from 1 to
     ``settings.MAX_RANGE_DAYS`` (a window with no landing files yet:
-    ``settings.DEFAULT_RANGE_DAYS``). A month of a 1,000-customer company (0.5 MB a day) is
-    one range: 3.8 s a day against 5.5 s in ranges of 7 (28 days,
-    docs/performance.md)."""
+    ``settings.DEFAULT_RANGE_DAYS``). A quarter of a 1,000-customer company (0.5 MB a day)
+    is one range: March to May took 247 s as one range against 276 s as three of 31
+    (docs/performance.md)."""
     from customer_platform import settings
     from customer_platform.bronze.landing import FORMATS
     from customer_platform.contracts import DECLARED_TABLES
