@@ -138,15 +138,10 @@ def test_a_batch_is_stored_in_one_transaction_a_database_or_not_at_all(home, mon
         assert instance.get_materialized_partitions(key) == set(days)
         assert len(instance.get_records_for_run("b" * 36).records) == 8
 
-        stored, store = [], storage.store_event
+        def fails_after_the_rows(*_args):  # the run's and the index's rows are written
+            raise RuntimeError("disk full")
 
-        def fourth_fails(event):
-            if len(stored) == 3:
-                raise RuntimeError("disk full")
-            stored.append(event)
-            store(event)
-
-        monkeypatch.setattr(storage, "store_event", fourth_fails)
+        monkeypatch.setattr(storage, "_store_asset_event_tags", fails_after_the_rows)
         with pytest.raises(RuntimeError, match="disk full"):
             storage.store_event_batch([_materialisation("c" * 36, d, 20) for d in days])
         monkeypatch.undo()
@@ -190,3 +185,87 @@ def test_a_ranged_steps_materialisations_and_day_verdicts_are_stored_in_batches(
         by_day = {e.partition: e.event.dagster_event.event_specific_data.metadata["rows"].value
                   for e in stored if e.partition}
         assert by_day == {day: int(day[-2:]) for day in days}
+
+
+SECOND = AssetKey(["gold", "batch_probe_reader"])
+
+
+@asset(key=SECOND, deps=[PROBE], partitions_def=daily_partitions, backfill_policy=RANGED)
+def batch_probe_reader(context):
+    """A second ranged step, so that a run's planned events span two assets."""
+    return MaterializeResult()
+
+
+#: columns a database stamps with its own clock when a row or a migration is written
+CLOCK_COLUMNS = ("create_timestamp", "update_timestamp", "migration_completed")
+
+
+def _database_rows(directory) -> dict:
+    """Every row of every table of every SQLite file under ``directory``, but the columns the
+    database stamps with its own clock."""
+    rows = {}
+    for path in sorted(directory.glob("*.db")):
+        engine = db.create_engine(f"sqlite:///{path}")
+        with engine.connect() as conn:
+            for table in db.inspect(conn).get_table_names():
+                columns = [f'"{c["name"]}"' for c in db.inspect(conn).get_columns(table)
+                           if c["name"] not in CLOCK_COLUMNS]
+                rows[path.name, table] = conn.execute(db.text(
+                    f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid")).fetchall()
+        engine.dispose()
+    return rows
+
+
+def test_a_batch_written_as_rows_leaves_the_databases_of_storing_its_events_one_by_one(
+        home, tmp_path, monkeypatch):
+    """The batched write (``_store_rows``) is what Dagster's own ``store_event`` writes, event by
+    event: the events two ranged runs sent (planned events, materialisations, each check's days;
+    the second run over the same days updates what the first wrote) are replayed into two new
+    storages, batches as batches into one and one event at a time into the other, and every
+    row of every table of every file is the same."""
+    sent = []
+    with DagsterInstance.get() as instance:
+        storage = instance.event_log_storage
+        store_one, store_batch = storage.store_event, storage.store_event_batch
+
+        def one(event):
+            sent.append([event])
+            store_one(event)
+
+        def batch(events):
+            sent.append(list(events))
+            monkeypatch.setattr(storage, "store_event", store_one)  # its own inner writes
+            try:
+                store_batch(events)
+            finally:
+                monkeypatch.setattr(storage, "store_event", one)
+
+        monkeypatch.setattr(storage, "store_event", one)
+        monkeypatch.setattr(storage, "store_event_batch", batch)
+        for days in (["2026-01-05", "2026-01-06", "2026-01-07"], ["2026-01-06", "2026-01-07"]):
+            assert materialize([batch_probe, batch_probe_reader], instance=instance,
+                               tags=partition_tags(days)).success
+    batches = [events for events in sent if len(events) > 1]
+    kinds = {event.dagster_event.event_type_value for events in batches for event in events}
+    assert {"ASSET_MATERIALIZATION", "ASSET_MATERIALIZATION_PLANNED",
+            "ASSET_CHECK_EVALUATION"} <= kinds
+
+    # and again without the checks' planned executions, which the evaluations then create
+    unplanned = [[event for event in events
+                  if event.dagster_event_type != DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED]
+                 for events in sent]
+    for name, replayed in (("planned", sent), ("unplanned", [e for e in unplanned if e])):
+        one_by_one = PooledSqliteEventLogStorage(str(tmp_path / name / "one_by_one"))
+        as_rows = PooledSqliteEventLogStorage(str(tmp_path / name / "as_rows"))
+        for events in replayed:
+            for event in events:
+                one_by_one.store_event(event)
+            if len(events) > 1:
+                as_rows.store_event_batch(events)
+            else:
+                as_rows.store_event(events[0])
+        one_by_one.dispose()
+        as_rows.dispose()
+        expected = _database_rows(tmp_path / name / "one_by_one")
+        assert sum(len(rows) for rows in expected.values()) > 100
+        assert _database_rows(tmp_path / name / "as_rows") == expected, name
