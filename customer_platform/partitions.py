@@ -8,6 +8,7 @@ range leaves exactly what its days run one at a time would.
 import datetime as dt
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from dagster import BackfillPolicy, BetaWarning, DailyPartitionsDefinition, Failure, PreviewWarning
@@ -59,6 +60,30 @@ def each_day(context, do_day: Callable[[dt.date], Done]) -> list[tuple[dt.date, 
                 raise
             raise failed_day(day, error) from error
     return done
+
+
+Read = TypeVar("Read")
+
+
+def each_day_read_ahead(context, read: Callable[[dt.date], Read],
+                        do_day: Callable[[dt.date, Read], Done]) -> list[tuple[dt.date, Done]]:
+    """``each_day`` for a step whose day first reads its inputs (``read(day)``: DuckDB, which
+    works without holding Python's lock) and then works on them in Python (a model's fit, a
+    report's figures): the next day's read runs on a second thread while this day's work runs,
+    so the step uses both cores. The days, their order, what each gets and a failing day's
+    failure are ``each_day``'s; at most one day is read ahead."""
+    days = partition_days(context)
+    following = dict(zip(days, days[1:], strict=False))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read_ahead") as reader:
+        ahead = {}
+
+        def do(day):
+            inputs = (ahead.pop(day, None) or reader.submit(read, day)).result()
+            if day in following:
+                ahead[following[day]] = reader.submit(read, following[day])
+            return do_day(day, inputs)
+
+        return each_day(context, do)
 
 
 def failed_day(day: dt.date, error: BaseException) -> Failure:

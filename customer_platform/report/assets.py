@@ -19,8 +19,8 @@ from dagster import (
 )
 from pydantic import Field
 
-from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
-from customer_platform.report.build import render_report, report_path, save
+from customer_platform.partitions import RANGED, daily_partitions, each_day_read_ahead, record_day
+from customer_platform.report.build import draw_report, report_data, report_path, save
 from customer_platform.report.charts import CHARTS
 from customer_platform.resources import Warehouse
 
@@ -62,10 +62,12 @@ def _deps() -> list[AssetDep]:
 )
 def report(context: AssetExecutionContext, config: ReportConfig,
            warehouse: Warehouse) -> MaterializeResult:
-    def render(day):
+    def read(day):
         with warehouse.get_connection() as con:
-            rendered = render_report(con, day)
-        written = save(rendered, report_path(day, config.root or None))
+            return report_data(con, day)
+
+    def render(day, data):
+        written = save(draw_report(day, data), report_path(day, config.root or None))
         record_day(context, day, {
             "path": MetadataValue.path(str(written.path)),
             "size_bytes": written.size_bytes,
@@ -75,7 +77,7 @@ def report(context: AssetExecutionContext, config: ReportConfig,
             "data_fingerprint": written.fingerprint,
         })
 
-    each_day(context, render)
+    each_day_read_ahead(context, read, render)
     return MaterializeResult()
 
 

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from customer_platform import settings
 from customer_platform.report.charts import CHARTS, Chart
@@ -59,12 +60,22 @@ def _panel(chart: Chart, rows) -> Panel:
                  figure_html(figure, chart.key) if figure is not None else None, chart.empty)
 
 
+def report_data(con: duckdb.DuckDBPyConnection, day: dt.date, charts=CHARTS
+                ) -> list[pl.DataFrame]:
+    """Each chart's rows for the report of ``day`` (partitions up to ``day``)."""
+    return [fetch(con, chart.query, day) for chart in charts]
+
+
 def render_report(con: duckdb.DuckDBPyConnection, day: dt.date, charts=CHARTS) -> Report:
     """The report of ``day`` from the warehouse behind ``con`` (partitions up to ``day``)."""
+    return draw_report(day, report_data(con, day, charts), charts)
+
+
+def draw_report(day: dt.date, data: list[pl.DataFrame], charts=CHARTS) -> Report:
+    """The report of ``day`` from its charts' rows (``report_data``)."""
     digest = hashlib.sha256(day.isoformat().encode())
     panels = []
-    for chart in charts:
-        rows = fetch(con, chart.query, day)
+    for chart, rows in zip(charts, data, strict=True):
         digest.update(f"\n{chart.key}\n".encode() + rows.write_csv().encode())
         panels.append(_panel(chart, rows))
     fingerprint = digest.hexdigest()[:16]

@@ -30,7 +30,12 @@ from customer_platform.gold.analytics._model import (
 from customer_platform.gold.analytics.churn_model_coefficients import CHURN_MODEL_COEFFICIENTS
 from customer_platform.gold.base import GoldModel, gold_check_specs, written_by_range
 from customer_platform.gold.metrics import Metric
-from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
+from customer_platform.partitions import (
+    RANGED,
+    daily_partitions,
+    each_day_read_ahead,
+    record_day,
+)
 from customer_platform.resources import Warehouse
 
 
@@ -98,11 +103,13 @@ def _coefficients_md(coefficients: pl.DataFrame, top: int = 15) -> str:
 )
 def churn_model(context: AssetExecutionContext, config: ChurnModelConfig,
                 warehouse: Warehouse):
-    def fit(day):
-        """Train on the days before ``day`` and write the day's model and coefficients."""
+    def read(day):
         with warehouse.get_connection() as con:
-            frame, rate = training_set(con, day, config)
-        row, coefficients = train(frame, rate, day, config)
+            return training_set(con, day, config)
+
+    def fit(day, training):
+        """Train on the days before ``day`` and write the day's model and coefficients."""
+        row, coefficients = train(*training, day, config)
         keep_frame(writes, CHURN_MODEL, day, stamped(pl.DataFrame([row]), day))
         keep_frame(writes, CHURN_MODEL_COEFFICIENTS, day, stamped(coefficients, day))
         metrics = {k: row[k] for k in ("status", "roc_auc", "pr_auc", "lift_top_decile",
@@ -120,7 +127,7 @@ def churn_model(context: AssetExecutionContext, config: ChurnModelConfig,
                    CHURN_MODEL_COEFFICIENTS.key)
 
     with written_by_range(context, warehouse) as writes:
-        each_day(context, fit)
+        each_day_read_ahead(context, read, fit)
     yield from model_results(context, (CHURN_MODEL, CHURN_MODEL_COEFFICIENTS), writes)
 
 
