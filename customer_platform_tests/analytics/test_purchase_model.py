@@ -126,7 +126,9 @@ def test_the_discounted_value_is_the_librarys_clv_to_the_last_digit(histories,
     frame = rfm.select(*model.RFM_COLUMNS).to_pandas().assign(customer_id=np.arange(300))
     transactions = model._library_model(BetaGeoModel, model.fit_bgnbd(rfm).params, frame)
     spend = np.linspace(5.0, 60.0, 300)
-    ours = model.discounted_values(transactions, frame, spend, (12, 36), monthly_discount)
+    every_month = model.expected_purchases(
+        transactions, frame, tuple(model.DAYS_A_MONTH * month for month in range(1, 37)))
+    ours = model.discounted_values(every_month, spend, (12, 36), monthly_discount)
     for months in (12, 36):
         library = customer_lifetime_value(
             transaction_model=transactions, data=frame.assign(future_spend=spend),
@@ -134,6 +136,24 @@ def test_the_discounted_value_is_the_librarys_clv_to_the_last_digit(histories,
         expected = library.squeeze(drop=True).sel(customer_id=np.arange(300)).values
         assert np.array_equal(ours[months], expected), months
     assert (ours[36] > ours[12]).all()
+
+
+def test_every_horizon_asked_at_once_is_the_librarys_answer_for_each_horizon(histories):
+    """``expected_purchases`` asks for several horizons in one library call: each horizon's
+    figures are those of asking the library for that horizon alone, bit for bit."""
+    from pymc_marketing.clv import BetaGeoModel
+
+    rfm = continuous_rfm(histories, DAYS).head(300)
+    frame = rfm.select(*model.RFM_COLUMNS).to_pandas().assign(customer_id=np.arange(300))
+    transactions = model._library_model(BetaGeoModel, model.fit_bgnbd(rfm).params, frame)
+    horizons = (*model.HORIZONS, 60, 720)
+    together = model.expected_purchases(transactions, frame, horizons)
+    assert together.shape == (len(horizons), 300)
+    for row, days in zip(together, horizons, strict=True):
+        alone = transactions.expected_purchases(data=frame, future_t=days)
+        assert np.array_equal(row, alone.squeeze(drop=True).sel(
+            customer_id=np.arange(300)).values), days
+    assert (together[2] > together[0]).all()  # 365 days hold more purchases than 30
 
 
 def test_a_history_without_repeat_buyers_is_not_fitted(monkeypatch):

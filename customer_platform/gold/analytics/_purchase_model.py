@@ -231,56 +231,71 @@ def predict(rfm: pl.DataFrame, bgnbd: dict[str, float], gamma_gamma: dict[str, f
     """Per customer of ``rfm`` (same order): expected purchases in each of ``HORIZONS``,
     probability alive, expected average order value and, for each of ``clv_months``, the
     discounted value of that many months (``clv_<months>m``); the last ones empty without a
-    Gamma-Gamma fit."""
+    Gamma-Gamma fit. Every horizon and month is asked of the library in one call
+    (``expected_purchases``): each customer's figure is elementwise, so the values are those
+    of one call a horizon, to the last digit, at a third of the cost."""
     from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
 
     n = rfm.height
     frame = rfm.select(*RFM_COLUMNS).to_pandas().assign(customer_id=np.arange(n))
+    clv = [f"clv_{months}m" for months in clv_months]
+    valued = gamma_gamma is not None and n > 0
+    months = np.arange(1, max(clv_months, default=0) + 1) if valued else np.arange(0)
 
     transactions = _library_model(BetaGeoModel, bgnbd, frame)
-    out = {f"expected_purchases_{h}d": _per_customer(
-        transactions.expected_purchases(data=frame, future_t=h), n) for h in HORIZONS}
+    purchases = expected_purchases(transactions, frame, (*HORIZONS, *(months * DAYS_A_MONTH)))
+    out = {f"expected_purchases_{h}d": purchases[i] for i, h in enumerate(HORIZONS)}
     out["probability_alive"] = _per_customer(
         transactions.expected_probability_alive(data=frame), n)
-    clv = [f"clv_{months}m" for months in clv_months]
-    if gamma_gamma is None or n == 0:
+    if not valued:
         for name in ("expected_order_value", *clv):
             out[name] = np.full(n, np.nan)
     else:
         spend = _library_model(GammaGammaModel, gamma_gamma, frame)
         # a first purchase only: the population mean (frequency 0 carries no value weight)
         out["expected_order_value"] = _per_customer(spend.expected_customer_spend(data=frame), n)
-        worth = discounted_values(transactions, frame, out["expected_order_value"],
+        worth = discounted_values(purchases[len(HORIZONS):], out["expected_order_value"],
                                   clv_months, monthly_discount)
         out.update((name, worth[months]) for name, months in zip(clv, clv_months, strict=True))
     return pl.DataFrame(out).fill_nan(None)
 
 
-def discounted_values(transactions, frame, future_spend: np.ndarray, months: tuple[int, ...],
+#: The library's days per month ("D") in ``customer_lifetime_value``.
+DAYS_A_MONTH = 30
+
+
+def expected_purchases(transactions, frame, horizons: tuple[int, ...]) -> np.ndarray:
+    """The library's expected purchases of each customer of ``frame`` in each of ``horizons``
+    (days), as (horizon, customer), from one call: every customer-horizon is one row."""
+    import pandas as pd
+
+    n = len(frame)
+    if not horizons:
+        return np.empty((0, n))
+    asked = pd.concat([frame.assign(future_t=days) for days in horizons], ignore_index=True)
+    asked = asked.assign(customer_id=np.arange(n * len(horizons)))
+    return _per_customer(transactions.expected_purchases(data=asked),
+                         n * len(horizons)).reshape(len(horizons), n)
+
+
+def discounted_values(purchases: np.ndarray, future_spend: np.ndarray, months: tuple[int, ...],
                       monthly_discount: float) -> dict[int, np.ndarray]:
     """PyMC-Marketing's ``customer_lifetime_value`` (daily purchase history) for each of
-    ``months``, to the last digit, from one prediction call. The library steps month by month,
-    asking the model for each month's purchases (0.45 s for 12 and 36 months at 300
+    ``months``, to the last digit, from the expected purchases of every month up to the
+    longest (``purchases``: month, customer; ``expected_purchases``). The library steps month
+    by month, asking the model for each month's purchases (0.45 s for 12 and 36 months at 300
     customers, most of a fitted day's cost); each month's figure is elementwise, so every
     customer-month is asked at once, and the shorter horizons are the partial sums of the
     longest."""
-    import pandas as pd
-
-    n, per_month = len(frame), 30  # the library's days per month ("D")
-    steps = np.arange(1, max(months, default=0) + 1)
-    every_month = pd.concat([frame.assign(future_t=step * per_month) for step in steps],
-                            ignore_index=True).assign(customer_id=np.arange(n * steps.size))
-    purchases = _per_customer(transactions.expected_purchases(data=every_month),
-                              n * steps.size).reshape(steps.size, n)
     if monthly_discount == 0.0:  # the library then takes the one step to the horizon
         return {m: future_spend * purchases[m - 1] / 1.0 for m in months}
     worth, value, before = {}, 0.0, 0
-    for step, days in zip(steps, steps * per_month, strict=True):
+    for step in range(1, len(purchases) + 1):
         value = value + (future_spend * (purchases[step - 1] - before)) / (
-            1 + monthly_discount) ** (days / per_month)
+            1 + monthly_discount) ** step
         before = purchases[step - 1]
         if step in months:
-            worth[int(step)] = value
+            worth[step] = value
     return worth
 
 
