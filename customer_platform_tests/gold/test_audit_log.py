@@ -47,6 +47,7 @@ from customer_platform.gold.audit._events import (
     PartitionHistory,
     RunFacts,
     runs_of_partition,
+    runs_of_partitions,
 )
 from customer_platform.orchestration.audit_sensors import audit_after_failure, audit_after_success
 from customer_platform.partitions import RANGED, daily_partitions, partition_days, record_day
@@ -353,6 +354,67 @@ def test_a_day_is_audited_in_a_month_long_range_the_cli_sized(tmp_path):
         ranged("2026-02-01", "2026-02-28")
         found = [r.dagster_run.run_id for r in runs_of_partition(instance, "2026-01-31")]
     assert found == [month]
+
+
+def test_the_runs_of_a_steps_days_are_found_together(tmp_path):
+    """A ranged audit finds every day's runs in two queries: each day gets its own runs and
+    the ranges covering it, and no other day's."""
+    def run(tags: dict) -> str:
+        added = DagsterRun(job_name="daily_platform", tags=tags)
+        instance.add_run(added)
+        return added.run_id
+
+    def ranged(start: str, end: str) -> str:
+        return run({ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end})
+
+    (tmp_path / "home").mkdir()
+    with DagsterInstance.local_temp(str(tmp_path / "home")) as instance:
+        december, january = ranged("2025-12-01", "2025-12-31"), ranged("2026-01-01", "2026-01-31")
+        february = ranged("2026-02-01", "2026-02-28")
+        mid_january = run({"dagster/partition": "2026-01-15"})
+        days = ["2025-12-31", "2026-01-15", "2026-01-31", "2026-02-01", "2026-03-01"]
+        found = {day: [r.dagster_run.run_id for r in records]
+                 for day, records in runs_of_partitions(instance, days).items()}
+        one_by_one = {day: [r.dagster_run.run_id for r in runs_of_partition(instance, day)]
+                      for day in days}
+    assert found == one_by_one == {
+        "2025-12-31": [december], "2026-01-15": [january, mid_january],
+        "2026-01-31": [january], "2026-02-01": [february], "2026-03-01": []}
+
+
+def test_a_ranged_audit_leaves_the_rows_of_auditing_each_day_alone(tmp_path):
+    """Three days of crm.customers, each loaded by its own run and each with rejected rows:
+    audited as one range (the rejects of all days read in one statement), each day holds its
+    own rejected rows with the run that wrote them, as auditing the days one at a time
+    does."""
+    days = [dt.date(2026, 3, 2) + dt.timedelta(days=n) for n in range(3)]
+    generate(tmp_path / "landing", days[0], days[-1], customers=50, seed=5, dirt=DIRT,
+             tables=[CUSTOMERS])
+    resources = warehouse_resources(tmp_path / "warehouse.duckdb", tmp_path / "landing")
+    (tmp_path / "dagster_home").mkdir()
+
+    def audit_log() -> pl.DataFrame:
+        with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+            return con.sql("SELECT * EXCLUDE (error_timestamp) FROM gold.error_audit_log "
+                           "ORDER BY load_date, error_id").pl()
+
+    with DagsterInstance.local_temp(str(tmp_path / "dagster_home")) as instance:
+        loads = {day: materialize(ALL, selection=MAIN[:3], partition_key=day.isoformat(),
+                                  resources=resources, instance=instance) for day in days}
+        tags = {ASSET_PARTITION_RANGE_START_TAG: days[0].isoformat(),
+                ASSET_PARTITION_RANGE_END_TAG: days[-1].isoformat()}
+        assert materialize(ALL, selection=list(AUDIT_KEYS), tags=tags, resources=resources,
+                           instance=instance).success
+        ranged = audit_log()
+        for day in days:
+            assert materialize(ALL, selection=list(AUDIT_KEYS), partition_key=day.isoformat(),
+                               resources=resources, instance=instance).success
+        day_by_day = audit_log()
+    rejected = ranged.filter(error_origin="rejected_row")
+    assert ranged.equals(day_by_day)
+    assert sorted(set(rejected["load_date"])) == days
+    for day in days:
+        assert set(rejected.filter(load_date=day)["run_id"]) == {loads[day].run_id}
 
 
 def test_a_finished_runs_log_is_read_once_for_both_audit_tables(tmp_path):

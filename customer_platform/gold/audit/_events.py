@@ -183,19 +183,37 @@ class PartitionHistory:
     in_flight: list[RunFacts]
 
 
-def runs_of_partition(instance: DagsterInstance, partition_key: str) -> list:
-    """The run records of ``partition_key``: its own runs and the ranged runs covering it (a
-    range starts at most ``settings.longest_range_days() - 1`` days before it), oldest first."""
-    day = dt.date.fromisoformat(partition_key)
-    records = {r.dagster_run.run_id: r for r in
-               instance.get_run_records(RunsFilter(tags={PARTITION_TAG: partition_key}))}
-    starts = [(day - dt.timedelta(days=back)).isoformat()
-              for back in range(settings.longest_range_days())]
+def runs_of_partitions(instance: DagsterInstance, partition_keys: Iterable[str]
+                       ) -> dict[str, list]:
+    """The run records of each of ``partition_keys``: its own runs and the ranged runs
+    covering it (a range starts at most ``settings.longest_range_days() - 1`` days before it),
+    oldest first. Two queries for all the days: a ranged step audits up to a quarter, and two
+    queries a day were a tenth of its time."""
+    keys = sorted(set(partition_keys))
+    if not keys:
+        return {}
+    found: dict[str, dict[str, object]] = {key: {} for key in keys}
+    for record in instance.get_run_records(RunsFilter(tags={PARTITION_TAG: keys})):
+        found[record.dagster_run.tags[PARTITION_TAG]][record.dagster_run.run_id] = record
+    longest = settings.longest_range_days()
+    first, last = dt.date.fromisoformat(keys[0]), dt.date.fromisoformat(keys[-1])
+    starts = [(last - dt.timedelta(days=back)).isoformat()
+              for back in range((last - first).days + longest)]
     for record in instance.get_run_records(
             RunsFilter(tags={ASSET_PARTITION_RANGE_START_TAG: starts})):
-        if record.dagster_run.tags.get(ASSET_PARTITION_RANGE_END_TAG, "") >= partition_key:
-            records[record.dagster_run.run_id] = record
-    return sorted(records.values(), key=lambda r: r.create_timestamp)
+        tags = record.dagster_run.tags
+        start = dt.date.fromisoformat(tags[ASSET_PARTITION_RANGE_START_TAG])
+        end = tags.get(ASSET_PARTITION_RANGE_END_TAG, "")
+        for key in keys:
+            if end >= key and 0 <= (dt.date.fromisoformat(key) - start).days < longest:
+                found[key][record.dagster_run.run_id] = record
+    return {key: sorted(records.values(), key=lambda r: r.create_timestamp)
+            for key, records in found.items()}
+
+
+def runs_of_partition(instance: DagsterInstance, partition_key: str) -> list:
+    """The run records of ``partition_key`` (``runs_of_partitions``)."""
+    return runs_of_partitions(instance, [partition_key])[partition_key]
 
 
 class _EventsByPartition:
@@ -254,16 +272,21 @@ def _events_of(instance: DagsterInstance, record) -> _EventsByPartition:
 
 
 class PartitionHistories:
-    """The partition histories of a step's days. A ranged run covers several of them: its
-    event log is read once, not once a day (a week's run holds thousands of events)."""
+    """The partition histories of a step's days (``partition_keys``, whose runs are found
+    together; another day is looked up when asked for). A ranged run covers several of them:
+    its event log is read once, not once a day (a week's run holds thousands of events)."""
 
-    def __init__(self, instance: DagsterInstance, exclude_run_id: str | None = None):
+    def __init__(self, instance: DagsterInstance, exclude_run_id: str | None = None,
+                 partition_keys: Iterable[str] = ()):
         self.instance, self.exclude_run_id = instance, exclude_run_id
         self._events: dict[str, _EventsByPartition] = {}
+        self._records = runs_of_partitions(instance, partition_keys)
 
     def of(self, partition_key: str) -> PartitionHistory:
+        if partition_key not in self._records:
+            self._records[partition_key] = runs_of_partition(self.instance, partition_key)
         runs, in_flight = [], []
-        for record in runs_of_partition(self.instance, partition_key):
+        for record in self._records[partition_key]:
             run = record.dagster_run
             if run.run_id == self.exclude_run_id or run.job_name == AUDIT_JOB_NAME:
                 continue

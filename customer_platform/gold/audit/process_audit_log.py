@@ -171,7 +171,8 @@ def process_rows(history: PartitionHistory, day: dt.date) -> pl.DataFrame:
     **ASSET_SETTINGS,
 )
 def process_audit_log(context: AssetExecutionContext, warehouse: Warehouse):
-    histories = PartitionHistories(context.instance, exclude_run_id=context.run.run_id)
+    histories = PartitionHistories(context.instance, exclude_run_id=context.run.run_id,
+                                   partition_keys=context.partition_keys)
 
     def audit(day):
         history = histories.of(day.isoformat())
