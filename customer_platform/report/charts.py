@@ -50,30 +50,37 @@ class Chart:
     empty: str  # why a day may have no rows
 
 
+#: The layout every figure shares but its height (``_figure``).
+SHARED_LAYOUT = {
+    "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+    "font": {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12},
+    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0,
+               "traceorder": "normal"},
+    "hoverlabel": {"namelength": -1},
+}
+
+
 @functools.cache
-def _validated_template() -> go.layout.Template:
-    """plotly's ``TEMPLATE`` as validating it leaves it (its keys reordered)."""
-    return go.Figure().update_layout(template=TEMPLATE).layout.template
-
-
-def _set_template(figure: go.Figure) -> None:
-    """``update_layout(template=TEMPLATE)`` with the template validated once, not a figure at
-    a time (10 ms a figure, half of drawing a day's report); the figure's JSON is the same."""
-    figure.layout._validate = False  # plotly's own switch (what plotly.express sets)
-    try:
-        figure.layout.template = _validated_template()
-    finally:
-        figure.layout._validate = True
+def _validated_layout() -> dict:
+    """plotly's ``TEMPLATE`` and ``SHARED_LAYOUT`` as validating them leaves them (the
+    template's keys reordered), as plain JSON."""
+    layout = go.Figure().update_layout(template=TEMPLATE, **SHARED_LAYOUT).layout
+    return {name: layout[name].to_plotly_json() for name in ("template", *SHARED_LAYOUT)}
 
 
 def _figure(figure: go.Figure | None = None, height: int = HEIGHT, **layout) -> go.Figure:
+    """``figure`` (else an empty one) with the report's template and shared layout, then
+    ``height`` and ``layout``. The template and the shared layout are validated once, not a
+    figure at a time (they were most of laying out a figure), and land where
+    ``update_layout`` would put them: the figure's JSON is the same, byte for byte."""
     figure = figure or go.Figure()
-    _set_template(figure)
-    figure.update_layout(
-        height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        font={"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-        hoverlabel={"namelength": -1}, legend_traceorder="normal", **layout)
+    figure.layout._validate = False  # plotly's own switch (what plotly.express sets)
+    try:
+        for name, value in _validated_layout().items():
+            figure.layout[name] = value
+    finally:
+        figure.layout._validate = True
+    figure.update_layout(height=height, **layout)
     return figure
 
 

@@ -245,15 +245,21 @@ def test_the_mrr_bars_add_up_to_the_change_with_the_unclassified_series(made_war
 
 
 
-def test_the_template_validated_once_gives_the_bytes_of_validating_it_each_time(
+def test_the_layout_validated_once_gives_the_bytes_of_validating_it_each_time(
         made_warehouse, tmp_path, monkeypatch):
-    """The page is the same to the byte when each figure's template is set as plotly sets it
-    (validated on the figure) instead of once per process."""
+    """The page is the same to the byte when each figure's template and shared layout are set
+    as plotly sets them (validated on the figure, in one ``update_layout``) instead of once
+    per process."""
+    import plotly.graph_objects as go
+
     from customer_platform.report import charts
 
+    def validated_each_time(figure=None, height=charts.HEIGHT, **layout):
+        return (figure or go.Figure()).update_layout(
+            template=charts.TEMPLATE, height=height, **charts.SHARED_LAYOUT, **layout)
+
     once = report_of(made_warehouse, tmp_path / "once.html")
-    monkeypatch.setattr(charts, "_set_template",
-                        lambda figure: figure.update_layout(template=charts.TEMPLATE))
+    monkeypatch.setattr(charts, "_figure", validated_each_time)
     each_time = report_of(made_warehouse, tmp_path / "each_time.html")
     assert len(once.drawn) >= 5
     assert once.path.read_bytes() == each_time.path.read_bytes()
