@@ -417,6 +417,34 @@ def test_a_ranged_audit_leaves_the_rows_of_auditing_each_day_alone(tmp_path):
         assert set(rejected.filter(load_date=day)["run_id"]) == {loads[day].run_id}
 
 
+def test_a_ranged_runs_log_read_for_each_re_run_day_is_read_once(tmp_path):
+    """Re-running a backfilled range's days one by one audits each day in its own run: the
+    range's run is read for every day, and stays in memory while the days' own runs come and
+    go (it was read again every few days when the oldest run read left first)."""
+    from customer_platform.gold.audit import _events
+
+    def finished(tags: dict) -> str:
+        run = DagsterRun(job_name="daily_platform", tags=tags, status=DagsterRunStatus.SUCCESS)
+        instance.add_run(run)
+        return run.run_id
+
+    (tmp_path / "home").mkdir()
+    _events._FINISHED_RUN_EVENTS.clear()
+    with DagsterInstance.local_temp(str(tmp_path / "home")) as instance:
+        quarter = finished({ASSET_PARTITION_RANGE_START_TAG: "2026-04-01",
+                            ASSET_PARTITION_RANGE_END_TAG: "2026-06-30"})
+        reads = []
+        read_log = instance.all_logs
+        instance.all_logs = lambda run_id, **kw: reads.append(run_id) or read_log(run_id, **kw)
+        days = [f"2026-04-{n:02}" for n in range(10, 24)]
+        for day in days:  # each day: its own new run, then its audit
+            finished({"dagster/partition": day})
+            _events.PartitionHistories(instance).of(day)
+    assert reads.count(quarter) == 1
+    assert len(reads) == len(days) + 1  # every day's own run once
+    assert len(_events._FINISHED_RUN_EVENTS) == _events._FINISHED_RUNS_KEPT
+
+
 def test_a_finished_runs_log_is_read_once_for_both_audit_tables(tmp_path):
     """Both audit tables read the same finished runs: the second reads them from memory, and
     what each day's history holds is what a fresh read of the log gives (a ranged run's

@@ -250,9 +250,11 @@ class _EventsByPartition:
             self.shared, self.by_partition.get(partition_key, ()), key=itemgetter(0))]
 
 
-#: The events of the latest finished runs read, by run id. A finished run's log no longer
-#: changes, and both audit tables read the same runs in one process, so the second reads
-#: them from here (deserialising a month's run is most of an audit step's time).
+#: The events of the finished runs read latest, by run id (least recently read first). A
+#: finished run's log no longer changes, and both audit tables read the same runs in one
+#: process, so the second reads them from here (deserialising a quarter's run is seconds).
+#: A run read again moves to the end: re-running the days of a ranged backfill one by one
+#: reads that range's run for each day, and it must outlive the days' own runs.
 _FINISHED_RUN_EVENTS: collections.OrderedDict[str, _EventsByPartition] = \
     collections.OrderedDict()
 _FINISHED_RUNS_KEPT = 8
@@ -261,7 +263,9 @@ _FINISHED_RUNS_KEPT = 8
 def _events_of(instance: DagsterInstance, record) -> _EventsByPartition:
     run = record.dagster_run
     events = _FINISHED_RUN_EVENTS.get(run.run_id)
-    if events is None:
+    if events is not None:
+        _FINISHED_RUN_EVENTS.move_to_end(run.run_id)
+    else:
         events = _EventsByPartition(record, list(instance.all_logs(run.run_id,
                                                                    of_type=_EVENTS)))
         if run.status in FINISHED:
