@@ -53,6 +53,29 @@ def test_materialize_then_status_shows_the_day(cli):
     assert later and " 0/" in later[0]
 
 
+def test_an_asset_of_the_audit_is_materialised_by_selection(cli, tmp_path):
+    """``--select`` takes an asset that another job runs (the audit here) with the checks its
+    own step evaluates: the day's audit is written and its Pandera check is recorded."""
+    import duckdb
+
+    done = cli("materialize", "--start", str(DAY), "--end", str(DAY), "--select", CHAIN)
+    assert done.returncode == 0, done.stderr
+    audited = cli("materialize", "--start", str(DAY), "--end", str(DAY), "--select",
+                  "gold/process_audit_log")
+    assert audited.returncode == 0, audited.stderr
+    with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as con:
+        assets = {name for name, in con.execute(
+            "SELECT process_name FROM gold.process_audit_log WHERE process_type = 'asset' "
+            "AND load_date = ?", [DAY]).fetchall()}
+    assert assets == set(CHAIN.split(","))  # the chain's run, audited; the audit's own not
+    with DagsterInstance.from_config(str(tmp_path / "dagster_home")) as instance:
+        from dagster import AssetCheckKey, AssetKey
+
+        check = AssetCheckKey(AssetKey(["gold", "process_audit_log"]), "pandera_schema")
+        latest = instance.event_log_storage.get_latest_asset_check_execution_by_key([check])
+    assert latest[check].status.value == "SUCCEEDED"
+
+
 def test_a_failure_is_one_readable_line(cli):
     missing = DAY + dt.timedelta(days=3)  # no landing files for that day
     failed = cli("materialize", "--start", str(missing), "--end", str(missing),

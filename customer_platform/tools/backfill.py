@@ -139,9 +139,15 @@ def run_range(instance, days: Sequence[str], keys: Sequence | None, follow_up: b
 
 
 def job_subset(job, keys: Sequence):
-    """The daily job for ``keys`` and the job's own checks of them. (A subset by asset keys
+    """The daily job for ``keys`` and the checks their steps evaluate: the job's own checks of
+    them, and the checks an asset the job leaves to another job (the analytics, the audit)
+    evaluates in its own step, without which that step cannot run. (A subset by asset keys
     alone takes every check of the assets in the code location, the freshness checks the job
     leaves to their sensor included.)"""
+    from customer_platform.definitions import defs
+
     keys = set(keys)
-    checks = {k for k in job.asset_layer.asset_graph.asset_check_keys if k.asset_key in keys}
+    in_step = {check for key in keys for check in defs.resolve_assets_def(key).check_keys}
+    checks = {k for k in (*job.asset_layer.asset_graph.asset_check_keys, *in_step)
+              if k.asset_key in keys}
     return job.get_subset(asset_selection=keys, asset_check_selection=checks)
