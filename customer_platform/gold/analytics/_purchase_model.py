@@ -233,17 +233,17 @@ def predict(rfm: pl.DataFrame, bgnbd: dict[str, float], gamma_gamma: dict[str, f
     discounted value of that many months (``clv_<months>m``); the last ones empty without a
     Gamma-Gamma fit. Every horizon and month is asked of the library in one call
     (``expected_purchases``): each customer's figure is elementwise, so the values are those
-    of one call a horizon, to the last digit, at a third of the cost."""
+    of one call a horizon, to the last digit, at about half the cost."""
     from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
 
     n = rfm.height
     frame = rfm.select(*RFM_COLUMNS).to_pandas().assign(customer_id=np.arange(n))
     clv = [f"clv_{months}m" for months in clv_months]
     valued = gamma_gamma is not None and n > 0
-    months = np.arange(1, max(clv_months, default=0) + 1) if valued else np.arange(0)
+    every_month = np.arange(1, max(clv_months, default=0) + 1) if valued else np.arange(0)
 
     transactions = _library_model(BetaGeoModel, bgnbd, frame)
-    purchases = expected_purchases(transactions, frame, (*HORIZONS, *(months * DAYS_A_MONTH)))
+    purchases = expected_purchases(transactions, frame, (*HORIZONS, *(every_month * DAYS_A_MONTH)))
     out = {f"expected_purchases_{h}d": purchases[i] for i, h in enumerate(HORIZONS)}
     out["probability_alive"] = _per_customer(
         transactions.expected_probability_alive(data=frame), n)
