@@ -42,12 +42,11 @@ from rich.console import Console
 from rich.table import Table
 
 from customer_platform.settings import DEFAULT_RANGE_DAYS
+from customer_platform.tools.bench_analytics import WARNINGS_LOGGED
 
 console = Console(width=None if Console().is_terminal else 120)
 
 BENCH_DAY = dt.date(2026, 3, 2)
-#: The benchmark runs log warnings and errors only (into the log file the bench names).
-BENCH_RUN = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 #: The backfill benchmark's window: 30 days from the first partition.
 BACKFILL_START, BACKFILL_DAYS, BACKFILL_CUSTOMERS = dt.date(2026, 1, 1), 30, 1_000
 
@@ -95,7 +94,8 @@ def _materialise_child(data_root: Path, landing: Path) -> dict:
 
     from customer_platform import settings
     from customer_platform.definitions import defs
-    from customer_platform.tools.backfill import job_subset
+    from customer_platform.tools.backfill import job_subset, partition_tags
+    from customer_platform.tools.location_runs import run_in_process
 
     job = defs.resolve_job_def("daily_platform")
     keys = [k for k in job.asset_layer.selected_asset_keys
@@ -104,9 +104,8 @@ def _materialise_child(data_root: Path, landing: Path) -> dict:
     with DagsterInstance.ephemeral() as instance:
         # the job's own checks only: the freshness checks are their sensor's, against the wall
         # clock, and would fail on the pinned day
-        result = job_subset(job, keys).execute_in_process(
-            partition_key=BENCH_DAY.isoformat(), instance=instance, raise_on_error=False,
-            run_config=BENCH_RUN)
+        result = run_in_process(job_subset(job, keys), instance, run_config=WARNINGS_LOGGED,
+                                tags=partition_tags([BENCH_DAY.isoformat()]))
     seconds = time.perf_counter() - began
     layers = {"bronze": 0.0, "silver": 0.0, "gold": 0.0}
     for event in result.all_events:
@@ -168,7 +167,8 @@ def _revops_child(data_root: Path, landing: Path) -> dict:
     from dagster import DagsterInstance
 
     from customer_platform.definitions import defs
-    from customer_platform.tools.backfill import job_subset
+    from customer_platform.tools.backfill import job_subset, partition_tags
+    from customer_platform.tools.location_runs import run_in_process
 
     graph = defs.resolve_asset_graph()
     keys = [k for k in graph.get_all_asset_keys()
@@ -176,8 +176,8 @@ def _revops_child(data_root: Path, landing: Path) -> dict:
     job = job_subset(defs.resolve_job_def("daily_platform"), keys)
     began = time.perf_counter()
     with DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(partition_key=BENCH_DAY.isoformat(), instance=instance,
-                                        raise_on_error=False, run_config=BENCH_RUN)
+        result = run_in_process(job, instance, run_config=WARNINGS_LOGGED,
+                                tags=partition_tags([BENCH_DAY.isoformat()]))
     return {"success": result.success, "seconds": time.perf_counter() - began,
             "assets": len(keys),
             "steps": {e.step_key: e.event_specific_data.duration_ms / 1000

@@ -37,11 +37,18 @@ def _environment(data_root: Path, landing: Path, start: dt.date) -> None:
     os.environ["CUSTOMER_PLATFORM_PARTITION_START"] = start.isoformat()
 
 
+#: The benchmark runs log warnings and errors only (into the log file the bench names).
+WARNINGS_LOGGED = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
 def _run(job, day: dt.date, instance, keys=None):
-    result = job.execute_in_process(
-        partition_key=day.isoformat(), instance=instance, raise_on_error=False,
-        asset_selection=list(keys) if keys is not None else None,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+    """``job`` (``keys`` of it) for ``day`` as the platform runs a day: no step's output is held
+    until the run ends, so the peak RSS is what a scheduled run's."""
+    from customer_platform.tools.backfill import partition_tags
+    from customer_platform.tools.location_runs import run_in_process
+
+    result = run_in_process(job, instance, run_config=WARNINGS_LOGGED, asset_selection=keys,
+                            tags=partition_tags([day.isoformat()]))
     if not result.success:
         failure = next(e for e in result.all_events if e.is_step_failure)
         data = failure.step_failure_data

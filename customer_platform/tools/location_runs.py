@@ -7,9 +7,9 @@ the UI's launches do, with the job's origin in the code location ``workspace.yam
 tags it as launched from the command line (``LAUNCHED_FROM_TAG``).
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
-from dagster import DagsterInstance, JobDefinition
+from dagster import AssetKey, DagsterInstance, JobDefinition
 from dagster._core.definitions.job_base import InMemoryJob
 from dagster._core.execution.api import (
     ExecuteRunWithPlanIterable,
@@ -40,11 +40,17 @@ def job_origin(job_name: str) -> RemoteJobOrigin:
 
 
 def run_in_process(job: JobDefinition, instance: DagsterInstance, *, run_config: Mapping,
-                   tags: Mapping[str, str], run_id: str | None = None
+                   tags: Mapping[str, str], run_id: str | None = None,
+                   asset_selection: Collection[AssetKey] | None = None
                    ) -> ExecuteInProcessResult:
-    """``job.execute_in_process(run_config, instance, tags, run_id, raise_on_error=False)``,
-    the run recorded as a run of the code location's job, launched from the command line."""
-    in_process = job.as_ephemeral_job(resource_defs={}, input_values={})
+    """``job.execute_in_process(run_config, instance, tags, run_id, raise_on_error=False,
+    asset_selection)``, the run recorded as a run of the code location's job, launched from
+    the command line. Unlike ``execute_in_process``, no step's output is kept in memory until
+    the run ends (the result cannot give ``output_for_node``): a run holds one step's frames
+    at a time, as a run launched from the UI does."""
+    in_process = job.as_ephemeral_job(
+        resource_defs={}, input_values={},
+        asset_selection=list(asset_selection) if asset_selection is not None else None)
     wrapped = InMemoryJob(job_def=in_process)
     plan = create_execution_plan(wrapped, run_config=run_config,
                                  instance_ref=instance.get_ref() if instance.is_persistent
