@@ -30,8 +30,6 @@ from pydantic import Field
 from customer_platform import settings
 from customer_platform.privacy import markdown_preview
 
-#: The one connection configuration (DuckDB refuses a second one for an open file).
-CONNECTION_CONFIG = {"custom_user_agent": "customer_platform"}
 #: Per database file: the lock file's descriptor and how many of this process's users hold it.
 _LOCKS: dict[str, tuple[int, int]] = {}
 _LOCKS_GUARD = threading.Lock()
@@ -48,6 +46,12 @@ def insertable(frame: pl.DataFrame) -> pa.Table:
     table = frame.rechunk().to_arrow()
     return pa.Table.from_batches(table.to_batches(max_chunksize=ROW_GROUP_ROWS),
                                  schema=table.schema)
+
+
+def connection_config() -> dict:
+    """The configuration of every connection to the warehouse (DuckDB refuses a second one for
+    an open file): the memory it may use before spilling (``settings.warehouse_memory``)."""
+    return {"custom_user_agent": "customer_platform", "memory_limit": settings.warehouse_memory()}
 
 
 def _acquire(database: str) -> None:
@@ -93,7 +97,7 @@ def open_warehouse(database: str) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         conn = backoff(fn=duckdb.connect, retry_on=(RuntimeError, duckdb.IOException),
                        kwargs={"database": database, "read_only": False,
-                               "config": CONNECTION_CONFIG},
+                               "config": connection_config()},
                        max_retries=10)
         try:
             yield conn

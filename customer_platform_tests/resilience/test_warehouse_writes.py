@@ -1,22 +1,29 @@
 """Warehouse writes: a frame of several DuckDB row groups goes in whole, typed and in its order,
 though DuckDB writes its batches on all its threads; a range's partitions are replaced
 together; rows computed outside the warehouse over a range are written as each day on its own
-would be, up to a day that fails."""
+would be, up to a day that fails; DuckDB keeps to the memory it is given."""
 
 import datetime as dt
 
 import duckdb
 import pandera.polars as pa
 import polars as pl
+import pytest
 from dagster import DagsterInstance, asset, materialize
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from customer_platform import settings
 from customer_platform.gold.base import written_by_range
 from customer_platform.partitions import FAILED_DAY, RANGED, daily_partitions, each_day
-from customer_platform.resources import ROW_GROUP_ROWS, Warehouse, WarehouseIOManager
+from customer_platform.resources import (
+    ROW_GROUP_ROWS,
+    Warehouse,
+    WarehouseIOManager,
+    open_warehouse,
+)
 
 ROWS = 3 * ROW_GROUP_ROWS + 5
 DAY = "2026-01-05"
@@ -134,3 +141,24 @@ def test_rows_breaking_a_model_stop_the_range_on_their_day_in_every_table(tmp_pa
 def test_a_day_that_fails_to_compute_keeps_the_days_before_it_written(tmp_path):
     written = run_range(tmp_path, ranged_writer(raise_on=RANGE[3]))
     assert written == (False, RANGE[3], {"a": RANGE[:3], "b": RANGE[:3]})
+
+
+def test_the_warehouse_takes_the_memory_it_is_given_and_spills_beyond_it(tmp_path, monkeypatch):
+    """CUSTOMER_PLATFORM_WAREHOUSE_MEMORY bounds DuckDB (its default, 80% of the machine, let
+    one analytics query take 8.8 GiB); a grouping far larger than the bound still finishes,
+    spilled to disk, with the answer an unbounded database gives."""
+    grouping = ("SELECT count(*), sum(total) FROM (SELECT i % 3000000 AS k, sum(i) AS total "
+                "FROM range(12000000) t(i) GROUP BY k)")
+    with duckdb.connect() as unbounded:
+        expected = unbounded.sql(grouping).fetchall()
+        limit_of = unbounded.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    monkeypatch.setenv("CUSTOMER_PLATFORM_WAREHOUSE_MEMORY", "64MB")
+    with open_warehouse(str(tmp_path / "warehouse.duckdb")) as con:
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        assert limit != limit_of
+        with duckdb.connect(config={"memory_limit": "64MB"}) as same:
+            assert limit == same.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        assert con.sql(grouping).fetchall() == expected
+    monkeypatch.setenv("CUSTOMER_PLATFORM_WAREHOUSE_MEMORY", "lots")
+    with pytest.raises(ValueError, match="CUSTOMER_PLATFORM_WAREHOUSE_MEMORY must be a size"):
+        settings.warehouse_memory()
