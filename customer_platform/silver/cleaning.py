@@ -29,6 +29,8 @@ SILVER_LINEAGE = (EVENT_DATE_COLUMN, PARTITION_COLUMN, "_source_file", "_source_
                   "_loaded_at", MISSING_COLUMNS)
 
 _ROW = "__row"
+#: a row's position among the valid rows, and whether it is its key's kept row (dedupe)
+_AT, _KEPT = "__at", "__kept"
 _UNIQUENESS_CHECKS = ("field_uniqueness", "multiple_fields_uniqueness")
 
 
@@ -162,17 +164,18 @@ def clean(bronze: pl.DataFrame, table: SourceTable) -> CleanResult:
     # Deduplicate on the key: the latest version wins, then the earliest line in the file.
     order = [table.updated_at] if table.updated_at and table.updated_at not in table.primary_key \
         else []
-    # ranked on the key, the version and the line alone, then the kept rows taken whole (a
-    # sort of every column cost as much as the rest of the deduplication)
+    # One sort of the key, the version and the line (not of every column): each key's first
+    # row is kept, and the kept rows come out in silver's order (the day, then the key), so
+    # they are gathered whole once instead of filtered and then sorted.
     day_key = [*table.primary_key, PARTITION_COLUMN]
-    ranked = valid.select(_ROW, *day_key, *order, "_source_row").sort(
-        [*order, "_source_row"], descending=[True] * len(order) + [False])
-    kept_rows = ranked.unique(subset=day_key, keep="first", maintain_order=True).get_column(_ROW)
-    keep = valid.filter(pl.col(_ROW).is_in(kept_rows.implode()))
-    duplicates = valid.join(keep.select(_ROW), on=_ROW, how="anti")
-    kept_line = keep.select([*day_key, pl.col("_source_row").alias("__kept_line")])
-    duplicates = duplicates.join(kept_line, on=day_key, how="left",
-                                 nulls_equal=True).select(
+    ranked = valid.select(_ROW, *day_key, *order, "_source_row").with_row_index(_AT).sort(
+        [PARTITION_COLUMN, *table.primary_key, *order, "_source_row"],
+        descending=[False] * len(day_key) + [True] * len(order) + [False],
+    ).with_columns(((pl.int_range(pl.len()) == 0) | pl.any_horizontal(
+        pl.col(name).ne_missing(pl.col(name).shift()) for name in day_key)).alias(_KEPT))
+    duplicates = ranked.with_columns(
+        pl.when(_KEPT).then(pl.col("_source_row")).forward_fill().alias("__kept_line")
+    ).filter(~pl.col(_KEPT)).select(
         _ROW,
         pl.lit("duplicate_key").alias("error_rule"),
         (
@@ -181,6 +184,7 @@ def clean(bronze: pl.DataFrame, table: SourceTable) -> CleanResult:
             + pl.lit(f" on key ({', '.join(table.primary_key)})")
         ).alias("error_description"),
     )
+    kept_at = ranked.filter(_KEPT).get_column(_AT)
     rejects = pl.concat(
         [
             original.join(per_row, on=_ROW).select(
@@ -190,7 +194,7 @@ def clean(bronze: pl.DataFrame, table: SourceTable) -> CleanResult:
         ]
     ).sort(PARTITION_COLUMN, "source_row", "error_rule")
 
-    silver = keep.sort(PARTITION_COLUMN, *table.primary_key).select(*columns, *SILVER_LINEAGE)
+    silver = valid.select(pl.col(*columns, *SILVER_LINEAGE).gather(kept_at))
     return CleanResult(silver=silver.rechunk(), rejects=rejects.rechunk())
 
 

@@ -158,6 +158,41 @@ def test_duplicates_keep_the_latest_version_and_the_rest_is_kept_as_resolved(tmp
     assert result.counts() == {"silver_rows": 2, "rejected_rows": 0, "duplicate_rows": 3}
 
 
+def test_a_range_keeps_each_days_latest_versions_in_day_and_key_order(tmp_path):
+    """Keys delivered out of order, repeated within and across two days: silver holds each
+    day's latest version of every key, by day then key (the order the kept rows are gathered
+    in), and equals each day cleaned alone, one after the other."""
+    table = source_table("crm.customers")
+    days = (DAY, DAY + dt.timedelta(days=1))
+    delivered = {
+        days[0]: [customer(3, customer_tier="Silver", updated_at="2026-03-01T09:00:00"),
+                  customer(1),
+                  customer(3, customer_tier="Gold", updated_at="2026-03-01T11:00:00"),
+                  customer(2),
+                  customer(3, customer_tier="Bronze", updated_at="2026-03-01T10:00:00")],
+        days[1]: [customer(2, customer_tier="Platinum"), customer(1), customer(2)],
+    }
+    frames = []
+    for day, rows in delivered.items():
+        path = table.landing_path(tmp_path, day, "csv")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pl.DataFrame(rows, schema={c: pl.String for c in rows[0]}).write_csv(path)
+        frames.append(to_bronze(table, path, tmp_path, day, dt.datetime(2026, 3, 4)).frame)
+    ranged = clean(pl.concat(frames), table)
+    assert ranged.silver.select("_partition_date", "customer_id", "customer_tier").rows() == [
+        (days[0], "C0000001", "Gold"), (days[0], "C0000002", "Gold"),
+        (days[0], "C0000003", "Gold"),
+        (days[1], "C0000001", "Gold"), (days[1], "C0000002", "Platinum")]
+    duplicates = ranged.rejects.filter(pl.col("disposition") == DUPLICATE)
+    assert duplicates.select("_partition_date", "source_row", "error_description").rows() == [
+        (days[0], 1, "duplicate of line 3 on key (customer_id)"),
+        (days[0], 5, "duplicate of line 3 on key (customer_id)"),
+        (days[1], 3, "duplicate of line 1 on key (customer_id)")]
+    alone = [clean(frame, table) for frame in frames]
+    assert ranged.silver.equals(pl.concat([result.silver for result in alone]))
+    assert ranged.rejects.equals(pl.concat([result.rejects for result in alone]))
+
+
 def test_keys_are_conformed_before_deduplication(tmp_path):
     result = cleaned(tmp_path, [customer(7), {**customer(7), "customer_id": " c0000007"}])
     assert result.silver["customer_id"].to_list() == ["C0000007"]
