@@ -91,7 +91,8 @@ def open_warehouse(database: str) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection to the warehouse, once this process has its turn with the file.
 
     DuckDB's own lock can still be held by a process outside the platform (a notebook): then
-    the connection is retried with back-off, as the stock resource does.
+    the connection is retried with back-off, as the stock resource does. A statement that
+    needs more memory than the warehouse may use, and cannot spill, fails naming the setting.
     """
     shared = database != ":memory:"
     if shared:
@@ -103,6 +104,11 @@ def open_warehouse(database: str) -> Iterator[duckdb.DuckDBPyConnection]:
                        max_retries=10)
         try:
             yield conn
+        except duckdb.OutOfMemoryException as exc:  # DuckDB's advice names its own SET
+            raise duckdb.OutOfMemoryException(
+                f"{exc}\nThe warehouse may use {settings.warehouse_memory()} of memory "
+                "(CUSTOMER_PLATFORM_WAREHOUSE_MEMORY, docs/operations.md): raise it for a "
+                "company of this size, then re-run the day") from exc
         finally:
             conn.close()
     finally:

@@ -162,3 +162,13 @@ def test_the_warehouse_takes_the_memory_it_is_given_and_spills_beyond_it(tmp_pat
     monkeypatch.setenv("CUSTOMER_PLATFORM_WAREHOUSE_MEMORY", "lots")
     with pytest.raises(ValueError, match="CUSTOMER_PLATFORM_WAREHOUSE_MEMORY must be a size"):
         settings.warehouse_memory()
+
+
+def test_a_statement_beyond_the_warehouses_memory_names_the_setting(tmp_path, monkeypatch):
+    """What cannot spill (one text of every value) fails with DuckDB's error and the platform's
+    knob, not DuckDB's ``SET memory_limit`` alone, which a run's user cannot type."""
+    monkeypatch.setenv("CUSTOMER_PLATFORM_WAREHOUSE_MEMORY", "32MB")
+    named = r"(?s)Out of Memory.*may use 32MB.*CUSTOMER_PLATFORM_WAREHOUSE_MEMORY"
+    with pytest.raises(duckdb.OutOfMemoryException, match=named):
+        with open_warehouse(str(tmp_path / "warehouse.duckdb")) as con:
+            con.execute("SELECT string_agg(CAST(i AS VARCHAR), ',') FROM range(20000000) t(i)")
