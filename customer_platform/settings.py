@@ -33,7 +33,7 @@ def warehouse_path() -> Path:
 
 #: DuckDB's memory for the warehouse (its cache of the file, joins, aggregates, sorts) before it
 #: spills to disk. DuckDB's own default, 80% of the machine's memory, let customer_360 of a
-#: 500,000-customer company with a year of history take 8.8 GiB for one query.
+#: 500,000-customer company with a year of history take 8.4 GiB for one query.
 DEFAULT_WAREHOUSE_MEMORY = "3GB"
 #: DuckDB's size text: a number and a unit (KB/MB/GB/TB or KiB/MiB/GiB/TiB), or a share of the
 #: machine's memory (``50%``).

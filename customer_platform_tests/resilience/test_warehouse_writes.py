@@ -145,7 +145,7 @@ def test_a_day_that_fails_to_compute_keeps_the_days_before_it_written(tmp_path):
 
 def test_the_warehouse_takes_the_memory_it_is_given_and_spills_beyond_it(tmp_path, monkeypatch):
     """CUSTOMER_PLATFORM_WAREHOUSE_MEMORY bounds DuckDB (its default, 80% of the machine, let
-    one analytics query take 8.8 GiB); a grouping far larger than the bound still finishes,
+    one analytics query take 8.4 GiB); a grouping far larger than the bound still finishes,
     spilled to disk, with the answer an unbounded database gives."""
     grouping = ("SELECT count(*), sum(total) FROM (SELECT i % 3000000 AS k, sum(i) AS total "
                 "FROM range(12000000) t(i) GROUP BY k)")
