@@ -94,19 +94,19 @@ def open_warehouse(database: str) -> Iterator[duckdb.DuckDBPyConnection]:
     the connection is retried with back-off, as the stock resource does. A statement that
     needs more memory than the warehouse may use, and cannot spill, fails naming the setting.
     """
+    config = connection_config()  # a bad setting fails before the file is taken
     shared = database != ":memory:"
     if shared:
         _acquire(database)
     try:
         conn = backoff(fn=duckdb.connect, retry_on=(RuntimeError, duckdb.IOException),
-                       kwargs={"database": database, "read_only": False,
-                               "config": connection_config()},
+                       kwargs={"database": database, "read_only": False, "config": config},
                        max_retries=10)
         try:
             yield conn
         except duckdb.OutOfMemoryException as exc:  # DuckDB's advice names its own SET
             raise duckdb.OutOfMemoryException(
-                f"{exc}\nThe warehouse may use {settings.warehouse_memory()} of memory "
+                f"{exc}\nThe warehouse may use {config['memory_limit']} of memory "
                 "(CUSTOMER_PLATFORM_WAREHOUSE_MEMORY, docs/operations.md): raise it for a "
                 "company of this size, then re-run the day") from exc
         finally:
