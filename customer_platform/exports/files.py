@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+from concurrent.futures import Executor
 from pathlib import Path
 
 import polars as pl
@@ -63,11 +64,18 @@ def _replace(path: Path, write) -> None:
     os.replace(temporary, path)
 
 
-def write_export(frame: pl.DataFrame, root: Path, table: str, day: dt.date) -> dict[str, Path]:
+def write_export(frame: pl.DataFrame, root: Path, table: str, day: dt.date,
+                 pool: Executor | None = None) -> dict[str, Path]:
+    """The CSV and Parquet files of ``frame``; with ``pool``, both at once on its threads
+    (Polars writes without holding Python's lock)."""
     files = paths(root, table, day)
-    _replace(files["csv"], frame.write_csv)
-    _replace(files["parquet"], lambda p: frame.write_parquet(p, compression="zstd",
-                                                            statistics=False))
+    writes = {"csv": frame.write_csv,
+              "parquet": lambda p: frame.write_parquet(p, compression="zstd", statistics=False)}
+    if pool is None:
+        for fmt, write in writes.items():
+            _replace(files[fmt], write)
+    else:
+        list(pool.map(lambda fmt: _replace(files[fmt], writes[fmt]), writes))
     return files
 
 

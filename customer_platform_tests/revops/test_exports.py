@@ -216,3 +216,35 @@ def test_a_ranged_run_writes_each_day_as_its_own_run_would(warehouse, tmp_path):
     earlier = pl.read_csv(tmp_path / "ranged" / "csv" / "dim_customer_versions" /
                           f"dim_customer_versions_{days[0].isoformat()}.csv")
     assert earlier["customer_key"].to_list() == ["k3"]  # only its own day's rows
+
+
+def test_a_range_stops_at_the_day_whose_files_cannot_be_written(warehouse, tmp_path):
+    """The exports write a table at a time; a day whose file cannot be written (here a folder
+    stands where its CSV goes) stops the range there: the day is named, the day before has
+    every table's files and its manifest, and no later day has a manifest."""
+    from dagster._core.storage.tags import (
+        ASSET_PARTITION_RANGE_END_TAG,
+        ASSET_PARTITION_RANGE_START_TAG,
+    )
+
+    from customer_platform.exports.files import paths
+    from customer_platform.partitions import FAILED_DAY
+
+    days = [D - dt.timedelta(1), D, D + dt.timedelta(1)]
+    blocked = paths(tmp_path, "fact_engagement_activity", D)["csv"]
+    (blocked / "in_the_way").mkdir(parents=True)
+    result = materialize([build_exports(TABLES)], resources={"warehouse": warehouse.resource},
+                         tags={ASSET_PARTITION_RANGE_START_TAG: days[0].isoformat(),
+                               ASSET_PARTITION_RANGE_END_TAG: days[-1].isoformat()},
+                         run_config={"ops": {"gold__exports": {"config": {
+                             "root": str(tmp_path)}}}}, raise_on_error=False)
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data.user_failure_data
+    assert failure.description.startswith(f"{D}: ")
+    assert failure.metadata[FAILED_DAY].value == D.isoformat()
+    manifests = sorted(p.name for p in (tmp_path / "manifest").iterdir())
+    assert manifests == [f"manifest_{days[0].isoformat()}.json"]
+    before = json.loads((tmp_path / "manifest" / manifests[0]).read_text())
+    assert sorted(entry["table"] for entry in before["exports"]) == sorted(
+        table.name for table in TABLES)
+    assert not paths(tmp_path, "agg_sales_rep_performance", D)["csv"].exists()
