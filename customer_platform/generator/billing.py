@@ -18,6 +18,8 @@ from customer_platform.generator.columns import (
     dates,
     pick,
     serials,
+    strings,
+    take,
     timestamps,
 )
 from customer_platform.generator.crm import customers_view
@@ -96,10 +98,6 @@ def mrr_at(world: World, cust: np.ndarray, days) -> np.ndarray:
     return np.bincount(pair, weights=cost, minlength=len(cust))
 
 
-def _strings(values) -> pl.Series:
-    return pl.Series(values=np.asarray(values, dtype=object).tolist(), dtype=pl.String)
-
-
 # -- invoices (incremental lifecycle) -------------------------------------------------------
 
 
@@ -165,12 +163,12 @@ def invoices(world: World, day: int) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "invoice_id": invoice_serials(world).ids(w["number"][rows]),
-            "customer_id": _strings(world.customer_id[w["cust"][rows]]),
+            "customer_id": strings(world.customer_id[w["cust"][rows]]),
             "invoice_date": dates(b[rows]),
             "due_date": dates(b[rows] + DUE_DAYS),
             "amount": w["amount"][rows],
-            "currency": _strings([v.CURRENCIES[0]] * n_rows),
-            "paid_status": _strings(pick(v.INVOICE_STATUSES, st)),
+            "currency": strings([v.CURRENCIES[0]] * n_rows),
+            "paid_status": strings(pick(v.INVOICE_STATUSES, st)),
             "paid_date": pl.select(
                 pl.when(pl.Series(paid)).then(dates(np.full(n_rows, day))).otherwise(None)
             ).to_series(),
@@ -241,13 +239,13 @@ def billing_events(world: World, day: int) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "billing_event_id": scheme.ids(number),
-            "customer_id": _strings(world.customer_id[cust]),
-            "user_id": _strings(np.where(has_contact, world.user_id[np.maximum(contact, 0)], None)),
-            "event_type": _strings(pick(v.BILLING_EVENT_TYPES, kind)),
+            "customer_id": strings(world.customer_id[cust]),
+            "user_id": take(world.user_id, contact, has_contact),
+            "event_type": strings(pick(v.BILLING_EVENT_TYPES, kind)),
             "amount": amount.astype(np.float64),
-            "currency": _strings([v.CURRENCIES[0]] * len(cust)),
+            "currency": strings([v.CURRENCIES[0]] * len(cust)),
             "event_date": dates(np.full(len(cust), day)),
-            "plan_type": _strings(np.where(has_contact, pick(v.PLAN_TYPES, plan), None)),
+            "plan_type": strings(np.where(has_contact, pick(v.PLAN_TYPES, plan), None)),
         },
         strict=False,
     )

@@ -18,6 +18,42 @@ def pick(values, idx: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=object)[idx]
 
 
+def labels(values: tuple[str, ...], idx: np.ndarray) -> pl.Series:
+    """``values[idx]`` as a String series."""
+    return pl.Series(values, dtype=pl.String).gather(idx)
+
+
+def numerals(numbers: np.ndarray, width: int = 0) -> pl.Series:
+    """Integers as decimal text, zero-padded to ``width``."""
+    return pl.Series(np.asarray(numbers, dtype=np.int64)).cast(pl.String).str.zfill(width)
+
+
+def text(*parts: pl.Series | str) -> pl.Series:
+    """The row-wise concatenation of text columns and literals."""
+    return pl.select(pl.concat_str([pl.lit(p) if isinstance(p, str) else p for p in parts])
+                     ).to_series()
+
+
+def where(condition: np.ndarray, then: pl.Series, otherwise: pl.Series | None) -> pl.Series:
+    """``then`` where ``condition`` holds, else ``otherwise`` (None: null)."""
+    return pl.select(pl.when(pl.Series(condition)).then(then).otherwise(otherwise)).to_series()
+
+
+def take(values: pl.Series, idx: np.ndarray, present: np.ndarray) -> pl.Series:
+    """``values[idx]``, null where ``present`` is False (there ``idx`` may be anything)."""
+    if not present.any():
+        return pl.repeat(None, len(idx), dtype=values.dtype, eager=True)
+    return where(present, values.gather(np.where(present, idx, 0)), None)
+
+
+def strings(values) -> pl.Series:
+    """Text as a String series: a world's text column as it is, an object array converted (an
+    empty one too, which would otherwise be Object)."""
+    if isinstance(values, pl.Series):
+        return values.cast(pl.String)
+    return pl.Series(values=np.asarray(values, dtype=object).tolist(), dtype=pl.String)
+
+
 def dates(days: np.ndarray) -> pl.Series:
     """Day numbers (days since 1970-01-01) as a Date series; NEVER/negative stay as given."""
     return pl.Series(np.asarray(days, dtype=np.int32)).cast(pl.Date)

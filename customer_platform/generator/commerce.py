@@ -35,9 +35,9 @@ from customer_platform.generator.columns import (
     pick,
     prefixed,
     serials,
+    strings,
     timestamps,
 )
-from customer_platform.generator.licensing import strings
 from customer_platform.generator.randomness import rng
 from customer_platform.generator.registry import generates
 from customer_platform.generator.world import HISTORY_START, World

@@ -19,9 +19,12 @@ from customer_platform.generator.columns import (
     Serials,
     dates,
     id_width,
+    labels,
     pick,
     prefixed,
     serials,
+    strings,
+    text,
     timestamps,
 )
 from customer_platform.generator.randomness import day_of, rng
@@ -82,10 +85,6 @@ def customers_view(world: World, idx: np.ndarray) -> World:
     return dataclasses.replace(world, n_customers=len(idx), **subset)
 
 
-def _strings(values) -> pl.Series:
-    return pl.Series(values=np.asarray(values, dtype=object).tolist(), dtype=pl.String)
-
-
 # -- account hierarchy (snapshot) -----------------------------------------------------------
 
 
@@ -103,15 +102,15 @@ def account_hierarchy(world: World, day: int) -> pl.DataFrame:
     parent_id = prefixed("P", np.maximum(parent, 0) + 1, id_width(6, world.n_parents))
     return pl.DataFrame(
         {
-            "account_id": _strings(world.customer_id[idx]),
-            "company_name": _strings(world.customer_name[idx]),
+            "account_id": strings(world.customer_id[idx]),
+            "company_name": strings(world.customer_name[idx]),
             "parent_account_id": pl.select(
                 pl.when(pl.Series(has_parent)).then(parent_id).otherwise(None)
             ).to_series(),
-            "parent_company_name": _strings(world.parent_name[pos]),
-            "region": _strings(pick(v.REGIONS, region)),
-            "vertical": _strings(pick(v.VERTICALS, world.vertical[pos])),
-            "customer_type": _strings(pick(v.ACCOUNT_CUSTOMER_TYPES, world.account_type[pos])),
+            "parent_company_name": strings(world.parent_name[pos]),
+            "region": strings(pick(v.REGIONS, region)),
+            "vertical": strings(pick(v.VERTICALS, world.vertical[pos])),
+            "customer_type": strings(pick(v.ACCOUNT_CUSTOMER_TYPES, world.account_type[pos])),
             "updated_at": timestamps(changed, seconds),
         }
     )
@@ -255,26 +254,25 @@ def opportunities(world: World, day: int) -> pl.DataFrame:
     close_day = np.where(closed, day, expected_close)
     geo = REGION_GEO[CITY_REGION[customers_view(world, cust[rows]).city(b)]]
     rep = sales_rep_roster(world.seed)[geo, account_owner(world)[pos[rows]]]
-    solution_label = pick(v.SOLUTIONS, solution)
-    motion_label = pick(v.SALES_MOTIONS, motion)
-    name = world.customer_name[cust[rows]] + " - " + solution_label + " (" + motion_label + ")"
+    name = text(world.customer_name[cust[rows]], " - ", labels(v.SOLUTIONS, solution), " (",
+                labels(v.SALES_MOTIONS, motion), ")")
     seconds = o["seconds"][rows]
     scheme = opportunity_serials(world)
     return pl.DataFrame(
         {
             "opportunity_id": scheme.ids(scheme.numbers(b, o["serial"][rows])),
-            "customer_id": _strings(world.customer_id[cust[rows]]),
-            "opportunity_name": _strings(name),
-            "stage": _strings(pick(v.OPPORTUNITY_STAGES, st)),
+            "customer_id": strings(world.customer_id[cust[rows]]),
+            "opportunity_name": strings(name),
+            "stage": strings(pick(v.OPPORTUNITY_STAGES, st)),
             "probability_of_close": STAGE_PROBABILITY[st],
             "amount": amount,
             "close_date": pl.select(
                 pl.when(pl.Series(st > 0)).then(dates(close_day)).otherwise(None)
             ).to_series(),
-            "sales_rep": _strings(rep),
-            "geo": _strings(pick(v.GEOS, geo)),
-            "solution": _strings(solution_label),
-            "sales_motion": _strings(motion_label),
+            "sales_rep": strings(rep),
+            "geo": strings(pick(v.GEOS, geo)),
+            "solution": labels(v.SOLUTIONS, solution),
+            "sales_motion": labels(v.SALES_MOTIONS, motion),
             "fiscal_week": pl.Series([fiscal.fiscal_week_label(day_of(day))] * len(rows),
                                      dtype=pl.String),
             "pipe_actual": np.where(st == LOST, 0.0, amount),
@@ -312,12 +310,12 @@ def _quota_year(world: World, year: int) -> pl.DataFrame:
     published = (fiscal.fiscal_year_start(year - 1) - dt.date(1970, 1, 1)).days
     return pl.DataFrame(
         {
-            "geo": _strings(pick(v.GEOS, geo)),
-            "solution": _strings(pick(v.SOLUTIONS, sol)),
-            "sales_motion": _strings(pick(v.SALES_MOTIONS, mot)),
-            "fiscal_quarter": _strings([f"FY{year}-Q{q + 1}" for q in qtr]),
+            "geo": strings(pick(v.GEOS, geo)),
+            "solution": strings(pick(v.SOLUTIONS, sol)),
+            "sales_motion": strings(pick(v.SALES_MOTIONS, mot)),
+            "fiscal_quarter": strings([f"FY{year}-Q{q + 1}" for q in qtr]),
             "qrf": qrf.ravel(),
-            "currency": _strings([v.CURRENCIES[0]] * len(geo)),
+            "currency": strings([v.CURRENCIES[0]] * len(geo)),
             "updated_at": timestamps(np.full(len(geo), published), 9 * 3600 + geo * 600),
         }
     )

@@ -19,6 +19,7 @@ from customer_platform.generator.columns import (
     pick,
     prefixed,
     serials,
+    strings,
     timestamps,
 )
 from customer_platform.generator.randomness import NEVER, rng
@@ -34,11 +35,6 @@ WEEKEND_FACTOR = 0.3
 USAGE_COLUMNS = ("seats_used_0_days", "seats_used_1_day") + tuple(
     f"seats_used_{k}_days" for k in range(2, 8)
 )
-
-
-def strings(values) -> pl.Series:
-    """An object array as a String series (an empty one too, which would otherwise be Object)."""
-    return pl.Series(values=np.asarray(values, dtype=object), dtype=pl.String)
 
 
 @dataclasses.dataclass(frozen=True)

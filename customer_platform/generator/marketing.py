@@ -14,7 +14,15 @@ import polars as pl
 
 from customer_platform import fiscal
 from customer_platform import vocabulary as v
-from customer_platform.generator.columns import Serials, dates, pick, prefixed, serials, timestamps
+from customer_platform.generator.columns import (
+    Serials,
+    dates,
+    pick,
+    prefixed,
+    serials,
+    strings,
+    timestamps,
+)
 from customer_platform.generator.crm import customers_view
 from customer_platform.generator.randomness import NEVER, day_number, day_of, rng
 from customer_platform.generator.registry import generates
@@ -111,10 +119,6 @@ def target_serials(world: World, plan: CampaignPlan) -> Serials:
     return serials("target_id", "TG", n, legacy=(n, 9), most=n, blocks=len(plan.number))
 
 
-def _strings(values) -> pl.Series:
-    return pl.Series(values=np.asarray(values, dtype=object).tolist(), dtype=pl.String)
-
-
 @generates("marketing.campaigns")
 def campaigns(world: World, day: int) -> pl.DataFrame:
     plan = campaign_plan(world)
@@ -128,12 +132,12 @@ def campaigns(world: World, day: int) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "campaign_id": prefixed("CMP", plan.number[sel], 6),
-            "campaign_name": _strings(name),
-            "campaign_type": _strings(pick(v.CAMPAIGN_TYPES, plan.kind[sel])),
-            "objective": _strings(pick(v.CAMPAIGN_OBJECTIVES, plan.objective[sel])),
-            "target_audience": _strings(pick(v.CAMPAIGN_AUDIENCES, plan.audience[sel])),
+            "campaign_name": strings(name),
+            "campaign_type": strings(pick(v.CAMPAIGN_TYPES, plan.kind[sel])),
+            "objective": strings(pick(v.CAMPAIGN_OBJECTIVES, plan.objective[sel])),
+            "target_audience": strings(pick(v.CAMPAIGN_AUDIENCES, plan.audience[sel])),
             "budget": pl.Series(np.where(approved, plan.budget[sel], np.nan)).fill_nan(None),
-            "channel": _strings(pick(v.CAMPAIGN_CHANNELS, plan.channel[sel])),
+            "channel": strings(pick(v.CAMPAIGN_CHANNELS, plan.channel[sel])),
             "start_date": dates(start),
             "end_date": dates(plan.end[sel]),
             "updated_at": timestamps(
@@ -241,7 +245,7 @@ def campaign_targets(world: World, day: int) -> pl.DataFrame:
         {
             "target_id": target_serials(world, plan).ids(t["target_no"]),
             "campaign_id": prefixed("CMP", t["campaign"], 6),
-            "customer_id": _strings(world.customer_id[t["customer"].astype(np.int64)]),
+            "customer_id": strings(world.customer_id[t["customer"].astype(np.int64)]),
             "sent_date": dates(t["sent"]),
             "opened_date": _nullable_dates(t["opened"]),
             "responded_date": _nullable_dates(t["responded"]),

@@ -17,6 +17,7 @@ from customer_platform.generator.columns import (
     pick,
     prefixed,
     serials,
+    strings,
     timestamps,
 )
 from customer_platform.generator.randomness import NEVER, rng
@@ -70,10 +71,6 @@ EDUCATION_SHARE = 0.3
 GOVERNMENT = v.CUSTOMER_SEGMENTS.index("Government")
 
 
-def _strings(values) -> pl.Series:
-    return pl.Series(values=np.asarray(values, dtype=object).tolist(), dtype=pl.String)
-
-
 def _weekend(day: int) -> bool:
     return (day + 3) % 7 >= 5  # day 0 (1970-01-01) was a Thursday
 
@@ -100,12 +97,12 @@ def users(world: World, day: int) -> pl.DataFrame:
     seconds = 7 * 3600 + (idx * 7919 + changed * 104_729) % (14 * 3600)
     return pl.DataFrame(
         {
-            "user_id": _strings(world.user_id[idx]),
-            "user_name": _strings(world.user_name[idx]),
-            "email": _strings(world.user_email[idx]),
-            "customer_id": _strings(world.customer_id[cust]),
-            "company": _strings(world.customer_name[cust]),
-            "plan_type": _strings(pick(v.PLAN_TYPES, world.plan(day)[idx])),
+            "user_id": strings(world.user_id[idx]),
+            "user_name": strings(world.user_name[idx]),
+            "email": strings(world.user_email[idx]),
+            "customer_id": strings(world.customer_id[cust]),
+            "company": strings(world.customer_name[cust]),
+            "plan_type": strings(pick(v.PLAN_TYPES, world.plan(day)[idx])),
             "created_date": dates(world.user_created_day[idx]),
             "updated_at": timestamps(changed, seconds),
         },
@@ -163,8 +160,8 @@ def meetings(world: World, day: int) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "meeting_id": meeting_serials(world).ids(m["number"]),
-            "host_user_id": _strings(world.user_id[m["host"]]),
-            "meeting_topic": _strings(pick(MEETING_TOPICS, m["topic"])),
+            "host_user_id": strings(world.user_id[m["host"]]),
+            "meeting_topic": strings(pick(MEETING_TOPICS, m["topic"])),
             "start_time": timestamps(days, m["start"]),
             "end_time": timestamps(days, m["start"] + m["duration"] * 60),
             "duration_minutes": m["duration"],
@@ -189,7 +186,7 @@ def feature_usage(world: World, day: int) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "meeting_id": meeting_serials(world).ids(m["number"][rows]),
-            "feature_name": _strings(pick(v.FEATURES, feature)),
+            "feature_name": strings(pick(v.FEATURES, feature)),
             "usage_count": np.minimum(uses[rows, feature], 10_000).astype(np.int64),
             "usage_date": dates(_with_day(day, len(rows))),
         },
@@ -234,8 +231,8 @@ def webinars(world: World, day: int) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "webinar_id": scheme.ids(number),
-            "host_user_id": _strings(world.user_id[host]),
-            "webinar_topic": _strings(pick(WEBINAR_TOPICS, topic)),
+            "host_user_id": strings(world.user_id[host]),
+            "webinar_topic": strings(pick(WEBINAR_TOPICS, topic)),
             "start_time": timestamps(days, start),
             "end_time": timestamps(days, start + duration * 60),
             "registrants": registrants,
@@ -299,8 +296,8 @@ def licenses(world: World, day: int) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "license_id": prefixed("L", number, id_width(9, 4 * len(world.user_id))),
-            "user_id": _strings(world.user_id[user]),
-            "license_type": _strings(pick(v.LICENSE_TYPES, kind)),
+            "user_id": strings(world.user_id[user]),
+            "license_type": strings(pick(v.LICENSE_TYPES, kind)),
             "start_date": dates(start),
             "end_date": pl.select(
                 pl.when(pl.Series(~open_ended)).then(dates(end_date)).otherwise(None)

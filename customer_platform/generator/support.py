@@ -20,6 +20,8 @@ from customer_platform.generator.columns import (
     pick,
     prefixed,
     serials,
+    strings,
+    take,
     timestamps,
 )
 from customer_platform.generator.crm import _category, _from_uniform, customers_view
@@ -29,10 +31,6 @@ from customer_platform.generator.world import FUTURE_END, HISTORY_START, World
 
 _DAY_S = 86_400
 _HOUR_S = 3_600
-
-
-def _strings(values) -> pl.Series:
-    return pl.Series(values=np.asarray(values, dtype=object).tolist(), dtype=pl.String)
 
 
 def _where(mask: np.ndarray, series: pl.Series) -> pl.Series:
@@ -266,17 +264,17 @@ def tickets(world: World, day: int) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "ticket_id": ticket_serials(world).ids(w["number"][rows]),
-            "customer_id": _strings(world.customer_id[w["cust"][rows]]),
-            "user_id": _strings(pick(np.r_[world.user_id, None], user)),
-            "priority": _strings(pick(v.TICKET_PRIORITIES, priority)),
-            "status": _strings(pick(v.TICKET_STATUSES, status)),
-            "channel_of_contact": _strings(pick(v.TICKET_CHANNELS, w["channel"][rows])),
-            "category": _strings(pick(v.TICKET_CATEGORIES, category)),
-            "ticket_type": _strings(pick(v.TICKET_TYPES, kind)),
-            "subject": _strings(_SUBJECTS[category, w["subject"][rows]]),
-            "description": _strings(np.where(w["no_description"][rows], None,
+            "customer_id": strings(world.customer_id[w["cust"][rows]]),
+            "user_id": take(world.user_id, user, user >= 0),
+            "priority": strings(pick(v.TICKET_PRIORITIES, priority)),
+            "status": strings(pick(v.TICKET_STATUSES, status)),
+            "channel_of_contact": strings(pick(v.TICKET_CHANNELS, w["channel"][rows])),
+            "category": strings(pick(v.TICKET_CATEGORIES, category)),
+            "ticket_type": strings(pick(v.TICKET_TYPES, kind)),
+            "subject": strings(_SUBJECTS[category, w["subject"][rows]]),
+            "description": strings(np.where(w["no_description"][rows], None,
                                              DETAILS[kind, priority])),
-            "agent_name": _strings(np.where(status >= _IN_PROGRESS, agents[agent], None)),
+            "agent_name": strings(np.where(status >= _IN_PROGRESS, agents[agent], None)),
             "opened_at": _at(t[:, _OPEN]),
             "first_response_at": _where(status >= _IN_PROGRESS, _at(t[:, _IN_PROGRESS])),
             "resolved_at": _where(status >= _RESOLVED, _at(t[:, _RESOLVED])),
@@ -374,10 +372,10 @@ def kb_articles(world: World, day: int) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "article_id": prefixed("KB", lib.number[idx], 6),
-            "title": _strings(lib.title[idx]),
-            "category": _strings(pick(v.KB_CATEGORIES, lib.category[idx])),
+            "title": strings(lib.title[idx]),
+            "category": strings(pick(v.KB_CATEGORIES, lib.category[idx])),
             "version_number": version.astype(np.int64),
-            "article_author": _strings(lib.author[idx]),
+            "article_author": strings(lib.author[idx]),
             "published_at": timestamps(days[:, 0], lib.version_s[idx, 0]),
             "updated_at": timestamps(days[np.arange(n), latest], lib.version_s[idx, latest]),
         },
@@ -473,13 +471,13 @@ def engagement_activities(world: World, day: int) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "activity_id": scheme.ids(number),
-            "customer_id": _strings(world.customer_id[cust]),
-            "activity_type": _strings(pick(v.ENGAGEMENT_TYPES, kind)),
+            "customer_id": strings(world.customer_id[cust]),
+            "activity_type": strings(pick(v.ENGAGEMENT_TYPES, kind)),
             "activity_date": dates(np.full(n, day)),
-            "csm_name": _strings(roster[owner[cand]]),
+            "csm_name": strings(roster[owner[cand]]),
             "duration_minutes": minutes.astype(np.int64),
-            "outcome": _strings(pick(v.ENGAGEMENT_OUTCOMES, outcome)),
-            "notes": _strings(np.where(block[:, _U_NOTE_MISSING] < NOTES_MISSING, None,
+            "outcome": strings(pick(v.ENGAGEMENT_OUTCOMES, outcome)),
+            "notes": strings(np.where(block[:, _U_NOTE_MISSING] < NOTES_MISSING, None,
                                        NOTES[outcome, note])),
         },
         strict=False,

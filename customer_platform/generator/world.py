@@ -15,7 +15,7 @@ import polars as pl
 
 from customer_platform import vocabulary as v
 from customer_platform.generator import reference as ref
-from customer_platform.generator.columns import id_width, prefixed
+from customer_platform.generator.columns import id_width, labels, numerals, prefixed, text, where
 from customer_platform.generator.randomness import NEVER, day_number, rng
 
 HISTORY_START = day_number(dt.date(2015, 1, 1))
@@ -34,30 +34,26 @@ def _choice_idx(gen: np.random.Generator, probs, size: int) -> np.ndarray:
     return gen.choice(len(probs), size=size, p=np.asarray(probs) / np.sum(probs)).astype(np.int16)
 
 
-def _pick(values, idx: np.ndarray) -> np.ndarray:
-    return np.asarray(values, dtype=object)[idx]
-
-
 @dataclasses.dataclass
 class World:
     seed: int
     n_customers: int
     # customers (index i = customer C{i+1:07d}; 8 digits from 10 million customers)
-    customer_id: np.ndarray
+    customer_id: pl.Series
     customer_digits: int  # of the whole world's ids, also in a customers_view
     segment: np.ndarray  # index into CUSTOMER_SEGMENTS
     tier0: np.ndarray
     tier1: np.ndarray
     tier_change_day: np.ndarray
     signup_day: np.ndarray
-    customer_name: np.ndarray
-    email: np.ndarray
-    phone: np.ndarray
+    customer_name: pl.Series
+    email: pl.Series
+    phone: pl.Series
     city0: np.ndarray  # index into reference.CITIES
     city1: np.ndarray
     move_day: np.ndarray
-    street0: np.ndarray
-    street1: np.ndarray
+    street0: pl.Series
+    street1: pl.Series
     engagement: np.ndarray  # baseline activity level, lognormal around 1
     churn_day: np.ndarray
     reactivate_day: np.ndarray
@@ -66,17 +62,17 @@ class World:
     # business accounts (subset of customers)
     account: np.ndarray  # customer indices of business customers
     parent: np.ndarray  # per account: index into parent companies, -1 when none
-    parent_name: np.ndarray
+    parent_name: pl.Series
     n_parents: int
     vertical: np.ndarray
     account_type: np.ndarray
     # platform users (belong to business accounts)
-    user_id: np.ndarray
+    user_id: pl.Series
     user_customer0: np.ndarray  # customer index
     user_customer1: np.ndarray
     user_move_day: np.ndarray
-    user_name: np.ndarray
-    user_email: np.ndarray
+    user_name: pl.Series
+    user_email: pl.Series
     user_created_day: np.ndarray
     plan0: np.ndarray
     plan1: np.ndarray
@@ -109,8 +105,8 @@ class World:
     def city(self, day: int) -> np.ndarray:
         return np.where(self.move_day <= day, self.city1, self.city0)
 
-    def street(self, day: int) -> np.ndarray:
-        return np.where(self.move_day <= day, self.street1, self.street0)
+    def street(self, day: int) -> pl.Series:
+        return where(self.move_day <= day, self.street1, self.street0)
 
     def activity(self, day: int) -> np.ndarray:
         """Expected activity relative to normal: falls to 0.25 through the decline, 0 when gone."""
@@ -182,36 +178,33 @@ def build_world(seed: int, n_customers: int) -> World:
         changes_tier, signup_day + g.integers(30, 900, n), NEVER
     ).astype(np.int32)
 
-    first = _pick(ref.FIRST_NAMES, g.integers(0, len(ref.FIRST_NAMES), n))
-    last = _pick(ref.LAST_NAMES, g.integers(0, len(ref.LAST_NAMES), n))
-    company = _pick(ref.COMPANY_WORDS, g.integers(0, len(ref.COMPANY_WORDS), n)) + " " + _pick(
-        ref.COMPANY_NOUNS, g.integers(0, len(ref.COMPANY_NOUNS), n)
-    ) + " " + _pick(ref.COMPANY_SUFFIXES, g.integers(0, len(ref.COMPANY_SUFFIXES), n))
+    first = labels(ref.FIRST_NAMES, g.integers(0, len(ref.FIRST_NAMES), n))
+    last = labels(ref.LAST_NAMES, g.integers(0, len(ref.LAST_NAMES), n))
+    company = text(
+        labels(ref.COMPANY_WORDS, g.integers(0, len(ref.COMPANY_WORDS), n)), " ",
+        labels(ref.COMPANY_NOUNS, g.integers(0, len(ref.COMPANY_NOUNS), n)), " ",
+        labels(ref.COMPANY_SUFFIXES, g.integers(0, len(ref.COMPANY_SUFFIXES), n)))
     residential = segment == 0
-    customer_name = np.where(residential, first + " " + last, company)
+    customer_name = where(residential, text(first, " ", last), company)
     serial = np.arange(1, n + 1)
     customer_digits = id_width(7, n)
-    customer_id = np.array([f"C{i:0{customer_digits}d}" for i in serial], dtype=object)
-    local = np.char.lower((first + "." + last).astype(str)).astype(object)
-    domain = np.char.lower(
-        np.char.replace(np.char.replace(company.astype(str), " ", ""), ".", "")
-    ).astype(object)
-    mail_host = _pick(ref.MAIL_HOSTS, g.integers(0, len(ref.MAIL_HOSTS), n))
-    email = np.where(
-        residential,
-        local + serial.astype(str).astype(object) + "@" + mail_host,
-        local + "@" + domain + ".com",
-    )
-    phone = np.array([f"+1-555-{a:03d}-{b:04d}" for a, b in zip(
-        g.integers(100, 999, n), g.integers(0, 9999, n), strict=True)], dtype=object)
+    customer_id = prefixed("C", serial, customer_digits)
+    local = text(first, ".", last).str.to_lowercase()
+    domain = company.str.replace_all(" ", "", literal=True).str.replace_all(
+        ".", "", literal=True).str.to_lowercase()
+    mail_host = labels(ref.MAIL_HOSTS, g.integers(0, len(ref.MAIL_HOSTS), n))
+    email = where(residential, text(local, numerals(serial), "@", mail_host),
+                   text(local, "@", domain, ".com"))
+    phone = text("+1-555-", numerals(g.integers(100, 999, n), 3), "-",
+                  numerals(g.integers(0, 9999, n), 4))
     city0 = g.integers(0, len(ref.CITIES), n).astype(np.int16)
     city1 = g.integers(0, len(ref.CITIES), n).astype(np.int16)
     moves = g.random(n) < 0.08
     move_day = np.where(moves, signup_day + g.integers(60, 1500, n), NEVER).astype(np.int32)
-    street_names = _pick(ref.STREETS, g.integers(0, len(ref.STREETS), n))
-    street0 = g.integers(1, 9999, n).astype(str).astype(object) + " " + street_names
-    street1 = g.integers(1, 9999, n).astype(str).astype(object) + " " + _pick(
-        ref.STREETS, g.integers(0, len(ref.STREETS), n))
+    street_names = labels(ref.STREETS, g.integers(0, len(ref.STREETS), n))
+    street0 = text(numerals(g.integers(1, 9999, n)), " ", street_names)
+    street1 = text(numerals(g.integers(1, 9999, n)), " ",
+                    labels(ref.STREETS, g.integers(0, len(ref.STREETS), n)))
     engagement = np.exp(g.normal(0.0, 0.35, n))
 
     # latent churn
@@ -236,10 +229,10 @@ def build_world(seed: int, n_customers: int) -> World:
     n_parents = max(1, n_acc // 8)
     has_parent = ga.random(n_acc) < 0.35
     parent = np.where(has_parent, ga.integers(0, n_parents, n_acc), -1).astype(np.int32)
-    parent_names = _pick(ref.COMPANY_WORDS, ga.integers(0, len(ref.COMPANY_WORDS), n_parents))
-    parent_names = parent_names + " " + _pick(ref.PARENT_SUFFIXES, ga.integers(
-        0, len(ref.PARENT_SUFFIXES), n_parents))
-    parent_name = np.where(parent >= 0, parent_names[np.maximum(parent, 0)], None)
+    parent_names = text(
+        labels(ref.COMPANY_WORDS, ga.integers(0, len(ref.COMPANY_WORDS), n_parents)), " ",
+        labels(ref.PARENT_SUFFIXES, ga.integers(0, len(ref.PARENT_SUFFIXES), n_parents)))
+    parent_name = where(parent >= 0, parent_names.gather(np.maximum(parent, 0)), None)
     vertical = ga.integers(0, len(v.VERTICALS), n_acc).astype(np.int16)
     account_type = np.where(
         segment[account] == 3, 1, ga.choice(4, size=n_acc, p=[0.8, 0.05, 0.1, 0.05])
@@ -253,17 +246,12 @@ def build_world(seed: int, n_customers: int) -> World:
     user_customer0 = np.repeat(account, n_users).astype(np.int32)
     m = len(user_customer0)
     user_digits = id_width(7, m)
-    user_id = np.array([f"U{i:0{user_digits}d}" for i in range(1, m + 1)], dtype=object)
-    ufirst = _pick(ref.FIRST_NAMES, gu.integers(0, len(ref.FIRST_NAMES), m))
-    ulast = _pick(ref.LAST_NAMES, gu.integers(0, len(ref.LAST_NAMES), m))
-    user_name = ufirst + " " + ulast
-    user_email = (
-        np.char.lower((ufirst + "." + ulast).astype(str)).astype(object)
-        + np.arange(1, m + 1).astype(str).astype(object)
-        + "@"
-        + domain[user_customer0]
-        + ".com"
-    )
+    user_id = prefixed("U", np.arange(1, m + 1), user_digits)
+    ufirst = labels(ref.FIRST_NAMES, gu.integers(0, len(ref.FIRST_NAMES), m))
+    ulast = labels(ref.LAST_NAMES, gu.integers(0, len(ref.LAST_NAMES), m))
+    user_name = text(ufirst, " ", ulast)
+    user_email = text(text(ufirst, ".", ulast).str.to_lowercase(), numerals(np.arange(1, m + 1)),
+                       "@", domain.gather(user_customer0), ".com")
     user_created_day = (signup_day[user_customer0] + gu.integers(0, 400, m)).astype(np.int32)
     moves_company = gu.random(m) < 0.02
     user_customer1 = np.where(

@@ -154,7 +154,7 @@ def test_opportunity_values_follow_the_stage():
     assert (reps_per_geo["sales_rep"] <= crm.REPS_PER_GEO).all()
     # enterprise deals are bigger than SMB ones
     w = build_world(seed=3, n_customers=OPP_WORLD)
-    seg = pl.DataFrame({"customer_id": w.customer_id.tolist(), "seg": w.segment.tolist()})
+    seg = pl.DataFrame({"customer_id": w.customer_id.to_list(), "seg": w.segment.tolist()})
     medians = frame.join(seg, on="customer_id").group_by("seg").agg(pl.col("amount").median())
     med = dict(zip(medians["seg"], medians["amount"], strict=True))
     assert 0 not in med and med[2] > 3 * med[1]

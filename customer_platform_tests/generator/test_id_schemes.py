@@ -177,6 +177,6 @@ def test_a_world_numbered_as_a_big_one_keeps_its_rows_and_valid_unique_ids(name,
 def test_provisioning_and_network_name_customers_as_the_crm_does():
     world = build_world(seed=3, n_customers=400)
     idx = np.array([0, 7, 399])
-    assert world.customer_ids(idx).to_list() == world.customer_id[idx].tolist()
+    assert world.customer_ids(idx).to_list() == world.customer_id[idx].to_list()
     wide = dataclasses.replace(world, customer_digits=id_width(7, TEN_MILLION))
     assert wide.customer_ids(idx).to_list() == ["C00000001", "C00000008", "C00000400"]
