@@ -62,12 +62,13 @@ def customers(world: World, day: int) -> pl.DataFrame:
 
 # -- shared helpers -------------------------------------------------------------------------
 
-#: Per-customer fields of ``World`` (arrays indexed by customer).
-CUSTOMER_FIELDS = (
-    "customer_id", "segment", "tier0", "tier1", "tier_change_day", "signup_day",
-    "customer_name", "email", "phone", "city0", "city1", "move_day", "street0", "street1",
+#: Per-customer state of ``World`` (arrays indexed by customer), what a customers view keeps.
+CUSTOMER_STATE = (
+    "segment", "tier0", "tier1", "tier_change_day", "signup_day", "city0", "city1", "move_day",
     "engagement", "churn_day", "reactivate_day", "decline_start", "suspended",
 )
+#: Per-customer text of ``World``, which a customers view does not carry.
+CUSTOMER_TEXT = ("customer_id", "customer_name", "email", "phone", "street0", "street1")
 #: Region index (into vocabulary.REGIONS) of each reference city, and geo index of each region.
 CITY_REGION = np.array([v.REGIONS.index(c[3]) for c in ref.CITIES], dtype=np.int16)
 REGION_GEO = np.array([v.GEOS.index(v.REGION_GEO[r]) for r in v.REGIONS], dtype=np.int16)
@@ -78,11 +79,14 @@ def customers_view(world: World, idx: np.ndarray) -> World:
 
     Its state methods (``exists``, ``status``, ``activity``, ``distress``, ``city``, ...) then
     take either one day or an array of days, one per selected customer, which evaluates
-    each customer on its own day without computing the whole population.
+    each customer on its own day without computing the whole population. It answers questions
+    of state only: its text columns are None, so a campaign's audience of millions does not
+    gather millions of names.
     """
     idx = np.asarray(idx, dtype=np.int64)
-    subset = {name: getattr(world, name)[idx] for name in CUSTOMER_FIELDS}
-    return dataclasses.replace(world, n_customers=len(idx), **subset)
+    subset = {name: getattr(world, name)[idx] for name in CUSTOMER_STATE}
+    return dataclasses.replace(world, n_customers=len(idx), **subset,
+                               **dict.fromkeys(CUSTOMER_TEXT))
 
 
 # -- account hierarchy (snapshot) -----------------------------------------------------------

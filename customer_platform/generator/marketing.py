@@ -29,6 +29,11 @@ from customer_platform.generator.registry import generates
 from customer_platform.generator.world import SEGMENT_SHARE, World
 
 CAMPAIGN_PERIOD = (day_number(dt.date(2025, 1, 1)), day_number(dt.date(2027, 12, 31)))
+#: Campaigns grow with the company up to this many customers, then hold: a bigger company's
+#: campaigns reach bigger audiences, not more of them. Uncapped, a day's targets grew with the
+#: square of the customers (10 million: about 300 campaigns at once, each drawing over every
+#: customer, which did not finish a day in 10 minutes).
+CAMPAIGNS_GROW_TO = 1_000_000
 SNAPSHOT_LOOKAHEAD = 30  # campaigns appear in the extract 30 days before they start
 # by CAMPAIGN_TYPES: Email, Social, Paid Search, Webinar, Direct Mail, Event
 TYPE_SHARE = (0.30, 0.15, 0.15, 0.15, 0.10, 0.15)
@@ -74,7 +79,7 @@ class CampaignPlan:
 
 def campaign_plan(world: World) -> CampaignPlan:
     g = rng(world.seed, "marketing.campaigns.entities")
-    m = 12 + world.n_customers // 2000
+    m = 12 + min(world.n_customers, CAMPAIGNS_GROW_TO) // 2000
     kind = g.choice(len(v.CAMPAIGN_TYPES), size=m, p=TYPE_SHARE)
     lo = np.array([d[0] for d in TYPE_DURATION])[kind]
     hi = np.array([d[1] for d in TYPE_DURATION])[kind]

@@ -307,3 +307,26 @@ def test_distressed_customers_respond_less():
     rate_normal = did[complete & ~distressed].mean()
     assert (complete & distressed).sum() > 50
     assert rate_distressed < 0.8 * rate_normal
+
+
+def test_campaigns_grow_with_the_company_up_to_a_million_customers_then_hold():
+    """More customers mean more campaigns up to a million, then bigger audiences only: past
+    it, a day's targets would grow with the square of the customers."""
+    from types import SimpleNamespace
+
+    def campaigns(customers):
+        return len(mkt.campaign_plan(SimpleNamespace(seed=42, n_customers=customers)).number)
+
+    assert campaigns(1_000) < campaigns(100_000) < campaigns(mkt.CAMPAIGNS_GROW_TO)
+    assert campaigns(10_000_000) == campaigns(2_000_000) == campaigns(mkt.CAMPAIGNS_GROW_TO)
+
+
+def test_a_customers_view_keeps_state_not_text():
+    """A view evaluates its customers' state on their own days; it carries no names, so a
+    misuse of one as a source of text fails instead of reading another customer's name."""
+    world = build_world(seed=3, n_customers=200)
+    idx = np.array([5, 0, 17])
+    view = crm.customers_view(world, idx)
+    assert np.array_equal(view.status(DAY), world.status(DAY)[idx])
+    assert np.array_equal(view.signup_day, world.signup_day[idx])
+    assert all(getattr(view, name) is None for name in crm.CUSTOMER_TEXT)
