@@ -15,7 +15,7 @@ from pathlib import Path
 from customer_platform.contracts import SOURCE_TABLES, SYSTEM_MODULES, SourceTable
 from customer_platform.generator.dirt import CLEAN, DirtConfig
 from customer_platform.generator.randomness import day_number
-from customer_platform.generator.registry import GENERATORS, landing_frame
+from customer_platform.generator.registry import GENERATORS, landing_rows
 from customer_platform.generator.world import World, build_world
 from customer_platform.generator.writers import write_landing_file
 
@@ -60,9 +60,10 @@ def generated_tables() -> tuple[SourceTable, ...]:
 def _write_day(world: World, table: SourceTable, day: dt.date, landing_root: Path,
                dirt: DirtConfig) -> tuple[int, int]:
     """Write one table's file for ``day``; return (rows, bytes). Its frame dies here, before
-    the next table's is built, so one table's frame is alive at a time."""
-    frame = landing_frame(world, table, day_number(day), dirt)
-    return frame.height, write_landing_file(frame, table.landing_path(landing_root, day))
+    the next table's is built, so one table's frame is alive at a time, and it is written in
+    its file's order a slice at a time (``write_landing_file``)."""
+    frame, order = landing_rows(world, table, day_number(day), dirt)
+    return frame.height, write_landing_file(frame, table.landing_path(landing_root, day), order)
 
 
 def generate(

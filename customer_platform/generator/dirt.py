@@ -74,8 +74,19 @@ def apply_dirt(
     frame: pl.DataFrame, table: SourceTable, config: DirtConfig, gen: np.random.Generator
 ) -> pl.DataFrame:
     """Return ``frame`` with dirt added; the same generator state gives the same dirt."""
+    dirty, order = dirt_and_order(frame, table, config, gen)
+    return dirty if order is None else dirty[order]
+
+
+def dirt_and_order(
+    frame: pl.DataFrame, table: SourceTable, config: DirtConfig, gen: np.random.Generator
+) -> tuple[pl.DataFrame, np.ndarray | None]:
+    """``apply_dirt`` with its last step left to the writer: the rows with dirt and the order
+    the file lists them in (None: as they are), which interleaves the duplicates. A writer
+    that gathers that order a slice at a time never holds a second copy of the file."""
+    order = None
     if frame.is_empty() or config == CLEAN:
-        return frame
+        return frame, order
     n = frame.height
     columns = table.columns()
     key = set(table.primary_key)
@@ -126,7 +137,7 @@ def apply_dirt(
     if extras:
         out = pl.concat([out, *extras])
         # interleave the copies so they do not all sit at the end of the file
-        out = out[np.argsort(gen.random(out.height), kind="stable")]
+        order = np.argsort(gen.random(out.height), kind="stable")
 
     if gen.random() < config.missing_column_chance:
         optional = [c for c, col in columns.items() if col.nullable and c not in key]
@@ -134,4 +145,4 @@ def apply_dirt(
             out = out.drop(optional[int(gen.integers(0, len(optional)))])
     if gen.random() < config.extra_column_chance:
         out = out.with_columns(pl.lit("legacy").alias("legacy_source_flag"))
-    return out
+    return out, order

@@ -8,10 +8,11 @@ incremental tables get the on-time rows of D plus the late rows of D-1, and dirt
 
 from collections.abc import Callable
 
+import numpy as np
 import polars as pl
 
 from customer_platform.contracts import SourceTable
-from customer_platform.generator.dirt import DirtConfig, apply_dirt
+from customer_platform.generator.dirt import DirtConfig, dirt_and_order
 from customer_platform.generator.randomness import rng
 from customer_platform.generator.world import World
 
@@ -45,6 +46,13 @@ def conform(frame: pl.DataFrame, table: SourceTable) -> pl.DataFrame:
 
 def landing_frame(world: World, table: SourceTable, day: int, dirt: DirtConfig) -> pl.DataFrame:
     """The rows of ``table``'s landing file for ``day``, dirt included."""
+    frame, order = landing_rows(world, table, day, dirt)
+    return frame if order is None else frame[order]
+
+
+def landing_rows(world: World, table: SourceTable, day: int,
+                 dirt: DirtConfig) -> tuple[pl.DataFrame, np.ndarray | None]:
+    """``landing_frame`` as the rows and the order the file lists them in (``dirt_and_order``)."""
     generate = GENERATORS[table.qualified_name]
     today = conform(generate(world, day), table)
     if table.extract == "incremental" and dirt.late_rate > 0:
@@ -52,4 +60,4 @@ def landing_frame(world: World, table: SourceTable, day: int, dirt: DirtConfig) 
         yesterday = conform(generate(world, day - 1), table)
         late_from_yesterday = _late_mask(world, table, day - 1, yesterday.height, dirt.late_rate)
         today = pl.concat([today.filter(~late_today), yesterday.filter(late_from_yesterday)])
-    return apply_dirt(today, table, dirt, rng(world.seed, table.qualified_name, "dirt", day))
+    return dirt_and_order(today, table, dirt, rng(world.seed, table.qualified_name, "dirt", day))

@@ -98,3 +98,24 @@ def test_cli_reports_a_bad_date_in_one_line(capsys):
         main(["generate", "--start", "2026-13-01"])
     assert exit_.value.code == 2
     assert "'2026-13-01' is not a date; use YYYY-MM-DD" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["crm.customers", "platform.feature_usage"])  # CSV, JSON lines
+def test_a_file_written_a_slice_at_a_time_has_the_bytes_of_one_written_whole(
+        tmp_path, monkeypatch, name):
+    """The generator gathers a dirty file's interleaved rows a slice at a time to keep one copy
+    in memory; the bytes are those of the whole reordered frame written at once."""
+    from customer_platform.generator import DirtConfig, writers
+    from customer_platform.generator.registry import landing_rows
+
+    table = source_table(name)
+    frame, order = landing_rows(build_world(3, 300), table, day_number(D2),
+                                DirtConfig(duplicate_rate=0.2))
+    assert order is not None and len(order) > 3 * 7
+    suffix = table.landing_path(tmp_path, D2).suffix
+    writers.write_landing_file(frame[order], tmp_path / f"whole{suffix}")
+    monkeypatch.setattr(writers, "SLICE_ROWS", 7)
+    writers.write_landing_file(frame, tmp_path / f"sliced{suffix}", order)
+    whole = (tmp_path / f"whole{suffix}").read_bytes()
+    assert whole == (tmp_path / f"sliced{suffix}").read_bytes()
+    assert whole.count(b"\n") >= len(order)
