@@ -155,8 +155,20 @@ class World:
 
 @functools.lru_cache(maxsize=4)
 def build_world(seed: int, n_customers: int) -> World:
-    """Build the whole population for ``seed``; the same arguments always give the same world."""
-    n = n_customers
+    """Build the whole population for ``seed``; the same arguments always give the same world.
+    Each part has its own stream and its own function, whose working arrays are freed before
+    the next part is drawn."""
+    customers, domain = _customers(seed, n_customers)
+    accounts = _accounts(seed, customers["segment"])
+    account = accounts["account"]
+    users = _users(seed, customers, account, domain)
+    del domain
+    return World(seed=seed, n_customers=n_customers, **customers, **accounts, **users,
+                 **_services(seed, customers), **_entitlements(seed, customers, account))
+
+
+def _customers(seed: int, n: int) -> tuple[dict, pl.Series]:
+    """The customers' fields, and each one's company domain (for its users' emails)."""
     g = rng(seed, "world.customers")
     segment = _choice_idx(g, SEGMENT_SHARE, n)
     tier_probs = np.array(
@@ -178,33 +190,15 @@ def build_world(seed: int, n_customers: int) -> World:
         changes_tier, signup_day + g.integers(30, 900, n), NEVER
     ).astype(np.int32)
 
-    first = labels(ref.FIRST_NAMES, g.integers(0, len(ref.FIRST_NAMES), n))
-    last = labels(ref.LAST_NAMES, g.integers(0, len(ref.LAST_NAMES), n))
-    company = text(
-        labels(ref.COMPANY_WORDS, g.integers(0, len(ref.COMPANY_WORDS), n)), " ",
-        labels(ref.COMPANY_NOUNS, g.integers(0, len(ref.COMPANY_NOUNS), n)), " ",
-        labels(ref.COMPANY_SUFFIXES, g.integers(0, len(ref.COMPANY_SUFFIXES), n)))
     residential = segment == 0
-    customer_name = where(residential, text(first, " ", last), company)
-    serial = np.arange(1, n + 1)
     customer_digits = id_width(7, n)
-    customer_id = prefixed("C", serial, customer_digits)
-    local = text(first, ".", last).str.to_lowercase()
-    domain = company.str.replace_all(" ", "", literal=True).str.replace_all(
-        ".", "", literal=True).str.to_lowercase()
-    mail_host = labels(ref.MAIL_HOSTS, g.integers(0, len(ref.MAIL_HOSTS), n))
-    email = where(residential, text(local, numerals(serial), "@", mail_host),
-                   text(local, "@", domain, ".com"))
-    phone = text("+1-555-", numerals(g.integers(100, 999, n), 3), "-",
-                  numerals(g.integers(0, 9999, n), 4))
+    customer_id = prefixed("C", np.arange(1, n + 1), customer_digits)
+    customer_name, email, phone, domain = _contacts(g, residential)
     city0 = g.integers(0, len(ref.CITIES), n).astype(np.int16)
     city1 = g.integers(0, len(ref.CITIES), n).astype(np.int16)
     moves = g.random(n) < 0.08
     move_day = np.where(moves, signup_day + g.integers(60, 1500, n), NEVER).astype(np.int32)
-    street_names = labels(ref.STREETS, g.integers(0, len(ref.STREETS), n))
-    street0 = text(numerals(g.integers(1, 9999, n)), " ", street_names)
-    street1 = text(numerals(g.integers(1, 9999, n)), " ",
-                    labels(ref.STREETS, g.integers(0, len(ref.STREETS), n)))
+    street0, street1 = _streets(g, n)
     engagement = np.exp(g.normal(0.0, 0.35, n))
 
     # latent churn
@@ -221,8 +215,50 @@ def build_world(seed: int, n_customers: int) -> World:
         churn_day < NEVER, churn_day - g.integers(30, 90, n), NEVER
     ).astype(np.int32)
     suspended = will_churn & (g.random(n) < 0.4)
+    return dict(customer_id=customer_id, customer_digits=customer_digits, segment=segment,
+                tier0=tier0, tier1=tier1, tier_change_day=tier_change_day, signup_day=signup_day,
+                customer_name=customer_name, email=email, phone=phone, city0=city0, city1=city1,
+                move_day=move_day, street0=street0, street1=street1, engagement=engagement,
+                churn_day=churn_day, reactivate_day=reactivate_day, decline_start=decline_start,
+                suspended=suspended), domain
 
-    # business accounts and parent companies
+
+def _contacts(g: np.random.Generator, residential: np.ndarray
+              ) -> tuple[pl.Series, pl.Series, pl.Series, pl.Series]:
+    """Each customer's name, email and phone, drawn from ``g``, and its company's domain: a
+    residential customer is a person at a mail host, a business one a company."""
+    n = len(residential)
+    first = labels(ref.FIRST_NAMES, g.integers(0, len(ref.FIRST_NAMES), n))
+    last = labels(ref.LAST_NAMES, g.integers(0, len(ref.LAST_NAMES), n))
+    company = text(
+        labels(ref.COMPANY_WORDS, g.integers(0, len(ref.COMPANY_WORDS), n)), " ",
+        labels(ref.COMPANY_NOUNS, g.integers(0, len(ref.COMPANY_NOUNS), n)), " ",
+        labels(ref.COMPANY_SUFFIXES, g.integers(0, len(ref.COMPANY_SUFFIXES), n)))
+    customer_name = where(residential, text(first, " ", last), company)
+    serial = np.arange(1, n + 1)
+    local = text(first, ".", last).str.to_lowercase()
+    domain = company.str.replace_all(" ", "", literal=True).str.replace_all(
+        ".", "", literal=True).str.to_lowercase()
+    mail_host = labels(ref.MAIL_HOSTS, g.integers(0, len(ref.MAIL_HOSTS), n))
+    email = where(residential, text(local, numerals(serial), "@", mail_host),
+                  text(local, "@", domain, ".com"))
+    phone = text("+1-555-", numerals(g.integers(100, 999, n), 3), "-",
+                 numerals(g.integers(0, 9999, n), 4))
+    return customer_name, email, phone, domain
+
+
+def _streets(g: np.random.Generator, n: int) -> tuple[pl.Series, pl.Series]:
+    """Each customer's street before and after a move, drawn from ``g``."""
+    street_names = labels(ref.STREETS, g.integers(0, len(ref.STREETS), n))
+    street0 = text(numerals(g.integers(1, 9999, n)), " ", street_names)
+    street1 = text(numerals(g.integers(1, 9999, n)), " ",
+                   labels(ref.STREETS, g.integers(0, len(ref.STREETS), n)))
+    return street0, street1
+
+
+def _accounts(seed: int, segment: np.ndarray) -> dict:
+    """The business accounts (customers not residential) and their parent companies."""
+    residential = segment == 0
     ga = rng(seed, "world.accounts")
     account = np.flatnonzero(~residential).astype(np.int32)
     n_acc = len(account)
@@ -237,8 +273,13 @@ def build_world(seed: int, n_customers: int) -> World:
     account_type = np.where(
         segment[account] == 3, 1, ga.choice(4, size=n_acc, p=[0.8, 0.05, 0.1, 0.05])
     ).astype(np.int16)
+    return dict(account=account, parent=parent, parent_name=parent_name, n_parents=n_parents,
+                vertical=vertical, account_type=account_type)
 
-    # platform users
+
+def _users(seed: int, customers: dict, account: np.ndarray, domain: pl.Series) -> dict:
+    """The platform users of the business accounts."""
+    segment, signup_day, n_acc = customers["segment"], customers["signup_day"], len(account)
     gu = rng(seed, "world.users")
     lo_hi = np.array([USERS_PER_ACCOUNT.get(int(s), (1, 1)) for s in range(4)])
     seg_acc = segment[account]
@@ -251,7 +292,7 @@ def build_world(seed: int, n_customers: int) -> World:
     ulast = labels(ref.LAST_NAMES, gu.integers(0, len(ref.LAST_NAMES), m))
     user_name = text(ufirst, " ", ulast)
     user_email = text(text(ufirst, ".", ulast).str.to_lowercase(), numerals(np.arange(1, m + 1)),
-                       "@", domain.gather(user_customer0), ".com")
+                      "@", domain.gather(user_customer0), ".com")
     user_created_day = (signup_day[user_customer0] + gu.integers(0, 400, m)).astype(np.int32)
     moves_company = gu.random(m) < 0.02
     user_customer1 = np.where(
@@ -271,8 +312,16 @@ def build_world(seed: int, n_customers: int) -> World:
     plan1 = np.clip(plan0 + plan_step, 0, 4).astype(np.int16)
     plan_change_day = np.where(
         changes_plan, user_created_day + gu.integers(20, 800, m), NEVER).astype(np.int32)
+    return dict(user_id=user_id, user_customer0=user_customer0, user_customer1=user_customer1,
+                user_move_day=user_move_day, user_name=user_name, user_email=user_email,
+                user_created_day=user_created_day, plan0=plan0, plan1=plan1,
+                plan_change_day=plan_change_day)
 
-    # service assignments: a first service at signup, maybe more later, ends at churn
+
+def _services(seed: int, customers: dict) -> dict:
+    """The service assignments: a first service at signup, maybe more later, ends at churn."""
+    signup_day, churn_day = customers["signup_day"], customers["churn_day"]
+    reactivate_day, n = customers["reactivate_day"], len(signup_day)
     gs = rng(seed, "world.services")
     n_services = gs.choice([1, 2, 3], size=n, p=[0.45, 0.4, 0.15])
     assign_customer = np.repeat(np.arange(n, dtype=np.int32), n_services)
@@ -296,8 +345,13 @@ def build_world(seed: int, n_customers: int) -> World:
     order = np.lexsort((assign_start, assign_customer))
     assign_customer, assign_service = assign_customer[order], assign_service[order]
     assign_start, assign_end = assign_start[order], assign_end[order]
+    return dict(assign_customer=assign_customer, assign_service=assign_service,
+                assign_start=assign_start, assign_end=assign_end)
 
-    # seat entitlements: each business account licenses 1-3 seat products
+
+def _entitlements(seed: int, customers: dict, account: np.ndarray) -> dict:
+    """The seat entitlements: each business account licenses 1-3 seat products."""
+    segment, signup_day, n_acc = customers["segment"], customers["signup_day"], len(account)
     ge = rng(seed, "world.entitlements")
     n_products = ge.choice([1, 2, 3], size=n_acc, p=[0.5, 0.35, 0.15])
     ent_customer = np.repeat(account, n_products).astype(np.int32)
@@ -309,21 +363,5 @@ def build_world(seed: int, n_customers: int) -> World:
     seg_e = segment[ent_customer]
     ent_seats = ge.integers(seats_lo_hi[seg_e, 0], seats_lo_hi[seg_e, 1] + 1).astype(np.int32)
     ent_start = (signup_day[ent_customer] + ge.integers(0, 200, j)).astype(np.int32)
-
-    return World(
-        seed=seed, n_customers=n, customer_id=customer_id, customer_digits=customer_digits,
-        segment=segment, tier0=tier0, tier1=tier1, tier_change_day=tier_change_day,
-        signup_day=signup_day, customer_name=customer_name, email=email, phone=phone,
-        city0=city0, city1=city1, move_day=move_day, street0=street0, street1=street1,
-        engagement=engagement, churn_day=churn_day, reactivate_day=reactivate_day,
-        decline_start=decline_start, suspended=suspended, account=account, parent=parent,
-        parent_name=parent_name, n_parents=n_parents, vertical=vertical,
-        account_type=account_type, user_id=user_id,
-        user_customer0=user_customer0, user_customer1=user_customer1,
-        user_move_day=user_move_day, user_name=user_name, user_email=user_email,
-        user_created_day=user_created_day, plan0=plan0, plan1=plan1,
-        plan_change_day=plan_change_day, assign_customer=assign_customer,
-        assign_service=assign_service, assign_start=assign_start, assign_end=assign_end,
-        ent_customer=ent_customer, ent_product=ent_product, ent_seats=ent_seats,
-        ent_start=ent_start,
-    )
+    return dict(ent_customer=ent_customer, ent_product=ent_product, ent_seats=ent_seats,
+                ent_start=ent_start)
