@@ -176,21 +176,29 @@ def _ticket_candidates(world: World, b: int, bound: np.ndarray):
     return cand, u[cand], g.random((len(cand), _U_WIDTH))
 
 
+def _tickets_raised(world: World, b: int, rate: np.ndarray, bound: np.ndarray):
+    """The tickets raised on day ``b``: their customers, uniform blocks and distress. Each day
+    keeps only its raised tickets, about a fifth of its candidates, so a window never holds
+    every candidate's block (10 million customers: 2 GiB, twice over when joined)."""
+    cust, draw, u = _ticket_candidates(world, b, bound)
+    view = customers_view(world, cust)
+    d = view.distress(b)
+    live = view.exists(b) & (view.status(b) != 2)
+    raised = live & (draw < rate[cust] * (1.0 + TICKET_DISTRESS * d))
+    return cust[raised], u[raised], d[raised]
+
+
 def ticket_window(world: World, day: int) -> dict[str, np.ndarray]:
     """Every ticket raised in ``day - TICKET_WINDOW .. day`` and its whole lifecycle."""
     rate = TICKET_RATE[world.segment] / 365.0
     bound = rate * (1.0 + TICKET_DISTRESS)
     births = range(max(day - TICKET_WINDOW, HISTORY_START), day + 1)
-    drawn = [_ticket_candidates(world, b, bound) for b in births]
-    cust = np.concatenate([np.zeros(0, np.int64)] + [c for c, _, _ in drawn]).astype(np.int64)
-    draw = np.concatenate([np.zeros(0)] + [x for _, x, _ in drawn])
-    u = np.concatenate([np.zeros((0, _U_WIDTH))] + [x for _, _, x in drawn])
-    birth = np.repeat(np.asarray(births, dtype=np.int64), [len(c) for c, _, _ in drawn])
-    view = customers_view(world, cust)
-    d = view.distress(birth)
-    live = view.exists(birth) & (view.status(birth) != 2)
-    raised = live & (draw < rate[cust] * (1.0 + TICKET_DISTRESS * d))
-    cust, u, birth, d = cust[raised], u[raised], birth[raised], d[raised]
+    raised = [_tickets_raised(world, b, rate, bound) for b in births]
+    cust = np.concatenate([np.zeros(0, np.int64)] + [c for c, _, _ in raised]).astype(np.int64)
+    u = np.concatenate([np.zeros((0, _U_WIDTH))] + [x for _, x, _ in raised])
+    d = np.concatenate([np.zeros(0)] + [x for _, _, x in raised])
+    birth = np.repeat(np.asarray(births, dtype=np.int64), [len(c) for c, _, _ in raised])
+    del raised
     # serial of the ticket among those raised the same day (births are in ascending order)
     first_of_day = np.searchsorted(birth, birth, side="left")
     serial = np.arange(len(birth)) - first_of_day
