@@ -43,6 +43,7 @@ from rich.table import Table
 
 from customer_platform.settings import DEFAULT_RANGE_DAYS
 from customer_platform.tools.bench_analytics import WARNINGS_LOGGED
+from customer_platform.tools.step_memory import MemorySampler, peaks_text
 
 console = Console(width=None if Console().is_terminal else 120)
 
@@ -104,9 +105,11 @@ def _materialise_child(data_root: Path, landing: Path) -> dict:
     with DagsterInstance.ephemeral() as instance:
         # the job's own checks only: the freshness checks are their sensor's, against the wall
         # clock, and would fail on the pinned day
-        result = run_in_process(job_subset(job, keys), instance, run_config=WARNINGS_LOGGED,
-                                tags=partition_tags([BENCH_DAY.isoformat()]))
-    seconds = time.perf_counter() - began
+        with MemorySampler() as memory:
+            result = run_in_process(job_subset(job, keys), instance, run_config=WARNINGS_LOGGED,
+                                    tags=partition_tags([BENCH_DAY.isoformat()]))
+        seconds = time.perf_counter() - began
+        peak_steps = memory.peaks(instance, [result.run_id], top=3)
     layers = {"bronze": 0.0, "silver": 0.0, "gold": 0.0}
     for event in result.all_events:
         if event.is_step_success:
@@ -139,6 +142,7 @@ def _materialise_child(data_root: Path, landing: Path) -> dict:
         "engine": baseline(Path(landing), BENCH_DAY),  # the same files, warm as the run left them
         "assets": len(keys),
         "layer_seconds": layers,
+        "peak_steps": peak_steps,
         "checks": len(checks),
         "checks_failed": [f"{c.asset_key.to_user_string()}:{c.check_name}"
                           for c in checks if not c.passed],
@@ -437,20 +441,25 @@ def _history_child(data_root: Path, landing: Path, start: str, end: str,
     ``profile``, under cProfile (this thread only), and the time shares are returned. The
     child runs as of the day after ``end``, whatever today's date is."""
     _point_at(data_root, landing, BACKFILL_START.isoformat())
+    from dagster import DagsterInstance
+
     from customer_platform.report import REPORT_GROUP
     from customer_platform.tools import daily_runs
 
     first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
     profiler = cProfile.Profile() if profile else contextlib.nullcontext()
     began = time.perf_counter()
-    with profiler, as_of_the_day_after(last):
+    with profiler, as_of_the_day_after(last), MemorySampler() as memory:
         failed = daily_runs.materialize_days(first, last, range_days=range_days)
         graph_seconds = time.perf_counter() - began
         if not failed:
             failed = daily_runs.materialize_days(first, last, groups=(REPORT_GROUP,),
                                                  range_days=range_days)
     seconds = time.perf_counter() - began
-    result = {"seconds": seconds, "report_s": seconds - graph_seconds, "failed": failed}
+    with DagsterInstance.get() as instance:  # the steps of this child's runs set its peak
+        peak_steps = memory.peaks(instance)
+    result = {"seconds": seconds, "report_s": seconds - graph_seconds, "failed": failed,
+              "peak_steps": peak_steps}
     if profile:
         result["shares"] = time_shares(pstats.Stats(profiler).stats, seconds)
     return result
@@ -533,7 +542,8 @@ def run_history(days: int = HISTORY_DAYS, customers: int = HISTORY_CUSTOMERS, se
                                                 (1, days), None)
         console.print(f"  history load: [bold]{load['seconds']:,.0f} s[/] "
                       f"({load['per_day']:.1f} s a day, the report {load['report_s']:,.0f} s "
-                      f"of it), peak RSS {load['peak_rss_mib']:,.0f} MiB")
+                      f"of it), peak RSS {load['peak_rss_mib']:,.0f} MiB (by step: "
+                      f"{peaks_text(load['peak_steps'])})")
 
         again = figures["ordinary_day"] = _history_phase(
             root, "ordinary_day", f"day {ordinary} again", (ordinary, ordinary), 1)
@@ -657,7 +667,8 @@ def run_benchmarks(sizes: list[int], seed: int = 42, auc_customers: int | None =
                 f"  whole graph: {mat['assets']} assets, {mat['checks']} checks "
                 f"({len(mat['checks_failed'])} failed), {mat['bronze_rows']:,} source rows in "
                 f"{mat['seconds']:.1f} s ({layers}): "
-                f"{mat['bronze_rows'] / mat['seconds']:,.0f} rows/s, peak RSS {rss:,.0f} MiB"
+                f"{mat['bronze_rows'] / mat['seconds']:,.0f} rows/s, peak RSS {rss:,.0f} MiB "
+                f"(by step: {peaks_text(mat['peak_steps'])})"
             )
             console.print(f"  {_beside_engines(mat)}")
             if mat["checks_failed"]:
