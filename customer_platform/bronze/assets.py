@@ -16,7 +16,7 @@ from customer_platform.bronze.landing import PARTITION_COLUMN, find_landing_file
 from customer_platform.contracts import DECLARED_TABLES, SourceTable
 from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
 from customer_platform.privacy import markdown_preview
-from customer_platform.quality.checks import evaluate_schema_by_day, over_days, schema_check_spec
+from customer_platform.quality.checks import checked_while_written, over_days, schema_check_spec
 from customer_platform.quality.schemas import bronze_schema, pii_columns, table_schema
 from customer_platform.resources import LandingZone
 
@@ -79,10 +79,11 @@ def build_bronze_asset(table: SourceTable) -> AssetsDefinition:
             return loaded.frame
 
         frames = dict(each_day(context, load))
-        yield Output(pl.concat(list(frames.values()), how="vertical_relaxed")
-                     if len(frames) > 1 else next(iter(frames.values())))
-        yield over_days(evaluate_schema_by_day(frames, schema, check_name="pandera_schema"),
-                        context=context)
+        with checked_while_written() as check:
+            verdicts = check(frames, schema, check_name="pandera_schema")
+            yield Output(pl.concat(list(frames.values()), how="vertical_relaxed")
+                         if len(frames) > 1 else next(iter(frames.values())))
+            yield over_days(verdicts.result(), context=context)
 
     return _bronze
 

@@ -5,6 +5,10 @@ A failing check reports how many rows broke each rule and a sample of the failur
 Silver checks are blocking: a failure stops gold steps in the same run.
 """
 
+import contextlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import duckdb
 import pandera.polars as pa
 import polars as pl
@@ -200,6 +204,19 @@ def evaluate_schema_by_day(frames: dict, schema: pa.DataFrameSchema, **identity)
             return {day: AssetCheckResult(passed=True, metadata={"rows_checked": frame.height},
                                           **identity) for day, frame in frames.items()}
     return {day: evaluate_schema(frame, schema, **identity) for day, frame in frames.items()}
+
+
+@contextlib.contextmanager
+def checked_while_written() -> Iterator[Callable[..., Future]]:
+    """A step's schema checks started on a second thread before it yields the frames they
+    check: the warehouse writes them (DuckDB, which works without Python's lock) while Pandera
+    and Polars validate them, on the machine's two cores. Yields ``submit(frames, schema,
+    **identity)``, ``evaluate_schema_by_day`` begun in the background; its ``result()``
+    gives the verdicts. The frames are not changed by their write, so the verdicts are those
+    of what was written; on leaving, the thread's work is finished (or its failure raised)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schema_checks") as checker:
+        yield lambda frames, schema, **identity: checker.submit(
+            evaluate_schema_by_day, frames, schema, **identity)
 
 
 #: the column ``evaluate_schema_by_day`` numbers each day's rows by, in the frame it validates

@@ -18,7 +18,7 @@ from customer_platform.contracts import DECLARED_TABLES, SourceTable
 from customer_platform.partitions import RANGED, daily_partitions, each_day, record_day
 from customer_platform.privacy import markdown_preview
 from customer_platform.quality.checks import (
-    evaluate_schema_by_day,
+    checked_while_written,
     over_days,
     reconcile_days,
     reconciliation_spec,
@@ -119,18 +119,21 @@ def build_silver_asset(table: SourceTable) -> AssetsDefinition:
             return result
 
         cleaned_days = each_day(context, record)
-        yield Output(cleaned.silver, "silver")
-        yield Output(cleaned.rejects, "rejects")
-        # Both outputs are stored by now: the checks see exactly what was written.
-        yield over_days(evaluate_schema_by_day(
-            {day: result.silver for day, result in cleaned_days}, schema,
-            asset_key=silver_key(table), check_name="pandera_schema"), context=context)
-        yield over_days(reconcile_days(warehouse, silver_key(table), table.bronze_table,
-                                       table.silver_table, table.rejects_table,
-                                       [day for day, _ in cleaned_days]), context=context)
-        yield over_days(evaluate_schema_by_day(
-            {day: result.rejects for day, result in cleaned_days}, REJECTS_SCHEMA,
-            asset_key=rejects_key(table), check_name="pandera_schema"), context=context)
+        with checked_while_written() as check:
+            silver_verdicts = check({day: result.silver for day, result in cleaned_days},
+                                    schema, asset_key=silver_key(table),
+                                    check_name="pandera_schema")
+            rejects_verdicts = check({day: result.rejects for day, result in cleaned_days},
+                                     REJECTS_SCHEMA, asset_key=rejects_key(table),
+                                     check_name="pandera_schema")
+            yield Output(cleaned.silver, "silver")
+            yield Output(cleaned.rejects, "rejects")
+            # Both outputs are stored by now: the checks see exactly what was written.
+            yield over_days(silver_verdicts.result(), context=context)
+            yield over_days(reconcile_days(warehouse, silver_key(table), table.bronze_table,
+                                           table.silver_table, table.rejects_table,
+                                           [day for day, _ in cleaned_days]), context=context)
+            yield over_days(rejects_verdicts.result(), context=context)
 
     return _silver
 

@@ -9,6 +9,7 @@ check. Bronze adds one rule: a JSON object that repeated a key is rejected (``du
 import dataclasses
 import json
 
+import numpy as np
 import pandera.polars as pa
 import polars as pl
 
@@ -76,9 +77,10 @@ def _undelivered_allowed(violations: pl.DataFrame, typed: pl.DataFrame,
     optional = table.optional_columns()
     if not optional or violations.is_empty():
         return violations
-    undelivered = typed.select(_ROW, pl.col(MISSING_COLUMNS).fill_null("").str.split(",")
-                               .alias("__undelivered"))
-    return violations.join(undelivered, on=_ROW, how="left").filter(
+    # the files' missing columns of the violating rows only (``_ROW`` is a row's position)
+    undelivered = typed.get_column(MISSING_COLUMNS).gather(violations.get_column(_ROW)) \
+        .fill_null("").str.split(",").alias("__undelivered")
+    return violations.with_columns(undelivered).filter(
         ~((pl.col("rule") == "not_nullable") & pl.col("column").is_in(optional)
           & pl.col("__undelivered").list.contains(pl.col("column")))).drop("__undelivered")
 
@@ -155,7 +157,7 @@ def clean(bronze: pl.DataFrame, table: SourceTable) -> CleanResult:
         pl.col("message").str.join("; ").alias("error_description"),
     )
 
-    valid = typed.join(per_row.select(_ROW), on=_ROW, how="anti")
+    valid = typed.filter(_not_at(per_row.get_column(_ROW), typed.height))
     event = table.event_date
     valid = valid.with_columns(
         (pl.col(event).cast(pl.Date) if event else pl.col(PARTITION_COLUMN)).alias(
@@ -187,15 +189,30 @@ def clean(bronze: pl.DataFrame, table: SourceTable) -> CleanResult:
     kept_at = ranked.filter(_KEPT).get_column(_AT)
     rejects = pl.concat(
         [
-            original.join(per_row, on=_ROW).select(
+            _beside(original, per_row).select(
                 *_reject_columns(table, VALIDATION, REJECTED, "Open")),
-            original.join(duplicates, on=_ROW).select(
+            _beside(original, duplicates).select(
                 *_reject_columns(table, DATA_QUALITY, DUPLICATE, "Resolved")),
         ]
     ).sort(PARTITION_COLUMN, "source_row", "error_rule")
 
     silver = valid.select(pl.col(*columns, *SILVER_LINEAGE).gather(kept_at))
     return CleanResult(silver=silver.rechunk(), rejects=rejects.rechunk())
+
+
+def _not_at(rows: pl.Series, height: int) -> pl.Series:
+    """A mask of ``height`` rows, false at positions ``rows``: the rows a few rejects leave
+    (a filter by position, where an anti-join hashed every row of the day)."""
+    keep = np.ones(height, dtype=bool)
+    keep[rows.to_numpy()] = False
+    return pl.Series(keep)
+
+
+def _beside(original: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``original`` at ``found``'s positions (``_ROW``), ``found``'s columns beside
+    them: a join of the few rejected rows without hashing the day's."""
+    return pl.concat([original.drop(_ROW).gather(found.get_column(_ROW)), found],
+                     how="horizontal")
 
 
 def _reject_columns(table: SourceTable, error_type: str, disposition: str, status: str):
