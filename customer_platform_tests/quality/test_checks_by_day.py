@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 import pytest
 from dagster import Failure
+from pandera import errors as pa_errors
 
 from customer_platform.bronze.landing import to_bronze
 from customer_platform.contracts import source_table
@@ -166,3 +167,21 @@ def test_reconciliation_over_days_is_each_days_own(landed, tmp_path):
     nothing = verdicts(reconcile_days(warehouse, silver_key(table), "absent", "absent",
                                       "absent_rejects", DAYS[:1]))
     assert nothing[DAYS[0]][1]["bronze_rows"] == 0
+
+
+def test_checks_begun_while_the_frames_are_written_give_the_verdicts_of_checking_them_after(
+        landed):
+    """Bronze and silver start their checks on a second thread before yielding the frames
+    (``checked_while_written``): the verdicts, passing and failing, are those of checking the
+    frames afterwards, and a check that cannot run fails the step when its result is asked."""
+    table = source_table("crm.customers")
+    silver = {day: landed[(table.qualified_name, day)][1].silver for day in DAYS}
+    broken = {**silver, DAYS[1]: pl.concat([silver[DAYS[1]], silver[DAYS[1]].head(2)])}
+    schema = silver_schema(table)
+    with checks.checked_while_written() as check:
+        passing, failing = check(silver, schema), check(broken, schema)
+        assert verdicts(passing.result()) == by_day(silver, schema)[0]
+        assert verdicts(failing.result()) == by_day(broken, schema)[0]
+    assert [passed for passed, _ in verdicts(failing.result()).values()] == [True, False, True]
+    with pytest.raises(pa_errors.BackendNotFoundError), checks.checked_while_written() as check:
+        check({DAYS[0]: "not a frame"}, schema).result()
