@@ -3,6 +3,7 @@ survives unmasked, the files are byte-identical when nothing changed, and the ma
 what each day holds."""
 
 import datetime as dt
+import hashlib
 import json
 
 import polars as pl
@@ -108,6 +109,10 @@ def test_same_data_gives_byte_identical_files_and_a_manifest(warehouse, tmp_path
         ["customer_name"], ["address_line", "email", "phone"])
     assert customers["csv_file"] == f"csv/dim_customer_versions/dim_customer_versions_{D}.csv"
     assert len(customers["parquet_sha256"]) == 64
+    # each file's digest (hashed on two threads) is the digest of the file the entry names
+    assert all(entry[f"{fmt}_sha256"] == hashlib.sha256((root / entry[f"{fmt}_file"])
+                                                        .read_bytes()).hexdigest()
+               for entry in entries.values() for fmt in ("csv", "parquet"))
 
 
 def test_a_chosen_table_writes_only_its_files_and_the_day_has_one_materialisation(
