@@ -10,6 +10,7 @@ from dagster import AssetKey, DagsterInstance
 from customer_platform.contracts import SOURCE_TABLES
 from customer_platform.gold import ANALYTICS_TABLES, GOLD_TABLES, SCD2_DIMENSIONS
 from customer_platform.gold.base import typed_select
+from customer_platform.gold.scd2 import preview_sql
 from customer_platform.resources import warehouse_resources
 
 from .conftest import DAYS, START, Platform
@@ -84,6 +85,18 @@ def test_scd2_history_is_exercised(platform_run):
     current = platform.query("SELECT count(*) = count(DISTINCT customer_id) FROM "
                              "gold.dim_customer WHERE is_current")[0][0]
     assert current
+
+
+def test_each_dimensions_preview_is_the_first_current_rows_of_its_view(platform_run):
+    """The preview derives the history of its first entities only: the rows the whole view
+    gives first."""
+    platform, _ = platform_run
+    for dim in SCD2_DIMENSIONS:
+        whole = platform.query(f"SELECT * FROM gold.{dim.name} WHERE is_current "
+                               "ORDER BY ALL LIMIT 5")
+        assert len(whole) == min(5, platform.query(
+            f"SELECT count(DISTINCT {dim.entity_key}) FROM gold.{dim.name}")[0][0]), dim.name
+        assert platform.query(preview_sql(dim)) == whole, dim.name
 
 
 def test_weekly_windows_are_exercised(platform_run):
