@@ -185,6 +185,15 @@ class DeltaWarehouse(Warehouse):
         temporary.replace(target)  # atomic: a reader never sees half a definition
 
 
+    def partition_heads(self, con, table: str, partition_column: str, days,
+                        rows: int = 5) -> pl.DataFrame:
+        """A preview of each partition: the Delta tables are views here, without stored row
+        positions, so the rows are numbered whole."""
+        return con.sql(f"SELECT * FROM {table} WHERE {partition_column} BETWEEN ? AND ? "
+                       f"QUALIFY row_number() OVER (PARTITION BY {partition_column}) <= {rows}",
+                       params=[min(days), max(days)]).pl()
+
+
 class DeltaFrameHandler(DeltaLakePolarsTypeHandler):
     """Polars <-> Delta: a day's frame is one commit replacing its partition, with the row
     count and a PII-masked preview (as the DuckDB handler gives); reads are the stock ones."""

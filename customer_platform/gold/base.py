@@ -576,9 +576,7 @@ def previews(warehouse: Warehouse, table: GoldTable, days: list[dt.date]
     """The first rows of each stored partition of ``days`` as Markdown, PII masked
     (materialisation metadata), read in one query for the step's days."""
     with warehouse.get_connection() as con:
-        heads = con.sql(f"SELECT * FROM gold.{table.name} WHERE {PARTITION_COLUMN} "
-                        f"BETWEEN ? AND ? QUALIFY row_number() OVER (PARTITION BY "
-                        f"{PARTITION_COLUMN}) <= 5", params=[min(days), max(days)]).pl()
+        heads = warehouse.partition_heads(con, f"gold.{table.name}", PARTITION_COLUMN, days)
     masked = pii_columns(table.schema())
     by_day = heads.partition_by(PARTITION_COLUMN, as_dict=True, maintain_order=True)
     return {day: MetadataValue.md(markdown_preview(by_day.get((day,), heads.clear()), masked))

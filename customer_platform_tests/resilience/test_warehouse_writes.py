@@ -72,6 +72,23 @@ def test_a_ranges_partitions_are_replaced_together_and_the_others_kept(tmp_path)
     assert counts == {"2026-01-04": 1, "2026-01-05": 1, "2026-01-06": 2, "2026-01-07": 3}
 
 
+def test_a_preview_holds_the_first_stored_rows_of_each_partition_in_the_range(tmp_path):
+    """``partition_heads`` numbers the rows by their stored position: each day's first five,
+    in the order they were written, whatever else the table holds."""
+    warehouse = Warehouse(database=str(tmp_path / "warehouse.duckdb"))
+    with warehouse.get_connection() as con:
+        con.execute("CREATE SCHEMA gold")
+        con.execute("CREATE TABLE gold.t (load_date DATE, n INTEGER, label VARCHAR)")
+        for number, day in enumerate(["2026-01-04", "2026-01-05", "2026-01-06", "2026-01-07"]):
+            con.execute(f"INSERT INTO gold.t SELECT DATE '{day}', {number} * 100 + 8 - range, "
+                        f"'row ' || range FROM range({8 - 2 * number})")
+        heads = warehouse.partition_heads(
+            con, "gold.t", "load_date", [dt.date(2026, 1, 5), dt.date(2026, 1, 6)])
+    assert heads.rows() == [
+        *((dt.date(2026, 1, 5), 108 - i, f"row {i}") for i in range(5)),
+        *((dt.date(2026, 1, 6), 208 - i, f"row {i}") for i in range(4))]
+
+
 # -- rows computed outside the warehouse, written by range --------------------------------------
 
 RANGE = ["2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08", "2026-01-09"]
