@@ -44,15 +44,10 @@ def conform(frame: pl.DataFrame, table: SourceTable) -> pl.DataFrame:
     return frame.select([pl.col(c).cast(t) for c, t in expected.items()])
 
 
-def landing_frame(world: World, table: SourceTable, day: int, dirt: DirtConfig) -> pl.DataFrame:
-    """The rows of ``table``'s landing file for ``day``, dirt included."""
-    frame, order = landing_rows(world, table, day, dirt)
-    return frame if order is None else frame[order]
-
-
 def landing_rows(world: World, table: SourceTable, day: int,
                  dirt: DirtConfig) -> tuple[pl.DataFrame, np.ndarray | None]:
-    """``landing_frame`` as the rows and the order the file lists them in (``dirt_and_order``)."""
+    """The rows of ``table``'s landing file for ``day``, dirt included, and the order the file
+    lists them in (``dirt_and_order``)."""
     generate = GENERATORS[table.qualified_name]
     today = conform(generate(world, day), table)
     if table.extract == "incremental" and dirt.late_rate > 0:

@@ -200,7 +200,7 @@ def view_sql(dim: Scd2Dimension, loaded_by: str | None = None, entities: str = "
     columns = ", ".join(ordered_schema(dim.view_model).columns)
     changed = dim.changed_at
     key = dim.business_key
-    conditions = [f"load_date <= {loaded_by}"] * bool(loaded_by) + [entities] * bool(entities)
+    conditions = [c for c in (loaded_by and f"load_date <= {loaded_by}", entities) if c]
     loaded = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     stored = f"gold.{dim.versions.name} {loaded}"
     if UNDELIVERED in dim.versions.model.to_schema().columns:
