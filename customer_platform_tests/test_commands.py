@@ -18,10 +18,6 @@ from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatu
 from dagster._core.instance.ref import InstanceRef
 
 REPO = Path(__file__).resolve().parents[1]
-#: The demo's default window: the three days before today (the demo is current on purpose).
-END = dt.date.today() - dt.timedelta(days=1)
-START = END - dt.timedelta(days=2)
-DAYS = ["--start", str(START), "--end", str(END)]
 #: The freshness verdicts the sensor would give now, as the code location sees the demo.
 FRESHNESS = """
 import json
@@ -45,6 +41,7 @@ def demo(tmp_path_factory):
     its settings left in a ``.env`` of its own; and a runner of further commands (and Python)
     in the environment that file describes, as ``dagster dev`` would see it."""
     root = tmp_path_factory.mktemp("demo")
+    began = dt.date.today()
     env = {**os.environ, "CUSTOMER_PLATFORM_DATA": str(root / "data"),
            "DAGSTER_HOME": str(root / "data" / "dagster_home"), "COLUMNS": "200"}
     for name in ("CUSTOMER_PLATFORM_WAREHOUSE", "CUSTOMER_PLATFORM_LANDING_ROOT",
@@ -65,24 +62,32 @@ def demo(tmp_path_factory):
         return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                               text=True, timeout=600)
 
-    command.python, command.settings = python, settings
+    # The demo's default window is the three days before its day (current on purpose); a run
+    # that crosses midnight takes the days of the date it read, so the window is read back.
+    start = dt.date.fromisoformat(settings.get("CUSTOMER_PLATFORM_PARTITION_START", str(began)))
+    command.python, command.settings, command.began = python, settings, began
+    command.start, command.end = start, start + dt.timedelta(days=2)
+    command.days = ["--start", str(start), "--end", str(command.end)]
     return root / "data", shown, command
 
 
 def test_the_demo_finishes_and_says_where_to_look(demo):
-    data, shown, _ = demo
+    data, shown, command = demo
+    start, end = command.start, command.end
     assert shown.returncode == 0, (shown.stdout + shown.stderr)[-3000:]
     out = shown.stdout + shown.stderr
-    assert f"The whole graph is materialised for {START} .. {END}" in out
+    assert f"The whole graph is materialised for {start} .. {end}" in out
     assert "dagster dev" in out and "http://127.0.0.1:3000" in out
     assert (data / "warehouse.duckdb").stat().st_size > 1_000_000
-    report, = (data / "reports").glob(f"report-{END}.html")
+    report, = (data / "reports").glob(f"report-{end}.html")
     assert report.stat().st_size > 100_000
 
 
 def test_the_demo_leaves_the_settings_dagster_dev_reads(demo):
     data, _, command = demo
-    assert command.settings == {"CUSTOMER_PLATFORM_PARTITION_START": str(START),
+    # the three days that end yesterday, by the date the demo began or (past midnight) ended on
+    assert command.end + dt.timedelta(days=1) in (command.began, dt.date.today())
+    assert command.settings == {"CUSTOMER_PLATFORM_PARTITION_START": str(command.start),
                                 "CUSTOMER_PLATFORM_DATA": str(data),
                                 "DAGSTER_HOME": str(data / "dagster_home")}
 
@@ -92,12 +97,12 @@ def test_the_demo_company_is_fresh_by_this_machines_clock(demo):
     shown = command.python(FRESHNESS)
     assert shown.returncode == 0, shown.stderr[-3000:]
     freshness = json.loads(shown.stdout)
-    assert freshness["day"] in (str(END), str(END - dt.timedelta(days=1)))
+    assert freshness["day"] in (str(command.end), str(command.end - dt.timedelta(days=1)))
     assert freshness["tables"] > 50 and freshness["late"] == []
 
 
 def test_every_run_and_check_of_the_demo_company_is_green(demo):
-    data, _, _ = demo
+    data, _, command = demo
     instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(data / "dagster_home")))
     try:
         runs = instance.get_runs()
@@ -107,7 +112,7 @@ def test_every_run_and_check_of_the_demo_company_is_green(demo):
             "__repository__@customer_platform"}
         assert {run.tags.get("customer_platform/launched_from") for run in runs} == {"cli"}
         reports = instance.fetch_materializations(AssetKey(["gold", "report"]), limit=5).records
-        assert [record.partition_key for record in reports] == [str(END)]
+        assert [record.partition_key for record in reports] == [str(command.end)]
         evaluations = [entry.dagster_event.event_specific_data for run in runs
                        for entry in instance.all_logs(
                            run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)]
@@ -121,9 +126,9 @@ def test_every_run_and_check_of_the_demo_company_is_green(demo):
 
 def test_status_shows_both_days_complete_with_no_failing_check(demo):
     _, _, command = demo
-    status = command("status", *DAYS)
+    status = command("status", *command.days)
     assert status.returncode == 0, status.stderr
-    for day in (START, END):
+    for day in (command.start, command.end):
         cells = [cell.strip() for row in status.stdout.splitlines() if str(day) in row
                  for cell in row.strip("│┃ ").split("│")]
         assert cells[0] == str(day)
@@ -134,10 +139,10 @@ def test_status_shows_both_days_complete_with_no_failing_check(demo):
 
 def test_export_writes_every_table_of_the_days_and_a_manifest(demo, tmp_path):
     _, _, command = demo
-    exported = command("export", *DAYS, "--root", str(tmp_path))
+    exported = command("export", *command.days, "--root", str(tmp_path))
     assert exported.returncode == 0, exported.stderr
-    assert f"exported {START} .. {END}" in exported.stdout + exported.stderr
-    for day in (START, END):
+    assert f"exported {command.start} .. {command.end}" in exported.stdout + exported.stderr
+    for day in (command.start, command.end):
         manifest = json.loads((tmp_path / "manifest" / f"manifest_{day}.json").read_text())
         assert len(manifest["exports"]) > 40
         for entry in manifest["exports"]:
