@@ -73,6 +73,25 @@ def test_trailing_windows_sum_the_daily_summaries_within_their_edges(customers):
     assert c1["flag_usage_drop"] is False and c1["flag_support_distress"] is False
 
 
+def test_active_days_count_each_day_once_to_the_window_edge(customers):
+    """A day delivered twice (on time and by a late row) is one active day; the 90-day
+    window ends at its 90th day; a row that is not an active day counts none."""
+    wh = customers
+    summary(wh, "C1", days_before(3), sessions=1)
+    summary(wh, "C1", days_before(3), loaded=days_before(2), sessions=2)  # the same day, late
+    summary(wh, "C1", days_before(4), is_active_day=False)
+    summary(wh, "C1", days_before(89), sessions=1)  # the 90-day window's first day
+    summary(wh, "C1", days_before(90), sessions=1)  # just outside it
+    summary(wh, "C2", days_before(1), loaded=D, sessions=1)
+    summary(wh, "C2", days_before(1), loaded=D + dt.timedelta(days=1), sessions=1)  # after D
+
+    wh.run(CUSTOMER_360, D)
+    c1, c2, c3 = row(wh, "C1"), row(wh, "C2"), row(wh, "C3")
+    assert (c1["active_days_7d"], c1["active_days_30d"], c1["active_days_90d"]) == (1, 1, 2)
+    assert (c2["active_days_7d"], c2["active_days_90d"]) == (1, 1)
+    assert (c3["active_days_7d"], c3["active_days_90d"]) == (0, 0)  # no summary at all
+
+
 def test_the_customer_as_of_d_attributes_status_and_lifecycle(customers):
     wh = customers
     wh.put_customer("C1", D + dt.timedelta(days=1), status="Churned")  # after D: unseen

@@ -158,13 +158,27 @@ def _exact(measure) -> str:
     return f"CAST({measure.name} AS DECIMAL(18, 6))" if measure.dtype is float else measure.name
 
 
+#: Bits of the mask ``_active_days_sql`` keeps a band's active days in (DuckDB's HUGEINT).
+ACTIVE_DAY_BITS = 127
+assert max(ACTIVE_DAY_WINDOWS) <= ACTIVE_DAY_BITS
+
+
+def _active_days_sql() -> str:
+    """SQL aggregate: the distinct active days of the last 90 in a band's summary rows, as the
+    bits of a mask (bit k: the day k days before D) OR-ed together and counted. A day loaded
+    twice sets its bit twice; a distinct count over the 90 days' rows cost customer_360 at
+    500,000 customers a third of its time (45.5 s against 31.8 s for a year of summaries)."""
+    recent = f"is_active_day AND activity_date > {DAY} - {max(ACTIVE_DAY_WINDOWS)}"
+    bit = f"CAST(1 AS HUGEINT) << CAST({DAY} - activity_date AS HUGEINT)"
+    return f"CAST(coalesce(bit_count(bit_or({only_where(recent, bit)})), 0) AS BIGINT)"
+
+
 def band_columns_sql() -> str:
     """Per customer and band: every measure summed (one over an optional column on its
     complete days only), the active days, the last day of each recency event."""
     columns = [f"sum({only_where(f'NOT {_unknown_day(m)}', _exact(m))}) AS {m.name}" if m.column
                else f"sum({_exact(m)}) AS {m.name}" for m in MEASURES]
-    recent = f"is_active_day AND activity_date > {DAY} - {max(ACTIVE_DAY_WINDOWS)}"
-    columns.append(f"count(DISTINCT {only_where(recent, 'activity_date')}) AS active_days")
+    columns.append(f"{_active_days_sql()} AS active_days")
     columns += [f"max({only_where(condition, 'activity_date')}) AS last_{name}"
                 for name, what, condition, source, needs in RECENCY_EVENTS
                 if not _recency(name, what, condition, source, needs).absent]
