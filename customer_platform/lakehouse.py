@@ -184,7 +184,6 @@ class DeltaWarehouse(Warehouse):
         temporary.write_text(ddl)
         temporary.replace(target)  # atomic: a reader never sees half a definition
 
-
     def partition_heads(self, con, table: str, partition_column: str, days,
                         rows: int = 5) -> pl.DataFrame:
         """A preview of each partition: the Delta tables are views here, without stored row
